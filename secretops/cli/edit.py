@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import click
+
+from secretops import workflow
+from secretops.cli.common import repo, sops_for
+from secretops.cli.main import exit_with
+
+
+@click.command()
+@click.argument("path", type=click.Path())
+def edit(path: str) -> None:
+    """Edit an encrypted file in sops's editor ($SOPS_EDITOR or $EDITOR)."""
+    r = repo()
+    rc = workflow.edit(r, sops_for(r), path)
+    if rc not in (0, 200):  # 200: sops saw no change
+        exit_with(1)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import click
+
+from secretops import workflow
+from secretops.cli.common import Progress, repo, sops_for
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--rm", "remove_clear", is_flag=True, help="Remove each clear file once it is encrypted.")
+def encrypt(paths: tuple[str, ...], remove_clear: bool) -> None:
+    """Encrypt *.clear.yaml files into their *.enc.yaml siblings (all of them without PATHs)."""
+    r = repo()
+    out = workflow.encrypt(r, sops_for(r), paths, remove_clear=remove_clear, observer=Progress())
+    for rel in out.written:
+        click.echo(f"encrypted {rel}")
+    for rel in out.unchanged:
+        click.echo(f"unchanged {rel}")
+    for rel in out.removed:
+        click.echo(f"removed {rel}")
+    if not (out.written or out.unchanged):
+        click.echo("nothing to encrypt")

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import click
+
+from secretops import inventory, scan
+from secretops.cli.common import repo
+from secretops.formats import status as fmt
+
+
+@click.command()
+@click.option("--format", "format_", type=click.Choice(sorted(fmt.FORMATS)), default="text", show_default=True)
+@click.option("--cluster", default=None, help="Only files of this cluster.")
+def status(format_: str, cluster: str | None) -> None:
+    """Inventory: every encrypted and clear file, its cluster, recipients and rule."""
+    r = repo()
+    if cluster:
+        r.cluster(cluster)  # an unknown name is an error before any work
+    rows = inventory.inventory(r, scan.scan(r))
+    if cluster:
+        rows = [row for row in rows if row.cluster == cluster]
+    click.echo(fmt.render(format_, rows, str(r.root)), nl=False)

@@ -1,0 +1,68 @@
+"""The sops data key: unwrap it from age stanzas with pyrage and prove it against the MAC."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+
+from secretops.agekeys import Identity
+from secretops.errors import KeyError_
+from secretops.sopsmeta import SopsMeta
+
+_ENC = re.compile(r"^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:(\w+)\]$")
+
+
+def unwrap(meta: SopsMeta, identities: Iterable[Identity], rel: str) -> bytes:
+    """Decrypt the data key with any usable identity and check it against the file's MAC."""
+    usable = [i for i in identities if not i.post_quantum]
+    by_public = {i.public: i for i in usable}
+    stanzas = sorted(meta.age_stanzas, key=lambda s: s[0] not in by_public)
+    for recipient, enc in stanzas:
+        ident = by_public.get(recipient)
+        if ident is None:
+            continue
+        key = stanza_key(enc, ident)
+        if key is not None and mac_matches(meta, key):
+            return key
+    raise KeyError_(f"{rel}: none of your age keys can decrypt its data key",
+                    hint="add the file's age key to ~/.config/sops/age/keys.txt or SOPS_AGE_KEY_FILE")
+
+
+def stanza_key(enc: str, ident: Identity) -> bytes | None:
+    """The data key as one identity sees it, or None if that identity cannot open the stanza."""
+    import pyrage
+
+    try:
+        return bytes(pyrage.decrypt(enc.encode(), [ident.pyrage()]))
+    except Exception:
+        return None
+
+
+def mac_matches(meta: SopsMeta, key: bytes) -> bool:
+    """True when ``key`` decrypts the MAC (AES-GCM, ``lastmodified`` as AAD): the real data key."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not meta.mac or not meta.lastmodified:
+        return len(key) == 32
+    match = _ENC.match(meta.mac)
+    if not match:
+        return False
+    data, iv, tag = (base64.b64decode(g) for g in match.groups()[:3])
+    try:
+        AESGCM(key).decrypt(iv, data + tag, meta.lastmodified.encode())
+    except (InvalidTag, ValueError):
+        return False
+    return True
+
+
+def wrap(key: bytes, recipient: str) -> str:
+    """The data key encrypted for one age recipient, ASCII-armored as sops stores it."""
+    import pyrage
+
+    try:
+        rec = pyrage.x25519.Recipient.from_str(recipient)
+    except Exception:
+        raise KeyError_(f"{recipient} is not an age public key", hint="check .sops.yaml") from None
+    return bytes(pyrage.encrypt(key, [rec], armored=True)).decode()

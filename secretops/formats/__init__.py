@@ -1,0 +1,1 @@
+"""Output formats: pure functions from values to text, chosen from an explicit registry."""

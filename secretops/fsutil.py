@@ -1,0 +1,82 @@
+"""Atomic writes (temp file, fsync, rename) and the crash-test hook that counts them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_FAULT_ENV = "SECRETOPS_FAULT_AFTER_WRITES"
+_writes = 0
+
+
+def checkpoint() -> None:
+    """Count one durable write; with $SECRETOPS_FAULT_AFTER_WRITES=N, die by SIGKILL after the Nth."""
+    global _writes
+    _writes += 1
+    limit = os.environ.get(_FAULT_ENV)
+    if limit and _writes >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix.
+
+    The mode of an existing file is kept unless ``mode`` is given; new files get ``mode`` or 0644.
+    """
+    path = Path(path)
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".secretops-tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+    checkpoint()
+
+
+def atomic_delete(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+        _fsync_dir(path.parent)
+        checkpoint()
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def remove_stale_temps(root: Path, names: list[str]) -> None:
+    """Remove temp files that a killed atomic_write left beside ``names`` (repo-relative)."""
+    for name in names:
+        target = root / name
+        with contextlib.suppress(FileNotFoundError):
+            for stray in target.parent.glob(f".{target.name}.*.secretops-tmp"):
+                stray.unlink()
+
+
+@contextlib.contextmanager
+def private_tempdir(base: Path | None = None) -> Iterator[Path]:
+    """A 0700 temp folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="secretops-", dir=base) as name:
+        os.chmod(name, 0o700)
+        yield Path(name)

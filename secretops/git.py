@@ -1,0 +1,145 @@
+"""The git seam: every git call goes through ``git()``."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from secretops import proc
+from secretops.errors import GitError, InputError
+
+
+def git(root: Path, *args: str, input: bytes | None = None, timeout: float = 120.0,
+        ok_codes: Sequence[int] = (0,)) -> subprocess.CompletedProcess[bytes]:
+    return proc.run(["git", "-C", str(root), *args], error=GitError, what=f"git {args[0]}",
+                    input=input, timeout=timeout, ok_codes=ok_codes,
+                    hint="is git installed and is this a git repository?")
+
+
+def out(root: Path, *args: str, **kw: object) -> str:
+    return git(root, *args, **kw).stdout.decode("utf-8", "surrogateescape")  # type: ignore[arg-type]
+
+
+def toplevel(start: Path) -> Path | None:
+    """The work tree's root, or None outside a git repository."""
+    try:
+        res = git(start, "rev-parse", "--show-toplevel", ok_codes=(0, 128))
+    except GitError as exc:
+        if exc.returncode is None:
+            raise
+        return None
+    if res.returncode != 0:
+        return None
+    return Path(res.stdout.decode().strip())
+
+
+def split_z(data: bytes) -> list[str]:
+    return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
+
+
+def ls_files(root: Path, *args: str) -> list[str]:
+    return split_z(git(root, "ls-files", "-z", *args).stdout)
+
+
+def staged_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(path, blob oid) for files added, copied, modified or renamed in the index."""
+    names = split_z(git(root, "diff", "--cached", "--name-only", "-z", "--no-renames",
+                        "--diff-filter=ACMR", "--", *paths).stdout)
+    return index_entries(root, names) if names else []
+
+
+def index_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(path, blob oid) of regular files in the index; gitlinks and symlinks are skipped."""
+    res = git(root, "ls-files", "-s", "-z", "--", *paths).stdout
+    entries = []
+    for rec in split_z(res):
+        meta, _, path = rec.partition("\t")
+        mode, oid, _stage = meta.split(" ")
+        if mode.startswith("100"):
+            entries.append((path, oid))
+    return entries
+
+
+def tree_entries(root: Path, rev: str, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+    res = git(root, "ls-tree", "-r", "-z", rev, "--", *paths).stdout
+    entries = []
+    for rec in split_z(res):
+        meta, _, path = rec.partition("\t")
+        mode, kind, oid = meta.split(" ")
+        if kind == "blob" and mode.startswith("100"):
+            entries.append((path, oid))
+    return entries
+
+
+def changed_paths(root: Path, base: str, head: str) -> list[str]:
+    return split_z(git(root, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=ACMR",
+                       base, head).stdout)
+
+
+def read_blobs(root: Path, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """Read many blobs with one ``git cat-file --batch``."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return
+    data = git(root, "cat-file", "--batch", input="\n".join(wanted).encode() + b"\n",
+               timeout=3600).stdout
+    pos = 0
+    for oid in wanted:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].split()
+        pos = nl + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        yield oid, data[pos:pos + size]
+        pos += size + 1
+
+
+def head(root: Path) -> str | None:
+    res = git(root, "rev-parse", "--verify", "-q", "HEAD", ok_codes=(0, 1))
+    return res.stdout.decode().strip() or None
+
+
+def branch(root: Path) -> str | None:
+    res = git(root, "symbolic-ref", "-q", "--short", "HEAD", ok_codes=(0, 1))
+    return res.stdout.decode().strip() or None
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """Paths with staged, unstaged or untracked (not ignored) changes."""
+    recs = split_z(git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all").stdout)
+    return [r[3:] for r in recs if len(r) > 3]
+
+
+def is_ignored(root: Path, path: str) -> bool:
+    res = git(root, "check-ignore", "-q", "--no-index", "--", path, ok_codes=(0, 1))
+    return res.returncode == 0
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool | None:
+    """True/False, or None when ``descendant`` is not in the local repository."""
+    res = git(root, "merge-base", "--is-ancestor", ancestor, descendant, ok_codes=(0, 1, 128))
+    return {0: True, 1: False}.get(res.returncode)
+
+
+def commit(root: Path, paths: Sequence[str], message: str) -> str:
+    """Stage exactly ``paths`` (additions and deletions) and commit them."""
+    git(root, "add", "-A", "--", *paths)
+    git(root, "commit", "-q", "--no-verify", "-m", message, "--", *paths)
+    sha = head(root)
+    assert sha is not None
+    return sha
+
+
+def git_dir(root: Path) -> Path:
+    path = Path(out(root, "rev-parse", "--git-dir").strip())
+    return path if path.is_absolute() else root / path
+
+
+def require_repo(start: Path) -> Path:
+    top = toplevel(start)
+    if top is None:
+        raise InputError(f"{start} is not inside a git repository",
+                         hint="run secretops inside your GitOps repository or pass -C DIR")
+    return top

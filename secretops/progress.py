@@ -1,0 +1,41 @@
+"""How the core reports progress without printing: an observer the caller supplies."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Observer(Protocol):
+    def begin(self, label: str, total: int) -> None: ...
+
+    def step(self, item: str = "") -> None: ...
+
+    def end(self) -> None: ...
+
+    def info(self, message: str) -> None: ...
+
+
+class Silent:
+    """The default observer: reports nothing."""
+
+    def begin(self, label: str, total: int) -> None:
+        pass
+
+    def step(self, item: str = "") -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+
+class Recorder(Silent):
+    """Keeps info messages; used by tests and by commands that print a summary."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def info(self, message: str) -> None:
+        self.messages.append(message)

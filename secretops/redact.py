@@ -1,0 +1,41 @@
+"""Redaction and fingerprints: no secret value ever reaches output."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+# Known prefixes that are safe (and useful) to keep in a preview.
+_PREFIXES = (
+    "github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "glpat-", "xoxb-", "xoxp-", "xoxa-",
+    "xoxs-", "xoxr-", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "npm_", "pypi-", "AKIA",
+    "ASIA", "AIza", "AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1", "eyJ",
+)
+
+_SECRETISH = re.compile(
+    r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
+    r"|(?:gh[pousr]_|github_pat_|glpat-|xox[abprs]-|[sr]k_(?:live|test)_|npm_|pypi-)[A-Za-z0-9_\-]{8,}"
+    r"|(?<![A-Za-z0-9+/])(?=[A-Za-z+/]*[0-9])[A-Za-z0-9+/]{40,}={0,2}"
+)
+
+
+def fingerprint(secret: str) -> str:
+    """A stable, non-reversible id for a secret value (16 hex digits of SHA-256)."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def preview(secret: str) -> str:
+    """``ghp_…abcd``: a known prefix and the last four characters, never more."""
+    prefix = next((p for p in _PREFIXES if secret.startswith(p)), "")
+    rest = secret[len(prefix):]
+    if len(rest) >= 16:
+        return f"{prefix}…{rest[-4:]}"
+    return f"{prefix}…" if prefix else "…"
+
+
+def redact_text(text: str, limit: int = 300) -> str:
+    """Mask anything that looks like a key or token in free text (tool stderr) and cap its length."""
+    masked = _SECRETISH.sub(lambda m: preview(m.group(0)) if "PRIVATE KEY" not in m.group(0) else "[private key]", text)
+    masked = " ".join(masked.split())
+    return masked if len(masked) <= limit else masked[: limit - 1] + "…"

@@ -1,0 +1,57 @@
+"""Read and parse the repository's sops-relevant files once, for status and rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from secretops import keysecret, sopsfile
+from secretops.keysecret import KeySecret
+from secretops.repo import SOPS_FORMATS, Repo
+from secretops.sopsfile import ParsedFile
+
+
+@dataclass(frozen=True)
+class Scan:
+    encrypted: tuple[ParsedFile, ...]  # sops files and files named like them
+    clear: tuple[str, ...]
+    key_secrets: tuple[KeySecret, ...]
+
+    def key_secrets_for(self, repo: Repo, cluster_name: str) -> list[KeySecret]:
+        """A cluster's key Secrets: those under its path, else those outside every cluster (shared)."""
+        cluster = repo.cluster(cluster_name)
+        if cluster.key_secret:
+            return [k for k in self.key_secrets if k.rel == cluster.key_secret]
+        inside = [k for k in self.key_secrets if repo.cluster_of(k.rel) == cluster]
+        return inside or [k for k in self.key_secrets if repo.cluster_of(k.rel) is None]
+
+
+def candidates(repo: Repo) -> Iterator[tuple[str, bool]]:
+    """(path, named-like-encrypted) for files worth reading."""
+    for rel in repo.files():
+        if repo.is_clear_name(rel):
+            continue
+        named = repo.is_encrypted_name(rel)
+        if named or rel.endswith(SOPS_FORMATS):
+            yield rel, named
+
+
+def scan(repo: Repo) -> Scan:
+    encrypted: list[ParsedFile] = []
+    clear = [r for r in repo.files() if repo.is_clear_name(r)]
+    secrets: list[KeySecret] = []
+    for rel, named in candidates(repo):
+        try:
+            data = (repo.root / rel).read_bytes()
+        except OSError:
+            continue
+        if not named and not sopsfile.might_be_sops(data):
+            continue
+        parsed = sopsfile.parse(rel, data)
+        if not named and parsed.meta is None:
+            continue
+        encrypted.append(parsed)
+        ks = keysecret.from_parsed(parsed, repo.config.key_secret.namespace)
+        if ks is not None:
+            secrets.append(ks)
+    return Scan(tuple(encrypted), tuple(clear), tuple(secrets))

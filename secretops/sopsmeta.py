@@ -1,0 +1,161 @@
+"""Read a sops file's metadata without decrypting it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
+OPTIONS = ("encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix",
+           "encrypted_comment_regex", "unencrypted_comment_regex")
+_ID_FIELDS = {"age": ("recipient",), "pgp": ("fp",), "kms": ("arn",), "gcp_kms": ("resource_id",),
+              "azure_kv": ("vault_url", "name", "version"), "hc_vault": ("vault_address", "engine_path", "key_name"),
+              "hckms": ("key_id",)}
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Recipient ids by kind: age public keys, PGP fingerprints, KMS ARNs, …"""
+
+    by_kind: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, list[str]]) -> Recipients:
+        return cls(tuple((k, tuple(v)) for k, v in sorted(mapping.items()) if v))
+
+    def get(self, kind: str) -> tuple[str, ...]:
+        return dict(self.by_kind).get(kind, ())
+
+    @property
+    def age(self) -> tuple[str, ...]:
+        return self.get("age")
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.by_kind}
+
+    def as_sets(self) -> dict[str, frozenset[str]]:
+        return {k: frozenset(v) for k, v in self.by_kind}
+
+    def union(self, other: Recipients) -> Recipients:
+        merged = self.as_dict()
+        for kind, ids in other.by_kind:
+            merged.setdefault(kind, [])
+            merged[kind] += [i for i in ids if i not in merged[kind]]
+        return Recipients.of(merged)
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """Which values sops encrypts: at most one of the rule options, plus ``mac_only_encrypted``."""
+
+    option: str | None = None
+    value: str | None = None
+    mac_only_encrypted: bool = False
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Encryption:
+        for opt in OPTIONS:
+            if data.get(opt) not in (None, ""):
+                return cls(opt, str(data[opt]), bool(data.get("mac_only_encrypted")))
+        return cls(None, None, bool(data.get("mac_only_encrypted")))
+
+
+@dataclass(frozen=True)
+class SopsMeta:
+    recipients: Recipients
+    key_groups: tuple[Recipients, ...]
+    shamir_threshold: int | None
+    encryption: Encryption
+    lastmodified: str | None
+    version: str | None
+    mac: str | None
+    age_stanzas: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def uses_key_groups(self) -> bool:
+        return len(self.key_groups) > 1 or self.shamir_threshold is not None
+
+
+def _ids(kind: str, entries: Any) -> list[str]:
+    out: list[str] = []
+    for entry in entries or []:
+        if isinstance(entry, Mapping):
+            parts = [str(entry.get(f, "")) for f in _ID_FIELDS[kind] if entry.get(f)]
+            if parts:
+                out.append("/".join(parts))
+    return out
+
+
+def _group(data: Mapping[str, Any]) -> Recipients:
+    return Recipients.of({kind: _ids(kind, data.get(kind)) for kind in KINDS})
+
+
+def from_mapping(sops: Any) -> SopsMeta | None:
+    """Metadata from a document's ``sops:`` value, or None if it is not sops metadata."""
+    if not isinstance(sops, Mapping) or not ("mac" in sops or "version" in sops or "lastmodified" in sops):
+        return None
+    groups = [_group(g) for g in sops.get("key_groups") or [] if isinstance(g, Mapping)]
+    top = _group(sops)
+    if not groups:
+        groups = [top]
+    union = Recipients()
+    for g in groups:
+        union = union.union(g)
+    stanzas: list[tuple[str, str]] = []
+    for g in [sops, *(sops.get("key_groups") or [])]:
+        for entry in (g.get("age") if isinstance(g, Mapping) else None) or []:
+            if isinstance(entry, Mapping) and entry.get("recipient") and entry.get("enc"):
+                stanzas.append((str(entry["recipient"]), str(entry["enc"])))
+    threshold = sops.get("shamir_threshold")
+    return SopsMeta(
+        recipients=union, key_groups=tuple(groups),
+        shamir_threshold=int(threshold) if threshold else None,
+        encryption=Encryption.from_mapping(sops),
+        lastmodified=_str(sops.get("lastmodified")), version=_str(sops.get("version")),
+        mac=_str(sops.get("mac")), age_stanzas=tuple(stanzas),
+    )
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat()).replace("+00:00", "Z")
+    return str(value)
+
+
+def from_documents(docs: list[Any]) -> list[SopsMeta | None]:
+    return [from_mapping(d.get("sops")) if isinstance(d, Mapping) else None for d in docs]
+
+
+def from_json(text: str) -> SopsMeta | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return from_mapping(data.get("sops")) if isinstance(data, dict) else None
+
+
+_ENV_LINE = re.compile(r"^sops_([A-Za-z0-9_]+)=(.*)$", re.M)
+
+
+def from_dotenv(text: str) -> SopsMeta | None:
+    """sops flattens its metadata into ``sops_age__list_0__map_recipient=…`` lines in .env files."""
+    flat = dict(_ENV_LINE.findall(text))
+    if "mac" not in flat and "version" not in flat:
+        return None
+    tree: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = key.split("__")
+        node: Any = tree
+        for part in parts[:-1]:
+            name = part.replace("list_", "").replace("map_", "")
+            node = node.setdefault(name, {})
+        node[parts[-1].replace("map_", "")] = value
+    for kind in KINDS:
+        if isinstance(tree.get(kind), dict):
+            tree[kind] = list(tree[kind].values())
+    return from_mapping(tree)

@@ -1,0 +1,99 @@
+"""YAML loading: a fast safe loader for reading, ruamel round-trips for writing."""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import re
+from typing import Any
+
+from secretops.errors import InputError
+
+
+@functools.lru_cache(maxsize=1)
+def _safe() -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe")  # the C loader when ruamel.yaml.clib is there
+
+
+def load_all(text: str, name: str) -> list[Any]:
+    """Every document of ``text``; a one-line InputError (no file content) on bad YAML."""
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(_safe().load_all(text))
+    except YAMLError as exc:
+        raise InputError(f"{name}: {describe_error(exc)}", hint="fix the YAML syntax") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise InputError(f"{name}: unreadable YAML ({type(exc).__name__})", hint="fix the YAML syntax") from None
+
+
+def load_one(text: str, name: str) -> Any:
+    docs = [d for d in load_all(text, name) if d is not None]
+    if len(docs) > 1:
+        raise InputError(f"{name} holds {len(docs)} YAML documents, expected one", hint="split it")
+    return docs[0] if docs else None
+
+
+def describe_error(exc: Exception) -> str:
+    """What went wrong and where, without quoting the file (it may hold secrets)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    where = f" at line {mark.line + 1}" if mark is not None else ""
+    return f"invalid YAML{where}: {problem}"
+
+
+def roundtrip(indent: tuple[int, int, int] = (2, 4, 2)) -> Any:
+    """A ruamel round-trip instance that keeps comments and order; indent is (map, seq, offset)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=indent[0], sequence=indent[1], offset=indent[2])
+    return yaml
+
+
+def detect_indent(text: str) -> tuple[int, int, int]:
+    """Guess (mapping, sequence, offset) indentation from a file so a round-trip keeps its look."""
+    mapping, seq, offset = 2, 4, 2
+    lines = text.splitlines()
+    for prev, line in itertools.pairwise(lines):
+        p_ind = len(prev) - len(prev.lstrip(" "))
+        ind = len(line) - len(line.lstrip(" "))
+        if prev.rstrip().endswith(":") and not prev.lstrip().startswith(("#", "-")):
+            if line.lstrip().startswith("- "):
+                offset = ind - p_ind
+                seq = offset + 2
+            elif ind > p_ind and line.strip() and not line.lstrip().startswith("#"):
+                mapping = ind - p_ind
+    return mapping, max(seq, offset + 2), offset
+
+
+def dump(yaml: Any, data: Any) -> str:
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def dump_all(yaml: Any, docs: list[Any]) -> str:
+    buf = io.StringIO()
+    yaml.dump_all(docs, buf)
+    return buf.getvalue()
+
+
+_DOC_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+
+
+def split_documents(text: str) -> list[tuple[int, str]]:
+    """Split on ``---`` lines: (first line number, text) per document, for line lookups."""
+    parts: list[tuple[int, str]] = []
+    start, line = 0, 1
+    for match in _DOC_SPLIT.finditer(text):
+        parts.append((line, text[start:match.start()]))
+        line += text.count("\n", start, match.end()) + 1
+        start = match.end() + 1
+    parts.append((line, text[start:]))
+    return parts

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from secretops import rules, sopsfile
+from tests import helpers
+
+
+def test_init_per_cluster_keys(fleet: Path, keys_file: Path) -> None:
+    cfg = rules.load(fleet)
+    keys = {c: cfg.rule_for(f"clusters/{c}/x.enc.yaml").recipients.age for c in ("dev", "staging", "prod")}  # type: ignore[union-attr]
+    assert len({k for v in keys.values() for k in v}) == 3
+    assert set(cfg.rule_for("apps/x.enc.yaml").recipients.age) == {k for v in keys.values() for k in v}  # type: ignore[union-attr]
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600 and keys_file.read_text().count("AGE-SECRET-KEY-1") == 3
+    for c in ("dev", "staging", "prod"):
+        rel = f"clusters/{c}/flux-system/sops-age.enc.yaml"
+        parsed = sopsfile.parse(rel, (fleet / rel).read_bytes())
+        doc = parsed.documents[0]
+        assert doc["metadata"] == {"name": "sops-age", "namespace": "flux-system"}
+        assert list(doc["stringData"]) == ["age.agekey"] and doc["stringData"]["age.agekey"].startswith("ENC[")
+        assert parsed.meta is not None and parsed.meta.recipients.age == keys[c]
+    assert "*.clear.yaml" in (fleet / ".gitignore").read_text()
+    assert ".secretops/" in (fleet / ".sourceignore").read_text()
+    assert "secretops check --staged" in (fleet / ".pre-commit-config.yaml").read_text()
+
+
+def test_init_is_idempotent_and_keeps_comments(fleet: Path) -> None:
+    sops_yaml = fleet / ".sops.yaml"
+    sops_yaml.write_text("# team rules\n" + sops_yaml.read_text())
+    before = helpers.snapshot(fleet)
+    res = helpers.run_cli(["init"], fleet)
+    assert res.code == 0, res.err
+    assert helpers.snapshot(fleet) == before
+    helpers.write(fleet / "clusters/edge/flux-system/kustomization.yaml", "resources: []\n")
+    assert helpers.run_cli(["init"], fleet).code == 0
+    text = sops_yaml.read_text()
+    assert text.startswith("# team rules\n") and "^clusters/edge/" in text
+    assert (fleet / "clusters/edge/flux-system/sops-age.enc.yaml").exists()
+
+
+def test_init_shared_key(shared_fleet: Path) -> None:
+    cfg = rules.load(shared_fleet)
+    assert len(cfg.rules) == 1 and len(cfg.age_keys) == 1
+    res = helpers.run_cli(["status", "--format", "json"], shared_fleet)
+    assert res.code == 0 and '"recipients-mismatch"' not in res.out
+
+
+def test_bootstrap_command_has_no_key(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    (root / "clusters/one").mkdir(parents=True)
+    helpers.git(root, "init", "-q")
+    res = helpers.run_cli(["init"], root)
+    assert res.code == 0 and "--from-file=age.agekey=/dev/stdin" in res.out
+    assert "AGE-SECRET-KEY" not in res.out
+
+
+def test_no_clusters_is_exit_2(tmp_path: Path) -> None:
+    helpers.git(tmp_path, "init", "-q")
+    res = helpers.run_cli(["init"], tmp_path)
+    assert res.code == 2 and "no clusters found" in res.err

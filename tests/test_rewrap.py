@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from secretops import agekeys, rewrap, sopsfile
+from tests import helpers, styles
+
+
+def _setup(tmp_path: Path, style: str) -> tuple[Path, str, agekeys.Identity]:
+    root = tmp_path / "r"
+    root.mkdir()
+    old = agekeys.generate()
+    value = helpers.plant("rewrap-value-7Hq2")
+    if style == "kustomize":
+        styles.kustomize_controller_style(root, old.public, "s.enc.yaml", value)
+    elif style == "sops371":
+        styles.sops371_style(root, old.public, "s.enc.yaml", value)
+    else:
+        styles.rules_file(root, old.public)
+        styles.encrypt_in_place(root, "s.enc.yaml", helpers.secret_yaml("a", value) + "---\n"
+                                + helpers.secret_yaml("b", value))
+    return root, "s.enc.yaml", old
+
+
+_AGE_BLOCK = re.compile(r"^( +)age:\n(?:\1 +\S.*\n|\1- .*\n)*", re.M)
+
+
+def _outside_age(text: str) -> str:
+    """The file with every sops.age block cut out: must stay byte-identical."""
+    stripped = _AGE_BLOCK.sub("", text)
+    assert "BEGIN AGE" not in stripped
+    return stripped
+
+
+@pytest.mark.parametrize("style", ["kustomize", "sops371", "multidoc"])
+def test_add_then_remove_keeps_everything_else(tmp_path: Path, style: str) -> None:
+    root, rel, old = _setup(tmp_path, style)
+    new = agekeys.generate()
+    before = (root / rel).read_text()
+    added = rewrap.rewrap_text(before, rel, [old], add=[new.public])
+    assert _outside_age(added) == _outside_age(before)
+    assert before.count(old.public) == added.count(old.public)  # stanza kept verbatim
+    (root / rel).write_text(added)
+    env_new = agekeys.identity_env([new])
+    res = helpers.sops(root, "decrypt", rel, env=env_new)
+    assert res.code == 0 and "rewrap-value-7Hq2" in res.out
+    helpers.OUTPUTS.pop()  # that output holds the plaintext on purpose; it is not shown anywhere
+    helpers.write(root / ".sops.yaml", (root / ".sops.yaml").read_text().replace(old.public, f"{old.public},{new.public}"))
+    res = helpers.sops(root, "updatekeys", "-y", rel, env=agekeys.identity_env([old]))
+    assert res.code == 0 and "already up to date" in res.err
+    removed = rewrap.rewrap_text(added, rel, [new], remove={old.public})
+    assert old.public not in removed and _outside_age(removed) == _outside_age(before)
+    (root / rel).write_text(removed)
+    assert helpers.sops(root, "decrypt", rel, env=agekeys.identity_env([old])).code == 128
+    meta = sopsfile.parse(rel, removed.encode()).metas
+    assert all(m is not None and m.recipients.age == (new.public,) for m in meta if m)
+
+
+def test_style_of_the_file_is_kept(tmp_path: Path) -> None:
+    root, rel, old = _setup(tmp_path, "kustomize")
+    text = rewrap.rewrap_text((root / rel).read_text(), rel, [old], add=[agekeys.generate().public])
+    assert "\n  age:\n    - recipient: " in text and "\n        -----BEGIN AGE ENCRYPTED FILE-----" in text
+
+
+def test_key_groups_fall_back_to_sops(tmp_path: Path) -> None:
+    root = tmp_path / "g"
+    root.mkdir()
+    a, b = agekeys.generate(), agekeys.generate()
+    helpers.write(root / ".sops.yaml", f"creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n"
+                                       f"      - age: [{a.public}]\n      - age: [{b.public}]\n")
+    text = styles.encrypt_in_place(root, "g.enc.yaml", "k: v\n")
+    assert sopsfile.parse("g.enc.yaml", text.encode()).meta.shamir_threshold == 2  # type: ignore[union-attr]
+    with pytest.raises(rewrap.Unsupported):
+        rewrap.rewrap_text(text, "g.enc.yaml", [a, b], add=[agekeys.generate().public])
+
+
+def test_wrong_key_is_refused_without_change(tmp_path: Path) -> None:
+    root, rel, _old = _setup(tmp_path, "kustomize")
+    with pytest.raises(Exception, match="none of your age keys"):
+        rewrap.rewrap_text((root / rel).read_text(), rel, [agekeys.generate()], add=[agekeys.generate().public])
+
+
+def test_unchanged_when_nothing_to_do(tmp_path: Path) -> None:
+    root, rel, old = _setup(tmp_path, "sops371")
+    text = (root / rel).read_text()
+    assert rewrap.rewrap_text(text, rel, [old], add=[old.public]) == text
