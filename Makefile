@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[dev]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict secretops
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 clean:

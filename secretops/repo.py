@@ -11,8 +11,7 @@ from secretops import config as config_mod
 from secretops import git, rules
 from secretops.config import ClusterConfig, Config
 from secretops.errors import InputError
-
-SOPS_FORMATS = (".yaml", ".yml", ".json", ".env")
+from secretops.sopsfile import SOPS_SUFFIXES as SOPS_FORMATS
 
 
 @dataclass(frozen=True)

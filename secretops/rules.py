@@ -101,7 +101,11 @@ def load(root: Path) -> SopsConfig:
     path = root / ".sops.yaml"
     if not path.is_file():
         raise ConfigError(f"{path} does not exist", hint="create it with `secretops init`")
-    data = yamlio.load_one(path.read_text(encoding="utf-8"), ".sops.yaml")
+    return parse_text(path.read_text(encoding="utf-8"), path)
+
+
+def parse_text(text: str, path: Path) -> SopsConfig:
+    data = yamlio.load_one(text, ".sops.yaml")
     raw_rules = data.get("creation_rules") if isinstance(data, Mapping) else None
     if not isinstance(raw_rules, list):
         raise ConfigError(".sops.yaml has no creation_rules list", hint="add creation_rules or run `secretops init`")

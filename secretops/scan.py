@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from secretops import keysecret, sopsfile
 from secretops.keysecret import KeySecret
-from secretops.repo import SOPS_FORMATS, Repo
+from secretops.repo import Repo
+from secretops.sopsfile import SOPS_SUFFIXES as SOPS_FORMATS
 from secretops.sopsfile import ParsedFile
 
 

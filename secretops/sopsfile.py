@@ -10,6 +10,8 @@ from secretops import sopsmeta, yamlio
 from secretops.errors import InputError
 from secretops.sopsmeta import SopsMeta
 
+SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")
+
 
 @dataclass(frozen=True)
 class ParsedFile:

@@ -1,13 +1,12 @@
-"""Helpers the command modules share: open the repo, make sops, show progress."""
+"""Helpers the command modules share: open the repo, make sops."""
 
 from __future__ import annotations
 
-import sys
-
-import click
-
+from secretops.cli.progress import Progress
 from secretops.repo import Repo, open_repo
 from secretops.sops import Sops
+
+__all__ = ["Progress", "repo", "sops_for"]
 
 
 def repo() -> Repo:
@@ -16,36 +15,3 @@ def repo() -> Repo:
 
 def sops_for(r: Repo) -> Sops:
     return Sops(r.root)
-
-
-class Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.enabled = sys.stderr.isatty() and not quiet
-        self.label, self.total, self.done = "", 0, 0
-
-    def begin(self, label: str, total: int) -> None:
-        self.label, self.total, self.done = label, total, 0
-        self._draw()
-
-    def step(self, item: str = "") -> None:
-        self.done += 1
-        if self.done == self.total or self.done % 25 == 0:
-            self._draw()
-
-    def end(self) -> None:
-        if self.enabled and self.total:
-            click.echo("\r\033[K", nl=False, err=True)
-
-    def info(self, message: str) -> None:
-        self.end()
-        click.echo(message, err=True)
-
-    def _draw(self) -> None:
-        if not self.enabled or not self.total:
-            return
-        width = 30
-        filled = width * self.done // self.total
-        bar = "#" * filled + "-" * (width - filled)
-        click.echo(f"\r{self.label} [{bar}] {self.done}/{self.total}", nl=False, err=True)

@@ -1,0 +1,27 @@
+"""`make bench`: speed ratios against the tools users would otherwise run. Never a test."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import bench_check
+
+SUITES = {"check": bench_check.run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("suites", nargs="*", default=list(SUITES), choices=list(SUITES))
+    args = parser.parse_args()
+    for name in args.suites:
+        print(f"== {name}", flush=True)
+        for line in SUITES[name]():
+            print(f"  {line}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

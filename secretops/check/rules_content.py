@@ -1,0 +1,151 @@
+"""Rules about what a file holds: plaintext Secrets, private keys and credentials."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from secretops.check import patterns
+from secretops.check.mask import inside, mask, masked_spans
+from secretops.check.model import FileView, Finding, rule
+
+_KIND_SECRET = re.compile(r"^\s*kind:\s*[\"']?(?:Secret|List)[\"']?\s*$", re.M)
+_FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
+
+
+def _secret_docs(doc: Any) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(doc, Mapping):
+        return
+    if doc.get("kind") == "Secret" and str(doc.get("apiVersion", "v1")) == "v1":
+        yield doc
+    elif doc.get("kind") == "List":
+        for item in doc.get("items") or []:
+            yield from _secret_docs(item)
+
+
+def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for fld in ("data", "stringData"):
+        block = secret.get(fld)
+        if not isinstance(block, Mapping):
+            continue
+        for key, value in block.items():
+            text = "" if value is None else str(value)
+            if text.strip() and not patterns.is_template(text) and not text.startswith("ENC[AES256_GCM,"):
+                out.append((str(key), text))
+    return out
+
+
+@rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
+def plaintext_secret(view: FileView) -> Iterator[Finding]:
+    if view.binary or not view.path.endswith((".yaml", ".yml", ".json")) or not _KIND_SECRET.search(view.text):
+        return
+    if view.path.endswith(view.settings.clear_suffix):
+        return  # reported as clear-file
+    parsed = view.parsed
+    for doc, meta in zip(parsed.documents, parsed.metas):
+        if meta is not None:
+            continue
+        for secret in _secret_docs(doc):
+            values = _real_values(secret)
+            if not values:
+                continue
+            meta_ = secret.get("metadata") or {}
+            name = f"{meta_.get('namespace', '')}/{meta_.get('name', '?')}".lstrip("/")
+            key, value = values[0]
+            line = next((n for n, text in enumerate(view.lines, 1)
+                         if text.strip().startswith((f"{key}:", f'"{key}":')) and value[:8] in text), 1)
+            joined = "\0".join(f"{k}={v}" for k, v in sorted(values))
+            yield view.finding(plaintext_secret, line,
+                               f"Secret {name} has {len(values)} plaintext value(s); {_FIX_SECRET}", joined,
+                               f"{key}: {patterns_preview(value)}")
+
+
+def patterns_preview(value: str) -> str:
+    from secretops.redact import preview
+
+    return preview(value)
+
+
+@rule("age-private-key", "error", "An age private key in plaintext",
+      "remove it, rotate the key (`secretops rotate start`) and keep keys in ~/.config/sops/age/keys.txt")
+def age_private_key(view: FileView) -> Iterator[Finding]:
+    if view.binary or "AGE-SECRET-KEY-" not in view.text:
+        return
+    for match in patterns.AGE_KEY.finditer(mask(view.text)):
+        yield view.finding(age_private_key, view.line_of(match.start()), "age private key in plaintext",
+                           match.group(0))
+
+
+@rule("private-key", "error", "A PEM or OpenSSH private key in plaintext",
+      "remove it, revoke or rotate the key, and store it encrypted")
+def private_key(view: FileView) -> Iterator[Finding]:
+    if view.binary or "PRIVATE KEY" not in view.text:
+        return
+    for match in patterns.PRIVATE_KEY.finditer(mask(view.text)):
+        body = re.sub(r"\s+", "", match.group("body"))
+        body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
+        if len(body) < 64 or patterns.is_template(body):
+            continue
+        yield view.finding(private_key, view.line_of(match.start()), f"{match.group('kind').lower()} in plaintext",
+                           body, f"-----BEGIN {match.group('kind')}-----…")
+
+
+@rule("credential", "error", "A well-known token format or a high-entropy value under a secret-like key",
+      "remove it, revoke it at its source, and keep it in an encrypted file")
+def credential(view: FileView) -> Iterator[Finding]:
+    if view.binary:
+        return
+    text = view.text
+    spans: list[tuple[int, int]] | None = None
+    seen: set[str] = set()
+    for kind, markers, regex in patterns.CREDENTIALS:
+        if not any(m in text for m in markers):
+            continue
+        for match in regex.finditer(text):
+            secret = match.group("s")
+            if secret in seen or patterns.is_template(secret) or patterns.PLACEHOLDER.match(secret):
+                continue
+            if kind == "Docker registry auth" and not _basic_auth(secret):
+                continue
+            spans = masked_spans(text) if spans is None else spans
+            if inside(spans, match.start("s"), match.end("s")):
+                continue
+            seen.add(secret)
+            yield view.finding(credential, view.line_of(match.start("s")), kind, secret)
+    yield from _keyed(view, seen)
+
+
+_KEYED_FILES = (".yaml", ".yml", ".json", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
+
+
+def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
+    """High-entropy values under secret-like keys (YAML, JSON, .env, INI); never in sops files."""
+    name = view.path.rsplit("/", 1)[-1]
+    if not (view.path.endswith(_KEYED_FILES) or ".env" in name) or not patterns.KEY_HINT.search(view.text):
+        return
+    if b"sops" in view.blob.data and view.parsed.meta is not None:
+        return  # a sops file's metadata says which values are secret; no guessing by key names
+    spans: list[tuple[int, int]] | None = None
+    for match in patterns.KEYED_VALUE.finditer(view.text):
+        key, value = match.group("key"), match.group("value")
+        if value in seen or not patterns.SECRET_KEY.search(key) or not patterns.looks_random(value):
+            continue
+        spans = masked_spans(view.text) if spans is None else spans
+        if inside(spans, match.start("value"), match.end("value")):
+            continue
+        seen.add(value)
+        yield view.finding(credential, view.line_of(match.start("value")),
+                           f"high-entropy value under secret-like key `{key}`", value)
+
+
+def _basic_auth(value: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=False).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    return ":" in decoded and not patterns.is_template(decoded)

@@ -1,0 +1,101 @@
+"""Rules about what a file is: clear copies, files that should be encrypted, recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from secretops.check import sopsvalues
+from secretops.check.model import FileView, Finding, rule
+
+_FIX_ENCRYPT = "encrypt it with `secretops encrypt` (or `sops encrypt -i`)"
+
+
+@rule("clear-file-in-history", "error", "A clear working copy was committed at some point in history",
+      "rewrite history to remove it (git filter-repo) and rotate every secret it held")
+def clear_file_in_history(view: FileView) -> Iterator[Finding]:
+    return iter(())  # reported through clear-file when scanning history
+
+
+@rule("clear-file", "error", "A decrypted *.clear.yaml working copy is committed",
+      "unstage it (`git rm --cached FILE`) and make sure .gitignore ignores clear files")
+def clear_file(view: FileView) -> Iterator[Finding]:
+    if view.path.endswith(view.settings.clear_suffix):
+        info = clear_file_in_history if view.settings.history else clear_file
+        yield view.finding(info, 1, f"clear working copy is committed; {info.fix}", view.path, "")
+
+
+@rule("not-encrypted", "error", "A file named or configured as encrypted has no sops metadata", _FIX_ENCRYPT)
+def not_encrypted(view: FileView) -> Iterator[Finding]:
+    if not view.named_encrypted:
+        return
+    if view.binary:
+        yield view.finding(not_encrypted, 1, f"binary file, not sops-encrypted; {_FIX_ENCRYPT}", view.path, "")
+        return
+    parsed = view.parsed
+    if parsed.error:
+        yield view.finding(not_encrypted, 1, f"not a valid sops file ({parsed.error}); {_FIX_ENCRYPT}", view.path, "")
+        return
+    if parsed.format == "other":
+        return
+    for index in parsed.plaintext_documents():
+        line = _document_line(view, index)
+        what = "file" if len(parsed.documents) == 1 else f"document {index + 1}"
+        yield view.finding(not_encrypted, line, f"{what} has no sops metadata; {_FIX_ENCRYPT}",
+                           f"{view.path}\0{index}", "")
+
+
+def _document_line(view: FileView, index: int) -> int:
+    if index == 0:
+        return 1
+    from secretops.yamlio import split_documents
+
+    parts = split_documents(view.text)
+    return parts[index][0] if index < len(parts) else 1
+
+
+@rule("partially-encrypted", "error", "A sops file holds a value that its own metadata says must be encrypted",
+      "restore the file from git and change values only with `secretops edit`")
+def partially_encrypted(view: FileView) -> Iterator[Finding]:
+    if view.binary or b"sops" not in view.blob.data:
+        return
+    parsed = view.parsed
+    for doc, meta in zip(parsed.documents, parsed.metas):
+        if meta is None:
+            continue
+        for path, value in sopsvalues.plaintext_values(doc, meta.encryption):
+            line = _line_of_key(view, path[-1] if path else "", value)
+            yield view.finding(partially_encrypted, line,
+                               f"`{'.'.join(path)}` is plaintext in a sops file that encrypts it", value)
+        for line, value in sopsvalues.commented_plaintext(view.text, meta.encryption):
+            yield view.finding(partially_encrypted, line, "value after an encrypt comment is plaintext", value)
+
+
+def _line_of_key(view: FileView, key: str, value: str) -> int:
+    fallback = 1
+    for n, line in enumerate(view.lines, 1):
+        stripped = line.strip().lstrip("- ").strip("\"'")
+        if stripped.startswith(f"{key}:") or stripped.startswith(f'{key}":') or stripped.startswith(f"{key}':"):
+            if value in line:
+                return n
+            fallback = n if fallback == 1 else fallback
+        elif value and value in line and fallback == 1 and not line.strip().startswith("#"):
+            fallback = n
+    return fallback
+
+
+@rule("recipients-mismatch", "warning", "An encrypted file's age recipients differ from its creation rule's",
+      "run `secretops rotate` or `sops updatekeys -y FILE` to re-encrypt for the rule's recipients")
+def recipients_mismatch(view: FileView) -> Iterator[Finding]:
+    cfg = view.settings.sops_config
+    if cfg is None or view.settings.history or view.binary or b"sops" not in view.blob.data:
+        return
+    meta = view.parsed.meta
+    rule_ = cfg.rule_for(view.path)
+    if meta is None or rule_ is None or meta.uses_key_groups:
+        return
+    have, want = set(meta.recipients.age), set(rule_.recipients.age)
+    if have != want and want:
+        missing, extra = len(want - have), len(have - want)
+        yield view.finding(recipients_mismatch, 1,
+                           f"{missing} age recipient(s) of {rule_.describe()} missing, {extra} extra",
+                           ",".join(sorted(have)), "")

@@ -1,0 +1,76 @@
+"""Where blobs come from: the index, a commit range, the tracked tree, or every blob in history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from secretops import git
+from secretops.check.model import Blob
+from secretops.progress import Observer
+
+MAX_BLOB = 4 * 1024 * 1024  # larger blobs are skipped (data, not config)
+
+
+def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, str] | None = None,
+           observer: Observer | None = None) -> Iterator[Blob]:
+    paths: dict[str, list[str]] = {}
+    for path, oid in entries:
+        paths.setdefault(oid, []).append(path)
+    if observer:
+        observer.begin("checking", len(paths))
+    for oid, data in git.stream_blobs(root, list(paths)):
+        if observer:
+            observer.step()
+        if len(data) > MAX_BLOB:
+            continue
+        for path in paths[oid]:
+            yield Blob(path, data, oid, (commits or {}).get(oid))
+    if observer:
+        observer.end()
+
+
+def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
+    """What is about to be committed: blobs from the index, not the working tree."""
+    return _blobs(root, git.staged_entries(root, paths), observer=observer)
+
+
+def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
+    return _blobs(root, git.index_entries(root, paths), observer=observer)
+
+
+def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
+    """Every blob any commit in BASE..HEAD adds or changes (a secret added and removed again counts)."""
+    intro = git.introductions(root, [spec], paths)
+    first: dict[str, str] = {}
+    for commit, oid, _path in intro:
+        first.setdefault(oid, commit)
+    return _blobs(root, [(p, o) for _c, o, p in intro], first, observer)
+
+
+def history(root: Path, observer: Observer | None = None) -> tuple[Iterator[Blob], dict[str, str]]:
+    """Every unique blob reachable from any ref, read once; plus the first commit of each blob."""
+    first: dict[str, str] = {}
+    paths: dict[str, set[str]] = {}
+    for commit, oid, path in git.introductions(root):
+        first.setdefault(oid, commit)
+        paths.setdefault(oid, set()).add(path)
+    for oid, path in git.all_blobs(root):
+        paths.setdefault(oid, set()).add(path)
+    entries = [(p, oid) for oid, ps in paths.items() for p in sorted(ps)]
+    return _blobs(root, entries, first, observer), first
+
+
+def worktree(root: Path, files: Sequence[str], observer: Observer | None = None) -> Iterator[Blob]:
+    """Outside git (a plain folder): read files from disk."""
+    if observer:
+        observer.begin("checking", len(files))
+    for rel in files:
+        if observer:
+            observer.step()
+        path = root / rel
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BLOB:
+            continue
+        yield Blob(rel, path.read_bytes())
+    if observer:
+        observer.end()

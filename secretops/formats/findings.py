@@ -1,0 +1,84 @@
+"""Checker output: text, JSON and SARIF 2.1.0. Pure functions of the report; never the secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from secretops import __version__
+from secretops.check.engine import Report
+from secretops.check.model import REGISTRY, REPO_RULES
+
+INFO_URI = "https://github.com/secretops/secretops"
+
+
+def _rule_meta(rule_id: str) -> tuple[str, str, str]:
+    if rule_id in REGISTRY:
+        info = REGISTRY[rule_id]
+        return info.severity, info.summary, info.fix
+    return REPO_RULES[rule_id]
+
+
+def text(report: Report) -> str:
+    lines = []
+    for f in report.findings:
+        where = f"{f.path}:{f.line}"
+        commit = f" (commit {f.commit[:12]})" if f.commit else ""
+        preview = f" [{f.preview}]" if f.preview else ""
+        lines.append(f"{where}: {f.rule}: {f.message}{preview}{commit}  fp:{f.fingerprint}")
+    summary = f"{len(report.findings)} finding(s) in {report.scanned} file(s) checked ({report.mode})"
+    if report.suppressed:
+        summary += f", {report.suppressed} suppressed"
+    return "\n".join([*lines, summary]) + "\n"
+
+
+def _as_dict(report: Report) -> dict[str, Any]:
+    out = []
+    for f in report.findings:
+        item: dict[str, Any] = {"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
+                                "message": f.message, "fingerprint": f.fingerprint, "preview": f.preview}
+        if f.commit:
+            item["commit"] = f.commit
+        out.append(item)
+    return {"version": 1, "mode": report.mode, "scanned": report.scanned, "suppressed": report.suppressed,
+            "findings": out}
+
+
+def as_json(report: Report) -> str:
+    return json.dumps(_as_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif(report: Report) -> str:
+    ids = sorted(report.rule_ids)
+    rules = []
+    for rid in ids:
+        sev, summary, fix = _rule_meta(rid)
+        rules.append({"id": rid, "name": rid.replace("-", " ").title().replace(" ", ""),
+                      "shortDescription": {"text": summary}, "fullDescription": {"text": summary},
+                      "help": {"text": fix, "markdown": fix},
+                      "defaultConfiguration": {"level": "error" if sev == "error" else "warning"},
+                      "properties": {"tags": ["security", "secrets"]}})
+    results = []
+    for f in report.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.rule, "ruleIndex": ids.index(f.rule),
+            "level": "error" if f.severity == "error" else "warning",
+            "message": {"text": f"{f.message}" + (f" [{f.preview}]" if f.preview else "")},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": max(f.line, 1)}}}],
+            "partialFingerprints": {"secretops/v1": f.fingerprint},
+        }
+        if f.commit:
+            result["properties"] = {"commit": f.commit}
+        results.append(result)
+    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "secretops", "version": __version__, "informationUri": INFO_URI,
+                                         "rules": rules}},
+                     "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///"}},
+                     "results": results}]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json, "sarif": sarif}

@@ -1,0 +1,170 @@
+"""Modes (staged, diff, all, history), allows, the baseline, formats and the hooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from tests import helpers
+from tests.check import tokens
+from tests.check.conftest import check, rules_of
+
+
+def _commit(root: Path, rel: str, text: str, msg: str) -> str:
+    helpers.write(root / rel, text)
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", msg)
+    return helpers.git(root, "rev-parse", "HEAD").strip()
+
+
+def test_secret_only_in_history(repo: Path) -> None:
+    token = tokens.tokens()["github"]
+    intro = _commit(repo, "ci/env.sh", f"export GH={token}\n", "add ci")
+    for n in range(5):
+        _commit(repo, "ci/env.sh", f"export GH=${{GH_TOKEN}}\n# {n}\n", f"fix {n}")
+    assert check(repo, "--all")[0] == 0
+    code, findings, text = check(repo, "--history")
+    assert code == 1 and [(f["rule"], f["path"], f["commit"]) for f in findings] == [("credential", "ci/env.sh", intro)]
+    assert token not in text
+
+
+def test_clear_file_in_history(repo: Path) -> None:
+    helpers.write(repo / "apps/a.clear.yaml", "a: b\n")
+    helpers.git(repo, "add", "-f", "apps/a.clear.yaml")
+    helpers.git(repo, "commit", "-qm", "oops")
+    intro = helpers.git(repo, "rev-parse", "HEAD").strip()
+    helpers.git(repo, "rm", "-q", "--cached", "apps/a.clear.yaml")
+    helpers.git(repo, "commit", "-qm", "fix")
+    code, findings, _ = check(repo, "--history")
+    assert [(f["rule"], f["commit"]) for f in findings] == [("clear-file-in-history", intro)]
+
+
+def test_diff_range(repo: Path) -> None:
+    made = tokens.tokens()
+    base = _commit(repo, "old.yaml", f"stripe: {made['stripe']}\n", "old secret (not in range)")
+    _commit(repo, "new.yaml", f"slack: {made['slack']}\n", "new secret")
+    _commit(repo, "new.yaml", "slack: ${SLACK}\n", "removed again, but it was pushed")
+    code, findings, _ = check(repo, "--diff", f"{base}..HEAD")
+    assert [(f["rule"], f["path"]) for f in findings] == [("credential", "new.yaml")]
+    res = helpers.run_cli(["check", "--diff", "nonsense"], repo)
+    assert res.code == 2 and "BASE..HEAD" in res.err
+
+
+def test_inline_allow_and_no_inline_allow(repo: Path) -> None:
+    made = tokens.tokens()
+    helpers.write(repo / "a.yaml", f"key: {made['google']}  # secretops:allow credential\n"
+                                   f"# secretops:allow credential\nother: {made['npm']}\n"
+                                   f"third: {made['stripe']}  # secretops:allow private-key\n")
+    helpers.git(repo, "add", "a.yaml")
+    code, findings, _ = check(repo, "--staged")
+    assert [f["line"] for f in findings] == [4]
+    code, findings, _ = check(repo, "--staged", "--no-inline-allow")
+    assert [f["line"] for f in findings] == [1, 3, 4]
+
+
+def test_baseline_survives_moving_lines(repo: Path) -> None:
+    made = tokens.tokens()
+    helpers.write(repo / "a.yaml", f"one: 1\ntoken: {made['gitlab']}\n")
+    helpers.git(repo, "add", "a.yaml")
+    base = repo / ".secretops-baseline.json"
+    res = helpers.run_cli(["check", "--staged", "--write-baseline", str(base)], repo)
+    assert res.code == 0
+    data = json.loads(base.read_text())
+    assert data["version"] == 1 and len(data["findings"]) == 1 and "line" not in data["findings"][0]
+    assert made["gitlab"] not in base.read_text()
+    helpers.write(repo / "a.yaml", f"# moved\n\n\none: 1\nb: 2\ntoken: {made['gitlab']}\n")
+    helpers.git(repo, "add", "a.yaml")
+    assert check(repo, "--staged")[0] == 0  # the default baseline file is picked up
+    helpers.write(repo / "a.yaml", f"token: {made['gitlab']}\nnew: {made['npm']}\n")
+    helpers.git(repo, "add", "a.yaml")
+    code, findings, _ = check(repo, "--staged", "--baseline", str(base))
+    assert [f["line"] for f in findings] == [2]
+    before = base.read_text()
+    helpers.run_cli(["check", "--staged", "--write-baseline", str(base)], repo)
+    helpers.run_cli(["check", "--staged", "--write-baseline", str(base)], repo)
+    assert json.loads(base.read_text())["findings"] == sorted(json.loads(base.read_text())["findings"],
+                                                              key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
+    assert before != base.read_text()
+
+
+def test_sarif(repo: Path) -> None:
+    made = tokens.tokens()
+    helpers.write(repo / "deploy/a.yaml", f"token: {made['github']}\n")
+    helpers.git(repo, "add", "-A")
+    res = helpers.run_cli(["check", "--staged", "--format", "sarif"], repo)
+    assert res.code == 1
+    doc = json.loads(res.out)
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert {"credential", "plaintext-secret", "clear-file", "not-encrypted", "gitignore"} <= set(rule_ids)
+    result = run["results"][0]
+    assert result["ruleId"] == "credential" and rule_ids[result["ruleIndex"]] == "credential"
+    loc = result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "deploy/a.yaml" and loc["region"]["startLine"] == 1
+    assert result["partialFingerprints"]["secretops/v1"]
+    assert made["github"] not in res.out
+
+
+def test_text_output_is_redacted(repo: Path) -> None:
+    made = tokens.tokens()
+    helpers.write(repo / "a.yaml", f"token: {made['github']}\n")
+    helpers.git(repo, "add", "-A")
+    res = helpers.run_cli(["check"], repo)
+    assert res.code == 1 and "a.yaml:1: credential" in res.out and f"ghp_…{made['github'][-4:]}" in res.out
+
+
+def test_paths_restrict_the_check(repo: Path) -> None:
+    made = tokens.tokens()
+    helpers.write(repo / "a/x.yaml", f"t: {made['npm']}\n")
+    helpers.write(repo / "b/x.yaml", f"t: {made['npm']}\n")
+    helpers.git(repo, "add", "-A")
+    code, findings, _ = check(repo, "--staged", "b")
+    assert [f["path"] for f in findings] == ["b/x.yaml"]
+
+
+def test_install_hook_and_real_commit(repo: Path) -> None:
+    hook = repo / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho other\n")
+    res = helpers.run_cli(["install-hook"], repo)
+    assert res.code == 2 and "already exists" in res.err and "other" in hook.read_text()
+    assert helpers.run_cli(["install-hook", "--force"], repo).code == 0
+    assert (repo / ".git/hooks/pre-commit.bak").read_text() == "#!/bin/sh\necho other\n"
+    assert stat.S_IMODE(hook.stat().st_mode) & 0o111
+    helpers.write(repo / "apps/db.clear.yaml", "a: b\n")
+    helpers.git(repo, "add", "-f", "apps/db.clear.yaml")
+    res = helpers.run_proc(["git", "commit", "-m", "try"], repo)
+    assert res.code != 0 and "clear-file" in res.text
+    helpers.git(repo, "rm", "-q", "--cached", "apps/db.clear.yaml")
+    helpers.write(repo / "ok.yaml", "a: b\n")
+    helpers.git(repo, "add", "ok.yaml")
+    assert helpers.run_proc(["git", "commit", "-qm", "fine"], repo).code == 0
+
+
+def test_commit_all_reads_the_commit_index(repo: Path) -> None:
+    """`git commit -a` stages into a temporary index (GIT_INDEX_FILE): the hook must read that one."""
+    assert helpers.run_cli(["install-hook"], repo).code == 0
+    made = tokens.tokens()
+    _commit(repo, "app.yaml", "token: none\n", "app")
+    helpers.write(repo / "app.yaml", f"token: {made['stripe']}\n")
+    res = helpers.run_proc(["git", "commit", "-a", "-m", "sneaky"], repo)
+    assert res.code != 0 and "credential" in res.text
+
+
+def test_project_files_agree() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "hooks/pre-commit").read_text() == (root / "secretops/data/pre-commit").read_text()
+    assert os.access(root / "hooks/pre-commit", os.X_OK)
+    assert "entry: secretops check --staged" in (root / ".pre-commit-hooks.yaml").read_text()
+    assert "id: secretops" in (root / ".pre-commit-hooks.yaml").read_text()
+
+
+def test_corpus_has_no_false_positives(corpus: Path) -> None:
+    code, findings, _ = check(corpus / "onedr0p__home-ops", "--all")
+    assert code == 0 and findings == []
+    code, findings, _ = check(corpus / "joryirving__home-ops", "--all")
+    assert {(f["rule"], f["path"]) for f in findings} == {
+        ("not-encrypted", "talos/main/talsecret.sops.yaml"), ("not-encrypted", "talos/utility/talsecret.sops.yaml")}
+    assert rules_of(findings) == {"not-encrypted"}
