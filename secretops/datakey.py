@@ -66,3 +66,20 @@ def wrap(key: bytes, recipient: str) -> str:
     except Exception:
         raise KeyError_(f"{recipient} is not an age public key", hint="check .sops.yaml") from None
     return bytes(pyrage.encrypt(key, [rec], armored=True)).decode()
+
+
+def decrypt_value(key: bytes, enc: str, path: list[str]) -> str:
+    """One ``ENC[AES256_GCM,…]`` value, in memory; the AAD is the key path joined by ``:``."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    match = _ENC.match(enc)
+    if not match:
+        raise KeyError_("a value is not sops ciphertext", hint="restore the file from git")
+    data, iv, tag = (base64.b64decode(g) for g in match.groups()[:3])
+    aad = ("".join(f"{p}:" for p in path)).encode()
+    try:
+        return AESGCM(key).decrypt(iv, data + tag, aad).decode("utf-8")
+    except (InvalidTag, ValueError, UnicodeDecodeError):
+        raise KeyError_("a value could not be decrypted with the file's data key",
+                        hint="the file may have been edited by hand; restore it from git") from None

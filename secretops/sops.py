@@ -110,12 +110,24 @@ class Sops:
     def rotate(self, rel: str) -> None:
         self.run(["rotate", "-i", rel], target=rel)
 
-    def set_value(self, rel: str, index: str, value: str) -> None:
+    def set_value(self, rel: str, index: str, value: str, label: str | None = None) -> None:
         """Set one value; it travels JSON-encoded on stdin, never in argv."""
-        self.run(["set", "--value-stdin", rel, index], target=rel, input=json.dumps(value).encode())
+        self.run(["set", "--value-stdin", rel, index], target=label or rel, input=json.dumps(value).encode())
 
-    def unset(self, rel: str, index: str) -> None:
-        self.run(["unset", rel, index], target=rel)
+    def unset(self, rel: str, index: str, label: str | None = None) -> None:
+        self.run(["unset", rel, index], target=label or rel)
+
+    def rotate_stdout(self, rel: str) -> bytes:
+        """A new data key for the file (every value re-encrypted); the result on stdout."""
+        return self.run(["rotate", rel], target=rel).stdout
+
+    def updatekeys_with(self, config: Path, path: str, label: str) -> None:
+        """``updatekeys`` with another config (a one-rule copy) on a temp copy of a file."""
+        argv = [self.binary, "--config", str(config), "updatekeys", "-y", path]
+        try:
+            proc.run(argv, error=SopsError, what="sops updatekeys", cwd=self.root, timeout=TIMEOUT)
+        except SopsError as exc:
+            raise _explain(exc, label) from None
 
     def edit(self, rel: str) -> int:
         """Open sops's editor on the terminal; returns sops's exit status."""

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import click
+
+from secretops.cli.main import exit_with
+from secretops.cli.progress import Progress
+
+
+@click.group()
+def rotate() -> None:
+    """Two-commit age key rotation across every cluster, verified against Flux."""
+
+
+@rotate.command()
+@click.option("--cluster", "clusters", multiple=True, help="Rotate the keys this cluster uses (repeatable).")
+@click.option("--all", "every", is_flag=True, help="Rotate the keys of every cluster.")
+@click.option("--push", is_flag=True, help="Push commit 1 to origin.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("--verify-all", is_flag=True, help="Have the real sops decrypt every changed file, not a sample.")
+def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool) -> None:
+    """Commit 1: every secret encrypted for the old and the new key; key Secrets hold both."""
+    from secretops.cli.common import repo, sops_for
+    from secretops.formats.rotation import plan_text
+    from secretops.rotation.start import start as run_start
+
+    r = repo()
+    if dry_run:
+        out = run_start(r, None, clusters, every, dry_run=True)
+        click.echo(plan_text(out.plan, list(out.problems)), nl=False)
+        if out.problems:
+            exit_with(1)
+        return
+    out = run_start(r, sops_for(r), clusters, every, push=push, verify_all=verify_all, observer=Progress())
+    click.echo(f"rotation {out.rotation_id}: commit 1 is {str(out.commit)[:12]} "
+               f"({len(out.plan.files)} file(s), {len(out.plan.key_secrets)} key Secret(s), "
+               f"sops decrypted {out.checked} sample(s) with the new keys only)")
+    for old, new in out.mapping:
+        click.echo(f"  {old[:12]}… -> {new[:12]}… (new private key in your key file, not printed)")
+    click.echo("next: push, let Flux apply it, then `secretops rotate status --wait 600`"
+               if not push else "pushed; next: `secretops rotate status --wait 600`")
+
+
+@rotate.command()
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--wait", "wait_s", type=float, default=0, help="Poll until every cluster is verified, for SECONDS.")
+@click.option("--reconcile", is_flag=True, help="Ask Flux to reconcile now (like `flux reconcile --with-source`).")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
+def status(format_: str, wait_s: float, reconcile: bool, timeout: float) -> None:
+    """Has Flux applied commit 1 in every cluster, and does each key Secret hold the new key?"""
+    from secretops.cli.common import repo
+    from secretops.formats.rotation import STATUS_FORMATS
+    from secretops.rotation.status import report
+
+    rep = report(repo(), wait=wait_s, reconcile=reconcile, timeout=timeout)
+    click.echo(STATUS_FORMATS[format_](rep), nl=False)
+    if not rep.verified:
+        exit_with(1)
+
+
+@rotate.command()
+@click.option("--unverified", is_flag=True, help="Finish without Flux confirming (recorded in the commit).")
+@click.option("--compromised", is_flag=True, help="Also give every affected file a new data key (sops rotate).")
+@click.option("--push", is_flag=True, help="Push commit 2 to origin.")
+@click.option("--verify-all", is_flag=True, help="Have the real sops decrypt every changed file, not a sample.")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
+def finish(unverified: bool, compromised: bool, push: bool, verify_all: bool, timeout: float) -> None:
+    """Commit 2: remove the old keys from rules, files and key Secrets."""
+    from secretops.cli.common import repo, sops_for
+    from secretops.rotation.finish import finish as run_finish
+    from secretops.rotation.status import report
+
+    r = repo()
+
+    def verified(state: object) -> list[str]:
+        return report(r, timeout=timeout).problems()
+
+    out = run_finish(r, sops_for(r), unverified=unverified, compromised=compromised, push=push,
+                     verify_all=verify_all, verified=verified, observer=Progress())
+    note = " (unverified, recorded in the commit)" if out.unverified else ""
+    click.echo(f"rotation {out.rotation_id}: commit 2 is {str(out.commit)[:12]}{note}; "
+               f"{len(out.files)} file(s) are encrypted for the new keys only")
+    click.echo("the old private keys stay in your key file (old commits need them); remove them when you wish")
+    if out.change_at_source:
+        click.echo("the old key was compromised: change these values at their source too:")
+        for line in out.change_at_source:
+            click.echo(f"  {line}")
+
+
+@rotate.command()
+@click.option("--push", is_flag=True, help="Push the abort commit to origin.")
+def abort(push: bool) -> None:
+    """Go back to the old keys only and forget the new keys."""
+    from secretops.cli.common import repo, sops_for
+    from secretops.rotation.finish import abort as run_abort
+
+    r = repo()
+    out = run_abort(r, sops_for(r), push=push, observer=Progress())
+    if out.commit:
+        click.echo(f"rotation {out.rotation_id} aborted: commit {out.commit[:12]} returns to the old keys only")
+    else:
+        click.echo(f"rotation {out.rotation_id} aborted before commit 1: the work tree is back as it was")

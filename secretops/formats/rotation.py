@@ -1,0 +1,46 @@
+"""Rotation output: the plan (dry run) and cluster status, as text or JSON. Public keys only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from secretops.rotation.plan import Plan, short
+from secretops.rotation.status import StatusReport
+
+
+def plan_text(plan: Plan, problems: list[str] | None = None) -> str:
+    lines = ["rotation plan (dry run, nothing written):", "keys (by public key):"]
+    for key in plan.old_keys:
+        clusters = ", ".join(plan.key_clusters.get(key, ())) or "no cluster"
+        lines.append(f"  {short(key)} -> a new key   used by: {clusters}")
+    lines.append(f"clusters: {', '.join(c.name for c in plan.clusters) or '-'}")
+    lines.append(f".sops.yaml rules naming these keys: {plan.rules}")
+    lines.append(f"key Secrets ({len(plan.key_secrets)}): both keys during the rotation, then only the new one")
+    lines += [f"  {rel}" for rel in plan.key_secrets]
+    lines.append(f"files ({len(plan.files)}): a new recipient each (data keys re-wrapped in-process"
+                 f"{f'; {len(plan.fallback)} through sops' if plan.fallback else ''})")
+    lines += [f"  {rel}" for rel in plan.files]
+    for problem in problems or []:
+        lines.append(f"would fail: {problem}")
+    return "\n".join(lines) + "\n"
+
+
+def status_text(rep: StatusReport) -> str:
+    lines = [f"rotation {rep.state.id}: commit 1 is {rep.commit1[:12]} on {rep.state.branch}"]
+    for c in rep.clusters:
+        word = "verified" if c.verified else ("unreachable" if not c.reachable else "waiting")
+        lines.append(f"  {c.name:<16} {word:<11} {'; '.join(c.problems)}".rstrip())
+    done = sum(c.verified for c in rep.clusters)
+    lines.append(f"{done}/{len(rep.clusters)} cluster(s) verified" +
+                 ("; run `secretops rotate finish`" if rep.verified else ""))
+    return "\n".join(lines) + "\n"
+
+
+def status_json(rep: StatusReport) -> str:
+    body = {"rotation": rep.state.id, "commit1": rep.commit1, "branch": rep.state.branch, "verified": rep.verified,
+            "clusters": [dataclasses.asdict(c) for c in rep.clusters]}
+    return json.dumps(body, indent=2) + "\n"
+
+
+STATUS_FORMATS = {"text": status_text, "json": status_json}

@@ -1,0 +1,1 @@
+"""Two-commit age key rotation: start (both keys), status (ask Flux), finish (new key only), abort."""

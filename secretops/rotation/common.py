@@ -1,0 +1,69 @@
+"""What start, finish and abort share: identities, commits, the journal, verification."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from secretops import agekeys, git
+from secretops.agekeys import Identity
+from secretops.errors import SecretopsError
+from secretops.fsutil import checkpoint, remove_stale_temps
+from secretops.progress import Observer
+from secretops.repo import Repo
+from secretops.rotation import keysecrets, recipients
+from secretops.scan import Scan
+from secretops.sops import Sops
+
+TRAILER = "Secretops-Rotation"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def identities(repo: Repo, scan: Scan) -> list[Identity]:
+    """Local keys, plus those the key Secrets hold (they may be the only copy of a cluster key)."""
+    local = agekeys.load_identities()
+    found = list(local)
+    for ks in scan.key_secrets:
+        with contextlib.suppress(SecretopsError):  # a Secret we cannot open holds nothing we need
+            found += keysecrets.identities_of(keysecrets.read_entries(repo.root, ks.rel, local), ks.rel)
+    return list({i.secret: i for i in found}.values())
+
+
+def committed(root: Path, rotation_id: str, step: str) -> str | None:
+    """HEAD, if it is already this rotation's commit for ``step`` (a crash right after committing)."""
+    body = git.out(root, "log", "-1", "--format=%B").strip()
+    if f"{TRAILER}: {rotation_id}" in body and f"Secretops-Step: {step}" in body:
+        return git.head(root)
+    return None
+
+
+def commit(root: Path, paths: Iterable[str], message: str) -> str:
+    sha = git.commit(root, sorted(set(paths)), message)
+    checkpoint()
+    return sha
+
+
+def push(root: Path, branch: str) -> None:
+    git.git(root, "push", "origin", branch, timeout=300)
+
+
+def verify_files(repo: Repo, sops: Sops, files: Sequence[str], present_for: dict[str, set[str]],
+                 absent: set[str], ids: Sequence[Identity], every: bool, observer: Observer) -> int:
+    """Each file lists the right keys and opens with each; the real sops decrypts a sample."""
+    by_pub = {i.public: i for i in ids}
+    observer.begin("verifying", len(files))
+    for rel in files:
+        recipients.verify(repo.root, rel, present_for.get(rel, set()), absent, by_pub)
+        observer.step(rel)
+    observer.end()
+    wanted = {k for keys in present_for.values() for k in keys}
+    return recipients.sample_decrypt(sops, list(files), [by_pub[k] for k in wanted if k in by_pub], every)
+
+
+def clean_temps(repo: Repo, paths: Sequence[str]) -> None:
+    remove_stale_temps(repo.root, list(paths))

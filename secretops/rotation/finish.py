@@ -1,0 +1,197 @@
+"""`rotate finish` (drop the old keys, commit 2) and `rotate abort` (drop the new keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from secretops import agekeys, git, keysecret, sopsfile
+from secretops import scan as scan_mod
+from secretops.agekeys import Identity
+from secretops.errors import CheckFailed, StateError
+from secretops.fsutil import atomic_delete, atomic_write
+from secretops.progress import Observer, Silent
+from secretops.repo import Repo
+from secretops.rotation import common, keysecrets, recipients, sopsyaml
+from secretops.rotation.plan import short
+from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, load_state, require_state
+from secretops.sops import Sops
+
+
+@dataclass(frozen=True)
+class EndResult:
+    rotation_id: str
+    commit: str | None
+    files: tuple[str, ...]
+    change_at_source: tuple[str, ...] = ()  # Secret names whose real values must change (--compromised)
+    unverified: bool = False
+
+
+def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: bool = False, push: bool = False,
+           verify_all: bool = False, verified: Callable[[RotationState], list[str]] | None = None,
+           observer: Observer | None = None) -> EndResult:
+    obs = observer or Silent()
+    journal = _journal(repo, "finish")
+    if journal is None:
+        state = _ready(repo)
+        if not unverified:
+            problems = verified(state) if verified else ["no cluster check was possible"]
+            if problems:
+                raise CheckFailed(f"not every cluster has applied commit 1 ({problems[0]})",
+                                  hint="wait and check `secretops rotate status`, or pass --unverified")
+        journal = Journal("finish", state.id, git.head(repo.root) or "",
+                          {"drop": sorted(state.old_keys), "keep": {k.old: k.new for k in state.keys},
+                           "unverified": unverified, "compromised": compromised, "branch": state.branch,
+                           **_targets(repo, state.old_keys)})
+        journal.save(repo.root)
+    return _drop(repo, sops, journal, push, verify_all, obs)
+
+
+def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | None = None) -> EndResult:
+    obs = observer or Silent()
+    started = Journal.load(repo.root) if repo.is_git else None
+    if started is not None and started.op == "start" and started.stage != "committed":
+        return _undo_start(repo, started)
+    journal = _journal(repo, "abort")
+    if journal is None:
+        state = _ready(repo)
+        journal = Journal("abort", state.id, git.head(repo.root) or "",
+                          {"drop": sorted(state.new_keys), "keep": {}, "branch": state.branch,
+                           **_targets(repo, state.new_keys)})
+        journal.save(repo.root)
+    return _drop(repo, sops, journal, push, False, obs)
+
+
+def _targets(repo: Repo, drop: set[str]) -> dict[str, list[str]]:
+    """The files to change, fixed in the journal so that a resumed run commits all of them."""
+    scanned = scan_mod.scan(repo)
+    files = [p.rel for p in scanned.encrypted if p.meta and set(p.meta.recipients.age) & drop]
+    secrets = [k.rel for k in scanned.key_secrets if ROTATION_ENTRY in {n for _, n in k.entries}]
+    return {"files": sorted(files), "key_secrets": sorted(secrets)}
+
+
+def _journal(repo: Repo, op: str) -> Journal | None:
+    journal = Journal.load(repo.root) if repo.is_git else None
+    if journal is not None and journal.op != op:
+        raise StateError(f"an interrupted `rotate {journal.op}` left a journal",
+                         hint=f"run `secretops rotate {journal.op}` again first")
+    return journal
+
+
+def _ready(repo: Repo) -> RotationState:
+    state = require_state(repo.root)
+    dirty = git.dirty_paths(repo.root)
+    if dirty:
+        raise StateError(f"the work tree is not clean ({len(dirty)} changed path(s), e.g. {dirty[0]})",
+                         hint="commit or stash your changes first")
+    if git.branch(repo.root) is None:
+        raise StateError("HEAD is detached", hint="check out the rotation's branch first")
+    return state
+
+
+def _undo_start(repo: Repo, journal: Journal) -> EndResult:
+    """An interrupted start, not committed: put back what HEAD has and forget the new keys."""
+    root, body = repo.root, journal.plan
+    paths = [".sops.yaml", *body["files"], *body["key_secrets"]]
+    common.clean_temps(repo, [*paths, STATE_FILE])
+    git.git(root, "checkout", journal.head, "--", *sorted(set(paths)))
+    atomic_delete(root / STATE_FILE)
+    agekeys.remove_from_key_file(set(body["mapping"].values()))
+    journal.delete(root)
+    return EndResult(journal.rotation_id, None, tuple(body["files"]))
+
+
+def _drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer) -> EndResult:
+    root, body = repo.root, journal.plan
+    drop, keep = set(body["drop"]), dict(body["keep"])
+    finishing = journal.op == "finish"
+    files, secrets = list(body["files"]), list(body["key_secrets"])
+    common.clean_temps(repo, [STATE_FILE, ".sops.yaml", *files, *secrets])
+    ids = common.identities(repo, scan_mod.scan(repo))
+    for rel in secrets:  # entries first: sops still opens the file with either key
+        _settle_key_secret(repo, sops, rel, keep if finishing else None, ids)
+    sops_yaml = (root / ".sops.yaml").read_text(encoding="utf-8")
+    edited = sopsyaml.replace_keys(sops_yaml, {k: [] for k in drop})
+    if edited != sops_yaml:
+        atomic_write(root / ".sops.yaml", edited.encode())
+    obs.begin("removing old keys" if finishing else "removing new keys", len(files))
+    for rel in files:
+        recipients.change(root, sops, rel, ids, (), drop)
+        if finishing and body.get("compromised"):
+            recipients.new_data_key(root, sops, rel)
+        obs.step(rel)
+    obs.end()
+    touched = sorted(set(files) | set(secrets))
+    present = {rel: set(_age(repo, rel)) for rel in touched}
+    common.verify_files(repo, sops, touched, present, drop, ids, verify_all, obs)
+    atomic_delete(root / STATE_FILE)
+    step = "2" if finishing else "abort"
+    sha = common.committed(root, journal.rotation_id, step) or common.commit(
+        root, [".sops.yaml", *touched, STATE_FILE], _message(journal, step))
+    journal.stage = "committed"
+    journal.save(root)
+    if push:
+        common.push(root, body["branch"])
+    if not finishing:
+        agekeys.remove_from_key_file(drop)
+    journal.delete(root)
+    return EndResult(journal.rotation_id, sha, tuple(touched),
+                     _secret_names(repo, files) if body.get("compromised") else (), bool(body.get("unverified")))
+
+
+def _age(repo: Repo, rel: str) -> tuple[str, ...]:
+    meta = sopsfile.parse(rel, (repo.root / rel).read_bytes()).meta
+    return meta.recipients.age if meta else ()
+
+
+def _settle_key_secret(repo: Repo, sops: Sops, rel: str, keep: dict[str, str] | None, ids: list[Identity]) -> None:
+    """finish: the original entries hold the new keys instead of the old; abort: they stay as they were.
+    Either way the rotation entry goes."""
+    entries = keysecrets.read_entries(repo.root, rel, ids)
+    if keep is not None:
+        by_pub = {i.public: i for i in ids}
+        for entry in entries:
+            if entry.name == ROTATION_ENTRY:
+                continue
+            held = [i.public for i in agekeys.parse(entry.content, rel)]
+            old = [k for k in held if k in keep]
+            if not old:
+                continue
+            content = keysecrets.without(entry.content, set(old), rel)
+            content += keysecrets.key_text(by_pub[keep[k]] for k in old if keep[k] not in held)
+            keysecrets.set_entry(sops, repo.root, rel, entry.field, entry.name, content)
+    rotation = next((e for e in entries if e.name == ROTATION_ENTRY), None)
+    if rotation is not None:
+        keysecrets.unset_entry(sops, repo.root, rel, rotation.field, rotation.name)
+
+
+def _secret_names(repo: Repo, files: list[str]) -> tuple[str, ...]:
+    """Which Secrets' real values must change at their source: names and keys, never values."""
+    out = []
+    for rel in files:
+        parsed = sopsfile.parse(rel, (repo.root / rel).read_bytes())
+        for doc in parsed.documents:
+            if isinstance(doc, dict) and doc.get("kind") == "Secret" and not keysecret.agekey_entries(doc):
+                meta = doc.get("metadata") or {}
+                keys = sorted({str(k) for f in ("data", "stringData") for k in (doc.get(f) or {})})
+                out.append(f"{rel}: Secret {meta.get('namespace', '-')}/{meta.get('name', '?')} ({', '.join(keys)})")
+    return tuple(out)
+
+
+def _message(journal: Journal, step: str) -> str:
+    body = journal.plan
+    if step == "abort":
+        head = "secretops: abort the age key rotation (back to the old keys only)"
+        text = "The new keys are removed from every secret, rule and key Secret."
+    else:
+        head = "secretops: rotate age keys, step 2 of 2 (remove the old keys)"
+        text = "Every affected secret is now encrypted for the new keys only."
+        if body.get("compromised"):
+            text += "\nEvery affected file has a new data key (the old key was compromised)."
+    unverified = "\nUnverified: yes (finished with --unverified; Flux was not confirmed)" if body.get(
+        "unverified") else ""
+    keys = "\n".join(f"Removed: {short(k)}" for k in sorted(body["drop"]))
+    return f"{head}\n\n{text}\n\n{keys}{unverified}\n{common.TRAILER}: {journal.rotation_id}\nSecretops-Step: {step}\n"
+
+
+__all__ = ["EndResult", "abort", "finish", "load_state"]

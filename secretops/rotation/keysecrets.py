@@ -1,0 +1,89 @@
+"""Key Secrets during a rotation: read their keys in memory, add and remove ``*.agekey`` entries."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from secretops import agekeys, datakey, keysecret, sopsfile
+from secretops.agekeys import Identity
+from secretops.errors import InputError
+from secretops.fsutil import atomic_write, private_tempdir
+from secretops.sops import Sops
+
+
+@dataclass(frozen=True)
+class Entry:
+    field: str  # stringData or data
+    name: str  # e.g. age.agekey
+    content: str  # decrypted key file text; never shown
+
+    def __repr__(self) -> str:
+        return f"Entry({self.field}.{self.name})"
+
+
+def read_entries(root: Path, rel: str, identities: Iterable[Identity]) -> list[Entry]:
+    """Decrypt every ``*.agekey`` entry of a key Secret in memory."""
+    parsed = sopsfile.parse(rel, (root / rel).read_bytes())
+    meta = parsed.meta
+    if meta is None:
+        raise InputError(f"{rel} is not a sops-encrypted file", hint="restore it from git")
+    key = datakey.unwrap(meta, identities, rel)
+    out = []
+    for doc in parsed.documents:
+        for fld, name in keysecret.agekey_entries(doc):
+            raw = datakey.decrypt_value(key, str(doc[fld][name]), [fld, name])
+            text = base64.b64decode(raw).decode("utf-8") if fld == "data" else raw
+            out.append(Entry(fld, name, text))
+    return out
+
+
+def identities_of(entries: Sequence[Entry], rel: str) -> list[Identity]:
+    found: list[Identity] = []
+    for entry in entries:
+        found += agekeys.parse(entry.content, f"{rel} ({entry.name})")
+    return found
+
+
+def key_text(identities: Iterable[Identity]) -> str:
+    return "".join(f"# public key: {i.public}\n{i.secret}\n" for i in identities)
+
+
+def without(content: str, publics: set[str], rel: str) -> str:
+    """The key file text minus the given keys and their ``# public key`` comments."""
+    keep: list[str] = []
+    for line in content.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("# public key:") and stripped.split(":", 1)[1].strip() in publics:
+            continue
+        if stripped.startswith("AGE-SECRET-KEY-") and agekeys.parse(stripped, rel)[0].public in publics:
+            continue
+        keep.append(line)
+    return "".join(keep)
+
+
+def _index(fld: str, name: str) -> str:
+    return f'["{fld}"]["{name}"]'
+
+
+def _edit(sops: Sops, root: Path, rel: str, action: str, fld: str, name: str, content: str = "") -> None:
+    """sops set/unset on a private temp copy, then an atomic rename over the real file."""
+    with private_tempdir() as tmp:
+        copy = tmp / Path(rel).name
+        copy.write_bytes((root / rel).read_bytes())
+        if action == "set":
+            value = base64.b64encode(content.encode()).decode() if fld == "data" else content
+            sops.set_value(str(copy), _index(fld, name), value, label=rel)
+        else:
+            sops.unset(str(copy), _index(fld, name), label=rel)
+        atomic_write(root / rel, copy.read_bytes())
+
+
+def set_entry(sops: Sops, root: Path, rel: str, fld: str, name: str, content: str) -> None:
+    _edit(sops, root, rel, "set", fld, name, content)
+
+
+def unset_entry(sops: Sops, root: Path, rel: str, fld: str, name: str) -> None:
+    _edit(sops, root, rel, "unset", fld, name)

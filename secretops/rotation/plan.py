@@ -1,0 +1,153 @@
+"""Plan a rotation by key: which keys, which files, which key Secrets, which clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from secretops import agekeys, datakey, git
+from secretops.agekeys import Identity
+from secretops.errors import InputError, KeyError_, StateError
+from secretops.repo import Repo
+from secretops.rotation import keysecrets
+from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
+from secretops.scan import Scan
+
+
+@dataclass(frozen=True)
+class Plan:
+    old_keys: tuple[str, ...]
+    clusters: tuple[ClusterRef, ...]
+    key_clusters: dict[str, tuple[str, ...]]  # old key -> clusters that use it
+    files: tuple[str, ...]  # encrypted files with an old key as recipient (key Secrets included)
+    key_secrets: tuple[str, ...]  # key Secret files holding an old private key
+    rules: int  # `.sops.yaml` rules that name an old key
+    fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, JSON, .env)
+
+
+def short(key: str) -> str:
+    return f"{key[:12]}…{key[-4:]}"
+
+
+def require_clean(repo: Repo) -> str:
+    if not repo.is_git:
+        raise InputError("rotation needs a git repository", hint="run it inside your GitOps repository")
+    branch = git.branch(repo.root)
+    if branch is None:
+        raise StateError("HEAD is detached", hint="check out a branch first")
+    dirty = git.dirty_paths(repo.root)
+    if dirty:
+        raise StateError(f"the work tree is not clean ({len(dirty)} changed path(s), e.g. {dirty[0]})",
+                         hint="commit or stash your changes first")
+    return branch
+
+
+def require_no_rotation(repo: Repo) -> None:
+    if not repo.is_git:
+        return
+    if (repo.root / STATE_FILE).exists():
+        raise StateError("a rotation is already in progress", hint="finish it (`secretops rotate finish`) or abort it")
+    if Journal.load(repo.root) is not None:
+        raise StateError("an interrupted rotation command left a journal", hint="run that command again or abort")
+
+
+def _holders(repo: Repo, scan: Scan, identities: list[Identity]) -> dict[str, list[Identity]]:
+    """Key Secret file -> the private keys it holds (decrypted in memory)."""
+    out: dict[str, list[Identity]] = {}
+    for ks in scan.key_secrets:
+        try:
+            entries = keysecrets.read_entries(repo.root, ks.rel, identities)
+        except KeyError_:
+            continue
+        out[ks.rel] = keysecrets.identities_of(entries, ks.rel)
+    return out
+
+
+def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list[Identity],
+          problems: list[str] | None = None) -> tuple[Plan, list[Identity]]:
+    """The plan and every identity it can use. Raises before anything is written.
+
+    With ``problems`` (a dry run), failed preconditions are collected there instead, and a key
+    Secret that cannot be opened is assumed to hold the keys it is encrypted for.
+    """
+    if not names and not every:
+        raise InputError("say which keys to rotate", hint="pass --cluster NAME (repeatable) or --all")
+    chosen = [repo.cluster(n) for n in names] if names else list(repo.clusters)
+    holders = _holders(repo, scan, local)
+    identities = list({i.secret: i for i in [*local, *(i for ids in holders.values() for i in ids)]}.values())
+    old: dict[str, set[str]] = {}
+    refs: list[ClusterRef] = []
+    for cluster in chosen:
+        secrets = [k.rel for k in scan.key_secrets_for(repo, cluster.name)]
+        if not secrets:
+            raise StateError(f"cluster {cluster.name} has no key Secret (an encrypted Secret with *.agekey keys)",
+                             hint=f"run `secretops init` or set clusters.{cluster.name}.key_secret")
+        for rel in secrets:
+            if rel not in holders:
+                err = KeyError_(f"the old key is missing: none of your age keys can decrypt {rel}",
+                                hint="add the cluster's current key to ~/.config/sops/age/keys.txt")
+                if problems is None:
+                    raise err
+                problems.append(err.user_message)
+                ks = next(k for k in scan.key_secrets if k.rel == rel)
+                holders[rel] = [Identity(pub, "") for pub in ks.recipients]
+            for ident in holders[rel]:
+                old.setdefault(ident.public, set()).add(cluster.name)
+        refs.append(ClusterRef(cluster.name, cluster.kube_context, tuple(secrets)))
+    if every and not chosen:
+        for ids in holders.values():
+            for ident in ids:
+                old.setdefault(ident.public, set())
+    if not old:
+        raise StateError("no age key to rotate was found", hint="check the key Secrets with `secretops status`")
+    for cluster in repo.clusters:  # a shared key pulls in every cluster that uses it
+        if cluster in chosen:
+            continue
+        secrets = [k.rel for k in scan.key_secrets_for(repo, cluster.name)]
+        shared = {i.public for rel in secrets for i in holders.get(rel, [])} & set(old)
+        if shared:
+            refs.append(ClusterRef(cluster.name, cluster.kube_context, tuple(secrets)))
+            for key in shared:
+                old[key].add(cluster.name)
+    return _files(repo, scan, old, refs, holders, identities, problems), identities
+
+
+def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterRef],
+           holders: dict[str, list[Identity]], identities: list[Identity], problems: list[str] | None) -> Plan:
+    keys = set(old)
+    files, fallback, unreadable = [], [], []
+    for parsed in scan.encrypted:
+        meta = parsed.meta
+        if meta is None or not parsed.encrypted:
+            continue
+        have = set(meta.recipients.age)
+        rule = repo.sops_config.rule_for(parsed.rel)
+        expected = set(rule.recipients.age) & keys if rule else set()
+        if expected - have:
+            err = StateError(f"{parsed.rel} already lacks the old key {short(sorted(expected - have)[0])} that its "
+                             f"rule names", hint=f"fix it first: `sops updatekeys -y {parsed.rel}`")
+            if problems is None:
+                raise err
+            problems.append(err.user_message)
+        if not have & keys:
+            continue
+        files.append(parsed.rel)
+        if meta.uses_key_groups or parsed.format != "yaml" or any(i.post_quantum for i in identities):
+            fallback.append(parsed.rel)
+            continue
+        try:
+            datakey.unwrap(meta, identities, parsed.rel)  # every affected file must open with the old keys
+        except KeyError_:
+            if problems is None:
+                raise
+            unreadable.append(parsed.rel)
+    if unreadable and problems is not None:
+        problems.append(f"{len(unreadable)} file(s) cannot be opened with your age keys, e.g. {unreadable[0]}")
+    rules_hit = sum(1 for r in repo.sops_config.rules if set(r.recipients.age) & keys)
+    secrets = tuple(sorted(rel for rel, ids in holders.items() if {i.public for i in ids} & keys))
+    return Plan(tuple(sorted(keys)), tuple(refs), {k: tuple(sorted(v)) for k, v in old.items()},
+                tuple(files), secrets, rules_hit, tuple(fallback))
+
+
+def local_identities() -> list[Identity]:
+    return agekeys.load_identities()

@@ -1,0 +1,82 @@
+"""Change a file's age recipients (in-process re-wrap, or sops on a temp copy) and verify the result."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from secretops import agekeys, datakey, rewrap, rules, sopsfile
+from secretops.agekeys import Identity
+from secretops.errors import ConfigError, StateError
+from secretops.fsutil import atomic_write, private_tempdir
+from secretops.rotation import sopsyaml
+from secretops.sops import Sops
+
+
+def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add: Sequence[str],
+           remove: Collection[str]) -> bool:
+    """Add and remove recipients; returns True if the file changed. Every write is atomic."""
+    text = (root / rel).read_text(encoding="utf-8")
+    try:
+        new = rewrap.rewrap_text(text, rel, identities, add, remove)
+    except rewrap.Unsupported:
+        return _with_sops(root, sops, rel, add, remove)
+    if new == text:
+        return False
+    atomic_write(root / rel, new.encode())
+    return True
+
+
+def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Collection[str]) -> bool:
+    """Key groups, post-quantum keys, JSON/.env: `sops updatekeys` (data key kept) on a temp copy,
+    under a one-rule config made from the file's rule in the already edited `.sops.yaml`."""
+    meta = sopsfile.parse(rel, (root / rel).read_bytes()).meta
+    have = set(meta.recipients.age) if meta else set()
+    if set(add) <= have and not have & set(remove):
+        return False
+    config_text = (root / ".sops.yaml").read_text(encoding="utf-8")
+    rule = rules.parse_text(config_text, root / ".sops.yaml").rule_for(rel)
+    if rule is None:
+        raise ConfigError(f"no creation rule in .sops.yaml matches {rel}", hint="add one, then run again")
+    with private_tempdir() as tmp:
+        (tmp / ".sops.yaml").write_text(sopsyaml.rule_without_path(config_text, rule.index))
+        copy = tmp / Path(rel).name
+        copy.write_bytes((root / rel).read_bytes())
+        sops.updatekeys_with(tmp / ".sops.yaml", str(copy), rel)
+        atomic_write(root / rel, copy.read_bytes())
+    return True
+
+
+def new_data_key(root: Path, sops: Sops, rel: str) -> None:
+    """`sops rotate`: a fresh data key, every value re-encrypted (for a compromised key)."""
+    atomic_write(root / rel, sops.rotate_stdout(rel))
+
+
+def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
+           identities: Mapping[str, Identity]) -> None:
+    """The file lists exactly what it should, and every intended identity opens the real data key."""
+    meta = sopsfile.parse(rel, (root / rel).read_bytes()).meta
+    if meta is None:
+        raise StateError(f"verification failed: {rel} lost its sops metadata", hint="run the command again")
+    have = set(meta.recipients.age)
+    missing, extra = set(present) - have, set(absent) & have
+    if missing or extra:
+        raise StateError(f"verification failed: {rel} has {len(missing)} missing and {len(extra)} extra recipient(s)",
+                         hint="run the command again")
+    stanzas = dict(meta.age_stanzas)
+    for pub in set(present) & set(identities) & set(stanzas):
+        if identities[pub].post_quantum:
+            continue
+        key = datakey.stanza_key(stanzas[pub], identities[pub])
+        if key is None or not datakey.mac_matches(meta, key):
+            raise StateError(f"verification failed: {rel} cannot be opened with the key {pub[:12]}…",
+                             hint="run the command again")
+
+
+def sample_decrypt(sops: Sops, rels: Sequence[str], identities: Iterable[Identity], every: bool) -> int:
+    """The real sops decrypts (a sample of) the files with exactly these keys; output is discarded."""
+    env = agekeys.identity_env(identities)
+    chosen = list(rels) if every else list(rels[:3])
+    for rel in chosen:
+        sops.decrypt(rel, env=env)
+    return len(chosen)

@@ -1,0 +1,157 @@
+"""`rotate start`: every secret encrypted for old + new keys, key Secrets holding both; commit 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secretops import agekeys, git
+from secretops import scan as scan_mod
+from secretops.agekeys import Identity
+from secretops.errors import SecretopsError, StateError
+from secretops.fsutil import atomic_write
+from secretops.progress import Observer, Silent
+from secretops.repo import Repo
+from secretops.rotation import common, keysecrets, recipients, sopsyaml
+from secretops.rotation import plan as plan_mod
+from secretops.rotation.plan import Plan, short
+from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
+from secretops.sops import Sops
+
+
+@dataclass(frozen=True)
+class StartResult:
+    plan: Plan
+    problems: tuple[str, ...] = ()
+    rotation_id: str | None = None
+    commit: str | None = None
+    mapping: tuple[tuple[str, str], ...] = ()
+    checked: int = 0
+    resumed: bool = False
+
+
+def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *, dry_run: bool = False,
+          push: bool = False, verify_all: bool = False, observer: Observer | None = None) -> StartResult:
+    obs = observer or Silent()
+    journal = Journal.load(repo.root) if repo.is_git else None
+    if journal and journal.op != "start":
+        raise StateError(f"an interrupted `rotate {journal.op}` left a journal",
+                         hint=f"run `secretops rotate {journal.op}` again to finish it")
+    if journal is None:
+        problems: list[str] = []
+        if dry_run:
+            for check in (plan_mod.require_clean, plan_mod.require_no_rotation):
+                try:
+                    check(repo)
+                except SecretopsError as exc:
+                    problems.append(exc.user_message)
+            plan, _ids = plan_mod.build(repo, scan_mod.scan(repo), names, every, agekeys.load_identities(), problems)
+            return StartResult(plan, tuple(dict.fromkeys(problems)))
+        branch = plan_mod.require_clean(repo)
+        plan_mod.require_no_rotation(repo)
+        plan, _ids = plan_mod.build(repo, scan_mod.scan(repo), names, every, agekeys.load_identities())
+        assert sops is not None
+        journal = _begin(repo, plan, branch)
+    else:
+        obs.info(f"resuming the interrupted start of rotation {journal.rotation_id}")
+    assert sops is not None
+    return _apply(repo, sops, journal, push, verify_all, obs)
+
+
+def _begin(repo: Repo, plan: Plan, branch: str) -> Journal:
+    rotation_id = common.now().replace(":", "").replace("-", "")
+    new = {old: agekeys.generate() for old in plan.old_keys}
+    for old, ident in new.items():  # the new private keys are safe on disk before anything uses them
+        clusters = ", ".join(plan.key_clusters.get(old, ())) or "no cluster"
+        agekeys.append_to_key_file([ident], f"rotation {rotation_id}, replaces {short(old)} ({clusters})")
+    head = git.head(repo.root) or ""
+    body = {"mapping": {old: ident.public for old, ident in new.items()}, "files": list(plan.files),
+            "key_secrets": list(plan.key_secrets), "branch": branch, "started_at": common.now(),
+            "clusters": [[c.name, c.kube_context, list(c.key_secrets)] for c in plan.clusters],
+            "key_clusters": {k: list(v) for k, v in plan.key_clusters.items()}}
+    journal = Journal("start", rotation_id, head, body)
+    journal.save(repo.root)
+    return journal
+
+
+def _apply(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer) -> StartResult:
+    root, body = repo.root, journal.plan
+    mapping: dict[str, str] = body["mapping"]
+    files: list[str] = body["files"]
+    common.clean_temps(repo, [*files, ".sops.yaml", STATE_FILE])
+    ids = common.identities(repo, scan_mod.scan(repo))
+    missing = [new for new in mapping.values() if new not in {i.public for i in ids}]
+    if missing:
+        raise StateError(f"the new key {short(missing[0])} is not in your key file",
+                         hint="restore ~/.config/sops/age/keys.txt, or `secretops rotate abort`")
+    sops_yaml = (root / ".sops.yaml").read_text(encoding="utf-8")
+    edited = sopsyaml.replace_keys(sops_yaml, {old: [old, new] for old, new in mapping.items()})
+    if edited != sops_yaml:
+        atomic_write(root / ".sops.yaml", edited.encode())
+    obs.begin("adding new keys", len(files))
+    wanted: dict[str, set[str]] = {}
+    for rel in files:
+        have = _age(repo, rel)
+        add = [mapping[k] for k in sorted(have) if k in mapping]
+        recipients.change(root, sops, rel, ids, add, ())
+        wanted[rel] = {k for k in have if k in mapping} | set(add)
+        obs.step(rel)
+    obs.end()
+    for rel in body["key_secrets"]:
+        _add_rotation_entry(repo, sops, rel, mapping, ids)
+    state = _state(journal)
+    if not (root / STATE_FILE).exists():
+        (root / STATE_FILE).parent.mkdir(exist_ok=True)
+        atomic_write(root / STATE_FILE, state.to_yaml().encode())
+    checked = common.verify_files(repo, sops, files, wanted, set(), ids, verify_all, obs)
+    sha = common.committed(root, journal.rotation_id, "1") or common.commit(
+        root, [".sops.yaml", *files, *body["key_secrets"], STATE_FILE], _message(state))
+    journal.stage = "committed"
+    journal.save(root)
+    if push:
+        common.push(root, body["branch"])
+    journal.delete(root)
+    return StartResult(_plan_of(journal), rotation_id=journal.rotation_id, commit=sha,
+                       mapping=tuple(mapping.items()), checked=checked)
+
+
+def _age(repo: Repo, rel: str) -> set[str]:
+    from secretops import sopsfile
+
+    meta = sopsfile.parse(rel, (repo.root / rel).read_bytes()).meta
+    return set(meta.recipients.age) if meta else set()
+
+
+def _add_rotation_entry(repo: Repo, sops: Sops, rel: str, mapping: dict[str, str], ids: list[Identity]) -> None:
+    """The key Secret holds both keys: its old entries stay, the new keys go into a second entry."""
+    entries = keysecrets.read_entries(repo.root, rel, ids)
+    if any(e.name == ROTATION_ENTRY for e in entries):
+        return
+    held = {i.public for i in keysecrets.identities_of(entries, rel)}
+    by_pub = {i.public: i for i in ids}
+    new = [by_pub[mapping[old]] for old in sorted(held) if old in mapping]
+    keysecrets.set_entry(sops, repo.root, rel, entries[0].field, ROTATION_ENTRY, keysecrets.key_text(new))
+
+
+def _state(journal: Journal) -> RotationState:
+    body = journal.plan
+    keys = tuple(KeyChange(old, new, tuple(body["key_clusters"].get(old, ()))) for old, new in body["mapping"].items())
+    clusters = tuple(ClusterRef(n, ctx, tuple(s)) for n, ctx, s in body["clusters"])
+    return RotationState(journal.rotation_id, "started", journal.head, body["branch"], keys, clusters,
+                         body["started_at"])
+
+
+def _plan_of(journal: Journal) -> Plan:
+    body = journal.plan
+    return Plan(tuple(body["mapping"]), _state(journal).clusters,
+                {k: tuple(v) for k, v in body["key_clusters"].items()}, tuple(body["files"]),
+                tuple(body["key_secrets"]), 0, ())
+
+
+def _message(state: RotationState) -> str:
+    clusters = ", ".join(c.name for c in state.clusters) or "-"
+    keys = "\n".join(f"Key: {short(k.old)} -> {short(k.new)}" for k in state.keys)
+    return (f"secretops: rotate age keys, step 1 of 2 (add the new keys)\n\n"
+            f"Every affected secret is now encrypted for the old and the new key, and each key\n"
+            f"Secret holds both keys. Let Flux apply this commit in every cluster, check with\n"
+            f"`secretops rotate status`, then run `secretops rotate finish`.\n\n"
+            f"Clusters: {clusters}\n{keys}\n{common.TRAILER}: {state.id}\nSecretops-Step: 1\n")

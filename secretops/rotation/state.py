@@ -1,0 +1,127 @@
+"""The committed rotation state file and the local, uncommitted journal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secretops import git, yamlio
+from secretops.errors import StateError
+from secretops.fsutil import atomic_delete, atomic_write
+
+SCHEMA_VERSION = 1
+STATE_FILE = ".secretops/rotation.yaml"  # a dot-folder at the root, listed in .sourceignore
+ROTATION_ENTRY = "age-rotation.agekey"  # the new key's entry in a key Secret during a rotation
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    old: str  # public keys only
+    new: str
+    clusters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    name: str
+    kube_context: str
+    key_secrets: tuple[str, ...]  # repo-relative files
+
+
+@dataclass(frozen=True)
+class RotationState:
+    id: str
+    phase: str  # started
+    base_commit: str
+    branch: str
+    keys: tuple[KeyChange, ...]
+    clusters: tuple[ClusterRef, ...]
+    started_at: str
+
+    @property
+    def old_keys(self) -> set[str]:
+        return {k.old for k in self.keys}
+
+    @property
+    def new_keys(self) -> set[str]:
+        return {k.new for k in self.keys}
+
+    def to_yaml(self) -> str:
+        body = {"version": SCHEMA_VERSION, **asdict(self)}
+        body["keys"] = [{**asdict(k), "clusters": list(k.clusters)} for k in self.keys]
+        body["clusters"] = [{**asdict(c), "key_secrets": list(c.key_secrets)} for c in self.clusters]
+        header = ("# secretops key rotation in progress. Do not edit. Flux never applies this folder\n"
+                  "# (.sourceignore). Finish with `secretops rotate finish`, or `secretops rotate abort`.\n")
+        return header + yamlio.dump(yamlio.roundtrip(), body)
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> RotationState:
+        if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION:
+            raise StateError(f"{STATE_FILE} has an unknown schema version", hint="upgrade secretops")
+        try:
+            return cls(str(data["id"]), str(data["phase"]), str(data["base_commit"]), str(data["branch"]),
+                       tuple(KeyChange(k["old"], k["new"], tuple(k["clusters"])) for k in data["keys"]),
+                       tuple(ClusterRef(c["name"], c["kube_context"], tuple(c["key_secrets"]))
+                             for c in data["clusters"]),
+                       str(data["started_at"]))
+        except (KeyError, TypeError):
+            raise StateError(f"{STATE_FILE} is damaged", hint="restore it from git") from None
+
+
+def load_state(root: Path) -> RotationState | None:
+    path = root / STATE_FILE
+    if not path.is_file():
+        return None
+    return RotationState.from_mapping(yamlio.load_one(path.read_text(encoding="utf-8"), STATE_FILE))
+
+
+def require_state(root: Path) -> RotationState:
+    state = load_state(root)
+    if state is None:
+        raise StateError("no rotation is in progress", hint="start one with `secretops rotate start`")
+    return state
+
+
+def commit_one(root: Path) -> str | None:
+    """Commit 1 is the newest commit that added the state file (robust to rebases and squashes)."""
+    out = git.out(root, "log", "--format=%H", "--diff-filter=A", "-n", "1", "--", STATE_FILE).strip()
+    return out or None
+
+
+@dataclass
+class Journal:
+    """What an interrupted command needs to resume or undo; kept in .git/secretops/, never committed."""
+
+    op: str  # start | finish | abort
+    rotation_id: str
+    head: str  # HEAD when the operation began
+    plan: dict[str, Any] = field(default_factory=dict)
+    stage: str = "writing"
+    version: int = SCHEMA_VERSION
+
+    @staticmethod
+    def path(root: Path) -> Path:
+        return git.git_dir(root) / "secretops" / "journal.json"
+
+    def save(self, root: Path) -> None:
+        target = self.path(root)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(target, (json.dumps(asdict(self), indent=2, sort_keys=True) + "\n").encode(), 0o600)
+
+    @classmethod
+    def load(cls, root: Path) -> Journal | None:
+        target = cls.path(root)
+        if not target.is_file():
+            return None
+        try:
+            data = json.loads(target.read_text(encoding="utf-8"))
+            if data.get("version") != SCHEMA_VERSION:
+                raise ValueError
+            return cls(**data)
+        except (ValueError, TypeError):
+            raise StateError(f"{target} is damaged", hint="remove it, then check `git status`") from None
+
+    def delete(self, root: Path) -> None:
+        atomic_delete(self.path(root))
