@@ -135,6 +135,21 @@ def remove_from_key_file(publics: set[str], path: Path | None = None) -> None:
     atomic_write(path, "".join(kept).encode(), mode=0o600)
 
 
+def labeled(prefix: str, path: Path | None = None) -> list[str]:
+    """Public keys whose ``# secretops: …`` comment starts with ``prefix``."""
+    path = path or key_file_for_writing()
+    if not path.is_file():
+        return []
+    found, armed = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# secretops: "):
+            armed = line.startswith(f"# secretops: {prefix}")
+        elif line.startswith("# public key:") and armed:
+            found.append(line.split(":", 1)[1].strip())
+            armed = False
+    return found
+
+
 def identity_env(identities: Iterable[Identity]) -> dict[str, str]:
     """Environment that gives sops exactly these keys and no others."""
     return {"SOPS_AGE_KEY": "\n".join(i.secret for i in identities), "SOPS_AGE_KEY_FILE": os.devnull,

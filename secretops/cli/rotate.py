@@ -95,7 +95,9 @@ def abort(push: bool) -> None:
 
     r = repo()
     out = run_abort(r, sops_for(r), push=push, observer=Progress())
-    if out.commit:
+    if out.rotation_id == "-":
+        click.echo("no rotation was in progress; unused new keys left by an interrupted start were removed")
+    elif out.commit:
         click.echo(f"rotation {out.rotation_id} aborted: commit {out.commit[:12]} returns to the old keys only")
     else:
         click.echo(f"rotation {out.rotation_id} aborted before commit 1: the work tree is back as it was")

@@ -51,8 +51,15 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
     obs = observer or Silent()
     started = Journal.load(repo.root) if repo.is_git else None
     if started is not None and started.op == "start" and started.stage != "committed":
-        return _undo_start(repo, started)
+        if common.committed(repo.root, started.rotation_id, "1") is None:
+            return _undo_start(repo, started)
+        started.delete(repo.root)  # killed right after commit 1: the start is complete
     journal = _journal(repo, "abort")
+    if journal is None and load_state(repo.root) is None:
+        orphans = _orphan_keys(repo)
+        if orphans:  # a start killed before its journal: only unused new keys were written
+            agekeys.remove_from_key_file(orphans)
+            return EndResult("-", None, ())
     if journal is None:
         state = _ready(repo)
         journal = Journal("abort", state.id, git.head(repo.root) or "",
@@ -60,6 +67,15 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
                            **_targets(repo, state.new_keys)})
         journal.save(repo.root)
     return _drop(repo, sops, journal, push, False, obs)
+
+
+def _orphan_keys(repo: Repo) -> set[str]:
+    """Rotation keys in the local key file that no rule and no encrypted file uses."""
+    used = set(repo.sops_config.age_keys)
+    for parsed in scan_mod.scan(repo).encrypted:
+        if parsed.meta:
+            used |= set(parsed.meta.recipients.age)
+    return set(agekeys.labeled("rotation ")) - used
 
 
 def _targets(repo: Repo, drop: set[str]) -> dict[str, list[str]]:
@@ -72,6 +88,10 @@ def _targets(repo: Repo, drop: set[str]) -> dict[str, list[str]]:
 
 def _journal(repo: Repo, op: str) -> Journal | None:
     journal = Journal.load(repo.root) if repo.is_git else None
+    if journal is not None and journal.op == "start" and (
+            journal.stage == "committed" or common.committed(repo.root, journal.rotation_id, "1")):
+        journal.delete(repo.root)  # a start killed after its commit: it is complete
+        journal = None
     if journal is not None and journal.op != op:
         raise StateError(f"an interrupted `rotate {journal.op}` left a journal",
                          hint=f"run `secretops rotate {journal.op}` again first")

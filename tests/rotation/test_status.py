@@ -1,0 +1,116 @@
+"""rotate status against the fake API server: every state Flux can be in."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import fakeflux, helpers
+from tests.rotation.conftest import head, play_flux
+
+SCENARIOS = ("applied", "pending", "descendant", "decrypt-failed", "stale", "suspended", "unreachable", "old-secret")
+
+
+@pytest.fixture
+def scenario_fleet(tmp_path: Path, isolated_home: Path) -> tuple[Path, fakeflux.FakeKube]:
+    from tests.conftest import make_fleet
+    from tests.rotation.conftest import with_remote
+
+    root = with_remote(make_fleet(tmp_path / "s", clusters=SCENARIOS))
+    kube = fakeflux.FakeKube().__enter__()
+    for name in SCENARIOS:
+        kube.add(name).put("kustomizations", fakeflux.kustomization("flux-system"))
+    os.environ["KUBECONFIG"] = str(kube.kubeconfig(isolated_home / ".kube/config", list(SCENARIOS),
+                                                   unreachable=("unreachable",)))
+    base = head(root)
+    play_flux(kube, root, base, tuple(n for n in SCENARIOS if n != "unreachable"))
+    assert helpers.run_cli(["rotate", "start", "--all"], root).code == 0
+    c1 = head(root)
+    helpers.write(root / "README.md", "# later work\n")
+    helpers.git(root, "commit", "-qam", "later")
+    later = head(root)
+    play_flux(kube, root, c1, ("applied", "stale", "suspended"))
+    play_flux(kube, root, later, ("descendant",))
+    play_flux(kube, root, c1, ("stale",), stale=True)
+    play_flux(kube, root, c1, ("suspended",), suspended=True)
+    play_flux(kube, root, base, ("decrypt-failed",), ready=False, attempted=c1,
+              message="decryption failed for 'apps': failed to get the data key required to decrypt the SOPS file")
+    # old-secret: the Kustomization claims commit 1, but the in-cluster Secret still has only the old key
+    fakeflux.set_applied(kube.clusters["old-secret"].get("kustomizations", "flux-system", "flux-system"), c1)  # type: ignore[arg-type]
+    return root, kube
+
+
+def test_every_state(scenario_fleet: tuple[Path, fakeflux.FakeKube]) -> None:
+    root, kube = scenario_fleet
+    res = helpers.run_cli(["rotate", "status", "--format", "json", "--timeout", "3"], root)
+    assert res.code == 1
+    data = {c["name"]: c for c in json.loads(res.out)["clusters"]}
+    assert data["applied"]["verified"] and data["descendant"]["verified"]
+    assert data["applied"]["key_secret"] == "has-new-key"
+    assert "has not applied commit 1 yet" in data["pending"]["problems"][0]
+    assert "failed to apply" in data["decrypt-failed"]["problems"][0]
+    assert "failed to get the data key" in data["decrypt-failed"]["problems"][0]
+    assert "latest generation" in data["stale"]["problems"][0]
+    assert "suspended" in data["suspended"]["problems"][0]
+    assert not data["unreachable"]["reachable"] and "unreachable" in data["unreachable"]["problems"][0]
+    assert data["old-secret"]["key_secret"] == "old-key-only"
+    assert any("does not hold the new key" in p for p in data["old-secret"]["problems"])
+    assert not any(c["verified"] for n, c in data.items() if n not in ("applied", "descendant"))
+    assert "AGE-SECRET-KEY" not in res.out
+    text = helpers.run_cli(["rotate", "status"], root).out
+    assert "applied          verified" in text and "2/8 cluster(s) verified" in text
+    kube.__exit__(None, None, None)
+
+
+def test_reconcile_and_wait(rfleet: Path, flux: fakeflux.FakeKube) -> None:
+    assert helpers.run_cli(["rotate", "start", "--all"], rfleet).code == 0
+    c1 = head(rfleet)
+
+    def later() -> None:
+        time.sleep(1.0)
+        play_flux(flux, rfleet, c1)
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    res = helpers.run_cli(["rotate", "status", "--wait", "20", "--reconcile"], rfleet)
+    thread.join()
+    assert res.code == 0, res.text
+    assert "3/3 cluster(s) verified" in res.out
+    patched = [p for c in flux.clusters.values() for p in c.patches]
+    assert any("kustomizations/flux-system" in path for path, _ in patched)
+    assert any("gitrepositories/flux-system" in path for path, _ in patched)
+    assert all("reconcile.fluxcd.io/requestedAt" in body["metadata"]["annotations"] for _, body in patched)
+    assert not any("other-apps" in path for path, _ in patched)  # another repository's Kustomization
+    assert helpers.run_cli(["rotate", "finish"], rfleet).code == 0
+
+
+def test_wait_times_out(rfleet: Path, flux: fakeflux.FakeKube) -> None:
+    assert helpers.run_cli(["rotate", "start", "--all"], rfleet).code == 0
+    start = time.monotonic()
+    res = helpers.run_cli(["rotate", "status", "--wait", "2"], rfleet)
+    assert res.code == 1 and time.monotonic() - start < 15
+
+
+def test_status_without_rotation(rfleet: Path) -> None:
+    res = helpers.run_cli(["rotate", "status"], rfleet)
+    assert res.code == 2 and "no rotation is in progress" in res.err
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
+def test_kubectl_speaks_the_protocol(rfleet: Path, flux: fakeflux.FakeKube, isolated_home: Path) -> None:
+    env = dict(os.environ, HOME=str(isolated_home))
+    out = subprocess.run(["kubectl", "--context", "dev", "get", "kustomizations", "-A", "-o", "json"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    names = sorted(i["metadata"]["name"] for i in json.loads(out.stdout)["items"])
+    assert names == ["flux-system", "infra", "other-apps"]
+    table = subprocess.run(["kubectl", "--context", "dev", "get", "kustomizations", "-A"],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert table.returncode == 0 and "flux-system" in table.stdout
