@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ class Identity:
     def __str__(self) -> str:
         return f"Identity({self.public})"
 
+    @functools.cached_property
     def pyrage(self) -> object:
         import pyrage
 

@@ -13,17 +13,34 @@ from secretops.sopsmeta import SopsMeta
 _ENC = re.compile(r"^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:(\w+)\]$")
 
 
+_KNOWN: dict[tuple[str, str], bytes] = {}  # (mac, lastmodified) -> data key, in memory for this run
+_RINGS: dict[int, tuple[object, dict[str, Identity]]] = {}
+
+
+def _ring(identities: Iterable[Identity]) -> dict[str, Identity]:
+    """public key -> identity, built once per list of identities (rotations pass hundreds)."""
+    cached = _RINGS.get(id(identities))
+    if cached is not None and cached[0] is identities:
+        return cached[1]
+    ring = {i.public: i for i in identities if not i.post_quantum}
+    _RINGS[id(identities)] = (identities, ring)
+    return ring
+
+
 def unwrap(meta: SopsMeta, identities: Iterable[Identity], rel: str) -> bytes:
     """Decrypt the data key with any usable identity and check it against the file's MAC."""
-    usable = [i for i in identities if not i.post_quantum]
-    by_public = {i.public: i for i in usable}
-    stanzas = sorted(meta.age_stanzas, key=lambda s: s[0] not in by_public)
-    for recipient, enc in stanzas:
+    memo = (meta.mac or "", meta.lastmodified or "")
+    by_public = _ring(identities)
+    if memo in _KNOWN and any(r in by_public for r, _ in meta.age_stanzas):
+        return _KNOWN[memo]
+    for recipient, enc in meta.age_stanzas:
         ident = by_public.get(recipient)
         if ident is None:
             continue
         key = stanza_key(enc, ident)
         if key is not None and mac_matches(meta, key):
+            if meta.mac:
+                _KNOWN[memo] = key
             return key
     raise KeyError_(f"{rel}: none of your age keys can decrypt its data key",
                     hint="add the file's age key to ~/.config/sops/age/keys.txt or SOPS_AGE_KEY_FILE")
@@ -34,7 +51,7 @@ def stanza_key(enc: str, ident: Identity) -> bytes | None:
     import pyrage
 
     try:
-        return bytes(pyrage.decrypt(enc.encode(), [ident.pyrage()]))
+        return bytes(pyrage.decrypt(enc.encode(), [ident.pyrage]))
     except Exception:
         return None
 

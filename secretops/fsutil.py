@@ -6,20 +6,24 @@ import contextlib
 import os
 import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 _FAULT_ENV = "SECRETOPS_FAULT_AFTER_WRITES"
 _writes = 0
+_deferred: set[Path] | None = None  # folders whose fsync waits for the end of a batch
+_lock = threading.Lock()
 
 
 def checkpoint() -> None:
     """Count one durable write; with $SECRETOPS_FAULT_AFTER_WRITES=N, die by SIGKILL after the Nth."""
     global _writes
-    _writes += 1
-    limit = os.environ.get(_FAULT_ENV)
-    if limit and _writes >= int(limit):
-        os.kill(os.getpid(), signal.SIGKILL)
+    with _lock:
+        _writes += 1
+        limit = os.environ.get(_FAULT_ENV)
+        if limit and _writes >= int(limit):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -45,8 +49,28 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if _deferred is None:
+        _fsync_dir(path.parent)
+    else:
+        with _lock:
+            _deferred.add(path.parent)
     checkpoint()
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Many atomic writes: each file is still fsynced before its rename, each folder once at the end.
+
+    A crash inside the batch leaves every file either old or new (the journal resumes the rest).
+    """
+    global _deferred
+    outer, _deferred = _deferred, set()
+    try:
+        yield
+    finally:
+        folders, _deferred = _deferred, outer
+        for folder in folders:
+            _fsync_dir(folder)
 
 
 def atomic_delete(path: Path) -> None:

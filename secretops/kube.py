@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
+import http.client
 import json
 import os
 import ssl
 import tempfile
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,31 +43,56 @@ def load_kubeconfig(paths: list[Path] | None = None) -> dict[str, dict[str, Any]
 
 @dataclass
 class Client:
+    """One cluster's API server, over one keep-alive connection (one TLS handshake per cluster)."""
+
     context: str
     server: str
     ssl_context: ssl.SSLContext | None
     headers: dict[str, str] = field(repr=False, default_factory=dict)
     timeout: float = 10.0
+    _conn: http.client.HTTPConnection | None = field(default=None, repr=False)
+
+    def _connection(self) -> tuple[http.client.HTTPConnection, str]:
+        url = urllib.parse.urlsplit(self.server)
+        if url.scheme not in ("https", "http") or not url.hostname:
+            raise KubeError(f"{self.context}: the server must be an http(s) URL")
+        if self._conn is None:
+            if url.scheme == "https":
+                self._conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=self.timeout,
+                                                         context=self.ssl_context or ssl.create_default_context())
+            else:
+                self._conn = http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout)
+        return self._conn, url.path.rstrip("/")
 
     def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        url = self.server.rstrip("/") + path
-        if not url.startswith(("https://", "http://")):
-            raise KubeError(f"{self.context}: the server must be an http(s) URL")
-        req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (scheme checked above)
-        req.add_header("Accept", "application/json")
-        for key, value in self.headers.items():
-            req.add_header(key, value)
+        headers = {"Accept": "application/json", **self.headers}
         if data is not None:
-            req.add_header("Content-Type", content_type)
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout, context=self.ssl_context) as resp:  # noqa: S310
-                return json.loads(resp.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            raise KubeError(f"{self.context}: {method} {path} returned HTTP {exc.code}") from None
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or type(exc).__name__
-            raise KubeError(f"{self.context}: unreachable ({reason})") from None
+            headers["Content-Type"] = content_type
+        for attempt in (1, 2):  # once more on a fresh connection if the server closed the idle one
+            conn, prefix = self._connection()
+            try:
+                conn.request(method, prefix + path, body=data, headers=headers)
+                resp = conn.getresponse()
+                payload = resp.read()
+            except (http.client.HTTPException, OSError, TimeoutError) as exc:
+                self.close()
+                if attempt == 2 or isinstance(exc, (TimeoutError, ConnectionRefusedError, ssl.SSLError)):
+                    reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or type(exc).__name__
+                    raise KubeError(f"{self.context}: unreachable ({reason})") from None
+                continue
+            if resp.status >= 400:
+                raise KubeError(f"{self.context}: {method} {path} returned HTTP {resp.status}")
+            try:
+                return json.loads(payload or b"null")
+            except ValueError:
+                raise KubeError(f"{self.context}: {method} {path} returned no JSON") from None
+        return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
@@ -95,14 +121,32 @@ def _file_or_data(entry: dict[str, Any], key: str) -> bytes | None:
 def _ssl(cluster: dict[str, Any], user: dict[str, Any]) -> ssl.SSLContext | None:
     if not str(cluster.get("server", "")).startswith("https"):
         return None
+    ca = _file_or_data(cluster, "certificate-authority")
+    cert, key = _file_or_data(user, "client-certificate"), _file_or_data(user, "client-key")
+    if cert and key:
+        return _client_cert_context(ca, bool(cluster.get("insecure-skip-tls-verify")), cert, key)
+    return _shared_context(ca, bool(cluster.get("insecure-skip-tls-verify")))
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_context(ca: bytes | None, insecure: bool) -> ssl.SSLContext:
+    """Clusters that share a CA share a context (building one costs more than a request)."""
     ctx = ssl.create_default_context()
-    if cluster.get("insecure-skip-tls-verify"):
+    if insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-    ca = _file_or_data(cluster, "certificate-authority")
     if ca:
         ctx.load_verify_locations(cadata=ca.decode())
-    cert, key = _file_or_data(user, "client-certificate"), _file_or_data(user, "client-key")
+    return ctx
+
+
+def _client_cert_context(ca: bytes | None, insecure: bool, cert: bytes, key: bytes) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    if insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if ca:
+        ctx.load_verify_locations(cadata=ca.decode())
     if cert and key:  # ssl wants files: a private 0600 temp folder, removed at once
         with tempfile.TemporaryDirectory() as tmp:
             os.chmod(tmp, 0o700)

@@ -100,7 +100,7 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
     """Return ``text`` with age recipients added and removed; raises Unsupported or KeyError_."""
     if sopsfile.kind_of(rel) != "yaml":
         raise Unsupported("not a YAML file")
-    parsed = sopsfile.parse(rel, text.encode())
+    parsed = sopsfile.parse_light(rel, text.encode())
     meta = parsed.meta
     if parsed.error or meta is None:
         raise InputError(f"{rel} is not a sops-encrypted file", hint="encrypt it with `secretops encrypt`")

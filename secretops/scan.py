@@ -23,8 +23,16 @@ class Scan:
         cluster = repo.cluster(cluster_name)
         if cluster.key_secret:
             return [k for k in self.key_secrets if k.rel == cluster.key_secret]
-        inside = [k for k in self.key_secrets if repo.cluster_of(k.rel) == cluster]
-        return inside or [k for k in self.key_secrets if repo.cluster_of(k.rel) is None]
+        owners = self._owners(repo)
+        inside = [k for k in self.key_secrets if owners[k.rel] == cluster.name]
+        return inside or [k for k in self.key_secrets if owners[k.rel] is None]
+
+    def _owners(self, repo: Repo) -> dict[str, str | None]:
+        cached: dict[str, str | None] | None = self.__dict__.get("_owner_cache")
+        if cached is None:
+            cached = {k.rel: (c.name if (c := repo.cluster_of(k.rel)) else None) for k in self.key_secrets}
+            object.__setattr__(self, "_owner_cache", cached)
+        return cached
 
 
 def candidates(repo: Repo) -> Iterator[tuple[str, bool]]:
@@ -48,7 +56,7 @@ def scan(repo: Repo) -> Scan:
             continue
         if not named and not sopsfile.might_be_sops(data):
             continue
-        parsed = sopsfile.parse(rel, data)
+        parsed = sopsfile.parse_light(rel, data)
         if not named and parsed.meta is None:
             continue
         encrypted.append(parsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,47 @@ def parse(rel: str, data: bytes) -> ParsedFile:
     if kind == "dotenv":
         return ParsedFile(rel, kind, text, (text,), (sopsmeta.from_dotenv(text),))
     return ParsedFile(rel, kind, text)
+
+
+_SOPS_KEY = re.compile(r"^sops:[ \t]*(?:#.*)?$", re.M)
+
+
+def parse_light(rel: str, data: bytes) -> ParsedFile:
+    """Only each document's ``sops:`` block is parsed: enough for recipients and state, and fast.
+
+    Documents are ``{}`` placeholders (None when empty). Files that may be key Secrets, and
+    anything that is not YAML, get a full parse.
+    """
+    if sopsfile_kind(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192]:
+        return parse(rel, data)
+    text = data.decode("utf-8", "replace")
+    docs: list[Any] = []
+    metas: list[SopsMeta | None] = []
+    for _line, chunk in yamlio.split_documents(text):
+        body = [ln for ln in chunk.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        if not body or body == ["..."]:
+            docs.append(None)
+            metas.append(None)
+            continue
+        match = _SOPS_KEY.search(chunk)
+        meta = None
+        if match:
+            block = chunk[match.start():]
+            end = re.search(r"^(?![ \t]|$)", block[match.end() - match.start():], re.M)
+            block = block[: (match.end() - match.start()) + end.start()] if end else block
+            meta = sopsmeta.from_block_text(block)
+            if meta is None:
+                try:
+                    meta = sopsmeta.from_mapping(yamlio.load_one(block, rel).get("sops"))
+                except InputError as exc:
+                    return ParsedFile(rel, "yaml", text, error=exc.message)
+        docs.append({})
+        metas.append(meta)
+    return ParsedFile(rel, "yaml", text, tuple(docs), tuple(metas))
+
+
+def sopsfile_kind(rel: str) -> str:
+    return kind_of(rel)
 
 
 def might_be_sops(data: bytes) -> bool:

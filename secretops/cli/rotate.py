@@ -34,8 +34,10 @@ def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, ver
     click.echo(f"rotation {out.rotation_id}: commit 1 is {str(out.commit)[:12]} "
                f"({len(out.plan.files)} file(s), {len(out.plan.key_secrets)} key Secret(s), "
                f"sops decrypted {out.checked} sample(s) with the new keys only)")
-    for old, new in out.mapping:
+    for old, new in out.mapping[:5]:
         click.echo(f"  {old[:12]}… -> {new[:12]}… (new private key in your key file, not printed)")
+    if len(out.mapping) > 5:
+        click.echo(f"  … and {len(out.mapping) - 5} more key(s)")
     click.echo("next: push, let Flux apply it, then `secretops rotate status --wait 600`"
                if not push else "pushed; next: `secretops rotate status --wait 600`")
 

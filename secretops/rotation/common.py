@@ -38,6 +38,7 @@ def committed(root: Path, rotation_id: str, step: str) -> str | None:
     """HEAD, if it is already this rotation's commit for ``step`` (a crash right after committing)."""
     body = git.out(root, "log", "-1", "--format=%B").strip()
     if f"{TRAILER}: {rotation_id}" in body and f"Secretops-Step: {step}" in body:
+        git.sync_index(root)  # a kill between the commit and the index update leaves a stale index
         return git.head(root)
     return None
 
@@ -52,17 +53,25 @@ def push(root: Path, branch: str) -> None:
     git.git(root, "push", "origin", branch, timeout=300)
 
 
-def verify_files(repo: Repo, sops: Sops, files: Sequence[str], present_for: dict[str, set[str]],
-                 absent: set[str], ids: Sequence[Identity], every: bool, observer: Observer) -> int:
-    """Each file lists the right keys and opens with each; the real sops decrypts a sample."""
+def verify_files(repo: Repo, files: Sequence[str], present_for: dict[str, set[str]], absent: set[str],
+                 ids: Sequence[Identity], observer: Observer, prove: set[str] | None = None) -> None:
+    """Each file lists the right keys and none of ``absent``; each key in ``prove`` (default: all
+    present) opens its real data key (checked against the MAC)."""
     by_pub = {i.public: i for i in ids}
     observer.begin("verifying", len(files))
-    for rel in files:
-        recipients.verify(repo.root, rel, present_for.get(rel, set()), absent, by_pub)
+    for rel in files:  # CPU-bound (pyrage holds the GIL): one thread
+        recipients.verify(repo.root, rel, present_for.get(rel, set()), absent, by_pub,
+                          None if prove is None else prove & present_for.get(rel, set()))
         observer.step(rel)
     observer.end()
-    wanted = {k for keys in present_for.values() for k in keys}
-    return recipients.sample_decrypt(sops, list(files), [by_pub[k] for k in wanted if k in by_pub], every)
+
+
+def sops_sample(sops: Sops, files: Sequence[str], key_secrets: Sequence[str], keys: Iterable[Identity],
+                every: bool) -> int:
+    """The real sops decrypts, with exactly ``keys``: two files and one key Secret, or every file."""
+    others = [f for f in files if f not in set(key_secrets)]
+    chosen = list(files) if every else [*others[:2], *list(key_secrets)[:1]]
+    return recipients.sample_decrypt(sops, chosen, list(keys), True)
 
 
 def clean_temps(repo: Repo, paths: Sequence[str]) -> None:

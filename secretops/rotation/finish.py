@@ -12,7 +12,7 @@ from secretops.errors import CheckFailed, StateError
 from secretops.fsutil import atomic_delete, atomic_write
 from secretops.progress import Observer, Silent
 from secretops.repo import Repo
-from secretops.rotation import common, keysecrets, recipients, sopsyaml
+from secretops.rotation import common, keysecrets, parallel, recipients, sopsyaml
 from secretops.rotation.plan import short
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, load_state, require_state
 from secretops.sops import Sops
@@ -39,11 +39,13 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
             if problems:
                 raise CheckFailed(f"not every cluster has applied commit 1 ({problems[0]})",
                                   hint="wait and check `secretops rotate status`, or pass --unverified")
+        scanned = scan_mod.scan(repo)
         journal = Journal("finish", state.id, git.head(repo.root) or "",
                           {"drop": sorted(state.old_keys), "keep": {k.old: k.new for k in state.keys},
                            "unverified": unverified, "compromised": compromised, "branch": state.branch,
-                           **_targets(repo, state.old_keys)})
+                           **_targets(scanned, state.old_keys)})
         journal.save(repo.root)
+        return _drop(repo, sops, journal, push, verify_all, obs, scanned)
     return _drop(repo, sops, journal, push, verify_all, obs)
 
 
@@ -64,7 +66,7 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
         state = _ready(repo)
         journal = Journal("abort", state.id, git.head(repo.root) or "",
                           {"drop": sorted(state.new_keys), "keep": {}, "branch": state.branch,
-                           **_targets(repo, state.new_keys)})
+                           **_targets(scan_mod.scan(repo), state.new_keys)})
         journal.save(repo.root)
     return _drop(repo, sops, journal, push, False, obs)
 
@@ -78,9 +80,8 @@ def _orphan_keys(repo: Repo) -> set[str]:
     return set(agekeys.labeled("rotation ")) - used
 
 
-def _targets(repo: Repo, drop: set[str]) -> dict[str, list[str]]:
+def _targets(scanned: scan_mod.Scan, drop: set[str]) -> dict[str, list[str]]:
     """The files to change, fixed in the journal so that a resumed run commits all of them."""
-    scanned = scan_mod.scan(repo)
     files = [p.rel for p in scanned.encrypted if p.meta and set(p.meta.recipients.age) & drop]
     secrets = [k.rel for k in scanned.key_secrets if ROTATION_ENTRY in {n for _, n in k.entries}]
     return {"files": sorted(files), "key_secrets": sorted(secrets)}
@@ -121,29 +122,38 @@ def _undo_start(repo: Repo, journal: Journal) -> EndResult:
     return EndResult(journal.rotation_id, None, tuple(body["files"]))
 
 
-def _drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer) -> EndResult:
+def _drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer,
+          scanned: scan_mod.Scan | None = None) -> EndResult:
     root, body = repo.root, journal.plan
     drop, keep = set(body["drop"]), dict(body["keep"])
     finishing = journal.op == "finish"
     files, secrets = list(body["files"]), list(body["key_secrets"])
     common.clean_temps(repo, [STATE_FILE, ".sops.yaml", *files, *secrets])
-    ids = common.identities(repo, scan_mod.scan(repo))
+    ids = common.identities(repo, scanned or scan_mod.scan(repo))
     for rel in secrets:  # entries first: sops still opens the file with either key
         _settle_key_secret(repo, sops, rel, keep if finishing else None, ids)
     sops_yaml = (root / ".sops.yaml").read_text(encoding="utf-8")
     edited = sopsyaml.replace_keys(sops_yaml, {k: [] for k in drop})
     if edited != sops_yaml:
         atomic_write(root / ".sops.yaml", edited.encode())
-    obs.begin("removing old keys" if finishing else "removing new keys", len(files))
-    for rel in files:
-        recipients.change(root, sops, rel, ids, (), drop)
+    by_pub = {i.public: i for i in ids}
+    proof = {k: by_pub[k] for k in (set(keep.values()) if finishing else set()) if k in by_pub}
+
+    def drop_keys(rel: str) -> str:
+        status = recipients.change(root, sops, rel, ids, (), drop, proof or None)
         if finishing and body.get("compromised"):
             recipients.new_data_key(root, sops, rel)
-        obs.step(rel)
-    obs.end()
+            return recipients.CHANGED
+        return status
+
+    results = parallel.run(files, drop_keys, obs, "removing old keys" if finishing else "removing new keys")
+    done = {rel for rel, status in results.items() if status == recipients.VERIFIED}
     touched = sorted(set(files) | set(secrets))
-    present = {rel: set(_age(repo, rel)) for rel in touched}
-    common.verify_files(repo, sops, touched, present, drop, ids, verify_all, obs)
+    kept = set(keep.values()) if finishing else set()
+    rest = [rel for rel in touched if rel not in done or rel in secrets]
+    present = {rel: set(_age(repo, rel)) for rel in rest}
+    common.verify_files(repo, rest, present, drop, ids, obs, kept or None)
+    common.sops_sample(sops, touched, secrets, [by_pub[k] for k in kept] or ids, verify_all)
     atomic_delete(root / STATE_FILE)
     step = "2" if finishing else "abort"
     sha = common.committed(root, journal.rotation_id, step) or common.commit(
@@ -160,7 +170,7 @@ def _drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool
 
 
 def _age(repo: Repo, rel: str) -> tuple[str, ...]:
-    meta = sopsfile.parse(rel, (repo.root / rel).read_bytes()).meta
+    meta = sopsfile.parse_light(rel, (repo.root / rel).read_bytes()).meta
     return meta.recipients.age if meta else ()
 
 
@@ -179,10 +189,10 @@ def _settle_key_secret(repo: Repo, sops: Sops, rel: str, keep: dict[str, str] | 
                 continue
             content = keysecrets.without(entry.content, set(old), rel)
             content += keysecrets.key_text(by_pub[keep[k]] for k in old if keep[k] not in held)
-            keysecrets.set_entry(sops, repo.root, rel, entry.field, entry.name, content)
+            keysecrets.set_entry(sops, repo.root, rel, entry.field, entry.name, content, ids)
     rotation = next((e for e in entries if e.name == ROTATION_ENTRY), None)
     if rotation is not None:
-        keysecrets.unset_entry(sops, repo.root, rel, rotation.field, rotation.name)
+        keysecrets.unset_entry(sops, repo.root, rel, rotation.field, rotation.name, ids)
 
 
 def _secret_names(repo: Repo, files: list[str]) -> tuple[str, ...]:

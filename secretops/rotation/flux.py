@@ -191,9 +191,14 @@ def check_all(state: RotationState, commit1: str, descends: Callable[[str], bool
         new = {k.new for k in state.keys if ref.name in k.clusters} or state.new_keys
         try:
             client = kube.client(ref.kube_context, config, timeout)
+        except SecretopsError as exc:
+            return ClusterStatus(ref.name, ref.kube_context, False, False, (exc.user_message,))
+        try:
             return check_cluster(client, ref, commit1, new, cached, repo_urls, reconcile)
         except SecretopsError as exc:
             return ClusterStatus(ref.name, ref.kube_context, False, False, (exc.user_message,))
+        finally:
+            client.close()
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
         return list(pool.map(one, wanted))

@@ -68,8 +68,22 @@ def _index(fld: str, name: str) -> str:
     return f'["{fld}"]["{name}"]'
 
 
-def _edit(sops: Sops, root: Path, rel: str, action: str, fld: str, name: str, content: str = "") -> None:
-    """sops set/unset on a private temp copy, then an atomic rename over the real file."""
+def _edit(sops: Sops, root: Path, rel: str, action: str, fld: str, name: str, content: str = "",
+          identities: Iterable[Identity] = ()) -> None:
+    """In-process when the file's MAC can be reproduced; else sops set/unset on a private temp copy.
+    Either way the real file is replaced by one atomic rename."""
+    from secretops import sopsedit
+    from secretops.rewrap import Unsupported
+
+    ids = list(identities)
+    if ids:
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+            atomic_write(root / rel, sopsedit.edit(text, rel, ids, {(fld, name): content if action == "set"
+                                                                     else None}).encode())
+            return
+        except Unsupported:
+            pass
     with private_tempdir() as tmp:
         copy = tmp / Path(rel).name
         copy.write_bytes((root / rel).read_bytes())
@@ -81,9 +95,10 @@ def _edit(sops: Sops, root: Path, rel: str, action: str, fld: str, name: str, co
         atomic_write(root / rel, copy.read_bytes())
 
 
-def set_entry(sops: Sops, root: Path, rel: str, fld: str, name: str, content: str) -> None:
-    _edit(sops, root, rel, "set", fld, name, content)
+def set_entry(sops: Sops, root: Path, rel: str, fld: str, name: str, content: str,
+              identities: Iterable[Identity] = ()) -> None:
+    _edit(sops, root, rel, "set", fld, name, content, identities)
 
 
-def unset_entry(sops: Sops, root: Path, rel: str, fld: str, name: str) -> None:
-    _edit(sops, root, rel, "unset", fld, name)
+def unset_entry(sops: Sops, root: Path, rel: str, fld: str, name: str, identities: Iterable[Identity] = ()) -> None:
+    _edit(sops, root, rel, "unset", fld, name, "", identities)

@@ -11,26 +11,35 @@ from secretops.errors import ConfigError, StateError
 from secretops.fsutil import atomic_write, private_tempdir
 from secretops.rotation import sopsyaml
 from secretops.sops import Sops
+from secretops.sopsmeta import SopsMeta
+
+VERIFIED, CHANGED, UNCHANGED = "verified", "changed", "unchanged"
 
 
 def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add: Sequence[str],
-           remove: Collection[str]) -> bool:
-    """Add and remove recipients; returns True if the file changed. Every write is atomic."""
+           remove: Collection[str], prove: Mapping[str, Identity] | None = None) -> str:
+    """Add and remove recipients with one atomic write. With ``prove``, the new text is verified in
+    memory before it is written (VERIFIED); sops-handled and untouched files still need `verify`."""
     text = (root / rel).read_text(encoding="utf-8")
     try:
         new = rewrap.rewrap_text(text, rel, identities, add, remove)
     except rewrap.Unsupported:
-        return _with_sops(root, sops, rel, add, remove)
+        return CHANGED if _with_sops(root, sops, rel, add, remove) else UNCHANGED
     if new == text:
-        return False
+        return UNCHANGED
+    if prove is not None:
+        meta = sopsfile.parse_light(rel, new.encode()).meta
+        before = sopsfile.parse_light(rel, text.encode()).meta
+        expected = (set(before.recipients.age) if before else set()) - set(remove) | set(add)
+        verify_meta(meta, rel, expected, remove, prove, set(prove))
     atomic_write(root / rel, new.encode())
-    return True
+    return VERIFIED if prove is not None else CHANGED
 
 
 def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Collection[str]) -> bool:
     """Key groups, post-quantum keys, JSON/.env: `sops updatekeys` (data key kept) on a temp copy,
     under a one-rule config made from the file's rule in the already edited `.sops.yaml`."""
-    meta = sopsfile.parse(rel, (root / rel).read_bytes()).meta
+    meta = sopsfile.parse_light(rel, (root / rel).read_bytes()).meta
     have = set(meta.recipients.age) if meta else set()
     if set(add) <= have and not have & set(remove):
         return False
@@ -53,9 +62,15 @@ def new_data_key(root: Path, sops: Sops, rel: str) -> None:
 
 
 def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
-           identities: Mapping[str, Identity]) -> None:
-    """The file lists exactly what it should, and every intended identity opens the real data key."""
-    meta = sopsfile.parse(rel, (root / rel).read_bytes()).meta
+           identities: Mapping[str, Identity], prove: Iterable[str] | None = None) -> None:
+    """The file lists what it should and none of ``absent``; each key in ``prove`` (default: every
+    present key) opens the real data key (checked against the MAC)."""
+    meta = sopsfile.parse_light(rel, (root / rel).read_bytes()).meta
+    verify_meta(meta, rel, set(present), absent, identities, None if prove is None else set(prove))
+
+
+def verify_meta(meta: SopsMeta | None, rel: str, present: set[str], absent: Iterable[str],
+                identities: Mapping[str, Identity], prove: set[str] | None) -> None:
     if meta is None:
         raise StateError(f"verification failed: {rel} lost its sops metadata", hint="run the command again")
     have = set(meta.recipients.age)
@@ -64,7 +79,7 @@ def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
         raise StateError(f"verification failed: {rel} has {len(missing)} missing and {len(extra)} extra recipient(s)",
                          hint="run the command again")
     stanzas = dict(meta.age_stanzas)
-    for pub in set(present) & set(identities) & set(stanzas):
+    for pub in (present if prove is None else prove) & set(identities) & set(stanzas):
         if identities[pub].post_quantum:
             continue
         key = datakey.stanza_key(stanzas[pub], identities[pub])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from secretops import agekeys, git
 from secretops import scan as scan_mod
@@ -11,7 +12,7 @@ from secretops.errors import SecretopsError, StateError
 from secretops.fsutil import atomic_write
 from secretops.progress import Observer, Silent
 from secretops.repo import Repo
-from secretops.rotation import common, keysecrets, recipients, sopsyaml
+from secretops.rotation import common, keysecrets, parallel, recipients, sopsyaml
 from secretops.rotation import plan as plan_mod
 from secretops.rotation.plan import Plan, short
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
@@ -48,13 +49,15 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
             return StartResult(plan, tuple(dict.fromkeys(problems)))
         branch = plan_mod.require_clean(repo)
         plan_mod.require_no_rotation(repo)
-        plan, _ids = plan_mod.build(repo, scan_mod.scan(repo), names, every, agekeys.load_identities())
+        scanned = scan_mod.scan(repo)
+        plan, _ids = plan_mod.build(repo, scanned, names, every, agekeys.load_identities())
         assert sops is not None
         journal = _begin(repo, plan, branch)
     else:
         obs.info(f"resuming the interrupted start of rotation {journal.rotation_id}")
+        scanned = scan_mod.scan(repo)
     assert sops is not None
-    return _apply(repo, sops, journal, push, verify_all, obs)
+    return _apply(repo, sops, journal, scanned, push, verify_all, obs)
 
 
 def _begin(repo: Repo, plan: Plan, branch: str) -> Journal:
@@ -73,12 +76,14 @@ def _begin(repo: Repo, plan: Plan, branch: str) -> Journal:
     return journal
 
 
-def _apply(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer) -> StartResult:
+def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, push: bool, verify_all: bool,
+           obs: Observer) -> StartResult:
     root, body = repo.root, journal.plan
     mapping: dict[str, str] = body["mapping"]
     files: list[str] = body["files"]
     common.clean_temps(repo, [*files, ".sops.yaml", STATE_FILE])
-    ids = common.identities(repo, scan_mod.scan(repo))
+    ids = common.identities(repo, scanned)
+    metas = {p.rel: p.meta for p in scanned.encrypted}
     missing = [new for new in mapping.values() if new not in {i.public for i in ids}]
     if missing:
         raise StateError(f"the new key {short(missing[0])} is not in your key file",
@@ -87,22 +92,31 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: boo
     edited = sopsyaml.replace_keys(sops_yaml, {old: [old, new] for old, new in mapping.items()})
     if edited != sops_yaml:
         atomic_write(root / ".sops.yaml", edited.encode())
-    obs.begin("adding new keys", len(files))
     wanted: dict[str, set[str]] = {}
-    for rel in files:
-        have = _age(repo, rel)
+    by_pub = {i.public: i for i in ids}
+    proof = {new: by_pub[new] for new in mapping.values()}
+
+    def add_keys(rel: str) -> list[Any]:
+        meta = metas.get(rel)
+        have = set(meta.recipients.age) if meta else _age(repo, rel)
         add = [mapping[k] for k in sorted(have) if k in mapping]
-        recipients.change(root, sops, rel, ids, add, ())
-        wanted[rel] = {k for k in have if k in mapping} | set(add)
-        obs.step(rel)
-    obs.end()
+        status = recipients.change(root, sops, rel, ids, add, (), proof)
+        return [status, sorted({k for k in have if k in mapping} | set(add))]
+
+    results = parallel.run(files, add_keys, obs, "adding new keys")
+    done = {rel for rel, (status, _) in results.items() if status == recipients.VERIFIED}
+    wanted.update({rel: set(keys) for rel, (_, keys) in results.items()})
     for rel in body["key_secrets"]:
         _add_rotation_entry(repo, sops, rel, mapping, ids)
     state = _state(journal)
     if not (root / STATE_FILE).exists():
         (root / STATE_FILE).parent.mkdir(exist_ok=True)
         atomic_write(root / STATE_FILE, state.to_yaml().encode())
-    checked = common.verify_files(repo, sops, files, wanted, set(), ids, verify_all, obs)
+    # Old stanzas are kept byte for byte and opened the data key already; the new ones are proven:
+    # in memory before each write, or here for what this run did not write itself (and key Secrets).
+    rest = [rel for rel in files if rel not in done or rel in body["key_secrets"]]
+    common.verify_files(repo, rest, wanted, set(), ids, obs, set(mapping.values()))
+    checked = common.sops_sample(sops, files, body["key_secrets"], proof.values(), verify_all)
     sha = common.committed(root, journal.rotation_id, "1") or common.commit(
         root, [".sops.yaml", *files, *body["key_secrets"], STATE_FILE], _message(state))
     journal.stage = "committed"
@@ -117,7 +131,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: boo
 def _age(repo: Repo, rel: str) -> set[str]:
     from secretops import sopsfile
 
-    meta = sopsfile.parse(rel, (repo.root / rel).read_bytes()).meta
+    meta = sopsfile.parse_light(rel, (repo.root / rel).read_bytes()).meta
     return set(meta.recipients.age) if meta else set()
 
 
@@ -129,7 +143,7 @@ def _add_rotation_entry(repo: Repo, sops: Sops, rel: str, mapping: dict[str, str
     held = {i.public for i in keysecrets.identities_of(entries, rel)}
     by_pub = {i.public: i for i in ids}
     new = [by_pub[mapping[old]] for old in sorted(held) if old in mapping]
-    keysecrets.set_entry(sops, repo.root, rel, entries[0].field, ROTATION_ENTRY, keysecrets.key_text(new))
+    keysecrets.set_entry(sops, repo.root, rel, entries[0].field, ROTATION_ENTRY, keysecrets.key_text(new), ids)
 
 
 def _state(journal: Journal) -> RotationState:

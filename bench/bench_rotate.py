@@ -1,0 +1,157 @@
+"""Rotation against a serial `sops updatekeys -y` loop, and `rotate status` across 1,000 clusters."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench import fleet
+from secretops import agekeys, sops
+
+BIN = Path(sys.executable).parent
+SAMPLE = int(os.environ.get("BENCH_SOPS_SAMPLE", "150"))  # files per updatekeys pass; 0 = all of them
+
+
+def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run([str(BIN / "secretops"), *args], cwd=cwd, env=env, capture_output=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"secretops {' '.join(args)} failed: {proc.stderr.decode()[-400:]}")
+    return time.perf_counter() - start
+
+
+def build_fleet(root: Path, home: Path, clusters: int = 100, per_cluster: int = 20) -> list[str]:
+    e = fleet.env(home)
+    root.mkdir(parents=True)
+    for c in range(clusters):
+        (root / "clusters" / f"c{c:03d}" / "flux-system").mkdir(parents=True)
+        (root / "clusters" / f"c{c:03d}" / "flux-system" / "kustomization.yaml").write_text("resources: []\n")
+    fleet.git(root, "init", "-q", "-b", "main", e=e)
+    fleet.git(root, "add", "-A", e=e)
+    fleet.git(root, "commit", "-qm", "fleet", e=e)
+    subprocess.run([str(BIN / "secretops"), "init"], cwd=root, env=e, check=True, capture_output=True)
+    binary = sops.locate()
+    jobs = [(f"clusters/c{c:03d}/apps/s{n:02d}.enc.yaml", fleet.SECRET.format(n=n, t=c, pw=fleet.rand(20)))
+            for c in range(clusters) for n in range(per_cluster)]
+
+    def encrypt(job: tuple[str, str]) -> None:
+        rel, text = job
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        out = subprocess.run([binary, "--config", str(root / ".sops.yaml"), "encrypt", "--filename-override", rel,
+                              "--input-type", "yaml", "--output-type", "yaml", "/dev/stdin"],
+                             cwd=root, env=e, input=text.encode(), capture_output=True, check=True)
+        (root / rel).write_bytes(out.stdout)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(encrypt, jobs))
+    fleet.git(root, "add", "-A", e=e)
+    fleet.git(root, "commit", "-qm", "secrets", e=e)
+    return [j[0] for j in jobs] + [f"clusters/c{c:03d}/flux-system/sops-age.enc.yaml" for c in range(clusters)]
+
+
+def _updatekeys_loop(root: Path, files: list[str], e: dict[str, str]) -> float:
+    """What users script today: `sops updatekeys -y` through the wheel's `sops` command, one file at a time."""
+    wrapper = str(BIN / "sops")
+    start = time.perf_counter()
+    for rel in files:
+        subprocess.run([wrapper, "updatekeys", "-y", rel], cwd=root, env=e, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def run_rotation() -> list[str]:
+    work = Path(tempfile.mkdtemp(prefix="secretops-bench-rot-"))
+    home = work / "home"
+    home.mkdir()
+    root = work / "fleet"
+    files = build_fleet(root, home)
+    e = fleet.env(home)
+    twin = work / "twin"
+    shutil.copytree(root, twin, symlinks=True)
+    keys_before = home / ".config/sops/age/keys.txt"
+    saved_keys = keys_before.read_text()
+    t_start = _cli(["rotate", "start", "--all"], root, e)
+    t_finish = _cli(["rotate", "finish", "--unverified"], root, e)
+    ours = t_start + t_finish
+    # The same rotation by hand on the twin: both keys in .sops.yaml, updatekeys everything; then new only.
+    keys_before.write_text(saved_keys + keys_before.read_text().split(saved_keys, 1)[-1])
+    old_rules = (twin / ".sops.yaml").read_text()
+    new_rules = (root / ".sops.yaml").read_text()
+    mapping = _key_mapping(old_rules, new_rules)
+    both = old_rules
+    for old, new in mapping.items():
+        both = both.replace(old, f"{old},{new}")
+    sample = files if SAMPLE <= 0 else files[:: max(1, len(files) // SAMPLE)][:SAMPLE]
+    (twin / ".sops.yaml").write_text(both)
+    t_add = _updatekeys_loop(twin, sample, e)
+    (twin / ".sops.yaml").write_text(new_rules)
+    t_remove = _updatekeys_loop(twin, sample, e)
+    per_file = (t_add + t_remove) / (2 * len(sample))
+    theirs = per_file * 2 * len(files)
+    how = "measured" if len(sample) == len(files) else f"{len(sample)} files per pass, scaled to {len(files)}"
+    shutil.rmtree(work, ignore_errors=True)
+    return [f"rotation of {len(files)} files (100 clusters x 20 Secrets + key Secrets): secretops rotate start "
+            f"{t_start:.1f} s + finish {t_finish:.1f} s = {ours:.1f} s; serial `sops updatekeys -y` add+remove "
+            f"passes {theirs:.0f} s ({per_file * 1000:.0f} ms/file/pass, {how}) -> {theirs / ours:.0f}x faster "
+            f"(goal >= 30x)"]
+
+
+def _key_mapping(old_rules: str, new_rules: str) -> dict[str, str]:
+    import re
+
+    old = re.findall(r"^  - path_regex: \^clusters/(c\d+)/.*\n.*\n    age: (\S+)$", old_rules, re.M)
+    new = dict(re.findall(r"^  - path_regex: \^clusters/(c\d+)/.*\n.*\n    age: (\S+)$", new_rules, re.M))
+    return {key: new[c] for c, key in old}
+
+
+def run_status(clusters: int = 1000) -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests import fakeflux
+
+    work = Path(tempfile.mkdtemp(prefix="secretops-bench-status-"))
+    home = work / "home"
+    (home / ".kube").mkdir(parents=True)
+    root = work / "repo"
+    root.mkdir()
+    e = fleet.env(home)
+    fleet.git(root, "init", "-q", "-b", "main", e=e)
+    (root / "README.md").write_text("fleet\n")
+    fleet.git(root, "add", "-A", e=e)
+    fleet.git(root, "commit", "-qm", "base", e=e)
+    fleet.git(root, "remote", "add", "origin", fakeflux.REPO_URL, e=e)
+    new, old = agekeys.generate(), agekeys.generate()
+    names = [f"c{n:04d}" for n in range(clusters)]
+    state = {"version": 1, "id": "bench", "phase": "started", "base_commit": "0" * 40, "branch": "main",
+             "started_at": "2026-01-01T00:00:00Z",
+             "keys": [{"old": old.public, "new": new.public, "clusters": names}],
+             "clusters": [{"name": n, "kube_context": n, "key_secrets": ["x"]} for n in names]}
+    (root / ".secretops").mkdir()
+    (root / ".secretops/rotation.yaml").write_text(json.dumps(state))
+    fleet.git(root, "add", "-A", e=e)
+    fleet.git(root, "commit", "-qm", "commit 1", e=e)
+    c1 = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    content = f"# public key: {new.public}\n{new.secret}\n# public key: {old.public}\n{old.secret}\n"
+    with fakeflux.FakeKube() as kube:
+        for name in names:
+            cluster = kube.add(name)
+            ks = fakeflux.kustomization("flux-system")
+            fakeflux.set_applied(ks, c1)
+            cluster.put("kustomizations", ks)
+            cluster.put("secrets", fakeflux.key_secret("sops-age", "flux-system", {"age.agekey": content}))
+        e["KUBECONFIG"] = str(kube.kubeconfig(home / ".kube/config", names))
+        start = time.perf_counter()
+        proc = subprocess.run([str(BIN / "secretops"), "rotate", "status", "--format", "json"], cwd=root, env=e,
+                              capture_output=True)
+        took = time.perf_counter() - start
+        requests = kube.requests
+    data = json.loads(proc.stdout or b"{}")
+    ok = sum(1 for c in data.get("clusters", []) if c["verified"])
+    shutil.rmtree(work, ignore_errors=True)
+    return [f"rotate status across {clusters} clusters (local TLS fake API server, {requests} requests): "
+            f"{took:.1f} s, {ok}/{clusters} verified (goal <= 30 s)"]
