@@ -15,9 +15,9 @@ SUITES = {"check": bench_check.run, "rotate": bench_rotate.run_rotation, "status
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("suites", nargs="*", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("suites", nargs="*", choices=[*SUITES, []], help="default: all")
     args = parser.parse_args()
-    for name in args.suites:
+    for name in args.suites or list(SUITES):
         print(f"== {name}", flush=True)
         for line in SUITES[name]():
             print(f"  {line}", flush=True)

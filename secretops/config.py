@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from secretops import yamlio
 from secretops.errors import ConfigError
 
 SCHEMA_VERSION = 1
 FILENAME = ".secretops.yaml"
 
 
-@dataclass(frozen=True)
-class KeySecretDefaults:
+class KeySecretDefaults(NamedTuple):  # values loaded on every hook run: NamedTuples, cheap to define
     """The key Secret that ``init`` writes and Flux reads (``spec.decryption.secretRef``)."""
 
     name: str = "sops-age"
@@ -23,20 +20,18 @@ class KeySecretDefaults:
     data_key: str = "age.agekey"
 
 
-@dataclass(frozen=True)
-class ClusterConfig:
+class ClusterConfig(NamedTuple):
     name: str
     path: str
     kube_context: str
     key_secret: str | None = None  # repo-relative path of the in-git key Secret file
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     encrypted_suffix: str = ".enc.yaml"
     clear_suffix: str = ".clear.yaml"
     clusters_dir: str = "clusters"
-    key_secret: KeySecretDefaults = field(default_factory=KeySecretDefaults)
+    key_secret: KeySecretDefaults = KeySecretDefaults()
     clusters: tuple[ClusterConfig, ...] = ()
     explicit_clusters: bool = False
 
@@ -59,6 +54,8 @@ def load(root: Path) -> Config:
     path = root / FILENAME
     if not path.is_file():
         return Config()
+    from secretops import yamlio
+
     data = yamlio.load_one(path.read_text(encoding="utf-8"), FILENAME) or {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"{FILENAME} must be a mapping")

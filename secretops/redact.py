@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 # Known prefixes that are safe (and useful) to keep in a preview.
@@ -12,7 +11,7 @@ _PREFIXES = (
     "ASIA", "AIza", "AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1", "eyJ",
 )
 
-_SECRETISH = re.compile(
+_SECRETISH = (
     r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
     r"|(?:gh[pousr]_|github_pat_|glpat-|xox[abprs]-|[sr]k_(?:live|test)_|npm_|pypi-)[A-Za-z0-9_\-]{8,}"
@@ -22,6 +21,8 @@ _SECRETISH = re.compile(
 
 def fingerprint(secret: str) -> str:
     """A stable, non-reversible id for a secret value (16 hex digits of SHA-256)."""
+    import hashlib  # only when there is something to report (OpenSSL is slow to load)
+
     return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
@@ -36,6 +37,9 @@ def preview(secret: str) -> str:
 
 def redact_text(text: str, limit: int = 300) -> str:
     """Mask anything that looks like a key or token in free text (tool stderr) and cap its length."""
-    masked = _SECRETISH.sub(lambda m: preview(m.group(0)) if "PRIVATE KEY" not in m.group(0) else "[private key]", text)
+    def hide(m: re.Match[str]) -> str:
+        return "[private key]" if "PRIVATE KEY" in m.group(0) else preview(m.group(0))
+
+    masked = re.sub(_SECRETISH, hide, text)
     masked = " ".join(masked.split())
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"

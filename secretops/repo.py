@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secretops import config as config_mod
-from secretops import git, rules
+from secretops import git
 from secretops.config import ClusterConfig, Config
 from secretops.errors import InputError
-from secretops.sopsfile import SOPS_SUFFIXES as SOPS_FORMATS
+
+if TYPE_CHECKING:
+    from secretops import rules
+
+SOPS_FORMATS = (".yaml", ".yml", ".json", ".env")  # the stores sops reads by file name
 
 
-@dataclass(frozen=True)
 class Repo:
-    root: Path
-    is_git: bool
-    config: Config
+    """A repository: its root, whether git manages it, and its conventions."""
+
+    def __init__(self, root: Path, is_git: bool, config: Config) -> None:
+        self.root, self.is_git, self.config = root, is_git, config
 
     @functools.cached_property
     def sops_config(self) -> rules.SopsConfig:
+        from secretops import rules
+
         return rules.load(self.root)
 
     @functools.cached_property

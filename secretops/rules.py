@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from secretops import yamlio
 from secretops.errors import ConfigError
@@ -16,9 +15,8 @@ _RULE_KEYS = {"age": "age", "pgp": "pgp", "kms": "kms", "gcp_kms": "gcp_kms",
               "azure_keyvault": "azure_kv", "hc_vault_transit_uri": "hc_vault", "hckms": "hckms"}
 
 
-@dataclass(frozen=True)
-class CreationRule:
-    index: int
+class CreationRule(NamedTuple):
+    position: int
     path_regex: str | None
     key_groups: tuple[Recipients, ...]
     shamir_threshold: int | None
@@ -35,11 +33,10 @@ class CreationRule:
         return union
 
     def describe(self) -> str:
-        return f"rule {self.index + 1}" + (f" ({self.path_regex})" if self.path_regex else " (catch-all)")
+        return f"rule {self.position + 1}" + (f" ({self.path_regex})" if self.path_regex else " (catch-all)")
 
 
-@dataclass(frozen=True)
-class SopsConfig:
+class SopsConfig(NamedTuple):
     path: Path
     rules: tuple[CreationRule, ...]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from secretops import sopsmeta, yamlio
 from secretops.errors import InputError
@@ -14,8 +13,7 @@ from secretops.sopsmeta import SopsMeta
 SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")
 
 
-@dataclass(frozen=True)
-class ParsedFile:
+class ParsedFile(NamedTuple):
     rel: str
     format: str  # yaml, json, dotenv, binary, other
     text: str

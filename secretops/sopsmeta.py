@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 KINDS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms")
 OPTIONS = ("encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix",
@@ -16,8 +14,7 @@ _ID_FIELDS = {"age": ("recipient",), "pgp": ("fp",), "kms": ("arn",), "gcp_kms":
               "hckms": ("key_id",)}
 
 
-@dataclass(frozen=True)
-class Recipients:
+class Recipients(NamedTuple):  # NamedTuples: immutable values, cheap to define (hook path)
     """Recipient ids by kind: age public keys, PGP fingerprints, KMS ARNs, …"""
 
     by_kind: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -47,8 +44,7 @@ class Recipients:
         return Recipients.of(merged)
 
 
-@dataclass(frozen=True)
-class Encryption:
+class Encryption(NamedTuple):
     """Which values sops encrypts: at most one of the rule options, plus ``mac_only_encrypted``."""
 
     option: str | None = None
@@ -63,8 +59,7 @@ class Encryption:
         return cls(None, None, bool(data.get("mac_only_encrypted")))
 
 
-@dataclass(frozen=True)
-class SopsMeta:
+class SopsMeta(NamedTuple):
     recipients: Recipients
     key_groups: tuple[Recipients, ...]
     shamir_threshold: int | None
@@ -72,7 +67,7 @@ class SopsMeta:
     lastmodified: str | None
     version: str | None
     mac: str | None
-    age_stanzas: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    age_stanzas: tuple[tuple[str, str], ...] = ()  # ciphertext of the data key, not a secret
 
     @property
     def uses_key_groups(self) -> bool:
@@ -132,6 +127,8 @@ def from_documents(docs: list[Any]) -> list[SopsMeta | None]:
 
 
 def from_json(text: str) -> SopsMeta | None:
+    import json
+
     try:
         data = json.loads(text)
     except ValueError:

@@ -65,7 +65,7 @@ def test_missing_config(tmp_path: Path) -> None:
 def test_corpus_rules(corpus: Path) -> None:
     onedr0p = rules.load(corpus / "onedr0p__home-ops")
     shadowed = onedr0p.rule_for("kubernetes/main/bootstrap/talos/assets/k8s-0.secret.sops.yaml")
-    assert shadowed is not None and shadowed.index == 0  # the talos rule shadows the kubernetes one
+    assert shadowed is not None and shadowed.position == 0  # the talos rule shadows the kubernetes one
     assert shadowed.encryption.value == "^(token|crt|key|id|secret|secretboxEncryptionSecret|ca)$"
     jory = rules.load(corpus / "joryirving__home-ops")
     assert jory.rule_for("talos/main/talsecret.sops.yaml").recipients.age == (  # type: ignore[union-attr]

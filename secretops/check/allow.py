@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from secretops import __version__
 from secretops.check.model import Finding
@@ -36,8 +35,7 @@ def inline_allowed(finding: Finding, lines: Sequence[str]) -> bool:
     return any(_allows(ln, finding.rule) for ln in near)
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(NamedTuple):
     entries: frozenset[tuple[str, str, str]]  # (rule, path, fingerprint)
 
     def suppresses(self, f: Finding) -> bool:
@@ -45,6 +43,8 @@ class Baseline:
 
 
 def load_baseline(path: Path) -> Baseline:
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -57,6 +57,8 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
+    import json
+
     from secretops.fsutil import atomic_write
 
     entries = sorted({(f.path, f.rule, f.fingerprint) for f in findings})

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from secretops import git
 from secretops.check import allow, rules_content, rules_files, sources  # noqa: F401  (registers the rules)
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 MODES = ("staged", "diff", "all", "history")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     mode: str = "staged"
     spec: str | None = None  # BASE..HEAD for diff
     paths: tuple[str, ...] = ()
@@ -30,13 +28,15 @@ class Options:
     baseline: Path | None = None
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     findings: tuple[Finding, ...]
     scanned: int
     suppressed: int
     mode: str
-    rule_ids: tuple[str, ...] = field(default_factory=lambda: tuple(sorted({*REGISTRY, *REPO_RULES})))
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({*REGISTRY, *REPO_RULES}))
 
 
 def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfig | None:

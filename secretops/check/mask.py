@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _PATTERNS = [
-    re.compile(r"ENC\[AES256_GCM,[^\]]*\]"),  # sops ciphertext
-    re.compile(r"-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*?-----END AGE ENCRYPTED FILE-----"),
-    re.compile(r"\bage1(?:pq)?[0-9a-z]{58,}\b"),  # age recipients (public keys)
-    re.compile(r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY BLOCK|X509 CRL"
-               r"|CERTIFICATE REQUEST)-----[\s\S]*?-----END [A-Z0-9 ]+-----"),
-    re.compile(r"\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com) AAAA[0-9A-Za-z+/=]+"),
-    re.compile(r"\b(?:sha1|sha256|sha384|sha512|md5|blake2b)[:=-][0-9a-fA-F]{32,}\b"),  # digests
-    re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),  # UUIDs
+    (r"ENC\[AES256_GCM,[^\]]*\]"),  # sops ciphertext
+    (r"-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*?-----END AGE ENCRYPTED FILE-----"),
+    (r"\bage1(?:pq)?[0-9a-z]{58,}\b"),  # age recipients (public keys)
+    (r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY BLOCK|X509 CRL"
+     r"|CERTIFICATE REQUEST)-----[\s\S]*?-----END [A-Z0-9 ]+-----"),
+    (r"\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com) AAAA[0-9A-Za-z+/=]+"),
+    (r"\b(?:sha1|sha256|sha384|sha512|md5|blake2b)[:=-][0-9a-fA-F]{32,}\b"),  # digests
+    (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),  # UUIDs
 ]
-_SOPS_BLOCK = re.compile(r"^sops:[ \t]*\n(?:(?:[ \t]+.*|[ \t]*)\n?)*", re.M)  # YAML metadata block
-_SOPS_JSON = re.compile(r'^\s*"sops":\s*\{[\s\S]*?^\s*\}', re.M)
-_SEALED = re.compile(r"^([ \t]*)encryptedData:[ \t]*\n(?:\1[ \t]+.*\n?)*", re.M)  # SealedSecret ciphertext
-_SOPS_ENV = re.compile(r"^sops_[A-Za-z0-9_]+=.*$", re.M)
+_SOPS = [r"^sops:[ \t]*\n(?:(?:[ \t]+.*|[ \t]*)\n?)*",  # the YAML metadata block
+         r'^\s*"sops":\s*\{[\s\S]*?^\s*\}', r"^sops_[A-Za-z0-9_]+=.*$"]
+_SEALED = r"^([ \t]*)encryptedData:[ \t]*\n(?:\1[ \t]+.*\n?)*"  # SealedSecret ciphertext
+
+
+@functools.cache
+def _compiled() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]], re.Pattern[str]]:
+    """Compiled on first use: a clean commit never needs them."""
+    return ([re.compile(p) for p in _PATTERNS], [re.compile(p, re.M) for p in _SOPS],
+            re.compile(_SEALED, re.M))
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -27,11 +34,12 @@ def _blank(match: re.Match[str]) -> str:
 def masked_spans(text: str) -> list[tuple[int, int]]:
     """Spans that are never secrets; computed only for files that have a candidate."""
     spans: list[tuple[int, int]] = []
-    pats = [*_PATTERNS]
+    plain, sops, sealed = _compiled()
+    pats = [*plain]
     if "sops" in text:
-        pats += [_SOPS_BLOCK, _SOPS_JSON, _SOPS_ENV]
+        pats += sops
     if "encryptedData" in text:
-        pats.append(_SEALED)
+        pats.append(sealed)
     for pattern in pats:
         spans += [(m.start(), m.end()) for m in pattern.finditer(text)]
     return spans
@@ -43,12 +51,12 @@ def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def mask(text: str) -> str:
     """``text`` with ciphertext, sops metadata, recipients, certificates, digests and UUIDs blanked."""
+    plain, sops, sealed = _compiled()
     if "sops" in text:
-        text = _SOPS_BLOCK.sub(_blank, text)
-        text = _SOPS_JSON.sub(_blank, text)
-        text = _SOPS_ENV.sub(_blank, text)
+        for pattern in sops:
+            text = pattern.sub(_blank, text)
     if "encryptedData" in text:
-        text = _SEALED.sub(_blank, text)
-    for pattern in _PATTERNS:
+        text = sealed.sub(_blank, text)
+    for pattern in plain:
         text = pattern.sub(_blank, text)
     return text

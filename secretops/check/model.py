@@ -5,8 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from secretops import redact
 
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
 SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
+class Finding(NamedTuple):  # value types on the hook path are NamedTuples: immutable, and cheap to define
     path: str
     line: int
     rule: str
@@ -29,8 +27,7 @@ class Finding:
     commit: str | None = None
 
 
-@dataclass(frozen=True)
-class Blob:
+class Blob(NamedTuple):
     path: str
     data: bytes
     oid: str | None = None
@@ -103,15 +100,14 @@ class FileView:
 CheckFn = Callable[[FileView], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A check rule: a stable id, a severity, a summary, a one-line fix, and its check function."""
 
     id: str
     severity: str
     summary: str
     fix: str
-    check_fn: CheckFn = field(repr=False, compare=False)
+    check_fn: CheckFn
 
     def check(self, view: FileView) -> Iterable[Finding]:
         return self.check_fn(view)

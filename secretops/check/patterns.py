@@ -8,7 +8,7 @@ from collections import Counter
 
 # (kind, literal markers, regex). A format's regex runs only on text holding one of its markers
 # (a C-speed substring search), so a clean file costs a few `in` tests. The secret is group "s".
-CREDENTIALS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [(k, m, re.compile(rx)) for k, m, rx in [
+CREDENTIALS: list[tuple[str, tuple[str, ...], str]] = [
     ("AWS access key id", ("AKIA", "ASIA", "ABIA", "ACCA"), r"\b(?P<s>(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b"),
     ("AWS secret access key", ("ecret_access_key", "ECRET_ACCESS_KEY", "ecretAccessKey"),
      r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
@@ -30,23 +30,23 @@ CREDENTIALS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [(k, m, re.com
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
     ("URL with a password", ("://",),
      r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
-]]
+]
 
-AGE_KEY = re.compile(r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}")
-PRIVATE_KEY = re.compile(
+AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
+PRIVATE_KEY = (
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
     r"(?P<body>[\s\S]*?)(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)")
 
-SECRET_KEY = re.compile(
+SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
     r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
-KEY_HINT = re.compile(r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential")
-KEYED_VALUE = re.compile(
-    r"^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
-    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{8,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?$", re.M)
-PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
+KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
+KEYED_VALUE = (
+    r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
+    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{8,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?$")
+PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
                          r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<<[^<>]+>>|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@"
+_TEMPLATE = (r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<<[^<>]+>>|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@"
                        r"|^\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -58,16 +58,16 @@ def entropy(value: str) -> float:
 
 def is_template(value: str) -> bool:
     """Flux ``${VAR}``, Helm ``{{ }}``, ``$(VAR)``, ``<<VAR>>``, ``{VAR}`` and the like are not secrets."""
-    return bool(_TEMPLATE.search(value))
+    return bool(re.search(_TEMPLATE, value))
 
 
-_SEGMENT = re.compile(r"[A-Za-z]+|[0-9]+|[A-Za-z0-9]{1,4}")
+_SEGMENT = r"[A-Za-z]+|[0-9]+|[A-Za-z0-9]{1,4}"
 
 
 def is_identifier(value: str) -> bool:
     """A name, not a secret: ``grafana-secret``, ``OIDC_CLIENT_SECRET``, ``aws-access-key-id``, ``camelCase``."""
     parts = [p for p in re.split(r"[-_.:/]", value) if p]
-    if not parts or not all(_SEGMENT.fullmatch(p) for p in parts):
+    if not parts or not all(re.fullmatch(_SEGMENT, p) for p in parts):
         return False
     return all(p.islower() or p.isupper() or p.isdigit() or re.fullmatch(r"[A-Z]?[a-z]+(?:[A-Z][a-z]+)*", p)
                for p in parts)
@@ -75,7 +75,7 @@ def is_identifier(value: str) -> bool:
 
 def looks_random(value: str) -> bool:
     """A high-entropy value: long enough, several character classes, not a name, path, URL or template."""
-    if len(value) < 12 or value[0] in "*&!" or PLACEHOLDER.match(value) or is_template(value):
+    if len(value) < 12 or value[0] in "*&!" or re.match(PLACEHOLDER, value) or is_template(value):
         return False
     if value.startswith(("/", "./", "http://", "https://", "file:")) or value.count("/") > 2 or is_identifier(value):
         return False

@@ -10,7 +10,7 @@ from secretops.check import patterns
 from secretops.check.mask import inside, mask, masked_spans
 from secretops.check.model import FileView, Finding, rule
 
-_KIND_SECRET = re.compile(r"^\s*kind:\s*[\"']?(?:Secret|List)[\"']?\s*$", re.M)
+_KIND_SECRET = r"(?m)^\s*kind:\s*[\"']?(?:Secret|List)[\"']?\s*$"
 _FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
 
 
@@ -39,7 +39,7 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 @rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
 def plaintext_secret(view: FileView) -> Iterator[Finding]:
-    if view.binary or not view.path.endswith((".yaml", ".yml", ".json")) or not _KIND_SECRET.search(view.text):
+    if view.binary or not view.path.endswith((".yaml", ".yml", ".json")) or not re.search(_KIND_SECRET, view.text):
         return
     if view.path.endswith(view.settings.clear_suffix):
         return  # reported as clear-file
@@ -73,7 +73,7 @@ def patterns_preview(value: str) -> str:
 def age_private_key(view: FileView) -> Iterator[Finding]:
     if view.binary or "AGE-SECRET-KEY-" not in view.text:
         return
-    for match in patterns.AGE_KEY.finditer(mask(view.text)):
+    for match in re.finditer(patterns.AGE_KEY, mask(view.text)):
         yield view.finding(age_private_key, view.line_of(match.start()), "age private key in plaintext",
                            match.group(0))
 
@@ -83,7 +83,7 @@ def age_private_key(view: FileView) -> Iterator[Finding]:
 def private_key(view: FileView) -> Iterator[Finding]:
     if view.binary or "PRIVATE KEY" not in view.text:
         return
-    for match in patterns.PRIVATE_KEY.finditer(mask(view.text)):
+    for match in re.finditer(patterns.PRIVATE_KEY, mask(view.text)):
         body = re.sub(r"\s+", "", match.group("body"))
         body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
         if len(body) < 64 or patterns.is_template(body):
@@ -103,9 +103,9 @@ def credential(view: FileView) -> Iterator[Finding]:
     for kind, markers, regex in patterns.CREDENTIALS:
         if not any(m in text for m in markers):
             continue
-        for match in regex.finditer(text):
+        for match in re.finditer(regex, text):
             secret = match.group("s")
-            if secret in seen or patterns.is_template(secret) or patterns.PLACEHOLDER.match(secret):
+            if secret in seen or patterns.is_template(secret) or re.match(patterns.PLACEHOLDER, secret):
                 continue
             if kind == "Docker registry auth" and not _basic_auth(secret):
                 continue
@@ -123,14 +123,14 @@ _KEYED_FILES = (".yaml", ".yml", ".json", ".env", ".ini", ".cfg", ".conf", ".pro
 def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     """High-entropy values under secret-like keys (YAML, JSON, .env, INI); never in sops files."""
     name = view.path.rsplit("/", 1)[-1]
-    if not (view.path.endswith(_KEYED_FILES) or ".env" in name) or not patterns.KEY_HINT.search(view.text):
+    if not (view.path.endswith(_KEYED_FILES) or ".env" in name) or not re.search(patterns.KEY_HINT, view.text):
         return
     if b"sops" in view.blob.data and view.parsed.meta is not None:
         return  # a sops file's metadata says which values are secret; no guessing by key names
     spans: list[tuple[int, int]] | None = None
-    for match in patterns.KEYED_VALUE.finditer(view.text):
+    for match in re.finditer(patterns.KEYED_VALUE, view.text):
         key, value = match.group("key"), match.group("value")
-        if value in seen or not patterns.SECRET_KEY.search(key) or not patterns.looks_random(value):
+        if value in seen or not re.search(patterns.SECRET_KEY, key) or not patterns.looks_random(value):
             continue
         spans = masked_spans(view.text) if spans is None else spans
         if inside(spans, match.start("value"), match.end("value")):

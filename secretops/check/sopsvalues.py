@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from secretops.sopsmeta import Encryption
+if TYPE_CHECKING:
+    from secretops.sopsmeta import Encryption
 
 ENC_PREFIX = "ENC[AES256_GCM,"
 

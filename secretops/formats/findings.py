@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +45,8 @@ def _as_dict(report: Report) -> dict[str, Any]:
 
 
 def as_json(report: Report) -> str:
+    import json
+
     return json.dumps(_as_dict(report), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -73,6 +74,8 @@ def sarif(report: Report) -> str:
         if f.commit:
             result["properties"] = {"commit": f.commit}
         results.append(result)
+    import json
+
     doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
            "runs": [{"tool": {"driver": {"name": "secretops", "version": __version__, "informationUri": INFO_URI,
                                          "rules": rules}},

@@ -48,7 +48,7 @@ def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Col
     if rule is None:
         raise ConfigError(f"no creation rule in .sops.yaml matches {rel}", hint="add one, then run again")
     with private_tempdir() as tmp:
-        (tmp / ".sops.yaml").write_text(sopsyaml.rule_without_path(config_text, rule.index))
+        (tmp / ".sops.yaml").write_text(sopsyaml.rule_without_path(config_text, rule.position))
         copy = tmp / Path(rel).name
         copy.write_bytes((root / rel).read_bytes())
         sops.updatekeys_with(tmp / ".sops.yaml", str(copy), rel)
