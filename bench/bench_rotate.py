@@ -9,11 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import fleet
-from secretops import agekeys, sops
+from secretops import agekeys
 
 BIN = Path(sys.executable).parent
 SAMPLE = int(os.environ.get("BENCH_SOPS_SAMPLE", "150"))  # files per updatekeys pass; 0 = all of them
@@ -37,20 +36,9 @@ def build_fleet(root: Path, home: Path, clusters: int = 100, per_cluster: int = 
     fleet.git(root, "add", "-A", e=e)
     fleet.git(root, "commit", "-qm", "fleet", e=e)
     subprocess.run([str(BIN / "secretops"), "init"], cwd=root, env=e, check=True, capture_output=True)
-    binary = sops.locate()
     jobs = [(f"clusters/c{c:03d}/apps/s{n:02d}.enc.yaml", fleet.SECRET.format(n=n, t=c, pw=fleet.rand(20)))
             for c in range(clusters) for n in range(per_cluster)]
-
-    def encrypt(job: tuple[str, str]) -> None:
-        rel, text = job
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        out = subprocess.run([binary, "--config", str(root / ".sops.yaml"), "encrypt", "--filename-override", rel,
-                              "--input-type", "yaml", "--output-type", "yaml", "/dev/stdin"],
-                             cwd=root, env=e, input=text.encode(), capture_output=True, check=True)
-        (root / rel).write_bytes(out.stdout)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(encrypt, jobs))
+    fleet.encrypt_all(root, jobs, e)
     fleet.git(root, "add", "-A", e=e)
     fleet.git(root, "commit", "-qm", "secrets", e=e)
     return [j[0] for j in jobs] + [f"clusters/c{c:03d}/flux-system/sops-age.enc.yaml" for c in range(clusters)]

@@ -88,7 +88,6 @@ def build_check_repo(root: Path, home: Path, files: int = 2000, encrypted: int =
                                      f"    encrypted_regex: ^(data|stringData)$\n    age: {ident.public}\n")
     (root / ".gitignore").write_text("*.clear.yaml\n")
     kinds: dict[str, list[str]] = {"encrypted": [], "plaintext-secret": [], "credential": [], "plain": []}
-    binary = sops.locate()
     jobs = []
     for n in range(files):
         team = n % 25
@@ -115,8 +114,19 @@ def build_check_repo(root: Path, home: Path, files: int = 2000, encrypted: int =
             (root / rel).write_text(template.format(n=n, t=team, digest=secrets.token_hex(32)))
             kinds["plain"].append(rel)
 
+    encrypt_all(root, jobs, e)
+    git(root, "add", "-A", e=e)
+    git(root, "commit", "-qm", "fleet", e=e)
+    return kinds
+
+
+def encrypt_all(root: Path, jobs: list[tuple[str, str]], e: dict[str, str]) -> None:
+    """Encrypt (path, plaintext) pairs with the real sops and the repo's rules, four at a time."""
+    binary = sops.locate()
+
     def encrypt(job: tuple[str, str]) -> None:
         rel, text = job
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
         out = subprocess.run([binary, "--config", str(root / ".sops.yaml"), "encrypt", "--filename-override", rel,
                               "--input-type", "yaml", "--output-type", "yaml", "/dev/stdin"],
                              cwd=root, env=e, input=text.encode(), capture_output=True, check=True)
@@ -124,9 +134,6 @@ def build_check_repo(root: Path, home: Path, files: int = 2000, encrypted: int =
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(encrypt, jobs))
-    git(root, "add", "-A", e=e)
-    git(root, "commit", "-qm", "fleet", e=e)
-    return kinds
 
 
 def build_history_repos(work: Path, home: Path, files: int = 50, commits: int = 200,

@@ -128,9 +128,7 @@ def _ssl(cluster: dict[str, Any], user: dict[str, Any]) -> ssl.SSLContext | None
     return _shared_context(ca, bool(cluster.get("insecure-skip-tls-verify")))
 
 
-@functools.lru_cache(maxsize=64)
-def _shared_context(ca: bytes | None, insecure: bool) -> ssl.SSLContext:
-    """Clusters that share a CA share a context (building one costs more than a request)."""
+def _context(ca: bytes | None, insecure: bool) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     if insecure:
         ctx.check_hostname = False
@@ -140,13 +138,14 @@ def _shared_context(ca: bytes | None, insecure: bool) -> ssl.SSLContext:
     return ctx
 
 
+@functools.lru_cache(maxsize=64)
+def _shared_context(ca: bytes | None, insecure: bool) -> ssl.SSLContext:
+    """Clusters that share a CA share a context (building one costs more than a request)."""
+    return _context(ca, insecure)
+
+
 def _client_cert_context(ca: bytes | None, insecure: bool, cert: bytes, key: bytes) -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    if insecure:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    if ca:
-        ctx.load_verify_locations(cadata=ca.decode())
+    ctx = _context(ca, insecure)
     if cert and key:  # ssl wants files: a private 0600 temp folder, removed at once
         with tempfile.TemporaryDirectory() as tmp:
             os.chmod(tmp, 0o700)

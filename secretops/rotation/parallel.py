@@ -12,7 +12,7 @@ from typing import Any
 
 from secretops.errors import SecretopsError, StateError
 from secretops.fsutil import batch
-from secretops.progress import Observer
+from secretops.progress import Observer, Silent
 
 PARALLEL_MIN = int(os.environ.get("SECRETOPS_PARALLEL_MIN", "200"))
 
@@ -52,7 +52,7 @@ def run(files: Sequence[str], work: Callable[[str], Any], observer: Observer, la
             payload: dict[str, Any]
             try:
                 _die_with_parent(parent)
-                payload = {"ok": _threads(theirs, work, _Quiet())}
+                payload = {"ok": _threads(theirs, work, Silent())}
             except SecretopsError as exc:
                 payload, code = {"error": exc.user_message}, 2
             except BaseException as exc:  # reported to the parent, never swallowed
@@ -78,17 +78,3 @@ def run(files: Sequence[str], work: Callable[[str], Any], observer: Observer, la
         return results
     finally:
         observer.end()
-
-
-class _Quiet:
-    def begin(self, label: str, total: int) -> None:
-        pass
-
-    def step(self, item: str = "") -> None:
-        pass
-
-    def end(self) -> None:
-        pass
-
-    def info(self, message: str) -> None:
-        pass
