@@ -153,7 +153,8 @@ def _drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool
     rest = [rel for rel in touched if rel not in done or rel in secrets]
     present = {rel: set(_age(repo, rel)) for rel in rest}
     common.verify_files(repo, rest, present, drop, ids, obs, kept or None)
-    common.sops_sample(sops, touched, secrets, [by_pub[k] for k in kept] or ids, verify_all)
+    by_sops = [rel for rel, status in results.items() if status == recipients.CHANGED]
+    common.sops_sample(sops, touched, secrets, [by_pub[k] for k in kept] or ids, verify_all, by_sops)
     atomic_delete(root / STATE_FILE)
     step = "2" if finishing else "abort"
     sha = common.committed(root, journal.rotation_id, step) or common.commit(

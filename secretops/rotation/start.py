@@ -116,7 +116,8 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, pus
     # in memory before each write, or here for what this run did not write itself (and key Secrets).
     rest = [rel for rel in files if rel not in done or rel in body["key_secrets"]]
     common.verify_files(repo, rest, wanted, set(), ids, obs, set(mapping.values()))
-    checked = common.sops_sample(sops, files, body["key_secrets"], proof.values(), verify_all)
+    by_sops = [rel for rel, (status, _) in results.items() if status == recipients.CHANGED]
+    checked = common.sops_sample(sops, files, body["key_secrets"], proof.values(), verify_all, by_sops)
     sha = common.committed(root, journal.rotation_id, "1") or common.commit(
         root, [".sops.yaml", *files, *body["key_secrets"], STATE_FILE], _message(state))
     journal.stage = "committed"

@@ -156,3 +156,30 @@ def test_recipients_mismatch(sops_repo: tuple[Path, agekeys.Identity]) -> None:
     helpers.git(repo, "add", ".sops.yaml")
     code, findings, _ = check(repo, "--staged")
     assert rules_of(findings) == {"recipients-mismatch"}
+
+
+def test_partially_encrypted_with_encrypted_comment_regex(sops_repo: tuple[Path, agekeys.Identity]) -> None:
+    repo, ident = sops_repo
+    helpers.write(repo / ".sops.yaml", f"creation_rules:\n  - encrypted_comment_regex: sops:enc\n    age: {ident.public}\n")
+    body = "# sops:enc\npassword: " + helpers.plant("comment-Pq11") + "\nuser: admin\n"
+    text = styles.encrypt_in_place(repo, "apps/c.enc.yaml", body)
+    _stage(repo, "apps/c.enc.yaml", text)
+    assert check(repo, "--staged")[0] == 0  # `user` is plaintext by design
+    hand = helpers.plant("by-hand-Cm12")
+    _stage(repo, "apps/c.enc.yaml", text.replace("password: ENC[", f"password: {hand}\nwas: ENC[", 1))
+    code, findings, out = check(repo, "--staged")
+    assert [(f["rule"], f["line"]) for f in findings] == [("partially-encrypted", 2)] and hand not in out
+
+
+@pytest.mark.parametrize("name,text", [
+    ("config/app.json", '{\n  "db": {\n    "password": "VALUE"\n  }\n}\n'),
+    ("config/app.ini", "[db]\npassword = VALUE\n"),
+    ("config/.env.production", "DB_PASSWORD=VALUE\n"),
+])
+def test_entropy_in_json_ini_and_env(repo: Path, name: str, text: str) -> None:
+    value = tokens.rand(24)
+    helpers.plant(value)
+    _stage(repo, name, text.replace("VALUE", value))
+    code, findings, out = check(repo, "--staged")
+    assert [f["rule"] for f in findings] == ["credential"] and "secret-like key" in findings[0]["message"]
+    assert value not in out
