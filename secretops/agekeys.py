@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secretops.errors import KeyError_
+from secretops.errors import AgeKeyError
 from secretops.fsutil import atomic_write
 
 _KEY_RE = re.compile(r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+")
@@ -69,7 +69,7 @@ def parse(text: str, source: str = "key") -> list[Identity]:
         try:
             public = str(pyrage.x25519.Identity.from_str(secret).to_public())
         except Exception:  # pyrage's error would echo the key; never pass it on
-            raise KeyError_(f"{source} holds a malformed age key", hint="check the key file") from None
+            raise AgeKeyError(f"{source} holds a malformed age key", hint="check the key file") from None
         found.append(Identity(public, secret))
         last_public = ""
     return found

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from secretops.agekeys import Identity
-from secretops.errors import KeyError_
+from secretops.errors import AgeKeyError
 from secretops.sopsmeta import SopsMeta
 
 _ENC = re.compile(r"^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:(\w+)\]$")
@@ -42,7 +42,7 @@ def unwrap(meta: SopsMeta, identities: Iterable[Identity], rel: str) -> bytes:
             if meta.mac:
                 _KNOWN[memo] = key
             return key
-    raise KeyError_(f"{rel}: none of your age keys can decrypt its data key",
+    raise AgeKeyError(f"{rel}: none of your age keys can decrypt its data key",
                     hint="add the file's age key to ~/.config/sops/age/keys.txt or SOPS_AGE_KEY_FILE")
 
 
@@ -81,7 +81,7 @@ def wrap(key: bytes, recipient: str) -> str:
     try:
         rec = pyrage.x25519.Recipient.from_str(recipient)
     except Exception:
-        raise KeyError_(f"{recipient} is not an age public key", hint="check .sops.yaml") from None
+        raise AgeKeyError(f"{recipient} is not an age public key", hint="check .sops.yaml") from None
     return bytes(pyrage.encrypt(key, [rec], armored=True)).decode()
 
 
@@ -92,11 +92,11 @@ def decrypt_value(key: bytes, enc: str, path: list[str]) -> str:
 
     match = _ENC.match(enc)
     if not match:
-        raise KeyError_("a value is not sops ciphertext", hint="restore the file from git")
+        raise AgeKeyError("a value is not sops ciphertext", hint="restore the file from git")
     data, iv, tag = (base64.b64decode(g) for g in match.groups()[:3])
     aad = ("".join(f"{p}:" for p in path)).encode()
     try:
         return AESGCM(key).decrypt(iv, data + tag, aad).decode("utf-8")
     except (InvalidTag, ValueError, UnicodeDecodeError):
-        raise KeyError_("a value could not be decrypted with the file's data key",
+        raise AgeKeyError("a value could not be decrypted with the file's data key",
                         hint="the file may have been edited by hand; restore it from git") from None

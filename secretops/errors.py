@@ -37,7 +37,7 @@ class ConfigError(SecretopsError):
     """A bad or missing `.sops.yaml` or `.secretops.yaml`."""
 
 
-class KeyError_(SecretopsError):
+class AgeKeyError(SecretopsError):
     """A missing or wrong age key."""
 
 

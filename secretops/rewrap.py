@@ -97,7 +97,7 @@ def _render(template: list[str] | None, indent: int, recipient: str, armor: str)
 
 def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequence[str] = (),
                 remove: Collection[str] = ()) -> str:
-    """Return ``text`` with age recipients added and removed; raises Unsupported or KeyError_."""
+    """Return ``text`` with age recipients added and removed; raises Unsupported or AgeKeyError."""
     if sopsfile.kind_of(rel) != "yaml":
         raise Unsupported("not a YAML file")
     parsed = sopsfile.parse_light(rel, text.encode())

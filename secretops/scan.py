@@ -17,22 +17,15 @@ class Scan:
     encrypted: tuple[ParsedFile, ...]  # sops files and files named like them
     clear: tuple[str, ...]
     key_secrets: tuple[KeySecret, ...]
+    owners: dict[str, str | None]  # key Secret file -> the cluster whose folder holds it
 
     def key_secrets_for(self, repo: Repo, cluster_name: str) -> list[KeySecret]:
         """A cluster's key Secrets: those under its path, else those outside every cluster (shared)."""
         cluster = repo.cluster(cluster_name)
         if cluster.key_secret:
             return [k for k in self.key_secrets if k.rel == cluster.key_secret]
-        owners = self._owners(repo)
-        inside = [k for k in self.key_secrets if owners[k.rel] == cluster.name]
-        return inside or [k for k in self.key_secrets if owners[k.rel] is None]
-
-    def _owners(self, repo: Repo) -> dict[str, str | None]:
-        cached: dict[str, str | None] | None = self.__dict__.get("_owner_cache")
-        if cached is None:
-            cached = {k.rel: (c.name if (c := repo.cluster_of(k.rel)) else None) for k in self.key_secrets}
-            object.__setattr__(self, "_owner_cache", cached)
-        return cached
+        inside = [k for k in self.key_secrets if self.owners.get(k.rel) == cluster.name]
+        return inside or [k for k in self.key_secrets if self.owners.get(k.rel) is None]
 
 
 def candidates(repo: Repo) -> Iterator[tuple[str, bool]]:
@@ -63,4 +56,5 @@ def scan(repo: Repo) -> Scan:
         ks = keysecret.from_parsed(parsed, repo.config.key_secret.namespace)
         if ks is not None:
             secrets.append(ks)
-    return Scan(tuple(encrypted), tuple(clear), tuple(secrets))
+    owners = {k.rel: (c.name if (c := repo.cluster_of(k.rel)) else None) for k in secrets}
+    return Scan(tuple(encrypted), tuple(clear), tuple(secrets), owners)

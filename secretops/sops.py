@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from secretops import proc
-from secretops.errors import ConfigError, InputError, KeyError_, SecretopsError, SopsError
+from secretops.errors import AgeKeyError, ConfigError, InputError, SecretopsError, SopsError
 
 PINNED_VERSION = "3.11.0"
 MIN_VERSION = (3, 9, 0)
@@ -156,7 +156,7 @@ def _explain(exc: SopsError, target: str) -> SecretopsError:
         msg, hint = f"{target} does not exist", "check the path"
     elif code == 128:
         msg, hint = f"{target}: none of your age keys can decrypt it", _NO_KEY_HINT
-        return KeyError_(msg, hint=hint)
+        return AgeKeyError(msg, hint=hint)
     elif code == 203:
         msg, hint = f"{target} is already encrypted", "decrypt it first or edit it with `secretops edit`"
     elif "metadata not found" in err:
@@ -171,7 +171,7 @@ def _explain(exc: SopsError, target: str) -> SecretopsError:
         msg, hint = f"{target} is not valid for sops: {err}", "fix the file's syntax"
         return InputError(msg, hint=hint)
     elif "Failed to get the data key" in err or "could not decrypt" in err.lower():
-        return KeyError_(f"{target}: none of your age keys can decrypt it", hint=_NO_KEY_HINT)
+        return AgeKeyError(f"{target}: none of your age keys can decrypt it", hint=_NO_KEY_HINT)
     else:
         return exc
     return SopsError(msg, command=exc.command, returncode=code, stderr=err, hint=hint)

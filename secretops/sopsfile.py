@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from secretops import sopsmeta, yamlio
+from secretops import sopsblock, sopsmeta, yamlio
 from secretops.errors import InputError
 from secretops.sopsmeta import SopsMeta
 
@@ -80,7 +80,7 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
     Documents are ``{}`` placeholders (None when empty). Files that may be key Secrets, and
     anything that is not YAML, get a full parse.
     """
-    if sopsfile_kind(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192]:
+    if kind_of(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192]:
         return parse(rel, data)
     text = data.decode("utf-8", "replace")
     docs: list[Any] = []
@@ -97,7 +97,7 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
             block = chunk[match.start():]
             end = re.search(r"^(?![ \t]|$)", block[match.end() - match.start():], re.M)
             block = block[: (match.end() - match.start()) + end.start()] if end else block
-            meta = sopsmeta.from_block_text(block)
+            meta = sopsblock.from_block_text(block)
             if meta is None:
                 try:
                     meta = sopsmeta.from_mapping(yamlio.load_one(block, rel).get("sops"))
@@ -106,10 +106,6 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
         docs.append({})
         metas.append(meta)
     return ParsedFile(rel, "yaml", text, tuple(docs), tuple(metas))
-
-
-def sopsfile_kind(rel: str) -> str:
-    return kind_of(rel)
 
 
 def might_be_sops(data: bytes) -> bool:

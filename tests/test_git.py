@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from secretops import git as git_mod
+from secretops import gitcommit as git_mod
 from secretops.errors import GitError
 from tests import helpers
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from secretops import sops as sops_mod
-from secretops.errors import InputError, KeyError_, SopsError
+from secretops.errors import AgeKeyError, InputError, SopsError
 from tests import helpers
 
 
@@ -45,7 +45,7 @@ def test_exit_codes_map_to_typed_errors(tmp_path: Path, keys_file: Path) -> None
     s, rel = _repo_with_file(tmp_path, keys_file)
     assert b"kind: Secret" in s.decrypt(rel)
     keys_file.rename(keys_file.with_suffix(".bak"))
-    with pytest.raises(KeyError_, match="none of your age keys can decrypt it"):
+    with pytest.raises(AgeKeyError, match="none of your age keys can decrypt it"):
         s.decrypt(rel)
     helpers.write(s.root / "plain.enc.yaml", "a: b\n")
     with pytest.raises(InputError, match="not a sops-encrypted file"):

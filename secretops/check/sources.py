@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from secretops import git
+from secretops import git, gitblobs
 from secretops.check.model import Blob
 from secretops.progress import Observer
 
@@ -19,7 +19,7 @@ def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, st
         paths.setdefault(oid, []).append(path)
     if observer:
         observer.begin("checking", len(paths))
-    for oid, data in git.stream_blobs(root, list(paths)):
+    for oid, data in gitblobs.stream_blobs(root, list(paths)):
         if observer:
             observer.step()
         if len(data) > MAX_BLOB:
@@ -41,7 +41,7 @@ def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = N
 
 def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
     """Every blob any commit in BASE..HEAD adds or changes (a secret added and removed again counts)."""
-    intro = git.introductions(root, [spec], paths)
+    intro = gitblobs.introductions(root, [spec], paths)
     first: dict[str, str] = {}
     for commit, oid, _path in intro:
         first.setdefault(oid, commit)
@@ -52,10 +52,10 @@ def history(root: Path, observer: Observer | None = None) -> tuple[Iterator[Blob
     """Every unique blob reachable from any ref, read once; plus the first commit of each blob."""
     first: dict[str, str] = {}
     paths: dict[str, set[str]] = {}
-    for commit, oid, path in git.introductions(root):
+    for commit, oid, path in gitblobs.introductions(root):
         first.setdefault(oid, commit)
         paths.setdefault(oid, set()).add(path)
-    for oid, path in git.all_blobs(root):
+    for oid, path in gitblobs.all_blobs(root):
         paths.setdefault(oid, set()).add(path)
     entries = [(p, oid) for oid, ps in paths.items() for p in sorted(ps)]
     return _blobs(root, entries, first, observer), first

@@ -93,7 +93,7 @@ def finish(unverified: bool, compromised: bool, push: bool, verify_all: bool, ti
 def abort(push: bool) -> None:
     """Go back to the old keys only and forget the new keys."""
     from secretops.cli.common import repo, sops_for
-    from secretops.rotation.finish import abort as run_abort
+    from secretops.rotation.abort import abort as run_abort
 
     r = repo()
     out = run_abort(r, sops_for(r), push=push, observer=Progress())

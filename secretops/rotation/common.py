@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from secretops import agekeys, git
+from secretops import agekeys, git, gitcommit
 from secretops.agekeys import Identity
 from secretops.errors import SecretopsError
 from secretops.fsutil import checkpoint, remove_stale_temps
@@ -38,13 +38,13 @@ def committed(root: Path, rotation_id: str, step: str) -> str | None:
     """HEAD, if it is already this rotation's commit for ``step`` (a crash right after committing)."""
     body = git.out(root, "log", "-1", "--format=%B").strip()
     if f"{TRAILER}: {rotation_id}" in body and f"Secretops-Step: {step}" in body:
-        git.sync_index(root)  # a kill between the commit and the index update leaves a stale index
+        gitcommit.sync_index(root)  # a kill between the commit and the index update leaves a stale index
         return git.head(root)
     return None
 
 
 def commit(root: Path, paths: Iterable[str], message: str) -> str:
-    sha = git.commit(root, sorted(set(paths)), message)
+    sha = gitcommit.commit(root, sorted(set(paths)), message)
     checkpoint()
     return sha
 

@@ -1,4 +1,4 @@
-"""`rotate finish` (drop the old keys, commit 2) and `rotate abort` (drop the new keys)."""
+"""`rotate finish`: drop the old keys everywhere and make commit 2 (abort reuses `drop`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from secretops.progress import Observer, Silent
 from secretops.repo import Repo
 from secretops.rotation import common, keysecrets, parallel, recipients, sopsyaml
 from secretops.rotation.plan import short
-from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, load_state, require_state
+from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, require_state
 from secretops.sops import Sops
 
 
@@ -31,9 +31,9 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
            verify_all: bool = False, verified: Callable[[RotationState], list[str]] | None = None,
            observer: Observer | None = None) -> EndResult:
     obs = observer or Silent()
-    journal = _journal(repo, "finish")
+    journal = journal_for(repo, "finish")
     if journal is None:
-        state = _ready(repo)
+        state = ready(repo)
         if not unverified:
             problems = verified(state) if verified else ["no cluster check was possible"]
             if problems:
@@ -43,51 +43,20 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
         journal = Journal("finish", state.id, git.head(repo.root) or "",
                           {"drop": sorted(state.old_keys), "keep": {k.old: k.new for k in state.keys},
                            "unverified": unverified, "compromised": compromised, "branch": state.branch,
-                           **_targets(scanned, state.old_keys)})
+                           **targets(scanned, state.old_keys)})
         journal.save(repo.root)
-        return _drop(repo, sops, journal, push, verify_all, obs, scanned)
-    return _drop(repo, sops, journal, push, verify_all, obs)
+        return drop(repo, sops, journal, push, verify_all, obs, scanned)
+    return drop(repo, sops, journal, push, verify_all, obs)
 
 
-def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | None = None) -> EndResult:
-    obs = observer or Silent()
-    started = Journal.load(repo.root) if repo.is_git else None
-    if started is not None and started.op == "start" and started.stage != "committed":
-        if common.committed(repo.root, started.rotation_id, "1") is None:
-            return _undo_start(repo, started)
-        started.delete(repo.root)  # killed right after commit 1: the start is complete
-    journal = _journal(repo, "abort")
-    if journal is None and load_state(repo.root) is None:
-        orphans = _orphan_keys(repo)
-        if orphans:  # a start killed before its journal: only unused new keys were written
-            agekeys.remove_from_key_file(orphans)
-            return EndResult("-", None, ())
-    if journal is None:
-        state = _ready(repo)
-        journal = Journal("abort", state.id, git.head(repo.root) or "",
-                          {"drop": sorted(state.new_keys), "keep": {}, "branch": state.branch,
-                           **_targets(scan_mod.scan(repo), state.new_keys)})
-        journal.save(repo.root)
-    return _drop(repo, sops, journal, push, False, obs)
-
-
-def _orphan_keys(repo: Repo) -> set[str]:
-    """Rotation keys in the local key file that no rule and no encrypted file uses."""
-    used = set(repo.sops_config.age_keys)
-    for parsed in scan_mod.scan(repo).encrypted:
-        if parsed.meta:
-            used |= set(parsed.meta.recipients.age)
-    return set(agekeys.labeled("rotation ")) - used
-
-
-def _targets(scanned: scan_mod.Scan, drop: set[str]) -> dict[str, list[str]]:
+def targets(scanned: scan_mod.Scan, drop: set[str]) -> dict[str, list[str]]:
     """The files to change, fixed in the journal so that a resumed run commits all of them."""
     files = [p.rel for p in scanned.encrypted if p.meta and set(p.meta.recipients.age) & drop]
     secrets = [k.rel for k in scanned.key_secrets if ROTATION_ENTRY in {n for _, n in k.entries}]
     return {"files": sorted(files), "key_secrets": sorted(secrets)}
 
 
-def _journal(repo: Repo, op: str) -> Journal | None:
+def journal_for(repo: Repo, op: str) -> Journal | None:
     journal = Journal.load(repo.root) if repo.is_git else None
     if journal is not None and journal.op == "start" and (
             journal.stage == "committed" or common.committed(repo.root, journal.rotation_id, "1")):
@@ -99,7 +68,7 @@ def _journal(repo: Repo, op: str) -> Journal | None:
     return journal
 
 
-def _ready(repo: Repo) -> RotationState:
+def ready(repo: Repo) -> RotationState:
     state = require_state(repo.root)
     dirty = git.dirty_paths(repo.root)
     if dirty:
@@ -110,19 +79,7 @@ def _ready(repo: Repo) -> RotationState:
     return state
 
 
-def _undo_start(repo: Repo, journal: Journal) -> EndResult:
-    """An interrupted start, not committed: put back what HEAD has and forget the new keys."""
-    root, body = repo.root, journal.plan
-    paths = [".sops.yaml", *body["files"], *body["key_secrets"]]
-    common.clean_temps(repo, [*paths, STATE_FILE])
-    git.git(root, "checkout", journal.head, "--", *sorted(set(paths)))
-    atomic_delete(root / STATE_FILE)
-    agekeys.remove_from_key_file(set(body["mapping"].values()))
-    journal.delete(root)
-    return EndResult(journal.rotation_id, None, tuple(body["files"]))
-
-
-def _drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer,
+def drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool, obs: Observer,
           scanned: scan_mod.Scan | None = None) -> EndResult:
     root, body = repo.root, journal.plan
     drop, keep = set(body["drop"]), dict(body["keep"])
@@ -225,4 +182,4 @@ def _message(journal: Journal, step: str) -> str:
     return f"{head}\n\n{text}\n\n{keys}{unverified}\n{common.TRAILER}: {journal.rotation_id}\nSecretops-Step: {step}\n"
 
 
-__all__ = ["EndResult", "abort", "finish", "load_state"]
+__all__ = ["EndResult", "finish"]

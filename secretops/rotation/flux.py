@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from secretops import agekeys, kube
-from secretops.errors import SecretopsError
-from secretops.rotation.state import ClusterRef, RotationState
+from secretops.rotation.state import ClusterRef
 
 KS_VERSIONS = ("v1", "v1beta2")
 SRC_VERSIONS = ("v1", "v1beta2")
@@ -169,53 +165,3 @@ def check_cluster(client: kube.Client, ref: ClusterRef, commit1: str, new_keys: 
             problems.append(f"the key Secret {ns}/{name} does not hold the new key yet")
     problems = list(dict.fromkeys(problems))
     return ClusterStatus(ref.name, ref.kube_context, not problems, True, tuple(problems), statuses, key_state)
-
-
-def check_all(state: RotationState, commit1: str, descends: Callable[[str], bool | None], repo_urls: set[str],
-              *, reconcile: bool = False, timeout: float = 10.0, workers: int = 32,
-              only: Iterable[str] | None = None) -> list[ClusterStatus]:
-    """Every cluster at once, bounded; an unreachable cluster is a result, never a success."""
-    config = kube.load_kubeconfig()
-    lock = threading.Lock()
-    cache: dict[str, bool | None] = {}
-
-    def cached(sha: str) -> bool | None:
-        with lock:
-            if sha not in cache:
-                cache[sha] = descends(sha)
-            return cache[sha]
-
-    wanted = [c for c in state.clusters if only is None or c.name in set(only)]
-
-    def one(ref: ClusterRef) -> ClusterStatus:
-        new = {k.new for k in state.keys if ref.name in k.clusters} or state.new_keys
-        try:
-            client = kube.client(ref.kube_context, config, timeout)
-        except SecretopsError as exc:
-            return ClusterStatus(ref.name, ref.kube_context, False, False, (exc.user_message,))
-        try:
-            return check_cluster(client, ref, commit1, new, cached, repo_urls, reconcile)
-        except SecretopsError as exc:
-            return ClusterStatus(ref.name, ref.kube_context, False, False, (exc.user_message,))
-        finally:
-            client.close()
-
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-        return list(pool.map(one, wanted))
-
-
-def wait(state: RotationState, commit1: str, descends: Callable[[str], bool | None], repo_urls: set[str], *,
-         seconds: float, reconcile: bool, timeout: float = 10.0, interval: float = 3.0,
-         on_round: Callable[[list[ClusterStatus]], None] | None = None) -> list[ClusterStatus]:
-    """Poll until every cluster is verified or the time is up; only unverified clusters are asked again."""
-    deadline = time.monotonic() + seconds
-    results = {s.name: s for s in check_all(state, commit1, descends, repo_urls, reconcile=reconcile,
-                                            timeout=timeout)}
-    while time.monotonic() < deadline and not all(s.verified for s in results.values()):
-        if on_round:
-            on_round(list(results.values()))
-        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-        pending = [n for n, s in results.items() if not s.verified]
-        for s in check_all(state, commit1, descends, repo_urls, timeout=timeout, only=pending):
-            results[s.name] = s
-    return [results[c.name] for c in state.clusters]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from secretops import agekeys, datakey, git
 from secretops.agekeys import Identity
-from secretops.errors import InputError, KeyError_, StateError
+from secretops.errors import AgeKeyError, InputError, StateError
 from secretops.repo import Repo
 from secretops.rotation import keysecrets
 from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
@@ -57,7 +57,7 @@ def _holders(repo: Repo, scan: Scan, identities: list[Identity]) -> dict[str, li
     for ks in scan.key_secrets:
         try:
             entries = keysecrets.read_entries(repo.root, ks.rel, identities)
-        except KeyError_:
+        except AgeKeyError:
             continue
         out[ks.rel] = keysecrets.identities_of(entries, ks.rel)
     return out
@@ -84,7 +84,7 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
                              hint=f"run `secretops init` or set clusters.{cluster.name}.key_secret")
         for rel in secrets:
             if rel not in holders:
-                err = KeyError_(f"the old key is missing: none of your age keys can decrypt {rel}",
+                err = AgeKeyError(f"the old key is missing: none of your age keys can decrypt {rel}",
                                 hint="add the cluster's current key to ~/.config/sops/age/keys.txt")
                 if problems is None:
                     raise err
@@ -137,7 +137,7 @@ def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterR
             continue
         try:
             datakey.unwrap(meta, identities, parsed.rel)  # every affected file must open with the old keys
-        except KeyError_:
+        except AgeKeyError:
             if problems is None:
                 raise
             unreadable.append(parsed.rel)
