@@ -87,3 +87,26 @@ def test_unchanged_when_nothing_to_do(tmp_path: Path) -> None:
     root, rel, old = _setup(tmp_path, "sops371")
     text = (root / rel).read_text()
     assert rewrap.rewrap_text(text, rel, [old], add=[old.public]) == text
+
+
+def test_pgp_and_kms_recipients_are_kept(tmp_path: Path) -> None:
+    root, rel, old = _setup(tmp_path, "kustomize")
+    text = (root / rel).read_text()
+    pgp = ("  pgp:\n    - created_at: \"2024-01-01T00:00:00Z\"\n      enc: |-\n        -----BEGIN PGP MESSAGE-----\n\n"
+           "        hQEMAexample\n        -----END PGP MESSAGE-----\n      fp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n"
+           "  kms:\n    - arn: arn:aws:kms:eu-west-1:111122223333:key/example\n      created_at: \"2024-01-01T00:00:00Z\"\n"
+           "      enc: AQICAHexample\n      aws_profile: \"\"\n")
+    text = text.replace("  lastmodified:", pgp + "  lastmodified:", 1)
+    (root / rel).write_text(text)
+    meta = sopsfile.parse(rel, text.encode()).meta
+    assert meta is not None and meta.recipients.get("pgp") == ("FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4",)
+    new = agekeys.generate()
+    added = rewrap.rewrap_text(text, rel, [old], add=[new.public])
+    assert pgp in added and _outside_age(added) == _outside_age(text)
+    after = sopsfile.parse_light(rel, added.encode()).meta
+    assert after is not None and set(after.recipients.age) == {old.public, new.public}
+    assert after.recipients.get("kms") == ("arn:aws:kms:eu-west-1:111122223333:key/example",)
+    (root / rel).write_text(added)
+    res = helpers.sops(root, "decrypt", rel, env=agekeys.identity_env([new]))
+    helpers.OUTPUTS.pop()
+    assert res.code == 0, res.err
