@@ -169,3 +169,18 @@ def test_key_file_keeps_comments(tmp_path: Path, layout: str, keys_file: Path) -
     text = keys_file.read_text()
     assert text.count("# secretops: rotation ") == (1 if layout == "shared" else 2)
     assert oct(keys_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_one_cluster_of_many(rfleet: Path) -> None:
+    """Per-cluster keys, --cluster dev: prod and staging keep their keys; shared files swap only dev's."""
+    before = {rel: (rfleet / rel).read_bytes() for rel in _encrypted(rfleet)}
+    old = {i.public for i in agekeys.load_identities()}
+    assert helpers.run_cli(["rotate", "start", "--cluster", "dev"], rfleet).code == 0
+    assert helpers.run_cli(["rotate", "finish", "--unverified"], rfleet).code == 0
+    for rel, data in before.items():
+        changed = (rfleet / rel).read_bytes() != data
+        assert changed == (rel.startswith("clusters/dev/") or rel.startswith("apps/")), rel
+    meta = sopsfile.parse("apps/shared.enc.yaml", (rfleet / "apps/shared.enc.yaml").read_bytes()).meta
+    assert meta is not None and len(meta.recipients.age) == 3 and len(set(meta.recipients.age) - old) == 1
+    res = helpers.run_cli(["status", "--format", "json"], rfleet)
+    assert '"recipients-mismatch"' not in res.out and '"unknown-key"' not in res.out
