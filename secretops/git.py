@@ -83,8 +83,14 @@ def dirty_paths(root: Path) -> list[str]:
 
 
 def is_ignored(root: Path, path: str) -> bool:
-    res = git(root, "check-ignore", "-q", "--no-index", "--", path, ok_codes=(0, 1))
-    return res.returncode == 0
+    return path in ignored(root, [path])
+
+
+def ignored(root: Path, paths: Sequence[str]) -> set[str]:
+    """Which of ``paths`` .gitignore ignores (tracked or not), with one `git check-ignore`."""
+    listing = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
+    res = git(root, "check-ignore", "--no-index", "-z", "--stdin", input=listing, ok_codes=(0, 1))
+    return set(split_z(res.stdout))
 
 
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool | None:

@@ -95,10 +95,11 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
     ks = cfg.key_secret
     secrets = {n: key_secret_path(paths[n], cfg.encrypted_suffix, ks.name) for n in names}
     todo = [n for n in names if not (repo.root / secrets[n]).exists()]
-    shared = agekeys.generate() if shared_key and todo else None
-    keys = {n: shared or agekeys.generate() for n in todo}
-    publics = {n: keys[n].public for n in todo}
     suffix_re = re.escape(cfg.encrypted_suffix) + "$"
+    known = _keys_in_rules(repo, {n: f"^{re.escape(paths[n])}/.*{suffix_re}" for n in todo}, shared_key, suffix_re)
+    shared = (known.get("*") or agekeys.generate()) if shared_key and todo else None
+    keys = {n: shared or known.get(n) or agekeys.generate() for n in todo}
+    publics = {n: keys[n].public for n in todo}
     if shared:
         rules = [_rule(suffix_re, [shared.public])]
     else:
@@ -138,6 +139,22 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
         atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
     bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
     return InitResult(tuple(names), key_file, tuple([w[0] for w in writes] + [secrets[n] for n in todo]), bootstrap)
+
+
+def _keys_in_rules(repo: Repo, cluster_rules: dict[str, str], shared: bool, shared_rule: str) -> dict[str, Identity]:
+    """Keys an earlier, interrupted `init` already put in .sops.yaml and the key file: reuse them,
+    so a re-run never writes a key Secret that its own rule cannot open."""
+    if not (repo.root / ".sops.yaml").is_file():
+        return {}
+    mine = {i.public: i for i in agekeys.load_identities()}
+    wanted = {"*": shared_rule} if shared else cluster_rules
+    found = {}
+    for rule in repo.sops_config.rules:
+        for name, regex in wanted.items():
+            held = [mine[k] for k in rule.recipients.age if k in mine]
+            if rule.path_regex == regex and len(held) == 1:
+                found[name] = held[0]
+    return found
 
 
 def bootstrap_command(secret_rel: str, data_key: str, name: str, namespace: str, context: str) -> str:

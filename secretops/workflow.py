@@ -91,10 +91,11 @@ def _same_content(repo: Repo, sops: Sops, enc: str, parsed: sopsfile.ParsedFile)
 
 def require_ignored(repo: Repo, clear_names: Sequence[str], force: bool) -> None:
     """Refuse to write clear copies that git would not ignore (they could be committed)."""
-    if force or not repo.is_git:
+    if force or not repo.is_git or not clear_names:
         return
+    ignored = git.ignored(repo.root, clear_names)
     for name in clear_names:
-        if not git.is_ignored(repo.root, name):
+        if name not in ignored:
             raise StateError(f".gitignore does not ignore {name}",
                              hint=f"add `*{repo.config.clear_suffix}` to .gitignore (or run `secretops init`), "
                                   "or pass --force")

@@ -76,7 +76,7 @@ def _blobs(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: O
 
 def _gitignore(root: Path, config: Config) -> list[Finding]:
     probes = [f"secretops-probe{config.clear_suffix}", f"{config.clusters_dir}/x/x{config.clear_suffix}"]
-    if any(git.is_ignored(root, p) for p in probes):
+    if git.ignored(root, probes):
         return []
     sev, _summary, fix = REPO_RULES["gitignore"]
     from secretops.redact import fingerprint

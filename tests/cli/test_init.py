@@ -59,3 +59,30 @@ def test_no_clusters_is_exit_2(tmp_path: Path) -> None:
     helpers.git(tmp_path, "init", "-q")
     res = helpers.run_cli(["init"], tmp_path)
     assert res.code == 2 and "no clusters found" in res.err
+
+
+def test_init_killed_after_any_write_can_run_again(tmp_path: Path, keys_file: Path) -> None:
+    from secretops import agekeys
+    from secretops.rotation import keysecrets
+
+    for n in range(1, 40):
+        root = tmp_path / f"r{n}"
+        for name in ("a", "b"):
+            (root / "clusters" / name).mkdir(parents=True)
+        helpers.git(root, "init", "-q")
+        if keys_file.exists():
+            keys_file.unlink()
+        first = helpers.cli_proc(["init"], root, env={"SECRETOPS_FAULT_AFTER_WRITES": str(n)})
+        if first.code == 0:
+            break
+        assert first.code == -9
+        again = helpers.cli_proc(["init"], root)
+        assert again.code == 0, again.text
+        cfg = rules.load(root)
+        ids = agekeys.load_identities()
+        for name in ("a", "b"):
+            rel = f"clusters/{name}/flux-system/sops-age.enc.yaml"
+            held = keysecrets.identities_of(keysecrets.read_entries(root, rel, ids), rel)
+            rule = cfg.rule_for(f"clusters/{name}/x.enc.yaml")
+            assert rule is not None and [i.public for i in held] == list(rule.recipients.age), (n, name)
+    assert n > 5
