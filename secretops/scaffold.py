@@ -96,9 +96,9 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
     secrets = {n: key_secret_path(paths[n], cfg.encrypted_suffix, ks.name) for n in names}
     todo = [n for n in names if not (repo.root / secrets[n]).exists()]
     suffix_re = re.escape(cfg.encrypted_suffix) + "$"
-    known = _keys_in_rules(repo, {n: f"^{re.escape(paths[n])}/.*{suffix_re}" for n in todo}, shared_key, suffix_re)
-    shared = (known.get("*") or agekeys.generate()) if shared_key and todo else None
-    keys = {n: shared or known.get(n) or agekeys.generate() for n in todo}
+    reuse = _keys_in_rules(repo, {n: f"^{re.escape(paths[n])}/.*{suffix_re}" for n in todo}, shared_key, suffix_re)
+    shared = (reuse.get("*") or agekeys.generate()) if shared_key and todo else None
+    keys = {n: shared or reuse.get(n) or agekeys.generate() for n in todo}
     publics = {n: keys[n].public for n in todo}
     if shared:
         rules = [_rule(suffix_re, [shared.public])]
