@@ -112,7 +112,8 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
                 suppressed += 1
                 continue
             found.append(finding)
-    if is_git and opts.mode != "history":
+    uses_sops = (root / ".sops.yaml").is_file() or (root / ".secretops.yaml").is_file()
+    if is_git and opts.mode != "history" and uses_sops:  # clear copies exist only where sops is used
         found += _gitignore(root, config)
     if baseline:
         kept = [f for f in found if not baseline.suppresses(f)]

@@ -89,10 +89,15 @@ def test_clear_file_staged_while_worktree_is_clean(repo: Path) -> None:
 
 
 def test_gitignore_rule(repo: Path) -> None:
+    helpers.write(repo / ".sops.yaml", "creation_rules:\n  - age: age1" + "q" * 58 + "\n")
+    helpers.git(repo, "add", ".sops.yaml")
     assert check(repo, "--all")[0] == 0
     (repo / ".gitignore").write_text("")
     code, findings, _ = check(repo, "--all")
     assert rules_of(findings) == {"gitignore"}
+    (repo / ".sops.yaml").unlink()  # a repository without sops has no clear copies to ignore
+    helpers.git(repo, "rm", "-q", "--cached", ".sops.yaml")
+    assert check(repo, "--all")[0] == 0
 
 
 @pytest.fixture
