@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretops import agekeys, git, yamlio
+from secretops import agekeys, git, repofiles, yamlio
 from secretops.agekeys import Identity
 from secretops.errors import ConfigError, InputError
 from secretops.fsutil import atomic_write
@@ -17,8 +17,6 @@ from secretops.sops import Sops
 
 STATE_DIR = ".secretops"
 ENCRYPTED_REGEX = "^(data|stringData)$"
-HOOK = {"id": "secretops", "name": "secretops check", "entry": "secretops check --staged",
-        "language": "system", "pass_filenames": False, "always_run": True}
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,7 @@ class InitResult:
     key_file: Path | None
     written: tuple[str, ...]
     bootstrap: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
 
 def key_secret_path(cluster_path: str, suffix: str, name: str) -> str:
@@ -62,24 +61,6 @@ def _sops_yaml(repo: Repo, rules: list[dict[str, Any]]) -> str | None:
     return yamlio.dump(yaml, data)
 
 
-def _append_line(path: Path, line: str) -> bytes | None:
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if line in text.splitlines():
-        return None
-    return (text + ("" if not text or text.endswith("\n") else "\n") + line + "\n").encode()
-
-
-def _precommit(path: Path) -> str | None:
-    text = path.read_text(encoding="utf-8") if path.is_file() else "repos: []\n"
-    yaml = yamlio.roundtrip(yamlio.detect_indent(text))
-    data = yaml.load(text) or {}
-    repos = data.setdefault("repos", [])
-    if any(h.get("id") == "secretops" for r in repos for h in (r.get("hooks") or [])):
-        return None
-    repos.append({"repo": "local", "hooks": [dict(HOOK)]})
-    return yamlio.dump(yaml, data)
-
-
 def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool = False) -> InitResult:
     cfg = repo.config
     names = list(clusters) or [c.name for c in repo.clusters]
@@ -111,14 +92,19 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
         writes.append((".sops.yaml", sops_yaml.encode(), 0o644))
     probe = f"{paths[names[0]]}/x{cfg.clear_suffix}"
     if not repo.is_git or not git.is_ignored(repo.root, probe):
-        line = _append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
+        line = repofiles.append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
         if line:
             writes.append((".gitignore", line, 0o644))
     for name, line_text in ((".sourceignore", f"{STATE_DIR}/"),):
-        data = _append_line(repo.root / name, line_text)
+        data = repofiles.append_line(repo.root / name, line_text)
         if data:
             writes.append((name, data, 0o644))
-    precommit = _precommit(repo.root / ".pre-commit-config.yaml")
+    for n in todo:  # flux bootstrap's kustomization.yaml lists its resources: add the key Secret
+        folder = repo.root / paths[n] / "flux-system"
+        listing = repofiles.with_resource(folder / "kustomization.yaml", Path(secrets[n]).name)
+        if listing:
+            writes.append((f"{paths[n]}/flux-system/kustomization.yaml", listing.encode(), 0o644))
+    precommit = repofiles.precommit_config(repo.root / ".pre-commit-config.yaml")
     if precommit:
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
     key_file = None
@@ -138,7 +124,11 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
         plain = key_secret_yaml(keys[n], ks.name, ks.namespace, ks.data_key)
         atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
     bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
-    return InitResult(tuple(names), key_file, tuple([w[0] for w in writes] + [secrets[n] for n in todo]), bootstrap)
+    warnings = tuple(f"{paths[n]}/flux-system/gotk-sync.yaml: its Kustomization has no spec.decryption; add "
+                     f"{{provider: sops, secretRef: {{name: {ks.name}}}}} so Flux can decrypt"
+                     for n in names if repofiles.lacks_decryption(repo.root / paths[n] / "flux-system/gotk-sync.yaml"))
+    return InitResult(tuple(names), key_file, tuple([w[0] for w in writes] + [secrets[n] for n in todo]), bootstrap,
+                      warnings)
 
 
 def _keys_in_rules(repo: Repo, cluster_rules: dict[str, str], shared: bool, shared_rule: str) -> dict[str, Identity]:

@@ -17,6 +17,8 @@ def init(clusters: tuple[str, ...], shared_key: bool) -> None:
         click.echo(f"wrote {rel}")
     if out.key_file:
         click.echo(f"new private keys were appended to {out.key_file} (mode 0600); back it up")
+    for warning in out.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo("bootstrap each cluster once (the key goes through a pipe, never the command line):")
     for cmd in out.bootstrap:
         click.echo(f"  {cmd}")

@@ -21,6 +21,8 @@ def test_init_per_cluster_keys(fleet: Path, keys_file: Path) -> None:
         assert list(doc["stringData"]) == ["age.agekey"] and doc["stringData"]["age.agekey"].startswith("ENC[")
         assert parsed.meta is not None and parsed.meta.recipients.age == keys[c]
     assert "*.clear.yaml" in (fleet / ".gitignore").read_text()
+    for c in ("dev", "staging", "prod"):
+        assert "- sops-age.enc.yaml" in (fleet / f"clusters/{c}/flux-system/kustomization.yaml").read_text()
     assert ".secretops/" in (fleet / ".sourceignore").read_text()
     assert "secretops check --staged" in (fleet / ".pre-commit-config.yaml").read_text()
 
@@ -86,3 +88,13 @@ def test_init_killed_after_any_write_can_run_again(tmp_path: Path, keys_file: Pa
             rule = cfg.rule_for(f"clusters/{name}/x.enc.yaml")
             assert rule is not None and [i.public for i in held] == list(rule.recipients.age), (n, name)
     assert n > 5
+
+
+def test_warns_when_flux_cannot_decrypt(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    helpers.write(root / "clusters/one/flux-system/gotk-sync.yaml",
+                  "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
+                  "spec:\n  path: ./clusters/one\n")
+    helpers.git(root, "init", "-q")
+    res = helpers.run_cli(["init"], root)
+    assert res.code == 0 and "has no spec.decryption" in res.err
