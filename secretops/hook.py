@@ -21,8 +21,12 @@ class Installed:
 
 
 def script(python: str | None = None) -> str:
+    """The hook, pointed at this installation: its console script, else its interpreter."""
     text = resources.files("secretops").joinpath("data/pre-commit").read_text(encoding="utf-8")
-    return text.replace('SECRETOPS_PYTHON=""', f'SECRETOPS_PYTHON="{python or sys.executable}"', 1)
+    python = python or sys.executable
+    console = Path(python).parent / "secretops"
+    text = text.replace('SECRETOPS_PYTHON=""', f'SECRETOPS_PYTHON="{python}"', 1)
+    return text.replace('SECRETOPS_BIN=""', f'SECRETOPS_BIN="{console}"' if console.is_file() else 'SECRETOPS_BIN=""', 1)
 
 
 def install(root: Path, force: bool = False) -> Installed:
