@@ -26,7 +26,9 @@ def script(python: str | None = None) -> str:
     python = python or sys.executable
     console = Path(python).parent / "secretops"
     text = text.replace('SECRETOPS_PYTHON=""', f'SECRETOPS_PYTHON="{python}"', 1)
-    return text.replace('SECRETOPS_BIN=""', f'SECRETOPS_BIN="{console}"' if console.is_file() else 'SECRETOPS_BIN=""', 1)
+    if console.is_file():
+        text = text.replace('SECRETOPS_BIN=""', f'SECRETOPS_BIN="{console}"', 1)
+    return text
 
 
 def install(root: Path, force: bool = False) -> Installed:

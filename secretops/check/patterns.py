@@ -28,6 +28,8 @@ CREDENTIALS: list[tuple[str, tuple[str, ...], str]] = [
     ("Azure storage connection string", ("AccountKey=",),
      r"(?P<s>DefaultEndpointsProtocol=https?;AccountName=[^;\s]+;AccountKey=[A-Za-z0-9+/]{40,}={0,2})"),
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
+    ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
+     r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
     ("URL with a password", ("://",),
      r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
 ]

@@ -109,6 +109,8 @@ def credential(view: FileView) -> Iterator[Finding]:
                 continue
             if kind == "Docker registry auth" and not _basic_auth(secret):
                 continue
+            if kind.startswith("Docker config") and not _docker_config(secret):
+                continue
             spans = masked_spans(text) if spans is None else spans
             if inside(spans, match.start("s"), match.end("s")):
                 continue
@@ -138,6 +140,18 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         seen.add(value)
         yield view.finding(credential, view.line_of(match.start("value")),
                            f"high-entropy value under secret-like key `{key}`", value)
+
+
+def _docker_config(value: str) -> bool:
+    """A base64 .dockerconfigjson that holds registry credentials."""
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    return '"auths"' in decoded and ('"auth"' in decoded or '"password"' in decoded)
 
 
 def _basic_auth(value: str) -> bool:

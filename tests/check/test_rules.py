@@ -188,3 +188,12 @@ def test_entropy_in_json_ini_and_env(repo: Path, name: str, text: str) -> None:
     code, findings, out = check(repo, "--staged")
     assert [f["rule"] for f in findings] == ["credential"] and "secret-like key" in findings[0]["message"]
     assert value not in out
+
+
+def test_dockerconfigjson_without_credentials_passes(repo: Path) -> None:
+    import base64
+
+    empty = base64.b64encode(b'{"auths":{}}').decode() + "AAAAAAAAAAAA"
+    _stage(repo, "charts/values.yaml", f"pull:\n  .dockerconfigjson: {base64.b64encode(b'{}').decode()}\n"
+                                       f"other:\n  .dockerconfigjson: {empty}\n")
+    assert check(repo, "--staged")[0] == 0

@@ -33,6 +33,8 @@ def tokens() -> dict[str, str]:
             secrets.token_bytes(64)).decode(),
         "url": "postgres://admin:" + rand(16) + "@db.internal:5432/app",
         "docker": base64.b64encode(("robot:" + rand(24)).encode()).decode(),
+        "dockerconfigjson": base64.b64encode(('{"auths":{"ghcr.io":{"auth":"' + base64.b64encode(
+            ("bot:" + rand(24)).encode()).decode() + '"}}}').encode()).decode(),
         "entropy": rand(28),
     }
     for value in made.values():
@@ -55,5 +57,6 @@ def config_lines(t: dict[str, str]) -> dict[str, str]:
         "azure": f"conn: \"{t['azure']}\"\n",
         "url": f"databaseUrl: {t['url']}\n",
         "docker": '{"auths": {"registry.example.com": {"auth": "' + t["docker"] + '"}}}\n',
+        "dockerconfigjson": f"imagePullSecret:\n  .dockerconfigjson: {t['dockerconfigjson']}\n",
         "entropy": f"apiKey: {t['entropy']}\n",
     }
