@@ -24,34 +24,13 @@ from secretops.cli.progress import Progress
 def check(mode: str | None, spec: str | None, format_: str, output: Path | None, baseline: Path | None,
           write_baseline: Path | None, no_inline_allow: bool, quiet: bool, paths: tuple[str, ...]) -> None:
     """Block what must never reach git: clear files, unencrypted sops files, plaintext Secrets, keys, tokens."""
-    from secretops.check import allow, engine
-    from secretops.cli.main import exit_with
-    from secretops.errors import InputError
-    from secretops.formats.findings import FORMATS
-    from secretops.repo import open_repo
+    from secretops.cli.app import exit_with
+    from secretops.cli.checkrun import run
 
-    if spec and mode:
-        raise InputError("--diff cannot be combined with --staged, --all or --history")
-    repo = open_repo()
-    rels = tuple(repo.rel(p, must_exist=False) for p in paths)
-    default_baseline = repo.root / allow.DEFAULT_BASELINE
-    if baseline is None and write_baseline is None and default_baseline.is_file():
-        baseline = default_baseline
-    opts = engine.Options(mode="diff" if spec else (mode or "staged"), spec=spec, paths=rels,
-                          inline_allow=not no_inline_allow, baseline=baseline)
-    files = repo.files(include_ignored_clear=False) if not repo.is_git else ()
-    report = engine.run(repo.root, repo.is_git, repo.config, opts, Progress(quiet), files)
-    if write_baseline is not None:
-        count = allow.write_baseline(write_baseline, report.findings)
-        click.echo(f"wrote {count} finding(s) to {write_baseline}")
-        return
-    rendered = FORMATS[format_](report)
-    if output is not None:
-        from secretops.fsutil import atomic_write
-
-        atomic_write(output, rendered.encode(), 0o644)
-        click.echo(f"{len(report.findings)} finding(s); report written to {output}", err=True)
-    else:
-        click.echo(rendered, nl=False)
-    if report.findings:
-        exit_with(1)
+    out = run(mode, spec, format_, output, baseline, write_baseline, not no_inline_allow, paths, Progress(quiet))
+    if out.stdout:
+        click.echo(out.stdout, nl=False)
+    if out.stderr:
+        click.echo(out.stderr, nl=False, err=True)
+    if out.code:
+        exit_with(out.code)

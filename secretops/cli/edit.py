@@ -3,8 +3,8 @@ from __future__ import annotations
 import click
 
 from secretops import workflow
+from secretops.cli.app import exit_with
 from secretops.cli.common import repo, sops_for
-from secretops.cli.main import exit_with
 
 
 @click.command()

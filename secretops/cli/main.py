@@ -1,85 +1,53 @@
-"""Entry point: a lazy command group and the one place errors are caught."""
+"""Entry point: the one place errors are caught. The hook's exact call skips loading click."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import Any
 
-import click
-
-from secretops import __version__
 from secretops.errors import ExitCode, SecretopsError
 
-COMMANDS = {
-    "init": "secretops.cli.init:init",
-    "encrypt": "secretops.cli.encrypt:encrypt",
-    "decrypt": "secretops.cli.decrypt:decrypt",
-    "edit": "secretops.cli.edit:edit",
-    "status": "secretops.cli.status:status",
-    "check": "secretops.cli.check:check",
-    "install-hook": "secretops.cli.install_hook:install_hook",
-    "rotate": "secretops.cli.rotate:rotate",
-}
 
+def _run(args: list[str]) -> int:
+    from secretops.cli import checkrun
 
-class LazyGroup(click.Group):
-    """Imports a command's module only when that command runs (the hook path stays short)."""
+    if checkrun.is_hook_call(args):
+        out = checkrun.run_hook_call(args)
+        sys.stdout.write(out.stdout)
+        sys.stderr.write(out.stderr)
+        return out.code
+    import click
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+    from secretops.cli.app import cli
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module, attr = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module), attr)
-        return command
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-C", "directory", type=click.Path(file_okay=False), default=None,
-              help="Run as if started in DIR (like git -C).")
-@click.version_option(__version__, prog_name="secretops")
-def cli(directory: str | None) -> None:
-    """Manage SOPS-encrypted secrets in a multi-cluster Flux repository."""
-    if directory:
-        try:
-            os.chdir(directory)
-        except OSError:
-            raise SecretopsError(f"cannot change to {directory}", hint="pass an existing folder to -C") from None
+    try:
+        return int(cli.main(args=args, prog_name="secretops", standalone_mode=False) or 0)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        sys.stderr.write(f"secretops: error: {exc.format_message()}\n")
+        return int(ExitCode.BAD_INPUT)
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        rc = cli.main(args=argv, prog_name="secretops", standalone_mode=False)
+        code = _run(args)
     except SecretopsError as exc:
-        click.echo(f"secretops: error: {exc.user_message}", err=True)
-        sys.exit(int(exc.exit_code))
-    except click.exceptions.Abort:
-        click.echo("secretops: interrupted", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        sys.stderr.write(f"secretops: error: {exc.user_message}\n")
+        code = int(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("secretops: interrupted", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except click.ClickException as exc:
-        click.echo(f"secretops: error: {exc.format_message()}", err=True)
-        sys.exit(int(ExitCode.BAD_INPUT))
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        sys.stderr.write("secretops: interrupted\n")
+        code = int(ExitCode.INTERRUPTED)
     except Exception as exc:  # never a traceback (it could quote a secret) unless asked for
         if os.environ.get("SECRETOPS_DEBUG"):
             raise
         from secretops.redact import redact_text
 
-        click.echo(f"secretops: internal error: {type(exc).__name__}: {redact_text(str(exc))} "
-                   "(set SECRETOPS_DEBUG=1 for a traceback)", err=True)
-        sys.exit(int(ExitCode.BAD_INPUT))
-    sys.exit(int(rc or 0))
-
-
-def exit_with(code: int) -> Any:
-    """Commands return their exit code through click's context."""
-    raise click.exceptions.Exit(code)
+        sys.stderr.write(f"secretops: internal error: {type(exc).__name__}: {redact_text(str(exc))} "
+                         "(set SECRETOPS_DEBUG=1 for a traceback)\n")
+        code = int(ExitCode.BAD_INPUT)
+    sys.stdout.flush()
+    sys.exit(code)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretops.cli.main import exit_with
+from secretops.cli.app import exit_with
 from secretops.cli.progress import Progress
 
 

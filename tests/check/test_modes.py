@@ -168,3 +168,21 @@ def test_corpus_has_no_false_positives(corpus: Path) -> None:
     assert {(f["rule"], f["path"]) for f in findings} == {
         ("not-encrypted", "talos/main/talsecret.sops.yaml"), ("not-encrypted", "talos/utility/talsecret.sops.yaml")}
     assert rules_of(findings) == {"not-encrypted"}
+
+
+def test_hook_call_does_not_load_click(repo: Path) -> None:
+    """`secretops check --staged` (what both hooks run) skips click; other calls use it."""
+    import subprocess
+    import sys
+
+    made = tokens.tokens()
+    helpers.write(repo / "a.yaml", f"token: {made['npm']}\n")
+    helpers.git(repo, "add", "a.yaml")
+    code = ("import sys\nfrom secretops.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+            "    print('exit', e.code, 'click' in sys.modules, file=sys.stderr)\n")
+    for args, loaded in ((["check", "--staged"], False), (["check", "-q"], False),
+                         (["check", "--staged", "--format", "text"], True)):
+        res = subprocess.run([sys.executable, "-c", code, *args], cwd=repo, capture_output=True, text=True)
+        helpers.OUTPUTS.append(res.stdout + res.stderr)
+        assert f"exit 1 {loaded}" in res.stderr, (args, res.stderr)
+        assert "a.yaml:1: credential: npm token" in res.stdout
