@@ -84,7 +84,7 @@ def key_secret(name: str, ns: str, entries: dict[str, str]) -> dict[str, Any]:
             "data": {k: base64.b64encode(v.encode()).decode() for k, v in entries.items()}}
 
 
-def _tls() -> tuple[bytes, ssl.SSLContext]:
+def _tls() -> tuple[bytes, ssl.SSLContext, Any]:
     """A throwaway CA-signed certificate for 127.0.0.1, made at run time like a kube-apiserver's."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -111,7 +111,31 @@ def _tls() -> tuple[bytes, ssl.SSLContext]:
         (Path(tmp) / "c.pem").write_bytes(cert_pem)
         (Path(tmp) / "k.pem").write_bytes(key_pem)
         ctx.load_cert_chain(str(Path(tmp) / "c.pem"), str(Path(tmp) / "k.pem"))
-    return cert_pem, ctx
+    ctx.verify_mode = ssl.CERT_OPTIONAL  # client certificates signed by this CA authenticate too
+    ctx.load_verify_locations(cadata=cert_pem.decode())
+    return cert_pem, ctx, (key, cert)
+
+
+def client_certificate(ca: Any) -> tuple[bytes, bytes]:
+    """A client certificate (CN=admin, O=system:masters) signed by the server's CA, as kubeadm makes."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca_key, ca_cert = ca
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "admin")])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
 
 
 class FakeKube:
@@ -123,8 +147,9 @@ class FakeKube:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.ca: bytes | None = None
+        self.ca_signer: Any = None
         if tls:
-            self.ca, ctx = _tls()
+            self.ca, ctx, self.ca_signer = _tls()
             self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -212,7 +237,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> tuple[Cluster, str] | None:
         with self.kube.lock:
             self.kube.requests += 1
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+        peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}" and not peer:
             self._status(401, "Unauthorized")
             return None
         match = re.match(r"^/c/([^/]+)(/.*)$", self.path.split("?")[0])
