@@ -105,8 +105,12 @@ def _field_lines(lines: list[str], fld: str) -> tuple[int, int, str]:
     return start + 1, end, indent
 
 
-def edit(text: str, rel: str, identities: Iterable[Identity], changes: Mapping[tuple[str, str], str | None]) -> str:
-    """Apply {(field, name): plaintext or None to remove} to a single-document sops YAML file."""
+def edit(text: str, rel: str, identities: Iterable[Identity], changes: Mapping[tuple[str, str], str | None],
+         encode_data: bool = True) -> str:
+    """Apply {(field, name): plaintext or None to remove} to a single-document sops YAML file.
+
+    With ``encode_data``, values for ``data`` are base64-encoded first (a key file's text); without,
+    they are stored as given (they are base64 already, as in a clear Secret)."""
     parsed = sopsfile.parse(rel, text.encode())
     meta = parsed.meta
     docs = [d for d in parsed.documents if d is not None]
@@ -124,7 +128,7 @@ def edit(text: str, rel: str, identities: Iterable[Identity], changes: Mapping[t
             if row is not None:
                 del lines[row]
             continue
-        raw = base64.b64encode(value.encode()) if fld == "data" else value.encode()
+        raw = base64.b64encode(value.encode()) if fld == "data" and encode_data else value.encode()
         new = f"{indent}{name}: {encrypt_value(key, raw, [fld, name])}\n"
         if row is None:
             last = max((i for i in range(first, end) if lines[i].strip()), default=first - 1)

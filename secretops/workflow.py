@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from secretops import git, sopsfile
+from secretops import agekeys, git, reencrypt, sopsfile
 from secretops.errors import ConfigError, InputError, StateError
 from secretops.fsutil import atomic_delete, atomic_write
 from secretops.progress import Observer, Silent
@@ -59,12 +60,20 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
         plans.append((rel, cfg.encrypted_name(rel), parsed))
     outputs: list[tuple[str, str, bytes]] = []
     unchanged: list[str] = []
+    ids: list[agekeys.Identity] | None = None
     obs.begin("encrypting", len(plans))
     for rel, enc, parsed in plans:
-        if _same_content(repo, sops, enc, parsed):
+        current = _current(repo, sops, enc)
+        if current is not None and current[1] == list(parsed.documents):
             unchanged.append(enc)
-        else:
-            outputs.append((rel, enc, sops.encrypt(parsed.text.encode(), enc)))
+            obs.step(enc)
+            continue
+        data = None
+        if current is not None:  # only the changed values get new ciphertext, when that is safe
+            ids = agekeys.load_identities() if ids is None else ids
+            rule = repo.sops_config.rule_for(enc)
+            data = reencrypt.patch(sops, enc, current[0], current[1], parsed, rule, ids) if rule else None
+        outputs.append((rel, enc, data or sops.encrypt(parsed.text.encode(), enc)))
         obs.step(enc)
     obs.end()
     for _rel, enc, data in outputs:
@@ -77,16 +86,15 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
     return Outcome(tuple(e for _, e, _ in outputs), tuple(unchanged), tuple(removed))
 
 
-def _same_content(repo: Repo, sops: Sops, enc: str, parsed: sopsfile.ParsedFile) -> bool:
-    """True when the existing encrypted file already holds these values (avoids ciphertext churn)."""
+def _current(repo: Repo, sops: Sops, enc: str) -> tuple[str, list[Any]] | None:
+    """The existing encrypted file's text and its decrypted documents (in memory), if there is one."""
     path = repo.root / enc
     if not path.is_file():
-        return False
-    current = sopsfile.parse(enc, path.read_bytes())
-    if current.meta is None:
-        return False
-    clear = sopsfile.parse(enc, sops.decrypt(enc))
-    return clear.documents == parsed.documents
+        return None
+    text = path.read_text(encoding="utf-8")
+    if sopsfile.parse(enc, text.encode()).meta is None:
+        return None
+    return text, list(sopsfile.parse(enc, sops.decrypt(enc)).documents)
 
 
 def require_ignored(repo: Repo, clear_names: Sequence[str], force: bool) -> None:

@@ -62,3 +62,27 @@ def test_edit_runs_sops_editor(fleet: Path, tmp_path: Path) -> None:
     res = helpers.run_cli(["edit", "apps/shared.enc.yaml"], fleet, env={"SOPS_EDITOR": str(editor)})
     assert res.code == 0, res.err
     assert "name: edited" in (fleet / "apps/shared.enc.yaml").read_text()
+
+
+def test_encrypt_changes_only_the_changed_values(fleet: Path) -> None:
+    rel = "clusters/dev/apps/multi.enc.yaml"
+    clear = fleet / "clusters/dev/apps/multi.clear.yaml"
+    a, b, c, d = (helpers.plant(f"multi-{n}-Wq7") for n in "abcd")
+    clear.write_text(f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: multi\nstringData:\n  a: {a}\n  b: {b}\n"
+                     f"data:\n  c: {c}\n")
+    assert helpers.run_cli(["encrypt", str(clear)], fleet).code == 0
+    before = (fleet / rel).read_text().splitlines()
+    clear.write_text(clear.read_text().replace(f"b: {b}", f"b: {d}"))
+    res = helpers.run_cli(["encrypt", str(clear)], fleet)
+    assert res.code == 0 and f"encrypted {rel}" in res.out
+    after = (fleet / rel).read_text().splitlines()
+    changed = [n for n, (x, y) in enumerate(zip(before, after)) if x != y]
+    keys = {after[n].split(":")[0].strip() for n in changed}
+    assert len(before) == len(after) and {"b", "mac"} <= keys <= {"b", "lastmodified", "mac"}
+    dec = helpers.sops(fleet, "decrypt", rel)
+    helpers.OUTPUTS.pop()
+    assert dec.code == 0 and f"b: {d}" in dec.out and f"c: {c}" in dec.out  # data values stay as written
+    clear.write_text(clear.read_text() + f"  e: {a}\n")  # a new key: sops encrypts the whole file again
+    assert helpers.run_cli(["encrypt", str(clear)], fleet).code == 0
+    again = (fleet / rel).read_text().splitlines()
+    assert sum(1 for x, y in zip(after, again) if x != y) > 3

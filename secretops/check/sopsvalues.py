@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 ENC_PREFIX = "ENC[AES256_GCM,"
 
 
-def _encrypted_for(path: list[str], enc: Encryption) -> bool:
+def should_encrypt(path: list[str], enc: Encryption) -> bool:
     """sops's rule, applied to the map keys on the way to a value (list indices do not count)."""
     option, value = enc.option, enc.value or ""
     if option == "encrypted_regex":
@@ -45,7 +45,7 @@ def _walk(node: Any, path: list[str], enc: Encryption, top: bool = False) -> Ite
             yield from _walk(item, path, enc)
     elif node is None or node == "":
         return  # sops leaves nulls and empty strings as they are
-    elif _encrypted_for(path, enc) and not (isinstance(node, str) and node.startswith(ENC_PREFIX)):
+    elif should_encrypt(path, enc) and not (isinstance(node, str) and node.startswith(ENC_PREFIX)):
         yield path, str(node)
 
 
