@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[dev]'
+	$(BIN)/python -m compileall -q secretops  # an editable install gets no bytecode; pip gives installs theirs
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -27,6 +28,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[bench]'
+	$(BIN)/python -m compileall -q secretops  # as a pip-installed package would be (PYTHONDONTWRITEBYTECODE)
 	$(BIN)/python bench/run.py
 
 clean:
