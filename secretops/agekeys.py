@@ -37,6 +37,14 @@ class Identity:
         return pyrage.x25519.Identity.from_str(self.secret)
 
 
+class Keyring(tuple[Identity, ...]):
+    """Identities with a public-key index built once (a rotation passes hundreds, thousands of times)."""
+
+    @functools.cached_property
+    def by_public(self) -> dict[str, Identity]:
+        return {i.public: i for i in self if not i.post_quantum}
+
+
 def generate() -> Identity:
     import pyrage
 

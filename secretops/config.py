@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from secretops.errors import ConfigError
 
 SCHEMA_VERSION = 1
+SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")  # the stores sops picks by file name
 FILENAME = ".secretops.yaml"
 
 

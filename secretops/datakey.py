@@ -6,7 +6,7 @@ import base64
 import re
 from collections.abc import Iterable
 
-from secretops.agekeys import Identity
+from secretops.agekeys import Identity, Keyring
 from secretops.errors import AgeKeyError
 from secretops.sopsmeta import SopsMeta
 
@@ -14,17 +14,12 @@ _ENC = re.compile(r"^ENC\[AES256_GCM,data:([^,]*),iv:([^,]+),tag:([^,]+),type:(\
 
 
 _KNOWN: dict[tuple[str, str], bytes] = {}  # (mac, lastmodified) -> data key, in memory for this run
-_RINGS: dict[int, tuple[object, dict[str, Identity]]] = {}
 
 
 def _ring(identities: Iterable[Identity]) -> dict[str, Identity]:
-    """public key -> identity, built once per list of identities (rotations pass hundreds)."""
-    cached = _RINGS.get(id(identities))
-    if cached is not None and cached[0] is identities:
-        return cached[1]
-    ring = {i.public: i for i in identities if not i.post_quantum}
-    _RINGS[id(identities)] = (identities, ring)
-    return ring
+    if isinstance(identities, Keyring):
+        return identities.by_public
+    return {i.public: i for i in identities if not i.post_quantum}
 
 
 def unwrap(meta: SopsMeta, identities: Iterable[Identity], rel: str) -> bytes:

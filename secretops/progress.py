@@ -29,13 +29,3 @@ class Silent:
 
     def info(self, message: str) -> None:
         pass
-
-
-class Recorder(Silent):
-    """Keeps info messages; used by tests and by commands that print a summary."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def info(self, message: str) -> None:
-        self.messages.append(message)

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 
 from secretops import config as config_mod
 from secretops import git
-from secretops.config import ClusterConfig, Config
+from secretops.config import SOPS_SUFFIXES, ClusterConfig, Config
 from secretops.errors import InputError
 
 if TYPE_CHECKING:
     from secretops import rules
 
-SOPS_FORMATS = (".yaml", ".yml", ".json", ".env")  # the stores sops reads by file name
 
 
 class Repo:
@@ -80,7 +79,7 @@ class Repo:
         """Named like an encrypted file, or matched by a specific `.sops.yaml` rule."""
         if rel.endswith(self.config.encrypted_suffix):
             return True
-        if rel == ".sops.yaml" or not rel.endswith(SOPS_FORMATS):
+        if rel == ".sops.yaml" or not rel.endswith(SOPS_SUFFIXES):
             return False
         try:
             return self.sops_config.has_specific_match(rel)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from secretops import keysecret, sopsfile
+from secretops.config import SOPS_SUFFIXES
 from secretops.keysecret import KeySecret
 from secretops.repo import Repo
-from secretops.sopsfile import SOPS_SUFFIXES as SOPS_FORMATS
 from secretops.sopsfile import ParsedFile
 
 
@@ -28,21 +28,22 @@ class Scan:
         return inside or [k for k in self.key_secrets if self.owners.get(k.rel) is None]
 
 
-def candidates(repo: Repo) -> Iterator[tuple[str, bool]]:
+def candidates(repo: Repo, files: list[str]) -> Iterator[tuple[str, bool]]:
     """(path, named-like-encrypted) for files worth reading."""
-    for rel in repo.files():
+    for rel in files:
         if repo.is_clear_name(rel):
             continue
         named = repo.is_encrypted_name(rel)
-        if named or rel.endswith(SOPS_FORMATS):
+        if named or rel.endswith(SOPS_SUFFIXES):
             yield rel, named
 
 
 def scan(repo: Repo) -> Scan:
     encrypted: list[ParsedFile] = []
-    clear = [r for r in repo.files() if repo.is_clear_name(r)]
+    files = repo.files()
+    clear = [r for r in files if repo.is_clear_name(r)]
     secrets: list[KeySecret] = []
-    for rel, named in candidates(repo):
+    for rel, named in candidates(repo, files):
         try:
             data = (repo.root / rel).read_bytes()
         except OSError:

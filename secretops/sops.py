@@ -104,12 +104,6 @@ class Sops:
         return self.run(["encrypt", "--filename-override", rel, "--input-type", kind,
                          "--output-type", kind, "/dev/stdin"], target=rel, input=plaintext).stdout
 
-    def updatekeys(self, rel: str) -> None:
-        self.run(["updatekeys", "-y", rel], target=rel)
-
-    def rotate(self, rel: str) -> None:
-        self.run(["rotate", "-i", rel], target=rel)
-
     def set_value(self, rel: str, index: str, value: str, label: str | None = None) -> None:
         """Set one value; it travels JSON-encoded on stdin, never in argv."""
         self.run(["set", "--value-stdin", rel, index], target=label or rel, input=json.dumps(value).encode())

@@ -10,8 +10,6 @@ from secretops import sopsblock, sopsmeta, yamlio
 from secretops.errors import InputError
 from secretops.sopsmeta import SopsMeta
 
-SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")
-
 
 class ParsedFile(NamedTuple):
     rel: str
@@ -20,6 +18,9 @@ class ParsedFile(NamedTuple):
     documents: tuple[Any, ...] = ()
     metas: tuple[SopsMeta | None, ...] = ()
     error: str | None = None
+
+    def __repr__(self) -> str:  # text and documents may hold plaintext secrets
+        return f"ParsedFile({self.rel!r}, {self.format}, {len(self.documents)} document(s))"
 
     @property
     def meta(self) -> SopsMeta | None:

@@ -126,16 +126,6 @@ def from_documents(docs: list[Any]) -> list[SopsMeta | None]:
     return [from_mapping(d.get("sops")) if isinstance(d, Mapping) else None for d in docs]
 
 
-def from_json(text: str) -> SopsMeta | None:
-    import json
-
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return from_mapping(data.get("sops")) if isinstance(data, dict) else None
-
-
 _ENV_LINE = re.compile(r"^sops_([A-Za-z0-9_]+)=(.*)$", re.M)
 
 

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from secretops import redact
+from secretops.config import SOPS_SUFFIXES  # light, and loaded on every run anyway
 
 if TYPE_CHECKING:
     from secretops import sopsfile
     from secretops.rules import SopsConfig
 
-SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")
 
 
 class Finding(NamedTuple):  # value types on the hook path are NamedTuples: immutable, and cheap to define
@@ -32,6 +32,9 @@ class Blob(NamedTuple):
     data: bytes
     oid: str | None = None
     commit: str | None = None
+
+    def __repr__(self) -> str:  # the bytes may be a plaintext secret
+        return f"Blob({self.path!r}, {len(self.data)} bytes)"
 
 
 class Settings:

@@ -24,14 +24,14 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def identities(repo: Repo, scan: Scan) -> list[Identity]:
+def identities(repo: Repo, scan: Scan) -> agekeys.Keyring:
     """Local keys, plus those the key Secrets hold (they may be the only copy of a cluster key)."""
     local = agekeys.load_identities()
     found = list(local)
     for ks in scan.key_secrets:
         with contextlib.suppress(SecretopsError):  # a Secret we cannot open holds nothing we need
             found += keysecrets.identities_of(keysecrets.read_entries(repo.root, ks.rel, local), ks.rel)
-    return list({i.secret: i for i in found}.values())
+    return agekeys.Keyring({i.secret: i for i in found}.values())
 
 
 def committed(root: Path, rotation_id: str, step: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from secretops import agekeys, git, keysecret, sopsfile
@@ -108,7 +108,7 @@ def drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool,
     touched = sorted(set(files) | set(secrets))
     kept = set(keep.values()) if finishing else set()
     rest = [rel for rel in touched if rel not in done or rel in secrets]
-    present = {rel: set(_age(repo, rel)) for rel in rest}
+    present = {rel: recipients.age_of(root, rel) for rel in rest}
     common.verify_files(repo, rest, present, drop, ids, obs, kept or None)
     by_sops = [rel for rel, status in results.items() if status == recipients.CHANGED]
     common.sops_sample(sops, touched, secrets, [by_pub[k] for k in kept] or ids, verify_all, by_sops)
@@ -127,12 +127,8 @@ def drop(repo: Repo, sops: Sops, journal: Journal, push: bool, verify_all: bool,
                      _secret_names(repo, files) if body.get("compromised") else (), bool(body.get("unverified")))
 
 
-def _age(repo: Repo, rel: str) -> tuple[str, ...]:
-    meta = sopsfile.parse_light(rel, (repo.root / rel).read_bytes()).meta
-    return meta.recipients.age if meta else ()
-
-
-def _settle_key_secret(repo: Repo, sops: Sops, rel: str, keep: dict[str, str] | None, ids: list[Identity]) -> None:
+def _settle_key_secret(repo: Repo, sops: Sops, rel: str, keep: dict[str, str] | None,
+                       ids: Sequence[Identity]) -> None:
     """finish: the original entries hold the new keys instead of the old; abort: they stay as they were.
     Either way the rotation entry goes."""
     entries = keysecrets.read_entries(repo.root, rel, ids)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from secretops import agekeys, datakey, git
-from secretops.agekeys import Identity
+from secretops import datakey, git
+from secretops.agekeys import Identity, Keyring
 from secretops.errors import AgeKeyError, InputError, StateError
 from secretops.repo import Repo
 from secretops.rotation import keysecrets
@@ -64,7 +64,7 @@ def _holders(repo: Repo, scan: Scan, identities: list[Identity]) -> dict[str, li
 
 
 def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list[Identity],
-          problems: list[str] | None = None) -> tuple[Plan, list[Identity]]:
+          problems: list[str] | None = None) -> tuple[Plan, Keyring]:
     """The plan and every identity it can use. Raises before anything is written.
 
     With ``problems`` (a dry run), failed preconditions are collected there instead, and a key
@@ -74,7 +74,7 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
         raise InputError("say which keys to rotate", hint="pass --cluster NAME (repeatable) or --all")
     chosen = [repo.cluster(n) for n in names] if names else list(repo.clusters)
     holders = _holders(repo, scan, local)
-    identities = list({i.secret: i for i in [*local, *(i for ids in holders.values() for i in ids)]}.values())
+    identities = Keyring({i.secret: i for i in [*local, *(i for ids in holders.values() for i in ids)]}.values())
     old: dict[str, set[str]] = {}
     refs: list[ClusterRef] = []
     for cluster in chosen:
@@ -113,7 +113,7 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
 
 
 def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterRef],
-           holders: dict[str, list[Identity]], identities: list[Identity], problems: list[str] | None) -> Plan:
+           holders: dict[str, list[Identity]], identities: Sequence[Identity], problems: list[str] | None) -> Plan:
     keys = set(old)
     files, fallback, unreadable = [], [], []
     for parsed in scan.encrypted:
@@ -147,7 +147,3 @@ def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterR
     secrets = tuple(sorted(rel for rel, ids in holders.items() if {i.public for i in ids} & keys))
     return Plan(tuple(sorted(keys)), tuple(refs), {k: tuple(sorted(v)) for k, v in old.items()},
                 tuple(files), secrets, rules_hit, tuple(fallback))
-
-
-def local_identities() -> list[Identity]:
-    return agekeys.load_identities()

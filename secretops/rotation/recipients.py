@@ -61,6 +61,12 @@ def new_data_key(root: Path, sops: Sops, rel: str) -> None:
     atomic_write(root / rel, sops.rotate_stdout(rel))
 
 
+def age_of(root: Path, rel: str) -> set[str]:
+    """The age recipients a file lists now (read without decrypting)."""
+    meta = sopsfile.parse_light(rel, (root / rel).read_bytes()).meta
+    return set(meta.recipients.age) if meta else set()
+
+
 def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
            identities: Mapping[str, Identity], prove: Iterable[str] | None = None) -> None:
     """The file lists what it should and none of ``absent``; each key in ``prove`` (default: every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, pus
 
     def add_keys(rel: str) -> list[Any]:
         meta = metas.get(rel)
-        have = set(meta.recipients.age) if meta else _age(repo, rel)
+        have = set(meta.recipients.age) if meta else recipients.age_of(root, rel)
         add = [mapping[k] for k in sorted(have) if k in mapping]
         status = recipients.change(root, sops, rel, ids, add, (), proof)
         return [status, sorted({k for k in have if k in mapping} | set(add))]
@@ -129,14 +130,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, pus
                        mapping=tuple(mapping.items()), checked=checked)
 
 
-def _age(repo: Repo, rel: str) -> set[str]:
-    from secretops import sopsfile
-
-    meta = sopsfile.parse_light(rel, (repo.root / rel).read_bytes()).meta
-    return set(meta.recipients.age) if meta else set()
-
-
-def _add_rotation_entry(repo: Repo, sops: Sops, rel: str, mapping: dict[str, str], ids: list[Identity]) -> None:
+def _add_rotation_entry(repo: Repo, sops: Sops, rel: str, mapping: dict[str, str], ids: Sequence[Identity]) -> None:
     """The key Secret holds both keys: its old entries stay, the new keys go into a second entry."""
     entries = keysecrets.read_entries(repo.root, rel, ids)
     if any(e.name == ROTATION_ENTRY for e in entries):
