@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bench import fleet
-from secretops import agekeys
+from secretops.sops import agekeys
 
 BIN = Path(sys.executable).parent
 SAMPLE = int(os.environ.get("BENCH_SOPS_SAMPLE", "150"))  # files per updatekeys pass; 0 = all of them

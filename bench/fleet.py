@@ -10,7 +10,8 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from secretops import agekeys, sops
+from secretops.sops import agekeys
+from secretops.sops import binary as sops
 
 MANIFEST = """apiVersion: apps/v1
 kind: Deployment

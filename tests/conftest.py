@@ -18,7 +18,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     real_home = Path.home()
     home = tmp_path_factory.mktemp("home")
     for var in ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "XDG_CONFIG_HOME", "SECRETOPS_SOPS",
-                "SECRETOPS_FAULT_AFTER_WRITES", "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "KUBECONFIG"):
+                "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "KUBECONFIG"):
         monkeypatch.delenv(var, raising=False)
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"

@@ -12,7 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
-from secretops import sops as sops_mod
+from secretops.sops import binary as sops_mod
 
 # Every output any test sees is kept here; the autouse guard greps it for secrets.
 OUTPUTS: list[str] = []
@@ -73,6 +73,20 @@ def run_proc(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
 
 def cli_proc(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
     return run_proc([sys.executable, "-m", "secretops", *args], cwd, env)
+
+
+WRAPPER = Path(__file__).with_name("wrapped.py")
+
+
+def cli_killed_after(n: int, args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    """The CLI in a subprocess of its own session, SIGKILLed (with any worker) after its Nth write."""
+    full = dict(os.environ, **(env or {}))
+    full["PYTHONPATH"] = str(WRAPPER.parents[1])
+    proc = subprocess.run([sys.executable, str(WRAPPER), "--kill-after", str(n), "--", *args], cwd=cwd, env=full,
+                          capture_output=True, timeout=300, start_new_session=True)
+    result = Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+    OUTPUTS.append(result.text)
+    return result
 
 
 def git(cwd: Path, *args: str) -> str:

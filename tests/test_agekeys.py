@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys
+from secretops.sops import agekeys
 
 
 def test_generated_identity_never_shows_its_secret() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from secretops import config
 from secretops.errors import ConfigError
+from secretops.repo import config
 from tests import fakeflux, helpers
 
 CUSTOM = """version: 1

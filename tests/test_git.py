@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from secretops import gitcommit as git_mod
 from secretops.errors import GitError
+from secretops.git import commit as git_mod
 from tests import helpers
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from secretops import kube
 from secretops.errors import ConfigError, KubeError
+from secretops.rotation import kube
 from tests import fakeflux
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys, rewrap, sopsfile
+from secretops.sops import agekeys, document, rewrap
 from tests import helpers, styles
 
 
@@ -55,7 +55,7 @@ def test_add_then_remove_keeps_everything_else(tmp_path: Path, style: str) -> No
     assert old.public not in removed and _outside_age(removed) == _outside_age(before)
     (root / rel).write_text(removed)
     assert helpers.sops(root, "decrypt", rel, env=agekeys.identity_env([old])).code == 128
-    meta = sopsfile.parse(rel, removed.encode()).metas
+    meta = document.parse(rel, removed.encode()).metas
     assert all(m is not None and m.recipients.age == (new.public,) for m in meta if m)
 
 
@@ -72,7 +72,7 @@ def test_key_groups_fall_back_to_sops(tmp_path: Path) -> None:
     helpers.write(root / ".sops.yaml", f"creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n"
                                        f"      - age: [{a.public}]\n      - age: [{b.public}]\n")
     text = styles.encrypt_in_place(root, "g.enc.yaml", "k: v\n")
-    assert sopsfile.parse("g.enc.yaml", text.encode()).meta.shamir_threshold == 2  # type: ignore[union-attr]
+    assert document.parse("g.enc.yaml", text.encode()).meta.shamir_threshold == 2  # type: ignore[union-attr]
     with pytest.raises(rewrap.Unsupported):
         rewrap.rewrap_text(text, "g.enc.yaml", [a, b], add=[agekeys.generate().public])
 
@@ -98,12 +98,12 @@ def test_pgp_and_kms_recipients_are_kept(tmp_path: Path) -> None:
            "      enc: AQICAHexample\n      aws_profile: \"\"\n")
     text = text.replace("  lastmodified:", pgp + "  lastmodified:", 1)
     (root / rel).write_text(text)
-    meta = sopsfile.parse(rel, text.encode()).meta
+    meta = document.parse(rel, text.encode()).meta
     assert meta is not None and meta.recipients.get("pgp") == ("FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4",)
     new = agekeys.generate()
     added = rewrap.rewrap_text(text, rel, [old], add=[new.public])
     assert pgp in added and _outside_age(added) == _outside_age(text)
-    after = sopsfile.parse_light(rel, added.encode()).meta
+    after = document.parse_light(rel, added.encode()).meta
     assert after is not None and set(after.recipients.age) == {old.public, new.public}
     assert after.recipients.get("kms") == ("arn:aws:kms:eu-west-1:111122223333:key/example",)
     (root / rel).write_text(added)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from secretops import rules
 from secretops.errors import ConfigError
+from secretops.sops import creation_rules as rules
 from tests import helpers
 
 A, B, C = ("age1" + c * 58 for c in "qpz")

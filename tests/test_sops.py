@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from secretops import sops as sops_mod
 from secretops.errors import AgeKeyError, InputError, SopsError
+from secretops.sops import binary as sops_mod
 from tests import helpers
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys, sopsedit, sopsfile
-from secretops.rewrap import Unsupported
+from secretops.sops import agekeys, document, valueedit
+from secretops.sops.rewrap import Unsupported
 from tests import helpers, styles
 
 
@@ -24,8 +24,8 @@ def test_in_process_set_and_unset_pass_the_real_sops(signed: tuple[Path, agekeys
     text = styles.encrypt_in_place(root, "k.enc.yaml", helpers.secret_yaml("k", helpers.plant("orig-Hy61"),
                                                                           key="age.agekey"))
     value = helpers.plant("added-Hy62")
-    edited = sopsedit.edit(text, "k.enc.yaml", [ident], {("stringData", "extra.agekey"): value})
-    edited = sopsedit.edit(edited, "k.enc.yaml", [ident], {("stringData", "age.agekey"): None})
+    edited = valueedit.edit(text, "k.enc.yaml", [ident], {("stringData", "extra.agekey"): value})
+    edited = valueedit.edit(edited, "k.enc.yaml", [ident], {("stringData", "age.agekey"): None})
     (root / "k.enc.yaml").write_text(edited)
     res = helpers.sops(root, "decrypt", "--extract", '["stringData"]', "k.enc.yaml", env=agekeys.identity_env([ident]))
     helpers.OUTPUTS.pop()
@@ -42,5 +42,5 @@ def test_unknown_mac_rules_fall_back(signed: tuple[Path, agekeys.Identity]) -> N
                                        f"unencrypted_suffix: _plain\n")
     text = styles.encrypt_in_place(root, "f.enc.yaml", "ratio_plain: 0.5\nstringData:\n  a: b\n")
     with pytest.raises(Unsupported):  # a plaintext float: sops's formatting is not reproduced here
-        sopsedit.edit(text, "f.enc.yaml", [ident], {("stringData", "x"): "y"})
-    assert sopsfile.parse("f.enc.yaml", text.encode()).meta is not None
+        valueedit.edit(text, "f.enc.yaml", [ident], {("stringData", "x"): "y"})
+    assert document.parse("f.enc.yaml", text.encode()).meta is not None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys
+from secretops.sops import agekeys
 from tests import helpers, styles
 
 
@@ -27,14 +27,15 @@ def test_other_sops_versions_decrypt_through_secretops(tmp_path: Path, keys_file
 
 
 def test_encrypt_uses_the_rule_of_the_encrypted_name(fleet: Path) -> None:
-    from secretops import rules, sopsfile
+    from secretops.sops import creation_rules as rules
+    from secretops.sops import document
 
     cfg = rules.load(fleet)
     for cluster in ("dev", "prod"):
         rel = f"clusters/{cluster}/apps/app0.enc.yaml"
-        meta = sopsfile.parse(rel, (fleet / rel).read_bytes()).meta
+        meta = document.parse(rel, (fleet / rel).read_bytes()).meta
         assert meta is not None and meta.recipients.age == cfg.rule_for(rel).recipients.age  # type: ignore[union-attr]
-    shared = sopsfile.parse("apps/shared.enc.yaml", (fleet / "apps/shared.enc.yaml").read_bytes()).meta
+    shared = document.parse("apps/shared.enc.yaml", (fleet / "apps/shared.enc.yaml").read_bytes()).meta
     assert shared is not None and len(shared.recipients.age) == 3
 
 

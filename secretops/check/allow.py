@@ -59,7 +59,7 @@ def load_baseline(path: Path) -> Baseline:
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
     import json
 
-    from secretops.fsutil import atomic_write
+    from secretops.util.fsutil import atomic_write
 
     entries = sorted({(f.path, f.rule, f.fingerprint) for f in findings})
     body = {"version": BASELINE_VERSION, "generated_by": f"secretops {__version__}",

@@ -7,15 +7,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from secretops import git
 from secretops.check import allow, rules_content, rules_files, sources  # noqa: F401  (registers the rules)
 from secretops.check.model import REGISTRY, REPO_RULES, Blob, FileView, Finding, Settings
-from secretops.config import Config
 from secretops.errors import InputError, SecretopsError
-from secretops.progress import Observer, Silent
+from secretops.git import command as git
+from secretops.repo.config import Config
+from secretops.util.progress import Observer, Silent
 
 if TYPE_CHECKING:
-    from secretops.rules import SopsConfig
+    from secretops.sops.creation_rules import SopsConfig
 
 MODES = ("staged", "diff", "all", "history")
 
@@ -41,7 +41,7 @@ class Report(NamedTuple):
 
 def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfig | None:
     """`.sops.yaml` as of what is being checked: the index, the range's head, or the tree."""
-    from secretops import rules
+    from secretops.sops import creation_rules as rules
 
     if not is_git:
         return rules.load(root) if (root / ".sops.yaml").is_file() else None
@@ -79,7 +79,7 @@ def _gitignore(root: Path, config: Config) -> list[Finding]:
     if git.ignored(root, probes):
         return []
     sev, _summary, fix = REPO_RULES["gitignore"]
-    from secretops.redact import fingerprint
+    from secretops.util.redact import fingerprint
 
     return [Finding(".gitignore", 1, "gitignore", sev, f"clear files (*{config.clear_suffix}) are not ignored; {fix}",
                     fingerprint(f"gitignore\0{config.clear_suffix}"))]

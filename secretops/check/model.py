@@ -7,12 +7,12 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from secretops import redact
-from secretops.config import SOPS_SUFFIXES  # light, and loaded on every run anyway
+from secretops.repo.config import SOPS_SUFFIXES  # light, and loaded on every run anyway
+from secretops.util import redact
 
 if TYPE_CHECKING:
-    from secretops import sopsfile
-    from secretops.rules import SopsConfig
+    from secretops.sops import document
+    from secretops.sops.creation_rules import SopsConfig
 
 
 
@@ -69,10 +69,10 @@ class FileView:
         return b"\0" in self.blob.data[:8192]
 
     @functools.cached_property
-    def parsed(self) -> sopsfile.ParsedFile:
-        from secretops import sopsfile
+    def parsed(self) -> document.ParsedFile:
+        from secretops.sops import document
 
-        return sopsfile.parse(self.path, self.blob.data)
+        return document.parse(self.path, self.blob.data)
 
     @functools.cached_property
     def line_starts(self) -> list[int]:

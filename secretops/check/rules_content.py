@@ -9,6 +9,7 @@ from typing import Any
 from secretops.check import patterns
 from secretops.check.mask import inside, mask, masked_spans
 from secretops.check.model import FileView, Finding, rule
+from secretops.sops.cipher import PREFIX as ENC_PREFIX
 
 _KIND_SECRET = r"(?m)^\s*kind:\s*[\"']?(?:Secret|List)[\"']?\s*$"
 _FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
@@ -32,7 +33,7 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         for key, value in block.items():
             text = "" if value is None else str(value)
-            if text.strip() and not patterns.is_template(text) and not text.startswith("ENC[AES256_GCM,"):
+            if text.strip() and not patterns.is_template(text) and not text.startswith(ENC_PREFIX):
                 out.append((str(key), text))
     return out
 
@@ -63,7 +64,7 @@ def plaintext_secret(view: FileView) -> Iterator[Finding]:
 
 
 def patterns_preview(value: str) -> str:
-    from secretops.redact import preview
+    from secretops.util.redact import preview
 
     return preview(value)
 

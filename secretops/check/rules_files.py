@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from secretops.check import sopsvalues
 from secretops.check.model import FileView, Finding, rule
+from secretops.sops import value_policy
 
 _FIX_ENCRYPT = "encrypt it with `secretops encrypt` (or `sops encrypt -i`)"
 
@@ -47,7 +47,7 @@ def not_encrypted(view: FileView) -> Iterator[Finding]:
 def _document_line(view: FileView, index: int) -> int:
     if index == 0:
         return 1
-    from secretops.yamlio import split_documents
+    from secretops.util.yamlio import split_documents
 
     parts = split_documents(view.text)
     return parts[index][0] if index < len(parts) else 1
@@ -62,11 +62,11 @@ def partially_encrypted(view: FileView) -> Iterator[Finding]:
     for doc, meta in zip(parsed.documents, parsed.metas):
         if meta is None:
             continue
-        for path, value in sopsvalues.plaintext_values(doc, meta.encryption):
+        for path, value in value_policy.plaintext_values(doc, meta.encryption):
             line = _line_of_key(view, path[-1] if path else "", value)
             yield view.finding(partially_encrypted, line,
                                f"`{'.'.join(path)}` is plaintext in a sops file that encrypts it", value)
-        for line, value in sopsvalues.commented_plaintext(view.text, meta.encryption):
+        for line, value in value_policy.commented_plaintext(view.text, meta.encryption):
             yield view.finding(partially_encrypted, line, "value after an encrypt comment is plaintext", value)
 
 

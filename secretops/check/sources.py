@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from secretops import git, gitblobs
 from secretops.check.model import Blob
-from secretops.progress import Observer
+from secretops.git import blobs
+from secretops.git import command as git
+from secretops.util.progress import Observer
 
 MAX_BLOB = 4 * 1024 * 1024  # larger blobs are skipped (data, not config)
 
@@ -19,7 +20,7 @@ def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, st
         paths.setdefault(oid, []).append(path)
     if observer:
         observer.begin("checking", len(paths))
-    for oid, data in gitblobs.stream_blobs(root, list(paths)):
+    for oid, data in blobs.stream_blobs(root, list(paths)):
         if observer:
             observer.step()
         if len(data) > MAX_BLOB:
@@ -41,7 +42,7 @@ def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = N
 
 def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
     """Every blob any commit in BASE..HEAD adds or changes (a secret added and removed again counts)."""
-    intro = gitblobs.introductions(root, [spec], paths)
+    intro = blobs.introductions(root, [spec], paths)
     first: dict[str, str] = {}
     for commit, oid, _path in intro:
         first.setdefault(oid, commit)
@@ -52,10 +53,10 @@ def history(root: Path, observer: Observer | None = None) -> tuple[Iterator[Blob
     """Every unique blob reachable from any ref, read once; plus the first commit of each blob."""
     first: dict[str, str] = {}
     paths: dict[str, set[str]] = {}
-    for commit, oid, path in gitblobs.introductions(root):
+    for commit, oid, path in blobs.introductions(root):
         first.setdefault(oid, commit)
         paths.setdefault(oid, set()).add(path)
-    for oid, path in gitblobs.all_blobs(root):
+    for oid, path in blobs.all_blobs(root):
         paths.setdefault(oid, set()).add(path)
     entries = [(p, oid) for oid, ps in paths.items() for p in sorted(ps)]
     return _blobs(root, entries, first, observer), first

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from secretops.progress import Observer
+from secretops.util.progress import Observer
 
 
 class Outcome(NamedTuple):
@@ -19,7 +19,7 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
     from secretops.check import allow, engine
     from secretops.errors import InputError
     from secretops.formats.findings import FORMATS
-    from secretops.repo import open_repo
+    from secretops.repo.model import open_repo
 
     if spec and mode:
         raise InputError("--diff cannot be combined with --staged, --all or --history")
@@ -38,7 +38,7 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
     rendered = FORMATS[format_](report)
     code = 1 if report.findings else 0
     if output is not None:
-        from secretops.fsutil import atomic_write
+        from secretops.util.fsutil import atomic_write
 
         atomic_write(output, rendered.encode(), 0o644)
         return Outcome("", f"{len(report.findings)} finding(s); report written to {output}\n", code)
@@ -57,7 +57,7 @@ def is_hook_call(args: list[str]) -> bool:
 def run_hook_call(args: list[str]) -> Outcome:
     import sys
 
-    from secretops.progress import Silent
+    from secretops.util.progress import Silent
 
     quiet = "-q" in args or "--quiet" in args
     observer: Observer = Silent()

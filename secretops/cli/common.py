@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from secretops.cli.progress import Progress
-from secretops.repo import Repo, open_repo
-from secretops.sops import Sops
+from secretops.repo.model import Repo, open_repo
+from secretops.sops.binary import Sops
 
 __all__ = ["Progress", "repo", "sops_for"]
 

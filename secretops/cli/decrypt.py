@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import click
 
-from secretops import workflow
 from secretops.cli.common import Progress, repo, sops_for
+from secretops.workflow.decrypt import decrypt as run_decrypt
 
 
 @click.command()
@@ -12,7 +12,7 @@ from secretops.cli.common import Progress, repo, sops_for
 def decrypt(paths: tuple[str, ...], force: bool) -> None:
     """Decrypt *.enc.yaml files into *.clear.yaml working copies (mode 0600)."""
     r = repo()
-    out = workflow.decrypt(r, sops_for(r), paths, force=force, observer=Progress())
+    out = run_decrypt(r, sops_for(r), paths, force=force, observer=Progress())
     for rel in out.written:
         click.echo(f"decrypted {rel}")
     if not out.written:

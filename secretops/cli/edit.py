@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import click
 
-from secretops import workflow
 from secretops.cli.app import exit_with
 from secretops.cli.common import repo, sops_for
+from secretops.workflow.edit import edit as run_edit
 
 
 @click.command()
@@ -12,6 +12,6 @@ from secretops.cli.common import repo, sops_for
 def edit(path: str) -> None:
     """Edit an encrypted file in sops's editor ($SOPS_EDITOR or $EDITOR)."""
     r = repo()
-    rc = workflow.edit(r, sops_for(r), path)
+    rc = run_edit(r, sops_for(r), path)
     if rc not in (0, 200):  # 200: sops saw no change
         exit_with(1)

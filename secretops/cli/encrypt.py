@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import click
 
-from secretops import workflow
 from secretops.cli.common import Progress, repo, sops_for
+from secretops.workflow.encrypt import encrypt as run_encrypt
 
 
 @click.command()
@@ -12,7 +12,7 @@ from secretops.cli.common import Progress, repo, sops_for
 def encrypt(paths: tuple[str, ...], remove_clear: bool) -> None:
     """Encrypt *.clear.yaml files into their *.enc.yaml siblings (all of them without PATHs)."""
     r = repo()
-    out = workflow.encrypt(r, sops_for(r), paths, remove_clear=remove_clear, observer=Progress())
+    out = run_encrypt(r, sops_for(r), paths, remove_clear=remove_clear, observer=Progress())
     for rel in out.written:
         click.echo(f"encrypted {rel}")
     for rel in out.unchanged:

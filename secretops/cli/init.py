@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import click
 
-from secretops import scaffold
 from secretops.cli.common import repo, sops_for
+from secretops.workflow import init as scaffold
 
 
 @click.command()

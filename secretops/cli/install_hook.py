@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import click
 
-from secretops import hook
-from secretops.git import require_repo
+from secretops.git.command import require_repo
+from secretops.workflow import hook
 
 
 @click.command("install-hook")

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # never a traceback (it could quote a secret) unless asked for
         if os.environ.get("SECRETOPS_DEBUG"):
             raise
-        from secretops.redact import redact_text
+        from secretops.util.redact import redact_text
 
         sys.stderr.write(f"secretops: internal error: {type(exc).__name__}: {redact_text(str(exc))} "
                          "(set SECRETOPS_DEBUG=1 for a traceback)\n")

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import click
 
-from secretops import inventory, scan
 from secretops.cli.common import repo
-from secretops.formats import status as fmt
+from secretops.formats import inventory as fmt
+from secretops.repo import discovery as scan
+from secretops.workflow import inventory
 
 
 @click.command()

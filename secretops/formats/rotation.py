@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from secretops.rotation.plan import Plan, short
+from secretops.rotation.plan import Plan
 from secretops.rotation.status import StatusReport
+from secretops.util.display import short
 
 
 def plan_text(plan: Plan, problems: list[str] | None = None) -> str:

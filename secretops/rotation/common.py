@@ -7,15 +7,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from secretops import agekeys, git, gitcommit
-from secretops.agekeys import Identity
-from secretops.errors import SecretopsError
-from secretops.fsutil import checkpoint, remove_stale_temps
-from secretops.progress import Observer
-from secretops.repo import Repo
-from secretops.rotation import keysecrets, recipients
-from secretops.scan import Scan
-from secretops.sops import Sops
+from secretops.errors import InputError, SecretopsError, StateError
+from secretops.git import command as git
+from secretops.git import commit as gitcommit
+from secretops.repo import keysecrets
+from secretops.repo.discovery import Scan
+from secretops.repo.model import Repo
+from secretops.rotation import recipients
+from secretops.rotation.state import Journal, RotationState, require_state
+from secretops.sops import agekeys
+from secretops.sops.agekeys import Identity
+from secretops.sops.binary import Sops
+from secretops.util.display import safe
+from secretops.util.fsutil import atomic_delete, remove_stale_temps
+from secretops.util.progress import Observer
 
 TRAILER = "Secretops-Rotation"
 
@@ -43,10 +48,59 @@ def committed(root: Path, rotation_id: str, step: str) -> str | None:
     return None
 
 
-def commit(root: Path, paths: Iterable[str], message: str) -> str:
-    sha = gitcommit.commit(root, sorted(set(paths)), message)
-    checkpoint()
-    return sha
+def commit(root: Path, paths: Iterable[str], message: str, journal: Journal) -> str:
+    """Commit exactly ``paths``; the journal records that git is at work, so that a lock git leaves
+    behind when this command is killed can be told from another git command's."""
+    journal.stage = "committing"
+    journal.save(root)
+    return gitcommit.commit(root, sorted(set(paths)), message)
+
+
+def require_git_ready(repo: Repo, journal: Journal | None = None) -> None:
+    """No index lock in the way (our own stale one is removed) and an identity to commit with."""
+    lock = git.index_lock(repo.root)
+    if lock is not None:
+        ours = journal is not None and journal.stage == "committing" and \
+            lock.stat().st_mtime >= Journal.path(repo.root).stat().st_mtime - 1
+        if not ours:
+            raise StateError(f"git's index is locked ({lock} exists): another git command is running, or "
+                             "one was killed", hint="wait for it; if none runs, remove that file and run again")
+        lock.unlink()  # git was killed inside this command's commit: the lock is ours and stale
+    problem = git.identity_problem(repo.root)
+    if problem:
+        raise StateError(problem, hint='set them: git config user.name "…"; git config user.email "…"')
+
+
+def require_clean(repo: Repo) -> str:
+    """A git repository with a branch checked out and nothing changed; returns the branch."""
+    if not repo.is_git:
+        raise InputError("rotation needs a git repository", hint="run it inside your GitOps repository")
+    require_git_ready(repo)
+    branch = git.branch(repo.root)
+    if branch is None:
+        raise StateError("HEAD is detached", hint="check out a branch first")
+    dirty = git.dirty_paths(repo.root)
+    if dirty:
+        raise StateError(f"the work tree is not clean ({len(dirty)} changed path(s), e.g. {safe(dirty[0])})",
+                         hint="commit or stash your changes first")
+    return branch
+
+
+def ready(repo: Repo) -> RotationState:
+    """A rotation in progress and a clean tree to finish or abort it in."""
+    state = require_state(repo.root)
+    require_clean(repo)
+    return state
+
+
+def restore(root: Path, paths: Sequence[str]) -> None:
+    """The index and the work tree hold HEAD's version of ``paths`` again (paths HEAD lacks are removed)."""
+    tracked = set(git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *paths).stdout))
+    git.git(root, "reset", "-q", "HEAD", "--", *paths)
+    if tracked:
+        git.git(root, "checkout", "HEAD", "--", *sorted(tracked))
+    for rel in set(paths) - tracked:
+        atomic_delete(root / rel)
 
 
 def push(root: Path, branch: str) -> None:
@@ -77,3 +131,18 @@ def sops_sample(sops: Sops, files: Sequence[str], key_secrets: Sequence[str], ke
 
 def clean_temps(repo: Repo, paths: Sequence[str]) -> None:
     remove_stale_temps(repo.root, list(paths))
+
+
+def require_openable(repo: Repo, files: Sequence[str], ids: agekeys.Keyring, sops: Sops | None = None) -> None:
+    """Every file is whole and opens with ``ids``, proven before the first write (see sops.integrity);
+    files only sops can prove are decrypted by the real sops when one is given."""
+    from secretops.sops import integrity
+
+    for rel in files:
+        path = repo.root / rel
+        if path.is_symlink():
+            raise InputError(f"{safe(rel)} is a symlink; rotation never writes through one",
+                             hint="replace the link with the file it points to, or remove it")
+        proven = integrity.check(rel, path.read_bytes(), ids)
+        if not proven and sops is not None:
+            sops.decrypt(rel, env=agekeys.identity_env(ids))

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from secretops import agekeys, kube
+from secretops.rotation import kube
 from secretops.rotation.state import ClusterRef
+from secretops.sops import agekeys
 
 KS_VERSIONS = ("v1", "v1beta2")
 SRC_VERSIONS = ("v1", "v1beta2")

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from secretops.errors import SecretopsError, StateError
-from secretops.fsutil import batch
-from secretops.progress import Observer, Silent
+from secretops.util.fsutil import batch
+from secretops.util.progress import Observer, Silent
 
 PARALLEL_MIN = int(os.environ.get("SECRETOPS_PARALLEL_MIN", "200"))
 
@@ -66,8 +66,6 @@ def run(files: Sequence[str], work: Callable[[str], Any], observer: Observer, la
             raw = fh.read()
         _pid, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
-            if os.environ.get("SECRETOPS_FAULT_AFTER_WRITES"):
-                os.kill(os.getpid(), signal.SIGKILL)  # a fault-injection kill takes the whole command
             raise StateError("a worker process died", hint="run the command again to resume")
         payload = json.loads(raw or "{}")
         if "error" in payload:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from secretops import datakey, git
-from secretops.agekeys import Identity, Keyring
 from secretops.errors import AgeKeyError, InputError, StateError
-from secretops.repo import Repo
-from secretops.rotation import keysecrets
+from secretops.repo import keysecrets
+from secretops.repo.discovery import Scan
+from secretops.repo.model import Repo
 from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
-from secretops.scan import Scan
+from secretops.sops import datakey
+from secretops.sops.agekeys import Identity, Keyring
+from secretops.util.display import short
 
 
 @dataclass(frozen=True)
@@ -23,23 +24,6 @@ class Plan:
     key_secrets: tuple[str, ...]  # key Secret files holding an old private key
     rules: int  # `.sops.yaml` rules that name an old key
     fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, JSON, .env)
-
-
-def short(key: str) -> str:
-    return f"{key[:12]}…{key[-4:]}"
-
-
-def require_clean(repo: Repo) -> str:
-    if not repo.is_git:
-        raise InputError("rotation needs a git repository", hint="run it inside your GitOps repository")
-    branch = git.branch(repo.root)
-    if branch is None:
-        raise StateError("HEAD is detached", hint="check out a branch first")
-    dirty = git.dirty_paths(repo.root)
-    if dirty:
-        raise StateError(f"the work tree is not clean ({len(dirty)} changed path(s), e.g. {dirty[0]})",
-                         hint="commit or stash your changes first")
-    return branch
 
 
 def require_no_rotation(repo: Repo) -> None:

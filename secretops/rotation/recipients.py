@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from secretops import agekeys, datakey, rewrap, rules, sopsfile
-from secretops.agekeys import Identity
 from secretops.errors import ConfigError, StateError
-from secretops.fsutil import atomic_write, private_tempdir
-from secretops.rotation import sopsyaml
-from secretops.sops import Sops
-from secretops.sopsmeta import SopsMeta
+from secretops.sops import agekeys, creation_rules_edit, datakey, document, rewrap
+from secretops.sops import creation_rules as rules
+from secretops.sops.agekeys import Identity
+from secretops.sops.binary import Sops
+from secretops.sops.metadata import SopsMeta
+from secretops.util.fsutil import atomic_write, private_tempdir
 
 VERIFIED, CHANGED, UNCHANGED = "verified", "changed", "unchanged"
 
@@ -28,8 +28,8 @@ def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add
     if new == text:
         return UNCHANGED
     if prove is not None:
-        meta = sopsfile.parse_light(rel, new.encode()).meta
-        before = sopsfile.parse_light(rel, text.encode()).meta
+        meta = document.parse_light(rel, new.encode()).meta
+        before = document.parse_light(rel, text.encode()).meta
         expected = (set(before.recipients.age) if before else set()) - set(remove) | set(add)
         verify_meta(meta, rel, expected, remove, prove, set(prove))
     atomic_write(root / rel, new.encode())
@@ -39,7 +39,7 @@ def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add
 def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Collection[str]) -> bool:
     """Key groups, post-quantum keys, JSON/.env: `sops updatekeys` (data key kept) on a temp copy,
     under a one-rule config made from the file's rule in the already edited `.sops.yaml`."""
-    meta = sopsfile.parse_light(rel, (root / rel).read_bytes()).meta
+    meta = document.parse_light(rel, (root / rel).read_bytes()).meta
     have = set(meta.recipients.age) if meta else set()
     if set(add) <= have and not have & set(remove):
         return False
@@ -48,7 +48,7 @@ def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Col
     if rule is None:
         raise ConfigError(f"no creation rule in .sops.yaml matches {rel}", hint="add one, then run again")
     with private_tempdir() as tmp:
-        (tmp / ".sops.yaml").write_text(sopsyaml.rule_without_path(config_text, rule.position))
+        (tmp / ".sops.yaml").write_text(creation_rules_edit.rule_without_path(config_text, rule.position))
         copy = tmp / Path(rel).name
         copy.write_bytes((root / rel).read_bytes())
         sops.updatekeys_with(tmp / ".sops.yaml", str(copy), rel)
@@ -63,7 +63,7 @@ def new_data_key(root: Path, sops: Sops, rel: str) -> None:
 
 def age_of(root: Path, rel: str) -> set[str]:
     """The age recipients a file lists now (read without decrypting)."""
-    meta = sopsfile.parse_light(rel, (root / rel).read_bytes()).meta
+    meta = document.parse_light(rel, (root / rel).read_bytes()).meta
     return set(meta.recipients.age) if meta else set()
 
 
@@ -71,7 +71,7 @@ def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
            identities: Mapping[str, Identity], prove: Iterable[str] | None = None) -> None:
     """The file lists what it should and none of ``absent``; each key in ``prove`` (default: every
     present key) opens the real data key (checked against the MAC)."""
-    meta = sopsfile.parse_light(rel, (root / rel).read_bytes()).meta
+    meta = document.parse_light(rel, (root / rel).read_bytes()).meta
     verify_meta(meta, rel, set(present), absent, identities, None if prove is None else set(prove))
 
 

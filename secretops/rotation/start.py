@@ -6,18 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from secretops import agekeys, git
-from secretops import scan as scan_mod
-from secretops.agekeys import Identity
 from secretops.errors import SecretopsError, StateError
-from secretops.fsutil import atomic_write
-from secretops.progress import Observer, Silent
-from secretops.repo import Repo
-from secretops.rotation import common, keysecrets, parallel, recipients, sopsyaml
+from secretops.git import command as git
+from secretops.repo import discovery, keysecrets
+from secretops.repo.model import Repo
+from secretops.rotation import common, parallel, recipients
 from secretops.rotation import plan as plan_mod
-from secretops.rotation.plan import Plan, short
+from secretops.rotation.plan import Plan
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
-from secretops.sops import Sops
+from secretops.sops import agekeys, creation_rules_edit
+from secretops.sops.agekeys import Identity
+from secretops.sops.binary import Sops
+from secretops.util.display import short
+from secretops.util.fsutil import atomic_write
+from secretops.util.progress import Observer, Silent
 
 
 @dataclass(frozen=True)
@@ -41,22 +43,23 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
     if journal is None:
         problems: list[str] = []
         if dry_run:
-            for check in (plan_mod.require_clean, plan_mod.require_no_rotation):
+            for check in (common.require_clean, plan_mod.require_no_rotation):
                 try:
                     check(repo)
                 except SecretopsError as exc:
                     problems.append(exc.user_message)
-            plan, _ids = plan_mod.build(repo, scan_mod.scan(repo), names, every, agekeys.load_identities(), problems)
+            plan, _ids = plan_mod.build(repo, discovery.scan(repo), names, every, agekeys.load_identities(), problems)
             return StartResult(plan, tuple(dict.fromkeys(problems)))
-        branch = plan_mod.require_clean(repo)
+        branch = common.require_clean(repo)
         plan_mod.require_no_rotation(repo)
-        scanned = scan_mod.scan(repo)
-        plan, _ids = plan_mod.build(repo, scanned, names, every, agekeys.load_identities())
-        assert sops is not None
+        scanned = discovery.scan(repo)
+        plan, ids = plan_mod.build(repo, scanned, names, every, agekeys.load_identities())
+        common.require_openable(repo, plan.files, ids, sops)  # every file, before the first write
         journal = _begin(repo, plan, branch)
     else:
+        common.require_git_ready(repo, journal)
         obs.info(f"resuming the interrupted start of rotation {journal.rotation_id}")
-        scanned = scan_mod.scan(repo)
+        scanned = discovery.scan(repo)
     assert sops is not None
     return _apply(repo, sops, journal, scanned, push, verify_all, obs)
 
@@ -77,7 +80,7 @@ def _begin(repo: Repo, plan: Plan, branch: str) -> Journal:
     return journal
 
 
-def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, push: bool, verify_all: bool,
+def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, push: bool, verify_all: bool,
            obs: Observer) -> StartResult:
     root, body = repo.root, journal.plan
     mapping: dict[str, str] = body["mapping"]
@@ -90,7 +93,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, pus
         raise StateError(f"the new key {short(missing[0])} is not in your key file",
                          hint="restore ~/.config/sops/age/keys.txt, or `secretops rotate abort`")
     sops_yaml = (root / ".sops.yaml").read_text(encoding="utf-8")
-    edited = sopsyaml.replace_keys(sops_yaml, {old: [old, new] for old, new in mapping.items()})
+    edited = creation_rules_edit.replace_keys(sops_yaml, {old: [old, new] for old, new in mapping.items()})
     if edited != sops_yaml:
         atomic_write(root / ".sops.yaml", edited.encode())
     wanted: dict[str, set[str]] = {}
@@ -120,7 +123,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: scan_mod.Scan, pus
     by_sops = [rel for rel, (status, _) in results.items() if status == recipients.CHANGED]
     checked = common.sops_sample(sops, files, body["key_secrets"], proof.values(), verify_all, by_sops)
     sha = common.committed(root, journal.rotation_id, "1") or common.commit(
-        root, [".sops.yaml", *files, *body["key_secrets"], STATE_FILE], _message(state))
+        root, [".sops.yaml", *files, *body["key_secrets"], STATE_FILE], _message(state), journal)
     journal.stage = "committed"
     journal.save(root)
     if push:

@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretops import git, yamlio
 from secretops.errors import StateError
-from secretops.fsutil import atomic_delete, atomic_write
+from secretops.git import command as git
+from secretops.util import yamlio
+from secretops.util.fsutil import atomic_delete, atomic_write
 
 SCHEMA_VERSION = 1
 STATE_FILE = ".secretops/rotation.yaml"  # a dot-folder at the root, listed in .sourceignore

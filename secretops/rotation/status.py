@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from secretops import git, kube
 from secretops.errors import SecretopsError, StateError
-from secretops.repo import Repo
-from secretops.rotation import flux
+from secretops.git import command as git
+from secretops.repo.model import Repo
+from secretops.rotation import flux, kube
 from secretops.rotation.flux import ClusterStatus
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
 

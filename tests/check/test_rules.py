@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys
+from secretops.sops import agekeys
 from tests import helpers, styles
 from tests.check import tokens
 from tests.check.conftest import check, rules_of

@@ -28,7 +28,7 @@ def _missing_key(root: Path) -> list[str]:
 
 
 def _wrong_key(root: Path) -> list[str]:
-    from secretops import agekeys
+    from secretops.sops import agekeys
 
     keys = Path(os.environ["HOME"]) / ".config/sops/age/keys.txt"
     keys.rename(keys.with_name("gone.txt"))

@@ -3,7 +3,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from secretops import rules, sopsfile
+from secretops.sops import creation_rules as rules
+from secretops.sops import document
 from tests import helpers
 
 
@@ -15,7 +16,7 @@ def test_init_per_cluster_keys(fleet: Path, keys_file: Path) -> None:
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600 and keys_file.read_text().count("AGE-SECRET-KEY-1") == 3
     for c in ("dev", "staging", "prod"):
         rel = f"clusters/{c}/flux-system/sops-age.enc.yaml"
-        parsed = sopsfile.parse(rel, (fleet / rel).read_bytes())
+        parsed = document.parse(rel, (fleet / rel).read_bytes())
         doc = parsed.documents[0]
         assert doc["metadata"] == {"name": "sops-age", "namespace": "flux-system"}
         assert list(doc["stringData"]) == ["age.agekey"] and doc["stringData"]["age.agekey"].startswith("ENC[")
@@ -64,8 +65,8 @@ def test_no_clusters_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_init_killed_after_any_write_can_run_again(tmp_path: Path, keys_file: Path) -> None:
-    from secretops import agekeys
-    from secretops.rotation import keysecrets
+    from secretops.repo import keysecrets
+    from secretops.sops import agekeys
 
     for n in range(1, 40):
         root = tmp_path / f"r{n}"
@@ -74,7 +75,7 @@ def test_init_killed_after_any_write_can_run_again(tmp_path: Path, keys_file: Pa
         helpers.git(root, "init", "-q")
         if keys_file.exists():
             keys_file.unlink()
-        first = helpers.cli_proc(["init"], root, env={"SECRETOPS_FAULT_AFTER_WRITES": str(n)})
+        first = helpers.cli_killed_after(n, ["init"], root)
         if first.code == 0:
             break
         assert first.code == -9

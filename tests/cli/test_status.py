@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from secretops import agekeys
+from secretops.sops import agekeys
 from tests import helpers
 
 

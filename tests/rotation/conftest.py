@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys, scan
-from secretops.repo import open_repo
-from secretops.rotation import keysecrets
+from secretops.repo import discovery as scan
+from secretops.repo import keysecrets
+from secretops.repo.model import open_repo
+from secretops.sops import agekeys
 from tests import fakeflux, helpers
 from tests.conftest import make_fleet
 

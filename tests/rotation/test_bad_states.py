@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys
+from secretops.sops import agekeys
 from tests import helpers, styles
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys, datakey, scan, sopsfile
-from secretops.repo import open_repo
+from secretops.repo import discovery as scan
+from secretops.repo.model import open_repo
+from secretops.sops import agekeys, datakey, document
 from tests import helpers
 from tests.conftest import make_fleet
 from tests.rotation.conftest import head
 
-FAULT = "SECRETOPS_FAULT_AFTER_WRITES"
 
 
 def _keys() -> Path:
@@ -50,7 +50,7 @@ def _check_end(root: Path, base: str, step: str) -> None:
     assert f"Secretops-Step: {step}" in helpers.git(root, "log", "-1", "--format=%B")
     assert not (root / ".secretops/rotation.yaml").exists()
     for parsed in scan.scan(open_repo(root)).encrypted:
-        meta = sopsfile.parse(parsed.rel, (root / parsed.rel).read_bytes()).meta
+        meta = document.parse(parsed.rel, (root / parsed.rel).read_bytes()).meta
         assert meta is not None and len(meta.recipients.age) in (1, 2), parsed.rel
     if step == "abort":
         assert _rotation_keys() == 0
@@ -81,7 +81,7 @@ def test_kill_after_every_write(tmp_path: Path, case: str) -> None:
         shutil.copytree(template, root, symlinks=True)
         _keys().write_text(keys)
         base = head(root)
-        res = helpers.cli_proc(crash_args, root, env={FAULT: str(n)})
+        res = helpers.cli_killed_after(n, crash_args, root)
         if res.code == 0:
             break  # n is past the last write: every write point has been covered
         assert res.code == -9, res.text

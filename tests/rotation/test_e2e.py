@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from secretops import agekeys, scan, sopsfile
-from secretops.repo import open_repo
-from secretops.rotation import keysecrets
+from secretops.repo import discovery as scan
+from secretops.repo import keysecrets
+from secretops.repo.model import open_repo
+from secretops.sops import agekeys, document
 from tests import fakeflux, helpers
 from tests.conftest import make_fleet
 from tests.rotation.conftest import CLUSTERS, head, play_flux, with_remote
@@ -108,7 +109,7 @@ def test_commit_one_during_rotation(rfleet: Path, flux: fakeflux.FakeKube) -> No
     for rel in _key_secrets(rfleet):
         entries = keysecrets.read_entries(rfleet, rel, ids)
         assert sorted(e.name for e in entries) == ["age-rotation.agekey", "age.agekey"]
-        meta = sopsfile.parse(rel, (rfleet / rel).read_bytes()).meta
+        meta = document.parse(rel, (rfleet / rel).read_bytes()).meta
         held = {i.public for i in keysecrets.identities_of(entries, rel)}
         assert meta is not None and set(meta.recipients.age) == held and len(held) == 2
     text = (rfleet / STATE).read_text()
@@ -128,7 +129,7 @@ def test_abort_after_commit_one(rfleet: Path, flux: fakeflux.FakeKube, keys_file
     assert {i.public for i in agekeys.load_identities()} == {i.public for i in old}
     for rel in _encrypted(rfleet):
         assert _sops_decrypts(rfleet, rel, old) == 0
-        meta = sopsfile.parse(rel, (rfleet / rel).read_bytes()).meta
+        meta = document.parse(rel, (rfleet / rel).read_bytes()).meta
         assert meta is not None and set(meta.recipients.age) <= {i.public for i in old}
 
 
@@ -180,7 +181,7 @@ def test_one_cluster_of_many(rfleet: Path) -> None:
     for rel, data in before.items():
         changed = (rfleet / rel).read_bytes() != data
         assert changed == (rel.startswith("clusters/dev/") or rel.startswith("apps/")), rel
-    meta = sopsfile.parse("apps/shared.enc.yaml", (rfleet / "apps/shared.enc.yaml").read_bytes()).meta
+    meta = document.parse("apps/shared.enc.yaml", (rfleet / "apps/shared.enc.yaml").read_bytes()).meta
     assert meta is not None and len(meta.recipients.age) == 3 and len(set(meta.recipients.age) - old) == 1
     res = helpers.run_cli(["status", "--format", "json"], rfleet)
     assert '"recipients-mismatch"' not in res.out and '"unknown-key"' not in res.out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import git  # GitPython: an independent look at the commits secretops makes through its own git seam
 
-from secretops import agekeys, sopsfile
+from secretops.sops import agekeys, document
 from tests import helpers
 from tests.conftest import make_fleet
 
@@ -37,14 +37,14 @@ def test_key_groups_and_json_rotate_through_sops(tmp_path: Path) -> None:
         helpers.write(root / rel, res.out)
     helpers.git(root, "add", "-A")
     helpers.git(root, "commit", "-qm", "shamir and json")
-    assert sopsfile.parse("shamir/s.enc.yaml", (root / "shamir/s.enc.yaml").read_bytes()).meta.uses_key_groups  # type: ignore[union-attr]
+    assert document.parse("shamir/s.enc.yaml", (root / "shamir/s.enc.yaml").read_bytes()).meta.uses_key_groups  # type: ignore[union-attr]
     old = {i.public for i in agekeys.load_identities()}
     for step in (["rotate", "start", "--all"], ["rotate", "finish", "--unverified"]):
         res = helpers.run_cli(step, root)
         assert res.code == 0, res.text
     new = [i for i in agekeys.load_identities() if i.public not in old]
     for rel in plain:
-        meta = sopsfile.parse(rel, (root / rel).read_bytes()).meta
+        meta = document.parse(rel, (root / rel).read_bytes()).meta
         assert meta is not None and not set(meta.recipients.age) & old and set(meta.recipients.age) <= {
             i.public for i in new}, rel
         res = helpers.sops(root, "decrypt", rel, env=agekeys.identity_env(new))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secretops import agekeys, scan
-from secretops.repo import open_repo
+from secretops.repo import discovery as scan
+from secretops.repo.model import open_repo
+from secretops.sops import agekeys
 from tests import helpers
 from tests.conftest import make_fleet
 

@@ -1,0 +1,1 @@
+"""The git seam, blobs and commits."""

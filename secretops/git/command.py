@@ -1,0 +1,125 @@
+"""The git seam: every git call goes through ``git()``."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from secretops.errors import GitError, InputError
+from secretops.util import proc
+
+
+def git(root: Path, *args: str, input: bytes | None = None, timeout: float = 120.0,
+        ok_codes: Sequence[int] = (0,)) -> subprocess.CompletedProcess[bytes]:
+    return proc.run(["git", "-C", str(root), *args], error=GitError, what=f"git {args[0]}",
+                    input=input, timeout=timeout, ok_codes=ok_codes, missing_hint="install git")
+
+
+def out(root: Path, *args: str, **kw: object) -> str:
+    return git(root, *args, **kw).stdout.decode("utf-8", "surrogateescape")  # type: ignore[arg-type]
+
+
+def toplevel(start: Path) -> Path | None:
+    """The work tree's root, or None outside a git repository."""
+    try:
+        res = git(start, "rev-parse", "--show-toplevel", ok_codes=(0, 128))
+    except GitError as exc:
+        if exc.returncode is None:
+            raise
+        return None
+    if res.returncode != 0:
+        return None
+    return Path(res.stdout.decode().strip())
+
+
+def split_z(data: bytes) -> list[str]:
+    return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
+
+
+def ls_files(root: Path, *args: str) -> list[str]:
+    return split_z(git(root, "ls-files", "-z", *args).stdout)
+
+
+def staged_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(path, blob oid) for files added, copied, modified or renamed in the index."""
+    recs = split_z(git(root, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
+                       "--diff-filter=ACMR", "--", *paths).stdout)
+    entries = []
+    for meta, path in zip(recs[::2], recs[1::2]):  # ":old new oldoid newoid status" then the path
+        fields = meta.split()
+        if len(fields) >= 5 and fields[1].startswith("100"):
+            entries.append((path, fields[3]))
+    return entries
+
+
+def index_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(path, blob oid) of regular files in the index; gitlinks and symlinks are skipped."""
+    res = git(root, "ls-files", "-s", "-z", "--", *paths).stdout
+    entries = []
+    for rec in split_z(res):
+        meta, _, path = rec.partition("\t")
+        mode, oid, _stage = meta.split(" ")
+        if mode.startswith("100"):
+            entries.append((path, oid))
+    return entries
+
+
+def head(root: Path) -> str | None:
+    res = git(root, "rev-parse", "--verify", "-q", "HEAD", ok_codes=(0, 1))
+    return res.stdout.decode().strip() or None
+
+
+def branch(root: Path) -> str | None:
+    res = git(root, "symbolic-ref", "-q", "--short", "HEAD", ok_codes=(0, 1))
+    return res.stdout.decode().strip() or None
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """Paths with staged, unstaged or untracked (not ignored) changes."""
+    recs = split_z(git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all").stdout)
+    return [r[3:] for r in recs if len(r) > 3]
+
+
+def is_ignored(root: Path, path: str) -> bool:
+    return path in ignored(root, [path])
+
+
+def ignored(root: Path, paths: Sequence[str]) -> set[str]:
+    """Which of ``paths`` .gitignore ignores (tracked or not), with one `git check-ignore`."""
+    listing = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths)
+    res = git(root, "check-ignore", "--no-index", "-z", "--stdin", input=listing, ok_codes=(0, 1))
+    return set(split_z(res.stdout))
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool | None:
+    """True/False, or None when ``descendant`` is not in the local repository."""
+    res = git(root, "merge-base", "--is-ancestor", ancestor, descendant, ok_codes=(0, 1, 128))
+    return {0: True, 1: False}.get(res.returncode)
+
+
+def git_dir(root: Path) -> Path:
+    path = Path(out(root, "rev-parse", "--git-dir").strip())
+    return path if path.is_absolute() else root / path
+
+
+def require_repo(start: Path) -> Path:
+    top = toplevel(start)
+    if top is None:
+        raise InputError(f"{start} is not inside a git repository",
+                         hint="run secretops inside your GitOps repository or pass -C DIR")
+    return top
+
+
+def identity_problem(root: Path) -> str | None:
+    """Why git could not make a commit here (no user.name/user.email), or None."""
+    res = git(root, "var", "GIT_COMMITTER_IDENT", ok_codes=(0, 128))
+    if res.returncode != 0:
+        return "git has no identity to commit with (user.name and user.email)"
+    return None
+
+
+def index_lock(root: Path) -> Path | None:
+    """The index lock git leaves behind when it is killed (or holds while it runs), if present."""
+    lock = git_dir(root) / "index.lock"
+    return lock if lock.exists() else None

@@ -1,0 +1,1 @@
+"""The repository model: conventions, sops-file discovery, key Secrets."""

@@ -1,0 +1,62 @@
+"""Read and parse the repository's sops-relevant files once, for status and rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from secretops.repo import keysecrets
+from secretops.repo.config import SOPS_SUFFIXES
+from secretops.repo.keysecrets import KeySecret
+from secretops.repo.model import Repo
+from secretops.sops import document
+from secretops.sops.document import ParsedFile
+
+
+@dataclass(frozen=True)
+class Scan:
+    encrypted: tuple[ParsedFile, ...]  # sops files and files named like them
+    clear: tuple[str, ...]
+    key_secrets: tuple[KeySecret, ...]
+    owners: dict[str, str | None]  # key Secret file -> the cluster whose folder holds it
+
+    def key_secrets_for(self, repo: Repo, cluster_name: str) -> list[KeySecret]:
+        """A cluster's key Secrets: those under its path, else those outside every cluster (shared)."""
+        cluster = repo.cluster(cluster_name)
+        if cluster.key_secret:
+            return [k for k in self.key_secrets if k.rel == cluster.key_secret]
+        inside = [k for k in self.key_secrets if self.owners.get(k.rel) == cluster.name]
+        return inside or [k for k in self.key_secrets if self.owners.get(k.rel) is None]
+
+
+def candidates(repo: Repo, files: list[str]) -> Iterator[tuple[str, bool]]:
+    """(path, named-like-encrypted) for files worth reading."""
+    for rel in files:
+        if repo.is_clear_name(rel):
+            continue
+        named = repo.is_encrypted_name(rel)
+        if named or rel.endswith(SOPS_SUFFIXES):
+            yield rel, named
+
+
+def scan(repo: Repo) -> Scan:
+    encrypted: list[ParsedFile] = []
+    files = repo.files()
+    clear = [r for r in files if repo.is_clear_name(r)]
+    secrets: list[KeySecret] = []
+    for rel, named in candidates(repo, files):
+        try:
+            data = (repo.root / rel).read_bytes()
+        except OSError:
+            continue
+        if not named and not document.might_be_sops(data):
+            continue
+        parsed = document.parse_light(rel, data)
+        if not named and parsed.meta is None:
+            continue
+        encrypted.append(parsed)
+        ks = keysecrets.from_parsed(parsed, repo.config.key_secret.namespace)
+        if ks is not None:
+            secrets.append(ks)
+    owners = {k.rel: (c.name if (c := repo.cluster_of(k.rel)) else None) for k in secrets}
+    return Scan(tuple(encrypted), tuple(clear), tuple(secrets), owners)

@@ -1,0 +1,131 @@
+"""The repository model: root, conventions, creation rules, files and clusters. Pure; no click."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secretops.errors import InputError
+from secretops.git import command as git
+from secretops.repo import config as config_mod
+from secretops.repo.config import SOPS_SUFFIXES, ClusterConfig, Config
+
+if TYPE_CHECKING:
+    from secretops.sops import creation_rules as rules
+
+
+
+class Repo:
+    """A repository: its root, whether git manages it, and its conventions."""
+
+    def __init__(self, root: Path, is_git: bool, config: Config) -> None:
+        self.root, self.is_git, self.config = root, is_git, config
+
+    @functools.cached_property
+    def sops_config(self) -> rules.SopsConfig:
+        from secretops.sops import creation_rules as rules
+
+        return rules.load(self.root)
+
+    @functools.cached_property
+    def clusters(self) -> tuple[ClusterConfig, ...]:
+        if self.config.explicit_clusters:
+            return self.config.clusters
+        return discover_clusters(self.root, self.config.clusters_dir)
+
+    def cluster(self, name: str) -> ClusterConfig:
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        known = ", ".join(c.name for c in self.clusters) or "none"
+        raise InputError(f"unknown cluster {name!r} (known: {known})",
+                         hint="list clusters in .secretops.yaml or create clusters/<name>/")
+
+    def cluster_of(self, rel: str) -> ClusterConfig | None:
+        best = None
+        for cluster in self.clusters:
+            inside = rel == cluster.path or rel.startswith(cluster.path + "/")
+            if inside and (best is None or len(cluster.path) > len(best.path)):
+                best = cluster
+        return best
+
+    def rel(self, path: str | os.PathLike[str], *, must_exist: bool = True) -> str:
+        """Repo-relative POSIX path; refuses paths (and symlinks) that lead outside the repo."""
+        raw = Path(path)
+        absolute = raw if raw.is_absolute() else Path.cwd() / raw
+        if must_exist and not absolute.exists() and not absolute.is_symlink():
+            raise InputError(f"{path} does not exist", hint="check the path")
+        resolved = absolute.resolve()
+        root = self.root.resolve()
+        if resolved != root and root not in resolved.parents:
+            what = "is a symlink that points" if absolute.is_symlink() or resolved != absolute.absolute() else "is"
+            raise InputError(f"{path} {what} outside the repository {self.root}",
+                             hint="only files inside the repository can be handled")
+        return resolved.relative_to(root).as_posix()
+
+    def files(self, *, include_ignored_clear: bool = True) -> list[str]:
+        """Tracked and untracked-but-not-ignored files, plus ignored clear copies."""
+        if not self.is_git:
+            return walk(self.root)
+        names = git.ls_files(self.root, "--cached", "--others", "--exclude-standard")
+        if include_ignored_clear:
+            names += git.ls_files(self.root, "--others", "--ignored", "--exclude-standard",
+                                  "--", f"*{self.config.clear_suffix}")
+        return sorted(set(n for n in names if (self.root / n).is_file()))
+
+    def is_encrypted_name(self, rel: str) -> bool:
+        """Named like an encrypted file, or matched by a specific `.sops.yaml` rule."""
+        if rel.endswith(self.config.encrypted_suffix):
+            return True
+        if rel == ".sops.yaml" or not rel.endswith(SOPS_SUFFIXES):
+            return False
+        try:
+            return self.sops_config.has_specific_match(rel)
+        except Exception:
+            return False
+
+    def is_clear_name(self, rel: str) -> bool:
+        return rel.endswith(self.config.clear_suffix)
+
+
+def walk(root: Path) -> list[str]:
+    out = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in files:
+            out.append(Path(folder, name).relative_to(root).as_posix())
+    return sorted(out)
+
+
+def discover_clusters(root: Path, clusters_dir: str) -> tuple[ClusterConfig, ...]:
+    """Folders under ``clusters/``; failing that, under the first ``*/clusters/`` one level down."""
+    candidates = [root / clusters_dir]
+    if not candidates[0].is_dir():
+        candidates = sorted(p / clusters_dir for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for base in candidates:
+        if base.is_dir():
+            names = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+            rel = base.relative_to(root).as_posix()
+            return tuple(ClusterConfig(n, f"{rel}/{n}", n) for n in names)
+    return ()
+
+
+def find_root(start: Path | None = None) -> tuple[Path, bool]:
+    start = (start or Path.cwd()).resolve()
+    if not start.is_dir():
+        raise InputError(f"{start} is not a directory", hint="pass an existing folder to -C")
+    top = git.toplevel(start)
+    if top is not None:
+        return top, True
+    for folder in (start, *start.parents):  # not a git repo: the nearest folder with a .sops.yaml
+        if (folder / ".sops.yaml").is_file() or (folder / config_mod.FILENAME).is_file():
+            return folder, False
+    raise InputError(f"{start} is not inside a git repository",
+                     hint="run secretops inside your GitOps repository or pass -C DIR")
+
+
+def open_repo(start: Path | None = None) -> Repo:
+    root, is_git = find_root(start)
+    return Repo(root, is_git, config_mod.load(root))

@@ -1,0 +1,1 @@
+"""The sops file format and binary: creation rules, metadata, data keys, values."""

@@ -1,0 +1,172 @@
+"""age identities: generate them, find them where sops looks, append them to the key file."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secretops.errors import AgeKeyError
+from secretops.util.fsutil import atomic_write
+
+_KEY_RE = re.compile(r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One private key. ``secret`` is never shown: repr and str give the public key only."""
+
+    public: str
+    secret: str = field(repr=False, compare=False)
+
+    @property
+    def post_quantum(self) -> bool:
+        return self.secret.startswith("AGE-SECRET-KEY-PQ-")
+
+    def __str__(self) -> str:
+        return f"Identity({self.public})"
+
+    @functools.cached_property
+    def pyrage(self) -> object:
+        import pyrage
+
+        return pyrage.x25519.Identity.from_str(self.secret)
+
+
+class Keyring(tuple[Identity, ...]):
+    """Identities with a public-key index built once (a rotation passes hundreds, thousands of times)."""
+
+    @functools.cached_property
+    def by_public(self) -> dict[str, Identity]:
+        return {i.public: i for i in self if not i.post_quantum}
+
+    @functools.cached_property
+    def data_keys(self) -> dict[tuple[str, str], bytes]:
+        """(mac, lastmodified) -> a data key proven against that MAC: a memo that lives as long as
+        this keyring, which is one command."""
+        return {}
+
+
+def generate() -> Identity:
+    import pyrage
+
+    ident = pyrage.x25519.Identity.generate()
+    return Identity(str(ident.to_public()), str(ident))
+
+
+def parse(text: str, source: str = "key") -> list[Identity]:
+    """Every identity in ``text`` (age key file format: comments, blank lines, one key a line).
+
+    Post-quantum keys are recognised but pyrage cannot derive their public key: their public
+    part is taken from an ``# public key:`` comment just above them, as age-keygen writes it.
+    """
+    import pyrage
+
+    found: list[Identity] = []
+    last_public = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("# public key:"):
+            last_public = line.split(":", 1)[1].strip()
+            continue
+        match = _KEY_RE.fullmatch(line)
+        if not match:
+            continue
+        secret = match.group(0)
+        if secret.startswith("AGE-SECRET-KEY-PQ-"):
+            found.append(Identity(last_public or "(post-quantum key)", secret))
+            continue
+        try:
+            public = str(pyrage.x25519.Identity.from_str(secret).to_public())
+        except Exception:  # pyrage's error would echo the key; never pass it on
+            raise AgeKeyError(f"{source} holds a malformed age key", hint="check the key file") from None
+        found.append(Identity(public, secret))
+        last_public = ""
+    return found
+
+
+def default_key_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "sops" / "age" / "keys.txt"
+
+
+def key_file_for_writing() -> Path:
+    return Path(os.environ.get("SOPS_AGE_KEY_FILE") or default_key_file())
+
+
+def load_identities() -> list[Identity]:
+    """The keys sops would use: $SOPS_AGE_KEY, $SOPS_AGE_KEY_FILE, then the default key file."""
+    found: list[Identity] = []
+    if os.environ.get("SOPS_AGE_KEY"):
+        found += parse(os.environ["SOPS_AGE_KEY"], "$SOPS_AGE_KEY")
+    env_file = os.environ.get("SOPS_AGE_KEY_FILE")
+    if env_file and Path(env_file).is_file():
+        found += parse(Path(env_file).read_text(encoding="utf-8"), env_file)
+    default = default_key_file()
+    if default.is_file():
+        found += parse(default.read_text(encoding="utf-8"), str(default))
+    unique: dict[str, Identity] = {}
+    for ident in found:
+        unique.setdefault(ident.secret, ident)
+    return list(unique.values())
+
+
+def append_to_key_file(identities: Iterable[Identity], label: str, path: Path | None = None) -> Path:
+    """Append keys with a comment naming what they are for; the file is kept at mode 0600."""
+    path = path or key_file_for_writing()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    have = set(_KEY_RE.findall(existing))
+    today = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
+    chunks = [existing if not existing or existing.endswith("\n") else existing + "\n"]
+    for ident in identities:
+        if ident.secret in have:
+            continue
+        chunks.append(f"# secretops: {label}, created {today}\n# public key: {ident.public}\n{ident.secret}\n")
+    atomic_write(path, "".join(chunks).encode(), mode=0o600)
+    return path
+
+
+def remove_from_key_file(publics: set[str], path: Path | None = None) -> None:
+    """Drop the given keys (and their comment lines) from the key file."""
+    path = path or key_file_for_writing()
+    if not path.is_file():
+        return
+    kept: list[str] = []
+    pending: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("#"):
+            pending.append(line)
+            continue
+        match = _KEY_RE.fullmatch(line.strip())
+        if match and parse(line)[0].public in publics:
+            pending = [p for p in pending if not p.startswith(("# secretops:", "# public key:"))]
+        kept += pending + ([] if match and parse(line)[0].public in publics else [line])
+        pending = []
+    kept += pending
+    atomic_write(path, "".join(kept).encode(), mode=0o600)
+
+
+def labeled(prefix: str, path: Path | None = None) -> list[str]:
+    """Public keys whose ``# secretops: …`` comment starts with ``prefix``."""
+    path = path or key_file_for_writing()
+    if not path.is_file():
+        return []
+    found, armed = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# secretops: "):
+            armed = line.startswith(f"# secretops: {prefix}")
+        elif line.startswith("# public key:") and armed:
+            found.append(line.split(":", 1)[1].strip())
+            armed = False
+    return found
+
+
+def identity_env(identities: Iterable[Identity]) -> dict[str, str]:
+    """Environment that gives sops exactly these keys and no others."""
+    return {"SOPS_AGE_KEY": "\n".join(i.secret for i in identities), "SOPS_AGE_KEY_FILE": os.devnull,
+            "XDG_CONFIG_HOME": os.devnull, "SOPS_AGE_SSH_PRIVATE_KEY_FILE": os.devnull}

@@ -1,0 +1,66 @@
+"""Which values a sops file's own metadata says must be encrypted, exactly as sops decides."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from secretops.sops.cipher import PREFIX as ENC_PREFIX
+
+if TYPE_CHECKING:
+    from secretops.sops.metadata import Encryption
+
+
+def should_encrypt(path: list[str], enc: Encryption) -> bool:
+    """sops's rule, applied to the map keys on the way to a value (list indices do not count)."""
+    option, value = enc.option, enc.value or ""
+    if option == "encrypted_regex":
+        return any(re.search(value, k) for k in path)
+    if option == "unencrypted_regex":
+        return not any(re.search(value, k) for k in path)
+    if option == "encrypted_suffix":
+        return any(k.endswith(value) for k in path)
+    suffix = value if option == "unencrypted_suffix" else "_unencrypted"
+    if option in ("encrypted_comment_regex", "unencrypted_comment_regex"):
+        return option == "unencrypted_comment_regex"  # comments decide; handled in plaintext_lines
+    return not any(k.endswith(suffix) for k in path)
+
+
+def plaintext_values(doc: Any, enc: Encryption) -> Iterator[tuple[list[str], str]]:
+    """(key path, value) for every value that should be ciphertext but is not."""
+    if enc.option in ("encrypted_comment_regex", "unencrypted_comment_regex"):
+        return  # decided by comments, see commented_plaintext
+    yield from _walk(doc, [], enc, top=True)
+
+
+def _walk(node: Any, path: list[str], enc: Encryption, top: bool = False) -> Iterator[tuple[list[str], str]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if top and key == "sops":
+                continue
+            yield from _walk(value, [*path, str(key)], enc)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item, path, enc)
+    elif node is None or node == "":
+        return  # sops leaves nulls and empty strings as they are
+    elif should_encrypt(path, enc) and not (isinstance(node, str) and node.startswith(ENC_PREFIX)):
+        yield path, str(node)
+
+
+_KEY_LINE = re.compile(r"^\s*(?:-\s+)?[\"']?[^:#\"']+[\"']?:\s*(?P<value>.*?)\s*$")
+
+
+def commented_plaintext(text: str, enc: Encryption) -> Iterator[tuple[int, str]]:
+    """With ``encrypted_comment_regex``, the value after a matching comment must be encrypted."""
+    if enc.option != "encrypted_comment_regex" or not enc.value:
+        return
+    lines = text.splitlines()
+    for n, line in enumerate(lines[:-1]):
+        stripped = line.strip()
+        if stripped.startswith("#") and re.search(enc.value, stripped[1:].strip()):
+            match = _KEY_LINE.match(lines[n + 1])
+            value = match.group("value") if match else ""
+            if value and not value.startswith(ENC_PREFIX) and value not in ("|", ">", "null", "~", '""', "''"):
+                yield n + 2, value

@@ -1,0 +1,97 @@
+"""Atomic writes: temp file, fsync, rename, then the folder fsynced. Never through a symlink."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from secretops.errors import InputError
+from secretops.util.display import safe
+
+_deferred: set[Path] | None = None  # folders whose fsync waits for the end of a batch
+_lock = threading.Lock()
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix.
+
+    The mode of an existing file is kept unless ``mode`` is given; new files get ``mode`` or 0644.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise InputError(f"{safe(str(path))} is a symlink; secretops never writes through one",
+                         hint="replace the link with the file itself, or leave the file out")
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".secretops-tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if _deferred is None:
+        _fsync_dir(path.parent)
+    else:
+        with _lock:
+            _deferred.add(path.parent)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Many atomic writes: each file is still fsynced before its rename, each folder once at the end.
+
+    A crash inside the batch leaves every file either old or new (the journal resumes the rest).
+    """
+    global _deferred
+    outer, _deferred = _deferred, set()
+    try:
+        yield
+    finally:
+        folders, _deferred = _deferred, outer
+        for folder in folders:
+            _fsync_dir(folder)
+
+
+def atomic_delete(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def remove_stale_temps(root: Path, names: list[str]) -> None:
+    """Remove temp files that a killed atomic_write left beside ``names`` (repo-relative)."""
+    for name in names:
+        target = root / name
+        with contextlib.suppress(FileNotFoundError):
+            for stray in target.parent.glob(f".{target.name}.*.secretops-tmp"):
+                stray.unlink()
+
+
+@contextlib.contextmanager
+def private_tempdir(base: Path | None = None) -> Iterator[Path]:
+    """A 0700 temp folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="secretops-", dir=base) as name:
+        os.chmod(name, 0o700)
+        yield Path(name)

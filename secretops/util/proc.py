@@ -1,0 +1,77 @@
+"""The one way secretops runs an outside program: typed errors, redacted stderr, timeouts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from secretops.errors import ToolError
+from secretops.util.redact import redact_text
+
+# Variables git sets while running a hook that would point a nested git at the wrong place.
+_KEEP_GIT = {
+    "GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY",
+    "GIT_CONFIG_COUNT", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL", "GIT_ASKPASS",
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+    "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM",
+}
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment without hook-set ``GIT_*`` variables.
+
+    ``GIT_INDEX_FILE`` is kept as an absolute path: during ``git commit -a`` it names the
+    index that is about to be committed, which is what a pre-commit check must read.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") or k in _KEEP_GIT or k.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+    }
+    index = os.environ.get("GIT_INDEX_FILE")
+    if index:
+        env["GIT_INDEX_FILE"] = os.path.abspath(index)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    error: type[ToolError],
+    what: str,
+    cwd: Path | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120.0,
+    ok_codes: Sequence[int] = (0,),
+    hint: str | None = None,
+    missing_hint: str | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``argv`` and return its output; raise ``error`` with redacted stderr on failure.
+
+    Secrets travel in ``input`` or ``env``, never in ``argv``.
+    """
+    try:
+        proc = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            input=input,
+            env=clean_env(env),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL if input is None else None,
+        )
+    except FileNotFoundError as exc:
+        raise error(f"{argv[0]} was not found", command=argv, returncode=None, hint=missing_hint or hint) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise error(f"{what} timed out after {timeout:.0f}s", command=argv, returncode=None) from exc
+    if proc.returncode not in ok_codes:
+        stderr = redact_text(proc.stderr.decode("utf-8", "replace"))
+        raise error(f"{what} failed (exit {proc.returncode}): {stderr}", command=argv,
+                    returncode=proc.returncode, stderr=stderr, hint=hint)
+    return proc

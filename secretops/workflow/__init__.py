@@ -1,0 +1,1 @@
+"""init, encrypt/decrypt/edit, the file inventory and the git hook installer."""

@@ -1,0 +1,53 @@
+"""`decrypt`: encrypted files into `*.clear.yaml` working copies (mode 0600) that git ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from secretops.errors import InputError, StateError
+from secretops.git import command as git
+from secretops.repo.model import Repo
+from secretops.sops.binary import Sops
+from secretops.util.fsutil import atomic_write
+from secretops.util.progress import Observer, Silent
+from secretops.workflow.files import Outcome, parse_plain, read
+
+
+def require_ignored(repo: Repo, clear_names: Sequence[str], force: bool) -> None:
+    """Refuse to write clear copies that git would not ignore (they could be committed)."""
+    if force or not repo.is_git or not clear_names:
+        return
+    ignored = git.ignored(repo.root, clear_names)
+    for name in clear_names:
+        if name not in ignored:
+            raise StateError(f".gitignore does not ignore {name}",
+                             hint=f"add `*{repo.config.clear_suffix}` to .gitignore (or run `secretops init`), "
+                                  "or pass --force")
+
+
+def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False,
+            observer: Observer | None = None) -> Outcome:
+    """Decrypt into ``.clear`` siblings with mode 0600; nothing is written if any input is bad."""
+    obs = observer or Silent()
+    cfg = repo.config
+    if paths:
+        targets = [repo.rel(p) for p in paths]
+    else:
+        targets = [r for r in repo.files() if r.endswith(cfg.encrypted_suffix)]
+    for rel in targets:
+        if repo.is_clear_name(rel):
+            raise InputError(f"{rel} is already a clear file", hint="pass the encrypted file")
+        parsed = parse_plain(rel, read(repo, rel))
+        if parsed.meta is None:
+            raise InputError(f"{rel} is not a sops-encrypted file", hint="encrypt it with `secretops encrypt`")
+    require_ignored(repo, [cfg.clear_name(t) for t in targets], force)
+    _ = repo.sops_config  # a broken .sops.yaml is reported as such, before sops runs
+    results = []
+    obs.begin("decrypting", len(targets))
+    for rel in targets:
+        results.append((cfg.clear_name(rel), sops.decrypt(rel)))
+        obs.step(rel)
+    obs.end()
+    for clear, data in results:
+        atomic_write(repo.root / clear, data, mode=0o600)
+    return Outcome(tuple(c for c, _ in results), ())

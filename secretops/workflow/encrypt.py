@@ -1,0 +1,74 @@
+"""`encrypt`: clear copies into their encrypted siblings; only changed values get new ciphertext."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from secretops.errors import ConfigError, InputError
+from secretops.repo.model import Repo
+from secretops.sops import agekeys, document
+from secretops.sops.binary import Sops
+from secretops.util.fsutil import atomic_delete, atomic_write
+from secretops.util.progress import Observer, Silent
+from secretops.workflow import reencrypt
+from secretops.workflow.files import Outcome, parse_plain, read
+
+
+def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool = False,
+            observer: Observer | None = None) -> Outcome:
+    """Encrypt clear copies into their ``.enc`` siblings; nothing is written if any input is bad."""
+    obs = observer or Silent()
+    cfg = repo.config
+    targets = [repo.rel(p) for p in paths] or [r for r in repo.files() if repo.is_clear_name(r)]
+    clear = [cfg.clear_name(t) if t.endswith(cfg.encrypted_suffix) else t for t in targets]
+    for rel in clear:
+        if not repo.is_clear_name(rel):
+            raise InputError(f"{rel} is not a clear file (*{cfg.clear_suffix})",
+                             hint=f"name working copies *{cfg.clear_suffix}")
+        if repo.sops_config.rule_for(cfg.encrypted_name(rel)) is None:
+            raise ConfigError(f"no creation rule in .sops.yaml matches {cfg.encrypted_name(rel)}",
+                              hint="add a rule whose path_regex matches it")
+    plans = []
+    for rel in clear:
+        parsed = parse_plain(rel, read(repo, rel))
+        if parsed.meta is not None:
+            raise InputError(f"{rel} already holds sops metadata", hint="decrypt it first")
+        plans.append((rel, cfg.encrypted_name(rel), parsed))
+    outputs: list[tuple[str, str, bytes]] = []
+    unchanged: list[str] = []
+    ids: list[agekeys.Identity] | None = None
+    obs.begin("encrypting", len(plans))
+    for rel, enc, parsed in plans:
+        current = _current(repo, sops, enc)
+        if current is not None and current[1] == list(parsed.documents):
+            unchanged.append(enc)
+            obs.step(enc)
+            continue
+        data = None
+        if current is not None:  # only the changed values get new ciphertext, when that is safe
+            ids = agekeys.load_identities() if ids is None else ids
+            rule = repo.sops_config.rule_for(enc)
+            data = reencrypt.patch(sops, enc, current[0], current[1], parsed, rule, ids) if rule else None
+        outputs.append((rel, enc, data or sops.encrypt(parsed.text.encode(), enc)))
+        obs.step(enc)
+    obs.end()
+    for _rel, enc, data in outputs:
+        atomic_write(repo.root / enc, data, mode=0o644)
+    removed = []
+    if remove_clear:
+        for rel, _enc, _parsed in plans:
+            atomic_delete(repo.root / rel)
+            removed.append(rel)
+    return Outcome(tuple(e for _, e, _ in outputs), tuple(unchanged), tuple(removed))
+
+
+def _current(repo: Repo, sops: Sops, enc: str) -> tuple[str, list[Any]] | None:
+    """The existing encrypted file's text and its decrypted documents (in memory), if there is one."""
+    path = repo.root / enc
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    if document.parse(enc, text.encode()).meta is None:
+        return None
+    return text, list(document.parse(enc, sops.decrypt(enc)).documents)

@@ -1,0 +1,157 @@
+"""`init`: keys, creation rules, ignore files, the hook config and each cluster's key Secret."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secretops.errors import ConfigError, InputError
+from secretops.git import command as git
+from secretops.repo.model import Repo
+from secretops.sops import agekeys
+from secretops.sops.agekeys import Identity
+from secretops.sops.binary import Sops
+from secretops.util import yamlio
+from secretops.util.fsutil import atomic_write
+from secretops.workflow import repofiles
+
+STATE_DIR = ".secretops"
+ENCRYPTED_REGEX = "^(data|stringData)$"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    clusters: tuple[str, ...]
+    key_file: Path | None
+    written: tuple[str, ...]
+    bootstrap: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+
+
+def key_secret_path(cluster_path: str, suffix: str, name: str) -> str:
+    return f"{cluster_path}/flux-system/{name}{suffix}"
+
+
+def key_secret_yaml(ident: Identity, name: str, namespace: str, data_key: str) -> bytes:
+    body = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+            f"type: Opaque\nstringData:\n  {data_key}: |\n    # public key: {ident.public}\n    {ident.secret}\n")
+    return body.encode()
+
+
+def _rule(regex: str, publics: Sequence[str]) -> dict[str, Any]:
+    return {"path_regex": regex, "encrypted_regex": ENCRYPTED_REGEX, "age": ",".join(publics)}
+
+
+def _sops_yaml(repo: Repo, rules: list[dict[str, Any]]) -> str | None:
+    path = repo.root / ".sops.yaml"
+    text = path.read_text(encoding="utf-8") if path.is_file() else "creation_rules: []\n"
+    yaml = yamlio.roundtrip(yamlio.detect_indent(text))
+    data = yaml.load(text) or {}
+    existing = data.setdefault("creation_rules", [])
+    if not isinstance(existing, list):
+        raise ConfigError(".sops.yaml: creation_rules must be a list")
+    have = {str(r.get("path_regex")) for r in existing if hasattr(r, "get")}
+    new = [r for r in rules if r["path_regex"] not in have]
+    if not new:
+        return None
+    shared = [r for r in new if not r["path_regex"].startswith("^")]
+    for offset, rule in enumerate(r for r in new if r not in shared):
+        existing.insert(offset, rule)
+    existing.extend(shared)
+    return yamlio.dump(yaml, data)
+
+
+def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool = False) -> InitResult:
+    cfg = repo.config
+    names = list(clusters) or [c.name for c in repo.clusters]
+    if not names:
+        raise InputError(f"no clusters found under {cfg.clusters_dir}/",
+                         hint=f"create {cfg.clusters_dir}/<name>/ folders or pass --cluster NAME")
+    paths = {}
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            raise InputError(f"{name!r} is not a valid cluster name", hint="use letters, digits, . _ -")
+        known = next((c for c in repo.clusters if c.name == name), None)
+        paths[name] = known.path if known else f"{cfg.clusters_dir}/{name}"
+    ks = cfg.key_secret
+    secrets = {n: key_secret_path(paths[n], cfg.encrypted_suffix, ks.name) for n in names}
+    todo = [n for n in names if not (repo.root / secrets[n]).exists()]
+    suffix_re = re.escape(cfg.encrypted_suffix) + "$"
+    reuse = _keys_in_rules(repo, {n: f"^{re.escape(paths[n])}/.*{suffix_re}" for n in todo}, shared_key, suffix_re)
+    shared = (reuse.get("*") or agekeys.generate()) if shared_key and todo else None
+    keys = {n: shared or reuse.get(n) or agekeys.generate() for n in todo}
+    publics = {n: keys[n].public for n in todo}
+    if shared:
+        rules = [_rule(suffix_re, [shared.public])]
+    else:
+        rules = [_rule(f"^{re.escape(paths[n])}/.*{suffix_re}", [publics[n]]) for n in todo]
+        rules += [_rule(suffix_re, list(publics.values()))] if todo else []
+    writes: list[tuple[str, bytes, int]] = []
+    sops_yaml = _sops_yaml(repo, rules) if todo else None
+    if sops_yaml is not None:
+        writes.append((".sops.yaml", sops_yaml.encode(), 0o644))
+    probe = f"{paths[names[0]]}/x{cfg.clear_suffix}"
+    if not repo.is_git or not git.is_ignored(repo.root, probe):
+        line = repofiles.append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
+        if line:
+            writes.append((".gitignore", line, 0o644))
+    for name, line_text in ((".sourceignore", f"{STATE_DIR}/"),):
+        data = repofiles.append_line(repo.root / name, line_text)
+        if data:
+            writes.append((name, data, 0o644))
+    for n in todo:  # flux bootstrap's kustomization.yaml lists its resources: add the key Secret
+        folder = repo.root / paths[n] / "flux-system"
+        listing = repofiles.with_resource(folder / "kustomization.yaml", Path(secrets[n]).name)
+        if listing:
+            writes.append((f"{paths[n]}/flux-system/kustomization.yaml", listing.encode(), 0o644))
+    precommit = repofiles.precommit_config(repo.root / ".pre-commit-config.yaml")
+    if precommit:
+        writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
+    key_file = None
+    if todo:  # keys first: once anything is encrypted for them they must already be safe on disk
+        label = f"shared key for clusters {', '.join(todo)}" if shared else "cluster {}"
+        if shared:
+            key_file = agekeys.append_to_key_file([shared], label)
+        else:
+            for n in todo:
+                key_file = agekeys.append_to_key_file([keys[n]], label.format(n))
+    for rel, data, mode in writes:
+        atomic_write(repo.root / rel, data, mode)
+    # The rules are on disk now, so sops picks each cluster's key for its Secret.
+    for n in todo:
+        target = repo.root / secrets[n]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        plain = key_secret_yaml(keys[n], ks.name, ks.namespace, ks.data_key)
+        atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
+    bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
+    warnings = tuple(f"{paths[n]}/flux-system/gotk-sync.yaml: its Kustomization has no spec.decryption; add "
+                     f"{{provider: sops, secretRef: {{name: {ks.name}}}}} so Flux can decrypt"
+                     for n in names if repofiles.lacks_decryption(repo.root / paths[n] / "flux-system/gotk-sync.yaml"))
+    return InitResult(tuple(names), key_file, tuple([w[0] for w in writes] + [secrets[n] for n in todo]), bootstrap,
+                      warnings)
+
+
+def _keys_in_rules(repo: Repo, cluster_rules: dict[str, str], shared: bool, shared_rule: str) -> dict[str, Identity]:
+    """Keys an earlier, interrupted `init` already put in .sops.yaml and the key file: reuse them,
+    so a re-run never writes a key Secret that its own rule cannot open."""
+    if not (repo.root / ".sops.yaml").is_file():
+        return {}
+    mine = {i.public: i for i in agekeys.load_identities()}
+    wanted = {"*": shared_rule} if shared else cluster_rules
+    found = {}
+    for rule in repo.sops_config.rules:
+        for name, regex in wanted.items():
+            held = [mine[k] for k in rule.recipients.age if k in mine]
+            if rule.path_regex == regex and len(held) == 1:
+                found[name] = held[0]
+    return found
+
+
+def bootstrap_command(secret_rel: str, data_key: str, name: str, namespace: str, context: str) -> str:
+    """The one-time command that puts the key into a cluster; the key goes through a pipe, never argv."""
+    return (f"sops decrypt --extract '[\"stringData\"][\"{data_key}\"]' {secret_rel} | "
+            f"kubectl --context {context} -n {namespace} create secret generic {name} "
+            f"--from-file={data_key}=/dev/stdin")
