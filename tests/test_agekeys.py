@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from secretops.errors import AgeKeyError
 from secretops.sops import agekeys
 
 
@@ -48,6 +49,6 @@ def test_post_quantum_keys_are_recognised_and_left_to_sops() -> None:
 
 def test_malformed_key_error_does_not_echo_it() -> None:
     bad = "AGE-SECRET-KEY-1" + "A" * 58
-    with pytest.raises(Exception) as info:
+    with pytest.raises(AgeKeyError) as info:
         agekeys.parse(bad, "keys.txt")
     assert bad not in str(info.value)

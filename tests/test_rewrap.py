@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from secretops.errors import AgeKeyError
 from secretops.sops import agekeys, document, rewrap
 from tests import helpers, styles
 
@@ -79,7 +80,7 @@ def test_key_groups_fall_back_to_sops(tmp_path: Path) -> None:
 
 def test_wrong_key_is_refused_without_change(tmp_path: Path) -> None:
     root, rel, _old = _setup(tmp_path, "kustomize")
-    with pytest.raises(Exception, match="none of your age keys"):
+    with pytest.raises(AgeKeyError, match="none of your age keys"):
         rewrap.rewrap_text((root / rel).read_text(), rel, [agekeys.generate()], add=[agekeys.generate().public])
 
 

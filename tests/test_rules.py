@@ -49,11 +49,11 @@ def test_encryption_options_are_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text,message", [
     ("creation_rules: 5\n", "no creation_rules list"),
-    ("creation_rules:\n  - path_regex: '('\n", "bad path_regex"),
+    ("creation_rules:\n  - path_regex: '('\n", "path_regex` is not valid Go RE2"),
     ("creation_rules: [\n", "invalid YAML at line"),
 ])
 def test_bad_config_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(Exception, match=message):
+    with pytest.raises(ConfigError, match=message):
         load(tmp_path, text)
 
 

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from secretops.check import allow, rules_content, rules_files, sources  # noqa: F401  (registers the rules)
-from secretops.check.model import REGISTRY, REPO_RULES, Blob, FileView, Finding, Settings
-from secretops.errors import InputError, SecretopsError
+from secretops.check import allow, registry, sources
+from secretops.check.model import REPO_RULES, Blob, FileView, Finding, Settings
+from secretops.errors import ConfigError, InputError
 from secretops.git import command as git
 from secretops.repo.config import Config
+from secretops.util.display import safe
 from secretops.util.progress import Observer, Silent
 
 if TYPE_CHECKING:
@@ -36,22 +37,25 @@ class Report(NamedTuple):
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
-        return tuple(sorted({*REGISTRY, *REPO_RULES}))
+        return registry.all_ids()
 
 
 def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfig | None:
-    """`.sops.yaml` as of what is being checked: the index, the range's head, or the tree."""
-    from secretops.sops import creation_rules as rules
+    """`.sops.yaml` as of what is being checked: the index, the range's head, or the tree. A broken
+    one is a ConfigError (exit 2): it decides which files must be encrypted, so nothing is skipped."""
+    from secretops.sops import creation_rules
 
     if not is_git:
-        return rules.load(root) if (root / ".sops.yaml").is_file() else None
+        return creation_rules.load(root) if (root / ".sops.yaml").is_file() else None
     res = git.git(root, "cat-file", "blob", f"{rev}:.sops.yaml", ok_codes=(0, 128))
     if res.returncode != 0:
         return None
-    try:
-        return rules.parse_text(res.stdout.decode("utf-8", "replace"), root / ".sops.yaml")
-    except SecretopsError:
-        return None
+    from secretops.util.text import decode
+
+    text = decode(res.stdout)
+    if text is None:
+        raise ConfigError(".sops.yaml is not text", hint="fix .sops.yaml")
+    return creation_rules.parse_text(text, root / ".sops.yaml")
 
 
 def _blobs(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> Iterable[Blob]:
@@ -65,10 +69,12 @@ def _blobs(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: O
         return sources.tracked(root, opts.paths, obs)
     if opts.mode == "diff":
         spec = opts.spec or ""
-        if ".." not in spec:
-            raise InputError(f"--diff takes BASE..HEAD, got {spec!r}", hint="for example --diff origin/main..HEAD")
-        git.git(root, "rev-parse", "--verify", "-q", spec.split("..")[0].rstrip(".") or "HEAD",
-                ok_codes=(0,))
+        base, dots, tip = spec.partition("...") if "..." in spec else spec.partition("..")
+        if not dots or not base:
+            raise InputError("--diff takes BASE..HEAD", hint="for example --diff origin/main..HEAD")
+        for end in (base, tip or "HEAD"):
+            if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
+                raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
         return sources.commit_range(root, spec, opts.paths, obs)
     blobs, _first = sources.history(root, obs)
     return blobs
@@ -89,9 +95,12 @@ _STRUCTURAL = {"partially-encrypted", "plaintext-secret"}
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """A value already reported as plaintext in a Secret or sops file is not a second `credential`."""
+    """One report per value: a value already reported as plaintext in a sops file is not also a
+    plaintext Secret value, and neither is also a `credential`."""
+    partial = {f.line for f in findings if f.rule == "partially-encrypted"}
     taken = {f.line for f in findings if f.rule in _STRUCTURAL}
-    return [f for f in findings if f.rule != "credential" or f.line not in taken]
+    return [f for f in findings if not (f.rule == "credential" and f.line in taken)
+            and not (f.rule == "plaintext-secret" and f.line in partial)]
 
 
 def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Observer | None = None,
@@ -105,9 +114,10 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     scanned = suppressed = 0
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
     for blob in _blobs(root, is_git, opts, files, obs):
-        scanned += 1
+        scanned += blob.offset == 0
         view = FileView(blob, settings)
-        for finding in _dedupe([f for info in REGISTRY.values() for f in info.check(view)]):
+        rules = registry.CHUNK_RULES if blob.chunked else registry.RULES
+        for finding in _dedupe([f for info in rules for f in info.check(view)]):
             if opts.inline_allow and allow.inline_allowed(finding, view.lines):
                 suppressed += 1
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from secretops.repo.config import SOPS_SUFFIXES  # light, and loaded on every run anyway
 from secretops.util import redact
@@ -32,6 +32,13 @@ class Blob(NamedTuple):
     data: bytes
     oid: str | None = None
     commit: str | None = None
+    size: int = -1  # the whole blob's size; larger than ``data`` when this is one chunk of a big blob
+    offset: int = 0  # where ``data`` starts in the blob
+    first_line: int = 1  # the line ``data`` starts on
+
+    @property
+    def chunked(self) -> bool:
+        return self.size > len(self.data)
 
     def __repr__(self) -> str:  # the bytes may be a plaintext secret
         return f"Blob({self.path!r}, {len(self.data)} bytes)"
@@ -48,6 +55,12 @@ class Settings:
         self._load = sops_config
 
     @functools.cached_property
+    def clear_suffixes(self) -> tuple[str, ...]:
+        """``.clear.yaml`` also covers ``.clear.yml`` and ``.clear.json``: every store sops reads."""
+        stem = self.clear_suffix.rsplit(".", 1)[0] if self.clear_suffix.count(".") > 1 else self.clear_suffix
+        return tuple(dict.fromkeys([self.clear_suffix, *(stem + ext for ext in (".yaml", ".yml", ".json", ".env"))]))
+
+    @functools.cached_property
     def sops_config(self) -> SopsConfig | None:
         return self._load() if self._load else None
 
@@ -61,12 +74,19 @@ class FileView:
         self.settings = settings
 
     @functools.cached_property
-    def text(self) -> str:
-        return self.blob.data.decode("utf-8", "replace")
+    def _decoded(self) -> str | None:
+        from secretops.util.text import decode
 
-    @functools.cached_property
+        return decode(self.blob.data)
+
+    @property
+    def text(self) -> str:
+        """The blob as text: UTF-8, or UTF-16/32 with or without a BOM; empty for binary data."""
+        return self._decoded or ""
+
+    @property
     def binary(self) -> bool:
-        return b"\0" in self.blob.data[:8192]
+        return self._decoded is None
 
     @functools.cached_property
     def parsed(self) -> document.ParsedFile:
@@ -75,17 +95,30 @@ class FileView:
         return document.parse(self.path, self.blob.data)
 
     @functools.cached_property
+    def lenient_documents(self) -> list[Any] | None:
+        """The documents read despite duplicate keys and unknown tags (None if even that fails)."""
+        from secretops.util import yamlio
+
+        if self.path.endswith(".json") and not self.parsed.error:
+            return list(self.parsed.documents)
+        return yamlio.load_all_lenient(self.text)
+
+    @functools.cached_property
     def line_starts(self) -> list[int]:
         starts = [0]
         starts += [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
         return starts
 
     def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.line_starts, offset)
+        return bisect.bisect_right(self.line_starts, offset) + self.blob.first_line - 1
 
     @functools.cached_property
     def lines(self) -> list[str]:
         return self.text.splitlines()
+
+    @property
+    def is_clear_file(self) -> bool:
+        return self.path.endswith(self.settings.clear_suffixes)
 
     @property
     def named_encrypted(self) -> bool:
@@ -116,15 +149,10 @@ class Rule(NamedTuple):
         return self.check_fn(view)
 
 
-REGISTRY: dict[str, Rule] = {}
-
-
 def rule(id: str, severity: str, summary: str, fix: str) -> Callable[[CheckFn], Rule]:
-    """Register a file rule under a stable id."""
+    """Make a check function a Rule; it runs only once check/registry.py lists it."""
     def wrap(fn: CheckFn) -> Rule:
-        info = Rule(id, severity, summary, fix, fn)
-        REGISTRY[id] = info
-        return info
+        return Rule(id, severity, summary, fix, fn)
     return wrap
 
 

@@ -10,29 +10,33 @@ from secretops.check import patterns
 from secretops.check.mask import inside, mask, masked_spans
 from secretops.check.model import FileView, Finding, rule
 from secretops.sops.cipher import PREFIX as ENC_PREFIX
+from secretops.util.redact import preview
 
-_KIND_SECRET = r"(?m)^\s*kind:\s*[\"']?(?:Secret|List)[\"']?\s*$"
 _FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
+_STRUCTURED = (".yaml", ".yml", ".json")
 
 
 def _secret_docs(doc: Any) -> Iterator[Mapping[str, Any]]:
+    """Every core/v1 Secret in a document, inside ``List`` kinds too."""
     if not isinstance(doc, Mapping):
         return
     if doc.get("kind") == "Secret" and str(doc.get("apiVersion", "v1")) == "v1":
         yield doc
-    elif doc.get("kind") == "List":
-        for item in doc.get("items") or []:
+    elif str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
+        for item in doc["items"]:
             yield from _secret_docs(item)
 
 
 def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Plaintext values in data/stringData. A sops file is no excuse: a Secret value that is not
+    ciphertext is plaintext, whatever the file's metadata allowed."""
     out = []
     for fld in ("data", "stringData"):
         block = secret.get(fld)
         if not isinstance(block, Mapping):
             continue
         for key, value in block.items():
-            text = "" if value is None else str(value)
+            text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else str(value)
             if text.strip() and not patterns.is_template(text) and not text.startswith(ENC_PREFIX):
                 out.append((str(key), text))
     return out
@@ -40,33 +44,23 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 @rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
 def plaintext_secret(view: FileView) -> Iterator[Finding]:
-    if view.binary or not view.path.endswith((".yaml", ".yml", ".json")) or not re.search(_KIND_SECRET, view.text):
+    if view.binary or view.blob.chunked or not view.path.endswith(_STRUCTURED) or view.is_clear_file:
+        return  # clear files are reported as clear-file
+    if "Secret" not in view.text:
         return
-    if view.path.endswith(view.settings.clear_suffix):
-        return  # reported as clear-file
-    parsed = view.parsed
-    for doc, meta in zip(parsed.documents, parsed.metas):
-        if meta is not None:
-            continue
+    docs = view.parsed.documents if not view.parsed.error else (view.lenient_documents or [])
+    for doc in docs:
         for secret in _secret_docs(doc):
             values = _real_values(secret)
             if not values:
                 continue
-            meta_ = secret.get("metadata") or {}
-            name = f"{meta_.get('namespace', '')}/{meta_.get('name', '?')}".lstrip("/")
             key, value = values[0]
             line = next((n for n, text in enumerate(view.lines, 1)
-                         if text.strip().startswith((f"{key}:", f'"{key}":')) and value[:8] in text), 1)
+                         if key in text and value[:8] in text and ":" in text), 1)
             joined = "\0".join(f"{k}={v}" for k, v in sorted(values))
             yield view.finding(plaintext_secret, line,
-                               f"Secret {name} has {len(values)} plaintext value(s); {_FIX_SECRET}", joined,
-                               f"{key}: {patterns_preview(value)}")
-
-
-def patterns_preview(value: str) -> str:
-    from secretops.util.redact import preview
-
-    return preview(value)
+                               f"a Secret has {len(values)} plaintext value(s) in data/stringData; {_FIX_SECRET}",
+                               joined, preview(value))
 
 
 @rule("age-private-key", "error", "An age private key in plaintext",
@@ -79,18 +73,44 @@ def age_private_key(view: FileView) -> Iterator[Finding]:
                            match.group(0))
 
 
-@rule("private-key", "error", "A PEM or OpenSSH private key in plaintext",
-      "remove it, revoke or rotate the key, and store it encrypted")
+_B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2}")  # base64 of "-----BEGIN": kubeconfig *-key-data
+
+
+@rule("private-key", "error", "A PEM or OpenSSH private key in plaintext, or base64-encoded (kubeconfig "
+      "client-key-data, a Secret's tls.key)", "remove it, revoke or rotate the key, and store it encrypted")
 def private_key(view: FileView) -> Iterator[Finding]:
-    if view.binary or "PRIVATE KEY" not in view.text:
+    if view.binary:
         return
-    for match in re.finditer(patterns.PRIVATE_KEY, mask(view.text)):
-        body = re.sub(r"\s+", "", match.group("body"))
-        body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
-        if len(body) < 64 or patterns.is_template(body):
-            continue
-        yield view.finding(private_key, view.line_of(match.start()), f"{match.group('kind').lower()} in plaintext",
-                           body, f"-----BEGIN {match.group('kind')}-----…")
+    text = view.text
+    if "PRIVATE KEY" in text:
+        for match in re.finditer(patterns.PRIVATE_KEY, mask(text)):
+            body = re.sub(r"\s+", "", match.group("body"))
+            body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
+            if len(body) < 64 or patterns.is_template(body):
+                continue
+            yield view.finding(private_key, view.line_of(match.start()), f"{match.group('kind').lower()} in plaintext",
+                               body, f"-----BEGIN {match.group('kind')}-----…")
+    if "LS0tLS1CRUdJTi" in text:
+        spans = masked_spans(text)
+        for match in _B64_PEM.finditer(text):
+            if inside(spans, match.start(), match.end()):
+                continue
+            decoded = _b64(match.group(0))
+            kind = re.search(r"-----BEGIN ([A-Z ]*PRIVATE KEY)-----", decoded)
+            if kind:
+                yield view.finding(private_key, view.line_of(match.start()),
+                                   f"base64-encoded {kind.group(1).lower()} in plaintext", match.group(0),
+                                   f"-----BEGIN {kind.group(1)}-----… (base64)")
+
+
+def _b64(value: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(value + "=" * (-len(value) % 4)).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return ""
 
 
 @rule("credential", "error", "A well-known token format or a high-entropy value under a secret-like key",
@@ -140,7 +160,7 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
             continue
         seen.add(value)
         yield view.finding(credential, view.line_of(match.start("value")),
-                           f"high-entropy value under secret-like key `{key}`", value)
+                           "high-entropy value under a secret-like key", value)
 
 
 def _docker_config(value: str) -> bool:

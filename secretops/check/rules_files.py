@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from secretops.check.model import FileView, Finding, rule
 from secretops.sops import value_policy
+from secretops.sops.regex import BadRegex
 
 _FIX_ENCRYPT = "encrypt it with `secretops encrypt` (or `sops encrypt -i`)"
 
@@ -19,14 +20,14 @@ def clear_file_in_history(view: FileView) -> Iterator[Finding]:
 @rule("clear-file", "error", "A decrypted *.clear.yaml working copy is committed",
       "unstage it (`git rm --cached FILE`) and make sure .gitignore ignores clear files")
 def clear_file(view: FileView) -> Iterator[Finding]:
-    if view.path.endswith(view.settings.clear_suffix):
+    if view.is_clear_file and view.blob.offset == 0:
         info = clear_file_in_history if view.settings.history else clear_file
         yield view.finding(info, 1, f"clear working copy is committed; {info.fix}", view.path, "")
 
 
 @rule("not-encrypted", "error", "A file named or configured as encrypted has no sops metadata", _FIX_ENCRYPT)
 def not_encrypted(view: FileView) -> Iterator[Finding]:
-    if not view.named_encrypted:
+    if not view.named_encrypted or view.blob.chunked:
         return
     if view.binary:
         yield view.finding(not_encrypted, 1, f"binary file, not sops-encrypted; {_FIX_ENCRYPT}", view.path, "")
@@ -53,21 +54,51 @@ def _document_line(view: FileView, index: int) -> int:
     return parts[index][0] if index < len(parts) else 1
 
 
+MAX_PARSE = 8 * 1024 * 1024  # bigger blobs are scanned for tokens and keys in chunks, not parsed
+_STRUCTURED = (".yaml", ".yml", ".json")
+
+
+@rule("unscannable", "error", "A file the checker could not fully read: too large to parse, or a YAML/JSON "
+      "file that may hold a Secret or sops data but does not parse",
+      "fix the file's syntax (or split a large file), or allow it with a `secretops:allow unscannable` comment")
+def unscannable(view: FileView) -> Iterator[Finding]:
+    blob = view.blob
+    if blob.chunked:
+        if blob.offset == 0:
+            yield view.finding(unscannable, 1, f"{blob.size // (1024 * 1024)} MiB is more than the "
+                               f"{MAX_PARSE // (1024 * 1024)} MiB the checker parses; only token formats and private "
+                               "keys were searched", view.path, "")
+        return
+    if view.binary or not view.path.endswith(_STRUCTURED) or view.named_encrypted:
+        return  # a file named encrypted that does not parse is reported by not-encrypted
+    text = view.text
+    if "Secret" not in text and "sops" not in text:
+        return
+    parsed = view.parsed
+    if parsed.error and view.lenient_documents is None:
+        yield view.finding(unscannable, 1, f"{parsed.error.removeprefix(view.path + ': ')}; a Secret or sops data in "
+                           "it cannot be checked", view.path, "")
+
+
 @rule("partially-encrypted", "error", "A sops file holds a value that its own metadata says must be encrypted",
       "restore the file from git and change values only with `secretops edit`")
 def partially_encrypted(view: FileView) -> Iterator[Finding]:
-    if view.binary or b"sops" not in view.blob.data:
+    if view.binary or view.blob.chunked or "sops" not in view.text:
         return
     parsed = view.parsed
     for doc, meta in zip(parsed.documents, parsed.metas):
         if meta is None:
             continue
-        for path, value in value_policy.plaintext_values(doc, meta.encryption):
-            line = _line_of_key(view, path[-1] if path else "", value)
-            yield view.finding(partially_encrypted, line,
-                               f"`{'.'.join(path)}` is plaintext in a sops file that encrypts it", value)
-        for line, value in value_policy.commented_plaintext(view.text, meta.encryption):
-            yield view.finding(partially_encrypted, line, "value after an encrypt comment is plaintext", value)
+        try:
+            for path, value in value_policy.plaintext_values(doc, meta.encryption):
+                line = _line_of_key(view, path[-1] if path else "", value)
+                yield view.finding(partially_encrypted, line,
+                                   "a value is plaintext in a sops file whose metadata encrypts it", value)
+            for line, value in value_policy.commented_plaintext(view.text, meta.encryption):
+                yield view.finding(partially_encrypted, line, "value after an encrypt comment is plaintext", value)
+        except BadRegex as exc:
+            yield view.finding(partially_encrypted, 1, f"its sops metadata holds a regex that Go's RE2 rejects "
+                               f"({exc}), so which values must be encrypted cannot be decided", view.path, "")
 
 
 def _line_of_key(view: FileView, key: str, value: str) -> int:
@@ -87,7 +118,7 @@ def _line_of_key(view: FileView, key: str, value: str) -> int:
       "run `secretops rotate` or `sops updatekeys -y FILE` to re-encrypt for the rule's recipients")
 def recipients_mismatch(view: FileView) -> Iterator[Finding]:
     cfg = view.settings.sops_config
-    if cfg is None or view.settings.history or view.binary or b"sops" not in view.blob.data:
+    if cfg is None or view.settings.history or view.binary or view.blob.chunked or "sops" not in view.text:
         return
     meta = view.parsed.meta
     rule_ = cfg.rule_for(view.path)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from secretops.check import rules_files
 from secretops.check.model import Blob
 from secretops.git import blobs
 from secretops.git import command as git
 from secretops.util.progress import Observer
 
-MAX_BLOB = 4 * 1024 * 1024  # larger blobs are skipped (data, not config)
+MAX_PARSE = rules_files.MAX_PARSE  # larger blobs come in chunks (bounded memory), never skipped
 
 
 def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, str] | None = None,
@@ -20,20 +21,22 @@ def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, st
         paths.setdefault(oid, []).append(path)
     if observer:
         observer.begin("checking", len(paths))
-    for oid, data in blobs.stream_blobs(root, list(paths)):
-        if observer:
+    for piece in blobs.stream_blobs(root, list(paths), MAX_PARSE):
+        if observer and piece.offset <= 0:
             observer.step()
-        if len(data) > MAX_BLOB:
-            continue
-        for path in paths[oid]:
-            yield Blob(path, data, oid, (commits or {}).get(oid))
+        for path in paths[piece.oid]:
+            yield Blob(path, piece.data, piece.oid, (commits or {}).get(piece.oid), piece.size, piece.offset,
+                       piece.first_line)
     if observer:
         observer.end()
 
 
 def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
-    """What is about to be committed: blobs from the index, not the working tree."""
-    return _blobs(root, git.staged_entries(root, paths), observer=observer)
+    """What is about to be committed: blobs from the index, not the working tree. Without paths, the
+    staged changes; with paths (as pre-commit passes them, `run --all-files` included), the index
+    content of exactly those paths, changed or not."""
+    entries = git.index_entries(root, paths) if paths else git.staged_entries(root)
+    return _blobs(root, entries, observer=observer)
 
 
 def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
@@ -70,8 +73,14 @@ def worktree(root: Path, files: Sequence[str], observer: Observer | None = None)
         if observer:
             observer.step()
         path = root / rel
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BLOB:
+        if path.is_symlink() or not path.is_file():
             continue
-        yield Blob(rel, path.read_bytes())
+        size = path.stat().st_size
+        if size <= MAX_PARSE:
+            yield Blob(rel, path.read_bytes(), size=size)
+            continue
+        with path.open("rb") as fh:
+            for piece in blobs.chunks(fh.read, "", size):
+                yield Blob(rel, piece.data, None, None, size, piece.offset, piece.first_line)
     if observer:
         observer.end()

@@ -6,17 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from secretops import __version__
+from secretops.check import registry
 from secretops.check.engine import Report
-from secretops.check.model import REGISTRY, REPO_RULES
 
 INFO_URI = "https://github.com/secretops/secretops"
-
-
-def _rule_meta(rule_id: str) -> tuple[str, str, str]:
-    if rule_id in REGISTRY:
-        info = REGISTRY[rule_id]
-        return info.severity, info.summary, info.fix
-    return REPO_RULES[rule_id]
 
 
 def text(report: Report) -> str:
@@ -54,7 +47,7 @@ def sarif(report: Report) -> str:
     ids = sorted(report.rule_ids)
     rules = []
     for rid in ids:
-        sev, summary, fix = _rule_meta(rid)
+        sev, summary, fix = registry.describe(rid)
         rules.append({"id": rid, "name": rid.replace("-", " ").title().replace(" ", ""),
                       "shortDescription": {"text": summary}, "fullDescription": {"text": summary},
                       "help": {"text": fix, "markdown": fix},

@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
+from secretops.errors import GitError
 from secretops.git.command import git
 from secretops.util import proc
 
+CHUNK = 1024 * 1024
+OVERLAP = 16 * 1024  # a token or a private key that straddles two chunks is still whole in one
 
-def stream_blobs(root: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    """Many blobs through one `git cat-file --batch`, streamed: memory stays flat on large histories."""
+
+class Piece(NamedTuple):
+    """A whole blob (``offset == 0 and len(data) == size``) or one chunk of a blob over the limit."""
+
+    oid: str
+    data: bytes
+    size: int
+    offset: int = 0
+    first_line: int = 1
+
+
+def chunks(read: Callable[[int], bytes], oid: str, size: int) -> Iterator[Piece]:
+    """A large blob in bounded memory: 1 MiB chunks, each starting with the previous chunk's tail."""
+    tail, offset, line, left = b"", 0, 1, size
+    while left > 0:
+        data = read(min(CHUNK, left))
+        if not data:
+            break
+        left -= len(data)
+        yield Piece(oid, tail + data, size, offset - len(tail), line - tail.count(b"\n"))
+        line += data.count(b"\n")
+        offset += len(data)
+        tail = data[-OVERLAP:]
+
+
+def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]:
+    """Many blobs through one `git cat-file --batch`, streamed; blobs over ``limit`` come in chunks."""
     import threading
 
     argv = ["git", "-C", str(root), "cat-file", "--batch"]
@@ -29,17 +58,22 @@ def stream_blobs(root: Path, oids: Sequence[str]) -> Iterator[tuple[str, bytes]]
 
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
+    out = child.stdout
     try:
         for _ in oids:
-            header = child.stdout.readline().split()
+            header = out.readline().split()
             if len(header) < 3:
-                continue
-            data = child.stdout.read(int(header[2]))
-            child.stdout.read(1)
-            yield header[0].decode(), data
+                raise GitError("git cat-file gave no blob", command=argv, returncode=None,
+                               hint="is the repository complete (not a partial clone)?")
+            oid, size = header[0].decode(), int(header[2])
+            if size > limit:
+                yield from chunks(out.read, oid, size)
+            else:
+                yield Piece(oid, out.read(size), size)
+            out.read(1)
     finally:
         writer.join()
-        child.stdout.close()
+        out.close()
         child.wait()
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from secretops.errors import ConfigError
-from secretops.sops.metadata import KINDS, Encryption, Recipients
+from secretops.errors import ConfigError, InputError
+from secretops.sops import regex
+from secretops.sops.metadata import KINDS, OPTIONS, Encryption, Recipients
 from secretops.util import yamlio
 
 _RULE_KEYS = {"age": "age", "pgp": "pgp", "kms": "kms", "gcp_kms": "gcp_kms",
@@ -23,7 +23,7 @@ class CreationRule(NamedTuple):
     encryption: Encryption
 
     def matches(self, rel: str) -> bool:
-        return self.path_regex is None or re.search(self.path_regex, rel) is not None
+        return self.path_regex is None or regex.search(self.path_regex, rel)
 
     @property
     def recipients(self) -> Recipients:
@@ -74,24 +74,46 @@ def _group(data: Mapping[str, Any], rule_keys: Mapping[str, str]) -> Recipients:
     return Recipients.of(found)
 
 
+def _require(ok: bool, where: str, index: int, what: str) -> None:
+    if not ok:
+        raise ConfigError(f"{where}: creation rule {index + 1}: {what}", hint="fix .sops.yaml")
+
+
+def _check_types(index: int, raw: Mapping[str, Any], where: str) -> None:
+    """The fields sops reads, with the types sops accepts; regexes must compile under RE2."""
+    for key in (*_RULE_KEYS, "hc_vault"):
+        value = raw.get(key)
+        _require(value is None or isinstance(value, str) or (isinstance(value, list) and all(
+            isinstance(v, str | Mapping) for v in value)), where, index, f"`{key}` must be a string or a list")
+    for key in ("path_regex", *OPTIONS):
+        value = raw.get(key)
+        _require(value is None or isinstance(value, str), where, index, f"`{key}` must be a string")
+        if isinstance(value, str) and (key == "path_regex" or key.endswith("_regex")):
+            try:
+                regex.compile(value)
+            except regex.BadRegex as exc:
+                raise ConfigError(f"{where}: creation rule {index + 1}: `{key}` is not valid Go RE2 syntax ({exc})",
+                                  hint="fix it in .sops.yaml (sops uses Go regexp syntax)") from None
+    threshold = raw.get("shamir_threshold")
+    _require(threshold is None or (isinstance(threshold, int) and not isinstance(threshold, bool)), where, index,
+             "`shamir_threshold` must be a number")
+    groups = raw.get("key_groups")
+    _require(groups is None or (isinstance(groups, list) and all(isinstance(g, Mapping) for g in groups)), where,
+             index, "`key_groups` must be a list of mappings")
+
+
 def parse_rule(index: int, raw: Any, where: str) -> CreationRule:
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: creation rule {index + 1} is not a mapping")
-    regex = raw.get("path_regex")
-    if regex is not None:
-        try:
-            re.compile(str(regex))
-        except re.error as exc:
-            raise ConfigError(f"{where}: rule {index + 1} has a bad path_regex ({exc})") from None
+    _require(isinstance(raw, Mapping), where, index, "is not a mapping")
+    _check_types(index, raw, where)
+    pattern = raw.get("path_regex")
     groups_raw = raw.get("key_groups")
     if groups_raw:
         group_keys = {**_RULE_KEYS, "azure_keyvault": "azure_kv", "hc_vault": "hc_vault"}
-        groups = tuple(_group(g, group_keys) for g in groups_raw if isinstance(g, Mapping))
+        groups = tuple(_group(g, group_keys) for g in groups_raw)
     else:
         groups = (_group(raw, _RULE_KEYS),)
     threshold = raw.get("shamir_threshold")
-    return CreationRule(index, None if regex is None else str(regex), groups,
-                        int(threshold) if threshold else None, Encryption.from_mapping(raw))
+    return CreationRule(index, pattern, groups, threshold or None, Encryption.from_mapping(raw))
 
 
 def load(root: Path) -> SopsConfig:
@@ -102,7 +124,10 @@ def load(root: Path) -> SopsConfig:
 
 
 def parse_text(text: str, path: Path) -> SopsConfig:
-    data = yamlio.load_one(text, ".sops.yaml")
+    try:
+        data = yamlio.load_one(text, ".sops.yaml")
+    except InputError as exc:
+        raise ConfigError(exc.message, hint="fix .sops.yaml") from None
     raw_rules = data.get("creation_rules") if isinstance(data, Mapping) else None
     if not isinstance(raw_rules, list):
         raise ConfigError(".sops.yaml has no creation_rules list", hint="add creation_rules or run `secretops init`")

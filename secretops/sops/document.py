@@ -10,6 +10,7 @@ from secretops.errors import InputError
 from secretops.sops import metablock, metadata
 from secretops.sops.metadata import SopsMeta
 from secretops.util import yamlio
+from secretops.util.text import decode
 
 
 class ParsedFile(NamedTuple):
@@ -49,9 +50,9 @@ def kind_of(rel: str) -> str:
 
 
 def parse(rel: str, data: bytes) -> ParsedFile:
-    if b"\0" in data[:8192]:
+    text = decode(data)
+    if text is None:
         return ParsedFile(rel, "binary", "", error="binary file")
-    text = data.decode("utf-8", "replace")
     kind = kind_of(rel)
     if kind == "yaml":
         try:
@@ -82,7 +83,7 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
     Documents are ``{}`` placeholders (None when empty). Files that may be key Secrets, and
     anything that is not YAML, get a full parse.
     """
-    if kind_of(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192]:
+    if kind_of(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192] or data[:3] == b"\xef\xbb\xbf":
         return parse(rel, data)
     text = data.decode("utf-8", "replace")
     docs: list[Any] = []

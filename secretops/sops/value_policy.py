@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from secretops.sops import regex
 from secretops.sops.cipher import PREFIX as ENC_PREFIX
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ def should_encrypt(path: list[str], enc: Encryption) -> bool:
     """sops's rule, applied to the map keys on the way to a value (list indices do not count)."""
     option, value = enc.option, enc.value or ""
     if option == "encrypted_regex":
-        return any(re.search(value, k) for k in path)
+        return any(regex.search(value, k) for k in path)
     if option == "unencrypted_regex":
-        return not any(re.search(value, k) for k in path)
+        return not any(regex.search(value, k) for k in path)
     if option == "encrypted_suffix":
         return any(k.endswith(value) for k in path)
     suffix = value if option == "unencrypted_suffix" else "_unencrypted"
@@ -59,7 +60,7 @@ def commented_plaintext(text: str, enc: Encryption) -> Iterator[tuple[int, str]]
     lines = text.splitlines()
     for n, line in enumerate(lines[:-1]):
         stripped = line.strip()
-        if stripped.startswith("#") and re.search(enc.value, stripped[1:].strip()):
+        if stripped.startswith("#") and regex.search(enc.value, stripped[1:].strip()):
             match = _KEY_LINE.match(lines[n + 1])
             value = match.group("value") if match else ""
             if value and not value.startswith(ENC_PREFIX) and value not in ("|", ">", "null", "~", '""', "''"):

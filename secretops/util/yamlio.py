@@ -37,12 +37,58 @@ def load_one(text: str, name: str) -> Any:
     return docs[0] if docs else None
 
 
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`")
+
+
 def describe_error(exc: Exception) -> str:
-    """What went wrong and where, without quoting the file (it may hold secrets)."""
+    """What went wrong and where, rewritten so that nothing from the file is quoted (it may hold
+    secrets): parser problems name keys, values, tags and characters in quotes, and those go."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or type(exc).__name__
+    problem = str(getattr(exc, "problem", None) or type(exc).__name__)
+    if "duplicate key" in problem:
+        problem = "duplicate key"
+    problem = " ".join(_QUOTED.sub("…", problem).split())[:80]
     where = f" at line {mark.line + 1}" if mark is not None else ""
     return f"invalid YAML{where}: {problem}"
+
+
+@functools.lru_cache(maxsize=1)
+def _lenient() -> Any:
+    """A safe loader that keeps going where sops and kubectl would not: duplicate keys (the first
+    value is kept) and unknown tags (read as plain values). For finding secrets, never for writing."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    class Lenient(SafeConstructor):
+        pass
+
+    def undefined(self: Any, node: Any) -> Any:
+        if isinstance(node, MappingNode):
+            return self.construct_mapping(node)
+        if isinstance(node, SequenceNode):
+            return self.construct_sequence(node)
+        return self.construct_scalar(node)
+
+    Lenient.add_constructor(None, undefined)
+    yaml = YAML(typ="safe", pure=True)  # the pure composer also accepts re-defined anchors, as Go's yaml does
+    yaml.Constructor = Lenient
+    yaml.allow_duplicate_keys = True
+    return yaml
+
+
+def load_all_lenient(text: str) -> list[Any] | None:
+    """Every document, tolerating duplicate keys and unknown tags; None if it still cannot be read."""
+    import warnings
+
+    from ruamel.yaml.error import YAMLError
+
+    with warnings.catch_warnings():  # ruamel warns about re-used anchors, quoting the file
+        warnings.simplefilter("ignore")
+        try:
+            return list(_lenient().load_all(text))
+        except (YAMLError, ValueError, TypeError, RecursionError):
+            return None
 
 
 def roundtrip(indent: tuple[int, int, int] = (2, 4, 2)) -> Any:

@@ -15,7 +15,6 @@ from tests.conftest import make_fleet
 from tests.rotation.conftest import head
 
 
-
 def _keys() -> Path:
     return Path.home() / ".config/sops/age/keys.txt"
 
