@@ -10,6 +10,7 @@ class ExitCode(enum.IntEnum):
     OK = 0
     FINDINGS = 1  # findings, or a check that did not pass
     BAD_INPUT = 2  # bad input, config or state
+    INTERNAL = 3  # a bug in secretops: rerun with SECRETOPS_DEBUG=1 and report it
     INTERRUPTED = 130
 
 

@@ -53,7 +53,13 @@ def load_baseline(path: Path) -> Baseline:
         raise ConfigError(f"baseline {path} is not valid JSON", hint="write it again with --write-baseline") from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
         raise ConfigError(f"baseline {path} has an unknown schema version", hint="write it again with --write-baseline")
-    return Baseline(frozenset((e["rule"], e["path"], e["fingerprint"]) for e in data.get("findings", [])))
+    entries = data.get("findings", [])
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("rule", "path", "fingerprint"))
+            for e in entries):
+        raise ConfigError(f"baseline {path} is malformed (each finding needs rule, path and fingerprint)",
+                          hint="write it again with --write-baseline")
+    return Baseline(frozenset((e["rule"], e["path"], e["fingerprint"]) for e in entries))
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:

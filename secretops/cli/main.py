@@ -11,8 +11,9 @@ from secretops.errors import ExitCode, SecretopsError
 def _run(args: list[str]) -> int:
     from secretops.cli import checkrun
 
-    if checkrun.is_hook_call(args):
-        out = checkrun.run_hook_call(args)
+    hook = checkrun.hook_call(args)
+    if hook is not None:
+        out = checkrun.run_hook_call(*hook)
         sys.stdout.write(out.stdout)
         sys.stderr.write(out.stderr)
         return out.code
@@ -44,10 +45,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # never a traceback (it could quote a secret) unless asked for
         if os.environ.get("SECRETOPS_DEBUG"):
             raise
-        from secretops.util.redact import redact_text
-
-        sys.stderr.write(f"secretops: internal error: {type(exc).__name__}: {redact_text(str(exc))} "
-                         "(set SECRETOPS_DEBUG=1 for a traceback)\n")
-        code = int(ExitCode.BAD_INPUT)
+        sys.stderr.write(f"secretops: internal error ({type(exc).__name__}), a bug in secretops; rerun with "
+                         "SECRETOPS_DEBUG=1 for a traceback and report it\n")
+        code = int(ExitCode.INTERNAL)
     sys.stdout.flush()
     sys.exit(code)
