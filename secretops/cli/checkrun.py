@@ -38,7 +38,7 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
     if write_baseline is not None:
         count = allow.write_baseline(write_baseline, report.findings)
         return Outcome(f"wrote {count} finding(s) to {write_baseline}\n", "", 0)
-    rendered = FORMATS[format_](report)
+    rendered = FORMATS.render(format_, report)
     code = 1 if report.findings else 0
     if output is not None:
         from secretops.util.fsutil import atomic_write

@@ -17,16 +17,18 @@ def rotate() -> None:
 @click.option("--push", is_flag=True, help="Push commit 1 to origin.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--verify-all", is_flag=True, help="Have the real sops decrypt every changed file, not a sample.")
-def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool) -> None:
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="The plan's format (with --dry-run).")
+def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool, format_: str) -> None:
     """Commit 1: every secret encrypted for the old and the new key; key Secrets hold both."""
     from secretops.cli.common import repo, sops_for
-    from secretops.formats.rotation import plan_text
+    from secretops.formats.rotation import PLAN_FORMATS, PlanReport
     from secretops.rotation.start import start as run_start
 
     r = repo()
     if dry_run:
         out = run_start(r, None, clusters, every, dry_run=True)
-        click.echo(plan_text(out.plan, list(out.problems)), nl=False)
+        click.echo(PLAN_FORMATS.render(format_, PlanReport(out.plan, out.problems)), nl=False)
         if out.problems:
             exit_with(1)
         return
@@ -54,7 +56,7 @@ def status(format_: str, wait_s: float, reconcile: bool, timeout: float) -> None
     from secretops.rotation.status import report
 
     rep = report(repo(), wait=wait_s, reconcile=reconcile, timeout=timeout)
-    click.echo(STATUS_FORMATS[format_](rep), nl=False)
+    click.echo(STATUS_FORMATS.render(format_, rep), nl=False)
     if not rep.verified:
         exit_with(1)
 

@@ -9,7 +9,7 @@ from secretops.workflow import inventory
 
 
 @click.command()
-@click.option("--format", "format_", type=click.Choice(sorted(fmt.FORMATS)), default="text", show_default=True)
+@click.option("--format", "format_", type=click.Choice(fmt.FORMATS.names), default="text", show_default=True)
 @click.option("--cluster", default=None, help="Only files of this cluster.")
 def status(format_: str, cluster: str | None) -> None:
     """Inventory: every encrypted and clear file, its cluster, recipients and rule."""
@@ -19,4 +19,4 @@ def status(format_: str, cluster: str | None) -> None:
     rows = inventory.inventory(r, scan.scan(r))
     if cluster:
         rows = [row for row in rows if row.cluster == cluster]
-    click.echo(fmt.render(format_, rows, str(r.root)), nl=False)
+    click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows))), nl=False)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from secretops import __version__
 from secretops.check import registry
 from secretops.check.engine import Report
+from secretops.formats.interface import Formats
 
 INFO_URI = "https://github.com/secretops/secretops"
 
@@ -77,4 +77,4 @@ def sarif(report: Report) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json, "sarif": sarif}
+FORMATS: Formats[Report] = Formats({"text": text, "json": as_json, "sarif": sarif})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
 
+from secretops.formats.interface import Formats
 from secretops.util.display import short
-from secretops.workflow.inventory import FileStatus
+from secretops.workflow.inventory import Inventory
 
 
-def text(rows: Sequence[FileStatus], root: str) -> str:
+def text(inv: Inventory) -> str:
+    rows = inv.rows
     if not rows:
         return "no encrypted or clear files found\n"
     lines = []
@@ -26,12 +27,8 @@ def text(rows: Sequence[FileStatus], root: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(rows: Sequence[FileStatus], root: str) -> str:
-    return json.dumps({"root": root, "files": [dataclasses.asdict(r) for r in rows]}, indent=2) + "\n"
+def as_json(inv: Inventory) -> str:
+    return json.dumps({"root": inv.root, "files": [dataclasses.asdict(r) for r in inv.rows]}, indent=2) + "\n"
 
 
-FORMATS: dict[str, Callable[[Sequence[FileStatus], str], str]] = {"text": text, "json": as_json}
-
-
-def render(name: str, rows: Sequence[FileStatus], root: str) -> str:
-    return FORMATS[name](rows, root)
+FORMATS: Formats[Inventory] = Formats({"text": text, "json": as_json})

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 
+from secretops.formats.interface import Formats
 from secretops.rotation.plan import Plan
 from secretops.rotation.status import StatusReport
 from secretops.util.display import short
 
 
-def plan_text(plan: Plan, problems: list[str] | None = None) -> str:
+@dataclass(frozen=True)
+class PlanReport:
+    plan: Plan
+    problems: tuple[str, ...] = ()
+
+
+def plan_text(report: PlanReport) -> str:
+    plan, problems = report.plan, report.problems
     lines = ["rotation plan (dry run, nothing written):", "keys (by public key):"]
     for key in plan.old_keys:
         clusters = ", ".join(plan.key_clusters.get(key, ())) or "no cluster"
@@ -22,7 +31,7 @@ def plan_text(plan: Plan, problems: list[str] | None = None) -> str:
     lines.append(f"files ({len(plan.files)}): a new recipient each (data keys re-wrapped in-process"
                  f"{f'; {len(plan.fallback)} through sops' if plan.fallback else ''})")
     lines += [f"  {rel}" for rel in plan.files]
-    for problem in problems or []:
+    for problem in problems:
         lines.append(f"would fail: {problem}")
     return "\n".join(lines) + "\n"
 
@@ -44,4 +53,13 @@ def status_json(rep: StatusReport) -> str:
     return json.dumps(body, indent=2) + "\n"
 
 
-STATUS_FORMATS = {"text": status_text, "json": status_json}
+def plan_json(report: PlanReport) -> str:
+    plan = report.plan
+    body = {"keys": [{"old": k, "clusters": list(plan.key_clusters.get(k, ()))} for k in plan.old_keys],
+            "clusters": [c.name for c in plan.clusters], "rules": plan.rules, "key_secrets": list(plan.key_secrets),
+            "files": list(plan.files), "through_sops": list(plan.fallback), "problems": list(report.problems)}
+    return json.dumps(body, indent=2) + "\n"
+
+
+PLAN_FORMATS: Formats[PlanReport] = Formats({"text": plan_text, "json": plan_json})
+STATUS_FORMATS: Formats[StatusReport] = Formats({"text": status_text, "json": status_json})

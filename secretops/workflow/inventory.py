@@ -57,6 +57,12 @@ def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], min
                       sops_version=meta.version, lastmodified=meta.lastmodified, detail=detail, **base)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Inventory:
+    root: str
+    rows: tuple[FileStatus, ...]
+
+
 def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | None = None) -> list[FileStatus]:
     ids = agekeys.load_identities() if identities is None else identities
     mine = {i.public for i in ids}

@@ -157,10 +157,12 @@ def test_dry_run_writes_nothing(rfleet: Path) -> None:
 
 
 def test_corpus_dry_run(corpus: Path) -> None:
-    res = helpers.run_cli(["-C", str(corpus / "joryirving__home-ops"), "rotate", "start", "--all", "--dry-run"],
-                          Path.cwd())
-    assert res.code == 1 and "age12v9uw8k6…ldec -> a new key   used by: main, test, utility" in res.out
-    assert "kubernetes/components/common/sops/secret.sops.yaml" in res.out and "would fail" in res.out
+    res = helpers.run_cli(["-C", str(corpus / "joryirving__home-ops"), "rotate", "start", "--all", "--dry-run",
+                           "--format", "json"], Path.cwd())
+    plan = json.loads(res.out)
+    assert res.code == 1 and plan["keys"] == [{"old": "age12v9uw8k6myrr49z9aq6jmcwa79aepu0p6p462nrv968qcae72pcspwldec",
+                                              "clusters": ["main", "test", "utility"]}]
+    assert "kubernetes/components/common/sops/secret.sops.yaml" in plan["key_secrets"] and plan["problems"]
 
 
 @pytest.mark.parametrize("layout", ["per-cluster", "shared"])

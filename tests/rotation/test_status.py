@@ -79,10 +79,11 @@ def test_reconcile_and_wait(rfleet: Path, flux: fakeflux.FakeKube) -> None:
 
     thread = threading.Thread(target=later)
     thread.start()
-    res = helpers.run_cli(["rotate", "status", "--wait", "20", "--reconcile"], rfleet)
+    res = helpers.run_cli(["rotate", "status", "--wait", "20", "--reconcile", "--format", "json"], rfleet)
     thread.join()
     assert res.code == 0, res.text
-    assert "3/3 cluster(s) verified" in res.out
+    body = json.loads(res.out)
+    assert body["verified"] and [c["verified"] for c in body["clusters"]] == [True, True, True]
     patched = [p for c in flux.clusters.values() for p in c.patches]
     assert any("kustomizations/flux-system" in path for path, _ in patched)
     assert any("gitrepositories/flux-system" in path for path, _ in patched)
