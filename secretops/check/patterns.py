@@ -6,34 +6,6 @@ import math
 import re
 from collections import Counter
 
-# (kind, literal markers, regex). A format's regex runs only on text holding one of its markers
-# (a C-speed substring search), so a clean file costs a few `in` tests. The secret is group "s".
-CREDENTIALS: list[tuple[str, tuple[str, ...], str]] = [
-    ("AWS access key id", ("AKIA", "ASIA", "ABIA", "ACCA"), r"\b(?P<s>(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b"),
-    ("AWS secret access key", ("ecret_access_key", "ECRET_ACCESS_KEY", "ecretAccessKey"),
-     r"(?i)aws_?secret_?access_?key[\"']?\s*[:=]\s*[\"']?(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
-    ("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"\b(?P<s>gh[pousr]_[A-Za-z0-9]{36,255})\b"),
-    ("GitHub fine-grained token", ("github_pat_",), r"\b(?P<s>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b"),
-    ("GitLab token", ("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "gloas-"),
-     r"\b(?P<s>(?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[0-9A-Za-z_\-]{20,})"),
-    ("GitLab runner registration token", ("GR1348941",), r"\b(?P<s>GR1348941[0-9A-Za-z_\-]{20,})"),
-    ("Slack token", ("xox",), r"\b(?P<s>xox[abposr]-[0-9A-Za-z]{10,48}(?:-[0-9A-Za-z]{4,48}){1,4})"),
-    ("Slack webhook", ("hooks.slack.com",),
-     r"(?P<s>https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]+/[A-Z0-9]+/[A-Za-z0-9]{20,})"),
-    ("Stripe key", ("_live_", "_test_"), r"\b(?P<s>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,})\b"),
-    ("Google API key", ("AIza",), r"\b(?P<s>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"),
-    ("npm token", ("npm_",), r"\b(?P<s>npm_[A-Za-z0-9]{36})\b"),
-    ("PyPI token", ("pypi-AgEI",), r"\b(?P<s>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})"),
-    ("JSON Web Token", ("eyJ",), r"\b(?P<s>eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"),
-    ("Azure storage connection string", ("AccountKey=",),
-     r"(?P<s>DefaultEndpointsProtocol=https?;AccountName=[^;\s]+;AccountKey=[A-Za-z0-9+/]{40,}={0,2})"),
-    ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
-    ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
-     r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
-    ("URL with a password", ("://",),
-     r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
-]
-
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
 PRIVATE_KEY = (
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
@@ -45,11 +17,50 @@ SECRET_KEY = (
 KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
 KEYED_VALUE = (
     r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
-    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{8,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?$")
+    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{6,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?$")
+# Keys that name the secret itself (password, adminPassword, DB_PASSWORD, apiKey, token), not a
+# reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
+STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
+              r"access[_\-]?token|auth[_\-]?token|bearer[_\-]?token|token|client[_\-]?secret|secret[_\-]?key|"
+              r"private[_\-]?key)$")
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
                          r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
 _TEMPLATE = (r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<<[^<>]+>>|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@"
                        r"|^\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$[A-Za-z_][A-Za-z0-9_]*$")
+
+
+_REPEATS = re.compile(r"(.)\1{5,}|x{4,}|X{4,}|\*{3,}|0{8,}|(?i:example|sample|dummy|placeholder|redacted|changeme|"
+                      r"change_me|your[_\-]|my[_\-]|fake|insert|replace|todo|xxx)")
+_SEQUENCES = ("0123456789", "1234567890", "abcdefghij", "ABCDEFGHIJ", "qwertyuiop")
+
+
+def is_placeholder(value: str) -> bool:
+    """Documented placeholders and low-information values: ``ghp_xxxx…``, ``AKIA…EXAMPLE``,
+    ``<token>``, ``${VAR}``, ``{{ .Values.x }}``, repeated characters, alphabet runs."""
+    if re.match(PLACEHOLDER, value) or is_template(value) or _REPEATS.search(value):
+        return True
+    if "<" in value and ">" in value:
+        return True
+    body = re.sub(r"^[A-Za-z]{2,8}[_\-]", "", value)
+    if body and len(set(body)) <= 3:
+        return True
+    return any(seq in value for seq in _SEQUENCES)
+
+
+def is_placeholder_password(value: str) -> bool:
+    return is_placeholder(value) or value.lower() in {"password", "pass", "pwd", "secret", "user", "admin", "root"}
+
+
+def looks_like_a_password(value: str) -> bool:
+    """A value under a password/token key that is neither a reference, a placeholder, a template, a
+    boolean, a path, a URL nor a resource name."""
+    if len(value) < 6 or is_placeholder(value) or value[0] in "*&!$" or is_identifier(value):
+        return False
+    if value.lower() in {"true", "false", "null", "none", "yes", "no", "required", "optional", "enabled", "disabled"}:
+        return False
+    if value.startswith(("/", "./", "~/", "http://", "https://", "file:", "vault:", "ref+", "op://", "env:")):
+        return False
+    return not re.fullmatch(r"[0-9.]+|[A-Za-z]+", value)
 
 
 def entropy(value: str) -> float:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from secretops.check import patterns
+from secretops.check import patterns, tokens
 from secretops.check.mask import inside, mask, masked_spans
 from secretops.check.model import FileView, Finding, rule
 from secretops.sops.cipher import PREFIX as ENC_PREFIX
@@ -113,7 +113,7 @@ def _b64(value: str) -> str:
         return ""
 
 
-@rule("credential", "error", "A well-known token format or a high-entropy value under a secret-like key",
+@rule("credential", "error", "A well-known token format, or a value under a secret-like key",
       "remove it, revoke it at its source, and keep it in an encrypted file")
 def credential(view: FileView) -> Iterator[Finding]:
     if view.binary:
@@ -121,22 +121,26 @@ def credential(view: FileView) -> Iterator[Finding]:
     text = view.text
     spans: list[tuple[int, int]] | None = None
     seen: set[str] = set()
-    for kind, markers, regex in patterns.CREDENTIALS:
-        if not any(m in text for m in markers):
-            continue
-        for match in re.finditer(regex, text):
-            secret = match.group("s")
-            if secret in seen or patterns.is_template(secret) or re.match(patterns.PLACEHOLDER, secret):
+    prefixed, keyed = tokens.candidates(text)
+    for kind, regex in [*prefixed, *keyed]:
+        for match in regex.finditer(text):
+            group = "s" if match.group("s") is not None else "s2"
+            secret = match.group(group)
+            if secret in seen or patterns.is_template(secret) or patterns.is_placeholder(secret):
                 continue
+            if kind == "age private key":
+                continue  # its own rule
             if kind == "Docker registry auth" and not _basic_auth(secret):
                 continue
             if kind.startswith("Docker config") and not _docker_config(secret):
                 continue
+            if kind == "URL with a password" and patterns.is_placeholder_password(secret):
+                continue
             spans = masked_spans(text) if spans is None else spans
-            if inside(spans, match.start("s"), match.end("s")):
+            if inside(spans, match.start(group), match.end(group)):
                 continue
             seen.add(secret)
-            yield view.finding(credential, view.line_of(match.start("s")), kind, secret)
+            yield view.finding(credential, view.line_of(match.start(group)), kind, secret)
     yield from _keyed(view, seen)
 
 
@@ -144,23 +148,29 @@ _KEYED_FILES = (".yaml", ".yml", ".json", ".env", ".ini", ".cfg", ".conf", ".pro
 
 
 def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
-    """High-entropy values under secret-like keys (YAML, JSON, .env, INI); never in sops files."""
+    """Values under secret-like keys (YAML, JSON, .env, INI, HelmRelease values, ConfigMaps,
+    secretGenerator literals): high-entropy ones under any such key, and any value that is not a
+    reference or a placeholder under a key that names a password, token or API key. Never in sops
+    files: there the metadata says which values are secret."""
     name = view.path.rsplit("/", 1)[-1]
     if not (view.path.endswith(_KEYED_FILES) or ".env" in name) or not re.search(patterns.KEY_HINT, view.text):
         return
-    if b"sops" in view.blob.data and view.parsed.meta is not None:
-        return  # a sops file's metadata says which values are secret; no guessing by key names
+    if "sops" in view.text and view.parsed.meta is not None:
+        return
     spans: list[tuple[int, int]] | None = None
     for match in re.finditer(patterns.KEYED_VALUE, view.text):
         key, value = match.group("key"), match.group("value")
-        if value in seen or not re.search(patterns.SECRET_KEY, key) or not patterns.looks_random(value):
+        if value in seen or not re.search(patterns.SECRET_KEY, key):
+            continue
+        strong = re.search(patterns.STRONG_KEY, key) is not None
+        if not (patterns.looks_random(value) or (strong and patterns.looks_like_a_password(value))):
             continue
         spans = masked_spans(view.text) if spans is None else spans
         if inside(spans, match.start("value"), match.end("value")):
             continue
         seen.add(value)
         yield view.finding(credential, view.line_of(match.start("value")),
-                           "high-entropy value under a secret-like key", value)
+                           "a value under a secret-like key", value)
 
 
 def _docker_config(value: str) -> bool:

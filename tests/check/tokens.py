@@ -17,9 +17,8 @@ def rand(n: int, alphabet: str = ALNUM) -> str:
 
 def tokens() -> dict[str, str]:
     """kind -> a line of config holding a fresh, planted fake credential of that kind."""
-    upper = string.ascii_uppercase + string.digits
     made = {
-        "aws-id": "AK" + "IA" + rand(16, upper),
+        "aws-id": "AK" + "IA" + rand(16, string.ascii_uppercase + "234567"),
         "github": "gh" + "p_" + rand(36),
         "github-fine": "github" + "_pat_" + rand(22) + "_" + rand(59),
         "gitlab": "gl" + "pat-" + rand(20),

@@ -1,0 +1,214 @@
+"""Provider token formats, written from each provider's documented format (public facts).
+
+Two families:
+- PREFIXED: a literal prefix or marker, then a fixed alphabet and length. A rule's regex runs only
+  on text that holds one of its markers, found for all rules at once in one pass.
+- KEYED: formats with no prefix of their own (a UUID, 32 hex digits) that only count next to the
+  provider's name, as in ``HEROKU_API_KEY=…`` or ``okta: {token: …}``.
+The secret is always group ``s``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_END = r"(?![A-Za-z0-9_\-])"  # the token ends here: no more token characters follow
+_B = r"(?<![A-Za-z0-9_\-])"  # …and none come before it
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
+    ("AWS access key id", ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+     rf"{_B}(?P<s>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{{16}}){_END}"),
+    ("AWS Bedrock API key", ("ABSK",), rf"{_B}(?P<s>ABSK[A-Za-z0-9+/]{{109,269}}={{0,2}})(?![A-Za-z0-9+/=])"),
+    ("AWS Bedrock short-term API key", ("bedrock-api-key-",),
+     r"(?P<s>bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%&_\-]{20,})"),
+    ("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), rf"{_B}(?P<s>gh[pousr]_[A-Za-z0-9]{{36,255}}){_END}"),
+    ("GitHub fine-grained token", ("github_pat_",), rf"{_B}(?P<s>github_pat_[A-Za-z0-9_]{{82}}){_END}"),
+    ("GitLab token", ("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "gloas-", "glimt-",
+                      "glagent-", "glffct-", "gltst-", "glwt-", "glsa_"),
+     rf"{_B}(?P<s>(?:glpat|gldt|glrt|glptt|glft|glsoat|gloas|glimt|glagent|glffct|gltst|glwt)-[0-9A-Za-z_\-]{{20,300}}"
+     rf"(?:\.[0-9a-z]{{2}}\.?[0-9a-z]{{7}})?|glcbt-[0-9A-Za-z]{{1,5}}_[0-9A-Za-z_\-]{{20}}){_END}"),
+    ("GitLab runner registration token", ("GR1348941",), r"(?P<s>GR1348941[0-9A-Za-z_\-]{20,})"),
+    ("GitLab session cookie", ("_gitlab_session=",), r"_gitlab_session=(?P<s>[0-9a-z]{32})"),
+    ("Slack token", ("xox",),
+     rf"{_B}(?P<s>xox(?:[abposr]|e(?:\.xox[bp])?)-(?:\d-)?[0-9A-Za-z]{{8,}}(?:-[0-9A-Za-z]{{3,}}){{0,5}}){_END}"),
+    ("Slack app token", ("xapp-",), rf"{_B}(?P<s>xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+){_END}"),
+    ("Slack webhook", ("hooks.slack.com",),
+     r"(?P<s>hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{20,}(?:/[A-Za-z0-9+/_\-]+)*)"),
+    ("Stripe key", ("_live_", "_test_", "_prod_"),
+     rf"{_B}(?P<s>(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{{10,99}}){_END}"),
+    ("Stripe webhook secret", ("whsec_",), rf"{_B}(?P<s>whsec_[0-9A-Za-z]{{32,}}){_END}"),
+    ("Google API key", ("AIza",), rf"{_B}(?P<s>AIza[0-9A-Za-z_\-]{{35}}){_END}"),
+    ("Google OAuth client secret", ("GOCSPX-",), rf"{_B}(?P<s>GOCSPX-[0-9A-Za-z_\-]{{28}}){_END}"),
+    ("Google OAuth access token", ("ya29.",), rf"{_B}(?P<s>ya29\.[0-9A-Za-z_\-]{{30,}}){_END}"),
+    ("npm token", ("npm_",), rf"{_B}(?P<s>npm_[A-Za-z0-9]{{36}}){_END}"),
+    ("PyPI token", ("pypi-AgEI",), r"(?P<s>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})"),
+    ("RubyGems token", ("rubygems_",), rf"{_B}(?P<s>rubygems_[a-f0-9]{{48}}){_END}"),
+    ("Clojars token", ("CLOJARS_",), rf"(?P<s>CLOJARS_[a-z0-9]{{60}}){_END}"),
+    ("NuGet API key", ("oy2",), rf"{_B}(?P<s>oy2[a-z0-9]{{43}}){_END}"),
+    ("JSON Web Token", ("eyJ",),
+     rf"{_B}(?P<s>eyJ[A-Za-z0-9_\-]{{10,}}\.eyJ[A-Za-z0-9_\-]{{10,}}\.(?:[A-Za-z0-9_\-]{{10,}})?)(?![A-Za-z0-9_\-.])"),
+    ("Anthropic API key", ("sk-ant-",), rf"{_B}(?P<s>sk-ant-(?:api03|admin01|oat01|sid01)-[A-Za-z0-9_\-]{{80,120}}){_END}"),
+    ("OpenAI API key", ("T3BlbkFJ",), rf"{_B}(?P<s>sk-(?:[a-z]+-)?[A-Za-z0-9_\-]{{20,80}}T3BlbkFJ[A-Za-z0-9_\-]{{20,80}}){_END}"),
+    ("OpenAI API key", ("sk-proj-", "sk-svcacct-", "sk-admin-"),
+     rf"{_B}(?P<s>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{{80,200}}){_END}"),
+    ("Hugging Face token", ("hf_", "api_org_"), rf"{_B}(?P<s>(?:hf_|api_org_)[A-Za-z]{{34}}){_END}"),
+    ("Perplexity API key", ("pplx-",), rf"{_B}(?P<s>pplx-[A-Za-z0-9]{{48}}){_END}"),
+    ("Groq API key", ("gsk_",), rf"{_B}(?P<s>gsk_[A-Za-z0-9]{{52}}){_END}"),
+    ("xAI API key", ("xai-",), rf"{_B}(?P<s>xai-[A-Za-z0-9]{{80}}){_END}"),
+    ("Replicate API token", ("r8_",), rf"{_B}(?P<s>r8_[A-Za-z0-9]{{37}}){_END}"),
+    ("Heroku API key", ("HRKU-",), rf"{_B}(?P<s>HRKU-[0-9A-Za-z_\-]{{60}}){_END}"),
+    ("Square token", ("EAAA", "sq0atp-", "sq0csp-"),
+     rf"{_B}(?P<s>EAAA[A-Za-z0-9_\-]{{60}}|sq0atp-[A-Za-z0-9_\-]{{22}}|sq0csp-[A-Za-z0-9_\-]{{43}}){_END}"),
+    ("Azure AD client secret", ("Q~",), r"(?<![A-Za-z0-9_~.\-])(?P<s>[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})"
+     r"(?![A-Za-z0-9_~.\-])"),
+    ("Azure storage connection string", ("AccountKey=",),
+     r"(?P<s>AccountName=[^;\s]+;AccountKey=[A-Za-z0-9+/]{40,}={0,2})"),
+    ("Azure SAS token", ("sig=",), r"[?&]sv=\d{4}-\d\d-\d\d[^\s\"']*?&sig=(?P<s>[A-Za-z0-9%+/]{30,}={0,2})"),
+    ("Twilio API key", ("SK",), rf"{_B}(?P<s>SK[0-9a-f]{{32}}){_END}"),
+    ("SendGrid API key", ("SG.",), rf"{_B}(?P<s>SG\.[A-Za-z0-9_\-]{{22}}\.[A-Za-z0-9_\-]{{43}}){_END}"),
+    ("Brevo (Sendinblue) API key", ("xkeysib-",), rf"{_B}(?P<s>xkeysib-[a-f0-9]{{64}}-[A-Za-z0-9]{{16}}){_END}"),
+    ("Mailgun key", ("key-",), rf"(?i:mailgun)[\s\S]{{0,40}}?(?P<s>key-[a-f0-9]{{32}}){_END}"),
+    ("DigitalOcean token", ("dop_v1_", "doo_v1_", "dor_v1_"), rf"{_B}(?P<s>do[por]_v1_[a-f0-9]{{64}}){_END}"),
+    ("Shopify token", ("shpat_", "shpca_", "shppa_", "shpss_"), rf"{_B}(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}){_END}"),
+    ("Atlassian API token", ("ATATT3",), rf"{_B}(?P<s>ATATT3[A-Za-z0-9_\-=]{{186}}){_END}"),
+    ("Databricks token", ("dapi",), rf"{_B}(?P<s>dapi[a-f0-9]{{32}}(?:-\d)?){_END}"),
+    ("Doppler token", ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct."), rf"{_B}(?P<s>dp\.(?:pt|st|sa|ct)\.[A-Za-z0-9]{{40,44}}){_END}"),
+    ("Dynatrace token", ("dt0c01.",), rf"{_B}(?P<s>dt0c01\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{64}}){_END}"),
+    ("Linear API key", ("lin_api_",), rf"{_B}(?P<s>lin_api_[A-Za-z0-9]{{40}}){_END}"),
+    ("Postman API key", ("PMAK-",), rf"{_B}(?P<s>PMAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}){_END}"),
+    ("Pulumi token", ("pul-",), rf"{_B}(?P<s>pul-[a-f0-9]{{40}}){_END}"),
+    ("Grafana token", ("glc_", "glsa_", "eyJrIjoi"),
+     rf"{_B}(?P<s>glc_[A-Za-z0-9+/]{{32,400}}={{0,3}}|glsa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}|eyJrIjoi[A-Za-z0-9]{{60,400}}={{0,3}}){_END}"),
+    ("New Relic key", ("NRAK-", "NRII-", "NRJS-"), rf"{_B}(?P<s>NRAK-[A-Z0-9]{{27}}|NRII-[A-Za-z0-9\-]{{32}}|NRJS-[a-f0-9]{{19}}){_END}"),
+    ("Sentry token", ("sntrys_", "sntryu_"), rf"{_B}(?P<s>sntryu_[a-f0-9]{{64}}|sntrys_eyJ[A-Za-z0-9+/=_]{{60,}}){_END}"),
+    ("Terraform Cloud token", (".atlasv1.",), rf"{_B}(?P<s>[A-Za-z0-9]{{14}}\.atlasv1\.[A-Za-z0-9_\-=]{{60,70}}){_END}"),
+    ("Vault token", ("hvs.", "hvb."), rf"{_B}(?P<s>hv[sb]\.[A-Za-z0-9_\-]{{90,300}}){_END}"),
+    ("1Password service account token", ("ops_eyJ",), r"(?P<s>ops_eyJ[A-Za-z0-9+/]{250,}={0,3})"),
+    ("Cloudflare origin CA key", ("v1.0-",), rf"{_B}(?P<s>v1\.0-[a-f0-9]{{24}}-[a-f0-9]{{146}}){_END}"),
+    ("Docker Hub token", ("dckr_pat_", "dckr_oat_"), rf"{_B}(?P<s>dckr_(?:pat|oat)_[A-Za-z0-9_\-]{{27,}}){_END}"),
+    ("Tailscale key", ("tskey-",), rf"{_B}(?P<s>tskey-(?:api|auth|client|webhook|scim)-[A-Za-z0-9]{{10,}}-[A-Za-z0-9]{{20,}}){_END}"),
+    ("Fly.io token", ("fo1_", "fm1a_", "fm1r_", "fm2_"),
+     rf"{_B}(?P<s>fo1_[A-Za-z0-9_\-]{{43}}|fm[12][ar]?_[A-Za-z0-9+/]{{100,}}={{0,3}})"),
+    ("Supabase token", ("sbp_",), rf"{_B}(?P<s>sbp_[a-f0-9]{{40}}){_END}"),
+    ("PlanetScale token", ("pscale_",), rf"{_B}(?P<s>pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.\-]{{32,64}}){_END}"),
+    ("Prefect token", ("pnu_",), rf"{_B}(?P<s>pnu_[A-Za-z0-9]{{36}}){_END}"),
+    ("ReadMe token", ("rdme_",), rf"{_B}(?P<s>rdme_[a-z0-9]{{70}}){_END}"),
+    ("Notion token", ("ntn_", "secret_"), rf"{_B}(?P<s>ntn_[0-9]{{11}}[A-Za-z0-9]{{35}}|secret_[A-Za-z0-9]{{43}}){_END}"),
+    ("Infracost token", ("ico-",), rf"{_B}(?P<s>ico-[A-Za-z0-9]{{32}}){_END}"),
+    ("Octopus Deploy key", ("API-",), rf"{_B}(?P<s>API-[A-Z0-9]{{26}}){_END}"),
+    ("OpenShift token", ("sha256~",), rf"{_B}(?P<s>sha256~[A-Za-z0-9_\-]{{43}}){_END}"),
+    ("Sourcegraph token", ("sgp_",), rf"{_B}(?P<s>sgp_(?:[a-fA-F0-9]{{16}}_|local_)?[a-fA-F0-9]{{40}}){_END}"),
+    ("Artifactory token", ("AKCp", "cmVmdGtu"), rf"{_B}(?P<s>AKCp[A-Za-z0-9]{{69}}|cmVmdGtu[A-Za-z0-9]{{56}}){_END}"),
+    ("Shippo token", ("shippo_",), rf"{_B}(?P<s>shippo_(?:live|test)_[a-fA-F0-9]{{40}}){_END}"),
+    ("Duffel token", ("duffel_",), rf"{_B}(?P<s>duffel_(?:test|live)_[A-Za-z0-9_\-=]{{43}}){_END}"),
+    ("EasyPost key", ("EZAK", "EZTK"), rf"{_B}(?P<s>EZ[AT]K[A-Za-z0-9]{{54}}){_END}"),
+    ("Frame.io token", ("fio-u-",), rf"{_B}(?P<s>fio-u-[A-Za-z0-9_\-=]{{64}}){_END}"),
+    ("Flutterwave key", ("FLWSECK", "FLWPUBK"), r"(?P<s>FLW(?:SECK|PUBK)_TEST-[a-hA-H0-9]{12,32}(?:-X)?)"),
+    ("Buildkite token", ("bkua_",), rf"{_B}(?P<s>bkua_[a-f0-9]{{40}}){_END}"),
+    ("Figma token", ("figd_",), rf"{_B}(?P<s>figd_[A-Za-z0-9_\-]{{40}}){_END}"),
+    ("Netlify token", ("nfp_",), rf"{_B}(?P<s>nfp_[A-Za-z0-9]{{36}}){_END}"),
+    ("Render API key", ("rnd_",), rf"{_B}(?P<s>rnd_[A-Za-z0-9]{{32}}){_END}"),
+    ("Pinecone API key", ("pcsk_",), rf"{_B}(?P<s>pcsk_[A-Za-z0-9_]{{40,}}){_END}"),
+    ("Scalingo token", ("tk-us-",), rf"{_B}(?P<s>tk-us-[A-Za-z0-9_\-]{{48}}){_END}"),
+    ("Alibaba access key id", ("LTAI",), rf"{_B}(?P<s>LTAI[A-Za-z0-9]{{20}}){_END}"),
+    ("Adobe client secret", ("p8e-",), rf"{_B}(?P<s>p8e-[A-Za-z0-9]{{32}}){_END}"),
+    ("Airtable token", ("pat",), rf"{_B}(?P<s>pat[A-Za-z0-9]{{14}}\.[a-f0-9]{{64}}){_END}"),
+    ("Microsoft Teams webhook", ("webhook.office.com",),
+     r"(?P<s>https://[a-z0-9]+\.webhook\.office\.com/webhookb2/[a-z0-9\-@]{40,}/IncomingWebhook/[a-z0-9]{32}/[a-z0-9\-]{36})"),
+    ("Discord webhook", ("discord.com/api/webhooks", "discordapp.com/api/webhooks"),
+     r"(?P<s>discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_\-]{60,})"),
+    ("Telegram bot token", (":AA",), rf"{_B}(?P<s>\d{{8,10}}:AA[A-Za-z0-9_\-]{{33}}){_END}"),
+    ("Facebook access token", ("EAAC", "EAAM"), rf"{_B}(?P<s>EAA[CM][A-Za-z0-9]{{100,}}){_END}"),
+    ("Mapbox secret token", ("sk.eyJ",), rf"{_B}(?P<s>sk\.eyJ[A-Za-z0-9_\-]{{50,}}\.[A-Za-z0-9_\-]{{20,}}){_END}"),
+    ("Plaid access token", ("access-sandbox-", "access-development-", "access-production-"),
+     rf"(?P<s>access-(?:sandbox|development|production)-{_UUID})"),
+    ("PayPal Braintree token", ("access_token$",), r"(?P<s>access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32})"),
+    ("MaxMind license key", ("_mmk",), rf"{_B}(?P<s>[A-Za-z0-9]{{6}}_[A-Za-z0-9]{{29}}_mmk){_END}"),
+    ("ClickHouse Cloud secret", ("4b1d",), rf"{_B}(?P<s>4b1d[A-Za-z0-9]{{38}}){_END}"),
+    ("Harness API key", ("pat.", "sat."), rf"{_B}(?P<s>[ps]at\.[A-Za-z0-9_\-]{{22}}\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{20}}){_END}"),
+    ("age private key", ("AGE-SECRET-KEY-",), r"(?P<s>AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,})"),
+    ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
+    ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
+     r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
+    ("URL with a password", ("://",),
+     r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"'<>]{1,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
+    ("curl credentials", ("curl",),
+     r"curl\b[^\n]*?\s(?:-u|--user)[ =]['\"]?[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{3,128})|curl\b[^\n]*?-H[ =]?['\"]"
+     r"Authorization:\s*(?:Bearer|Basic|Token)\s+(?P<s2>[A-Za-z0-9._~+/=\-]{8,})"),
+]
+
+# (kind, provider keywords (lowercase), the value's alphabet and length).
+KEYED: list[tuple[str, tuple[str, ...], str]] = [
+    ("AWS secret access key", ("aws", "secret_access_key", "secretaccesskey", "secret-access-key"),
+     r"[A-Za-z0-9/+]{40}"),
+    ("Heroku API key", ("heroku",), _UUID),
+    ("Okta token", ("okta",), r"00[A-Za-z0-9=_\-]{40}"),
+    ("Snyk token", ("snyk",), _UUID),
+    ("Datadog key", ("datadog", "dd_api_key", "dd_app_key", "dd-api-key"), r"[a-f0-9]{32}|[a-f0-9]{40}"),
+    ("Cloudflare API key", ("cloudflare", "cf_api"), r"[A-Za-z0-9_\-]{40}|[a-f0-9]{37}"),
+    ("Mailchimp API key", ("mailchimp",), r"[a-f0-9]{32}-us\d{1,2}"),
+    ("Discord token", ("discord",), r"[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38}|[a-f0-9]{64}"),
+    ("Azure DevOps token", ("azure_devops", "azure-devops", "azdo", "ado_pat", "system_accesstoken"),
+     r"[a-z2-7]{52}|[A-Za-z0-9]{84}"),
+    ("Azure key", ("azure", "az_"), r"[A-Za-z0-9+/]{86}==|[a-f0-9]{32}"),
+    ("Twilio auth token", ("twilio",), r"[a-f0-9]{32}"),
+    ("Algolia key", ("algolia",), r"[a-f0-9]{32}"),
+    ("Bitbucket secret", ("bitbucket",), r"[A-Za-z0-9=_\-]{64}|[A-Za-z0-9]{32}"),
+    ("Confluent secret", ("confluent",), r"[A-Za-z0-9+/]{64}"),
+    ("Contentful token", ("contentful",), r"[A-Za-z0-9=_\-]{43}"),
+    ("Fastly token", ("fastly",), r"[A-Za-z0-9=_\-]{32}"),
+    ("LaunchDarkly key", ("launchdarkly",), r"(?:api|sdk|mob)-" + _UUID + r"|[A-Za-z0-9=_\-]{40}"),
+    ("Sentry token", ("sentry",), r"[a-f0-9]{64}"),
+    ("SonarQube token", ("sonar",), r"(?:squ_|sqp_|sqa_)?[a-f0-9]{40}"),
+    ("Sumo Logic key", ("sumo",), r"[A-Za-z0-9]{64}"),
+    ("Terraform token", ("tfe_token", "tfc_token", "atlas_token"), r"[A-Za-z0-9.\-_]{60,100}"),
+    ("Twitter secret", ("twitter",), r"[A-Za-z0-9]{45,50}|A{22}[A-Za-z0-9%]{80,100}"),
+    ("Zendesk token", ("zendesk",), r"[A-Za-z0-9]{40}"),
+    ("Telegram bot token", ("telegram",), r"\d{5,16}:A[A-Za-z0-9_\-]{34}"),
+    ("Intercom token", ("intercom",), r"[A-Za-z0-9=_\-]{60}"),
+    ("PagerDuty key", ("pagerduty",), r"[A-Za-z0-9_+\-]{20}|[a-f0-9]{32}"),
+    ("HubSpot key", ("hubspot",), _UUID + r"|pat-(?:na|eu)1-" + _UUID),
+    ("CircleCI token", ("circleci", "circle_token"), r"(?:CCIPAT_)?[A-Za-z0-9_]{40,}"),
+    ("Codecov token", ("codecov",), _UUID + r"|[a-f0-9]{32}"),
+    ("Mattermost token", ("mattermost",), r"[a-z0-9]{26}"),
+    ("Dropbox token", ("dropbox",), r"sl\.[A-Za-z0-9_\-=]{130,}|[A-Za-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_\-=]{43}"),
+    ("Kraken key", ("kraken",), r"[A-Za-z0-9/=_+\-]{80,90}"),
+    ("Cohere key", ("cohere", "co_api_key"), r"[A-Za-z0-9]{40}"),
+    ("Mistral key", ("mistral",), r"[A-Za-z0-9]{32}"),
+    ("DeepSeek key", ("deepseek",), r"sk-[a-f0-9]{32}"),
+    ("Vercel token", ("vercel",), r"[A-Za-z0-9]{24}"),
+    ("Elastic key", ("elastic",), r"[A-Za-z0-9_\-]{20,}==?|essu_[A-Za-z0-9]{40,}"),
+    ("Auth0 secret", ("auth0",), r"[A-Za-z0-9_\-]{64}"),
+    ("Jira/Confluence token", ("jira", "confluence", "atlassian"), r"[A-Za-z0-9]{24}"),
+    ("JFrog key", ("jfrog", "artifactory"), r"[A-Za-z0-9]{64}|[A-Za-z0-9]{73}"),
+]
+
+_ASSIGN = r"[\w.\-]{0,30}[\"']?[ \t]*(?:=|:|:=|=>)[ \t]*[\"'`]?"
+
+
+@functools.cache
+def compiled() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, tuple[str, ...], re.Pattern[str]]],
+                        dict[str, list[int]], re.Pattern[str]]:
+    """The rules compiled on first use (a clean commit never needs them), and one pattern that finds
+    every marker of every rule in one pass."""
+    prefixed = [(kind, re.compile(rx)) for kind, _m, rx in PREFIXED]
+    by_marker: dict[str, list[int]] = {}
+    for index, (_kind, markers, _rx) in enumerate(PREFIXED):
+        for marker in markers:
+            by_marker.setdefault(marker, []).append(index)
+    keyed = [(kind, kws, re.compile(rf"(?i)(?:{'|'.join(re.escape(k) for k in kws)}){_ASSIGN}"
+                                    rf"(?-i:(?P<s>{value}))(?![A-Za-z0-9_\-+/=])", re.I))
+             for kind, kws, value in KEYED]
+    finder = re.compile("|".join(re.escape(m) for m in sorted(by_marker, key=len, reverse=True)))
+    return prefixed, keyed, by_marker, finder
+
+
+def candidates(text: str) -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
+    """The prefixed and keyed rules whose markers occur in ``text``."""
+    prefixed, keyed, by_marker, finder = compiled()
+    hits = {i for m in set(finder.findall(text)) for i in by_marker[m]}
+    lower = text.lower()
+    return ([prefixed[i] for i in sorted(hits)],
+            [(kind, rx) for kind, kws, rx in keyed if any(k in lower for k in kws)])
