@@ -29,8 +29,10 @@ _TEMPLATE = (r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<<[^<>]+>>|%\([^)]+\)s|#\{[^}
                        r"|^\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$[A-Za-z_][A-Za-z0-9_]*$")
 
 
-_REPEATS = re.compile(r"(.)\1{5,}|x{4,}|X{4,}|\*{3,}|0{8,}|(?i:example|sample|dummy|placeholder|redacted|changeme|"
-                      r"change_me|your[_\-]|my[_\-]|fake|insert|replace|todo|xxx)")
+# Long placeholder words anywhere (a random token practically never holds one); short ones only
+# where they start the value or a word of it.
+_REPEATS = re.compile(r"(.)\1{5,}|x{4,}|X{4,}|\*{3,}|0{8,}|(?i:example|sample|placeholder|redacted|changeme|change_me|"
+                      r"dummy)|(?i:(?<![A-Za-z0-9])(?:your|my)[_\-]|(?<![A-Za-z])(?:fake|todo|insert|replace)(?![a-z]))")
 _SEQUENCES = ("0123456789", "1234567890", "abcdefghij", "ABCDEFGHIJ", "qwertyuiop")
 
 

@@ -122,6 +122,7 @@ def credential(view: FileView) -> Iterator[Finding]:
     spans: list[tuple[int, int]] | None = None
     seen: set[str] = set()
     prefixed, keyed = tokens.candidates(text)
+    keyed_kinds = {kind for kind, _rx in keyed}
     for kind, regex in [*prefixed, *keyed]:
         for match in regex.finditer(text):
             group = "s" if match.group("s") is not None else "s2"
@@ -136,9 +137,10 @@ def credential(view: FileView) -> Iterator[Finding]:
                 continue
             if kind == "URL with a password" and patterns.is_placeholder_password(secret):
                 continue
-            spans = masked_spans(text) if spans is None else spans
-            if inside(spans, match.start(group), match.end(group)):
-                continue
+            if kind not in keyed_kinds:  # beside a provider's name, a UUID or hex value is that provider's key
+                spans = masked_spans(text) if spans is None else spans
+                if inside(spans, match.start(group), match.end(group)):
+                    continue
             seen.add(secret)
             yield view.finding(credential, view.line_of(match.start(group)), kind, secret)
     yield from _keyed(view, seen)
@@ -163,7 +165,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         if value in seen or not re.search(patterns.SECRET_KEY, key):
             continue
         strong = re.search(patterns.STRONG_KEY, key) is not None
-        if not (patterns.looks_random(value) or (strong and patterns.looks_like_a_password(value))):
+        if patterns.is_placeholder(value) or not (
+                patterns.looks_random(value) or (strong and patterns.looks_like_a_password(value))):
             continue
         spans = masked_spans(view.text) if spans is None else spans
         if inside(spans, match.start("value"), match.end("value")):
