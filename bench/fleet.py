@@ -104,7 +104,8 @@ def build_check_repo(root: Path, home: Path, files: int = 2000, encrypted: int =
             kinds["plaintext-secret"].append(rel)
         elif n < encrypted + 40:
             rel = f"clusters/c{n % 10}/team-{team}/ci-{n}.yaml"
-            token = rng.choice(["gh" + "p_" + rand(36), "AK" + "IA" + rand(16).upper(), "xo" + "xb-1234567890-"
+            aws = "AK" + "IA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+            token = rng.choice(["gh" + "p_" + rand(36), aws, "xo" + "xb-1234567890-"
                                 + rand(24), "sk" + "_live_" + rand(24), "AI" + "za" + rand(35)])
             (root / rel).write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ci-{n}\n"
                                     f"data:\n  notify: enabled\n  token: {token}\n")
@@ -137,9 +138,9 @@ def encrypt_all(root: Path, jobs: list[tuple[str, str]], e: dict[str, str]) -> N
         list(pool.map(encrypt, jobs))
 
 
-def build_history_repos(work: Path, home: Path, files: int = 50, commits: int = 200,
+def build_history_repos(work: Path, home: Path, files: int = 50, commits: int = 150,
                         per_commit: int = 5) -> tuple[Path, Path, int]:
-    """A repo whose 200 commits keep touching the same 50 files, and a flat repo holding each of
+    """A repo whose 150 commits keep touching the same 50 files, and a flat repo holding each of
     its unique blobs once (the cost `--history` should match)."""
     e = env(home)
     hist, flat = work / "history", work / "flat"

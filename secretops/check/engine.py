@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from secretops.check import allow, registry, sources
-from secretops.check.model import REPO_RULES, Blob, FileView, Finding, Settings
+from secretops.check import allow, registry, sources, workers
+from secretops.check.model import REPO_RULES, Finding, Settings
 from secretops.errors import ConfigError, InputError
 from secretops.git import command as git
 from secretops.repo.config import Config
@@ -58,7 +58,7 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfig | None:
     return creation_rules.parse_text(text, root / ".sops.yaml")
 
 
-def _blobs(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> Iterable[Blob]:
+def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> sources.Source:
     if not is_git:
         if opts.mode != "all":
             raise InputError(f"--{opts.mode} needs a git repository", hint="use --all on a plain folder")
@@ -76,8 +76,8 @@ def _blobs(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: O
             if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
                 raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
         return sources.commit_range(root, spec, opts.paths, obs)
-    blobs, _first = sources.history(root, obs)
-    return blobs
+    source, _first = sources.history(root, obs)
+    return source
 
 
 def _gitignore(root: Path, config: Config) -> list[Finding]:
@@ -91,18 +91,6 @@ def _gitignore(root: Path, config: Config) -> list[Finding]:
                     fingerprint(f"gitignore\0{config.clear_suffix}"))]
 
 
-_STRUCTURAL = {"partially-encrypted", "plaintext-secret"}
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One report per value: a value already reported as plaintext in a sops file is not also a
-    plaintext Secret value, and neither is also a `credential`."""
-    partial = {f.line for f in findings if f.rule == "partially-encrypted"}
-    taken = {f.line for f in findings if f.rule in _STRUCTURAL}
-    return [f for f in findings if not (f.rule == "credential" and f.line in taken)
-            and not (f.rule == "plaintext-secret" and f.line in partial)]
-
-
 def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Observer | None = None,
         files: Iterable[str] = ()) -> Report:
     obs = observer or Silent()
@@ -110,18 +98,9 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
            "history": "HEAD"}.get(opts.mode)
     settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history",
                         functools.partial(_sops_config, root, is_git, rev or ":0"))
-    found: list[Finding] = []
-    scanned = suppressed = 0
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
-    for blob in _blobs(root, is_git, opts, files, obs):
-        scanned += blob.offset == 0
-        view = FileView(blob, settings)
-        rules = registry.CHUNK_RULES if blob.chunked else registry.RULES
-        for finding in _dedupe([f for info in rules for f in info.check(view)]):
-            if opts.inline_allow and allow.inline_allowed(finding, view.lines):
-                suppressed += 1
-                continue
-            found.append(finding)
+    found, scanned, suppressed = workers.check_many(_source(root, is_git, opts, files, obs), settings,
+                                                    opts.inline_allow)
     uses_sops = (root / ".sops.yaml").is_file() or (root / ".secretops.yaml").is_file()
     if is_git and opts.mode != "history" and uses_sops:  # clear copies exist only where sops is used
         found += _gitignore(root, config)

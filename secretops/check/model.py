@@ -120,7 +120,7 @@ class FileView:
     def is_clear_file(self) -> bool:
         return self.path.endswith(self.settings.clear_suffixes)
 
-    @property
+    @functools.cached_property
     def named_encrypted(self) -> bool:
         if self.path.endswith(self.settings.encrypted_suffix):
             return True

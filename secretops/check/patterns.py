@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 
+# `kind: Secret` however it is written: block or flow style, JSON, quoted, tagged, on the next line.
+KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
 PRIVATE_KEY = (
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
@@ -15,9 +18,9 @@ SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
     r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
 KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
-KEYED_VALUE = (
-    r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
-    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{6,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?$")
+KEYED_LINE = (
+    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
+    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{6,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?\r?$")
 # Keys that name the secret itself (password, adminPassword, DB_PASSWORD, apiKey, token), not a
 # reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
 STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
@@ -44,9 +47,7 @@ def is_placeholder(value: str) -> bool:
     if "<" in value and ">" in value:
         return True
     body = re.sub(r"^[A-Za-z]{2,8}[_\-]", "", value)
-    if body and len(set(body)) <= 3:
-        return True
-    return any(seq in value for seq in _SEQUENCES)
+    return bool(body) and len(set(body)) <= 3
 
 
 def is_placeholder_password(value: str) -> bool:
@@ -58,11 +59,18 @@ def looks_like_a_password(value: str) -> bool:
     boolean, a path, a URL nor a resource name."""
     if len(value) < 6 or is_placeholder(value) or value[0] in "*&!$" or is_identifier(value):
         return False
+    if any(seq in value for seq in _SEQUENCES) and len(value) < 16:
+        return False
     if value.lower() in {"true", "false", "null", "none", "yes", "no", "required", "optional", "enabled", "disabled"}:
         return False
     if value.startswith(("/", "./", "~/", "http://", "https://", "file:", "vault:", "ref+", "op://", "env:")):
         return False
     return not re.fullmatch(r"[0-9.]+|[A-Za-z]+", value)
+
+
+@functools.cache
+def keyed_regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    return re.compile(KEY_HINT), re.compile(KEYED_LINE), re.compile(SECRET_KEY), re.compile(STRONG_KEY)
 
 
 def entropy(value: str) -> float:

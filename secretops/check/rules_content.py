@@ -46,7 +46,7 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
 def plaintext_secret(view: FileView) -> Iterator[Finding]:
     if view.binary or view.blob.chunked or not view.path.endswith(_STRUCTURED) or view.is_clear_file:
         return  # clear files are reported as clear-file
-    if "Secret" not in view.text:
+    if "Secret" not in view.text or not patterns.KIND_SECRET.search(view.text):
         return
     docs = view.parsed.documents if not view.parsed.error else (view.lenient_documents or [])
     for doc in docs:
@@ -155,25 +155,35 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     reference or a placeholder under a key that names a password, token or API key. Never in sops
     files: there the metadata says which values are secret."""
     name = view.path.rsplit("/", 1)[-1]
-    if not (view.path.endswith(_KEYED_FILES) or ".env" in name) or not re.search(patterns.KEY_HINT, view.text):
+    if not (view.path.endswith(_KEYED_FILES) or ".env" in name):
         return
-    if "sops" in view.text and view.parsed.meta is not None:
+    text = view.text
+    hint, line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    hints = [m.start() for m in hint.finditer(text)]
+    if not hints or ("sops" in text and view.parsed.meta is not None):
         return
     spans: list[tuple[int, int]] | None = None
-    for match in re.finditer(patterns.KEYED_VALUE, view.text):
+    done: set[int] = set()
+    for at in hints:  # only the lines a key hint is on
+        start = text.rfind("\n", 0, at) + 1
+        if start in done:
+            continue
+        done.add(start)
+        end = text.find("\n", at)
+        match = line_rx.match(text, start, len(text) if end < 0 else end)
+        if match is None:
+            continue
         key, value = match.group("key"), match.group("value")
-        if value in seen or not re.search(patterns.SECRET_KEY, key):
+        if value in seen or not secret_key.search(key) or patterns.is_placeholder(value):
             continue
-        strong = re.search(patterns.STRONG_KEY, key) is not None
-        if patterns.is_placeholder(value) or not (
-                patterns.looks_random(value) or (strong and patterns.looks_like_a_password(value))):
+        strong = strong_key.search(key) is not None
+        if not (patterns.looks_random(value) or (strong and patterns.looks_like_a_password(value))):
             continue
-        spans = masked_spans(view.text) if spans is None else spans
+        spans = masked_spans(text) if spans is None else spans
         if inside(spans, match.start("value"), match.end("value")):
             continue
         seen.add(value)
-        yield view.finding(credential, view.line_of(match.start("value")),
-                           "a value under a secret-like key", value)
+        yield view.finding(credential, view.line_of(match.start("value")), "a value under a secret-like key", value)
 
 
 def _docker_config(value: str) -> bool:

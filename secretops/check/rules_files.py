@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from secretops.check import patterns
 from secretops.check.model import FileView, Finding, rule
 from secretops.sops import value_policy
 from secretops.sops.regex import BadRegex
@@ -72,7 +73,7 @@ def unscannable(view: FileView) -> Iterator[Finding]:
     if view.binary or not view.path.endswith(_STRUCTURED) or view.named_encrypted:
         return  # a file named encrypted that does not parse is reported by not-encrypted
     text = view.text
-    if "Secret" not in text and "sops" not in text:
+    if ("Secret" not in text or not patterns.KIND_SECRET.search(text)) and "sops" not in text:
         return
     parsed = view.parsed
     if parsed.error and view.lenient_documents is None:

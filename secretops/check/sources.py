@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from secretops.check import rules_files
 from secretops.check.model import Blob
@@ -14,11 +15,23 @@ from secretops.util.progress import Observer
 MAX_PARSE = rules_files.MAX_PARSE  # larger blobs come in chunks (bounded memory), never skipped
 
 
+class Source(NamedTuple):
+    """How many blobs there are, and a stream of them that starts reading only when iterated."""
+
+    size: int
+    blobs: Iterator[Blob]
+
+
 def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, str] | None = None,
-           observer: Observer | None = None) -> Iterator[Blob]:
+           observer: Observer | None = None) -> Source:
     paths: dict[str, list[str]] = {}
     for path, oid in entries:
         paths.setdefault(oid, []).append(path)
+    return Source(len(entries), _stream(root, paths, commits, observer))
+
+
+def _stream(root: Path, paths: dict[str, list[str]], commits: dict[str, str] | None,
+            observer: Observer | None) -> Iterator[Blob]:
     if observer:
         observer.begin("checking", len(paths))
     for piece in blobs.stream_blobs(root, list(paths), MAX_PARSE):
@@ -31,7 +44,7 @@ def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, st
         observer.end()
 
 
-def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
+def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
     """What is about to be committed: blobs from the index, not the working tree. Without paths, the
     staged changes; with paths (as pre-commit passes them, `run --all-files` included), the index
     content of exactly those paths, changed or not."""
@@ -39,11 +52,11 @@ def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = No
     return _blobs(root, entries, observer=observer)
 
 
-def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
+def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
     return _blobs(root, git.index_entries(root, paths), observer=observer)
 
 
-def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Iterator[Blob]:
+def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
     """Every blob any commit in BASE..HEAD adds or changes (a secret added and removed again counts)."""
     intro = blobs.introductions(root, [spec], paths)
     first: dict[str, str] = {}
@@ -52,7 +65,7 @@ def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Obs
     return _blobs(root, [(p, o) for _c, o, p in intro], first, observer)
 
 
-def history(root: Path, observer: Observer | None = None) -> tuple[Iterator[Blob], dict[str, str]]:
+def history(root: Path, observer: Observer | None = None) -> tuple[Source, dict[str, str]]:
     """Every unique blob reachable from any ref, read once; plus the first commit of each blob."""
     first: dict[str, str] = {}
     paths: dict[str, set[str]] = {}
@@ -65,8 +78,12 @@ def history(root: Path, observer: Observer | None = None) -> tuple[Iterator[Blob
     return _blobs(root, entries, first, observer), first
 
 
-def worktree(root: Path, files: Sequence[str], observer: Observer | None = None) -> Iterator[Blob]:
+def worktree(root: Path, files: Sequence[str], observer: Observer | None = None) -> Source:
     """Outside git (a plain folder): read files from disk."""
+    return Source(len(files), _files(root, files, observer))
+
+
+def _files(root: Path, files: Sequence[str], observer: Observer | None) -> Iterator[Blob]:
     if observer:
         observer.begin("checking", len(files))
     for rel in files:
