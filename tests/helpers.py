@@ -80,9 +80,14 @@ WRAPPER = Path(__file__).with_name("wrapped.py")
 
 def cli_killed_after(n: int, args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
     """The CLI in a subprocess of its own session, SIGKILLed (with any worker) after its Nth write."""
+    return cli_wrapped(["--kill-after", str(n)], args, cwd, env)
+
+
+def cli_wrapped(opts: Sequence[str], args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    """The CLI in a subprocess of its own session under the test instruments of tests/wrapped.py."""
     full = dict(os.environ, **(env or {}))
     full["PYTHONPATH"] = str(WRAPPER.parents[1])
-    proc = subprocess.run([sys.executable, str(WRAPPER), "--kill-after", str(n), "--", *args], cwd=cwd, env=full,
+    proc = subprocess.run([sys.executable, str(WRAPPER), *opts, "--", *args], cwd=cwd, env=full,
                           capture_output=True, timeout=300, start_new_session=True)
     result = Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
     OUTPUTS.append(result.text)
@@ -122,3 +127,24 @@ def snapshot(root: Path) -> dict[str, bytes]:
             p = Path(folder, name)
             out[str(p.relative_to(root))] = p.read_bytes()
     return out
+
+
+def sops_opens(root: Path, rel: str, keys: Sequence[object]) -> bool:
+    """The real sops decrypts ``rel`` with exactly these identities and no others (never the code
+    under test). The plaintext is discarded, never kept in any output."""
+    from secretops.sops import agekeys
+
+    env = agekeys.identity_env(keys)  # type: ignore[arg-type]
+    res = subprocess.run([sops_bin(), "--config", str(root / ".sops.yaml"), "decrypt", rel], cwd=root,
+                         env=dict(os.environ, **env), capture_output=True, timeout=60)
+    return res.returncode == 0
+
+
+def repo_state(root: Path) -> tuple[dict[str, bytes], str, str, str]:
+    """The work tree (all files but .git), the index, HEAD and the status: all must stay identical
+    across a refusal."""
+    index = subprocess.run(["git", "ls-files", "-s", "--debug"], cwd=root, capture_output=True, text=True).stdout
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout
+    status = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=root, capture_output=True,
+                            text=True).stdout
+    return snapshot(root), index, head, status

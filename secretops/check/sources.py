@@ -22,15 +22,16 @@ class Source(NamedTuple):
     blobs: Iterator[Blob]
 
 
-def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[str, str] | None = None,
+def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[tuple[str, str], str] | None = None,
            observer: Observer | None = None) -> Source:
+    """``commits`` names the commit that first put each (blob, path) pair in history."""
     paths: dict[str, list[str]] = {}
     for path, oid in entries:
         paths.setdefault(oid, []).append(path)
     return Source(len(entries), _stream(root, paths, commits, observer))
 
 
-def _stream(root: Path, paths: dict[str, list[str]], commits: dict[str, str] | None,
+def _stream(root: Path, paths: dict[str, list[str]], commits: dict[tuple[str, str], str] | None,
             observer: Observer | None) -> Iterator[Blob]:
     if observer:
         observer.begin("checking", len(paths))
@@ -38,8 +39,8 @@ def _stream(root: Path, paths: dict[str, list[str]], commits: dict[str, str] | N
         if observer and piece.offset <= 0:
             observer.step()
         for path in paths[piece.oid]:
-            yield Blob(path, piece.data, piece.oid, (commits or {}).get(piece.oid), piece.size, piece.offset,
-                       piece.first_line)
+            yield Blob(path, piece.data, piece.oid, (commits or {}).get((piece.oid, path)), piece.size,
+                       piece.offset, piece.first_line)
     if observer:
         observer.end()
 
@@ -59,18 +60,19 @@ def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = N
 def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
     """Every blob any commit in BASE..HEAD adds or changes (a secret added and removed again counts)."""
     intro = blobs.introductions(root, [spec], paths)
-    first: dict[str, str] = {}
-    for commit, oid, _path in intro:
-        first.setdefault(oid, commit)
-    return _blobs(root, [(p, o) for _c, o, p in intro], first, observer)
+    first: dict[tuple[str, str], str] = {}
+    for commit, oid, path in intro:
+        first.setdefault((oid, path), commit)
+    return _blobs(root, sorted({(p, o) for _c, o, p in intro}), first, observer)
 
 
-def history(root: Path, observer: Observer | None = None) -> tuple[Source, dict[str, str]]:
-    """Every unique blob reachable from any ref, read once; plus the first commit of each blob."""
-    first: dict[str, str] = {}
+def history(root: Path, observer: Observer | None = None) -> tuple[Source, dict[tuple[str, str], str]]:
+    """Every unique blob reachable from any ref, read once; plus the commit that first put each blob at
+    each of its paths (a finding at a path names the commit that brought it there)."""
+    first: dict[tuple[str, str], str] = {}
     paths: dict[str, set[str]] = {}
     for commit, oid, path in blobs.introductions(root):
-        first.setdefault(oid, commit)
+        first.setdefault((oid, path), commit)
         paths.setdefault(oid, set()).add(path)
     for oid, path in blobs.all_blobs(root):
         paths.setdefault(oid, set()).add(path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from secretops.cli.common import Progress, repo, sops_for
+from secretops.util.display import safe
 from secretops.workflow.encrypt import encrypt as run_encrypt
 
 
@@ -14,10 +15,10 @@ def encrypt(paths: tuple[str, ...], remove_clear: bool) -> None:
     r = repo()
     out = run_encrypt(r, sops_for(r), paths, remove_clear=remove_clear, observer=Progress())
     for rel in out.written:
-        click.echo(f"encrypted {rel}")
+        click.echo(f"encrypted {safe(rel)}")
     for rel in out.unchanged:
-        click.echo(f"unchanged {rel}")
+        click.echo(f"unchanged {safe(rel)}")
     for rel in out.removed:
-        click.echo(f"removed {rel}")
+        click.echo(f"removed {safe(rel)}")
     if not (out.written or out.unchanged):
         click.echo("nothing to encrypt")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from secretops.cli.common import repo, sops_for
+from secretops.util.display import safe
 from secretops.workflow import init as scaffold
 
 
@@ -14,7 +15,7 @@ def init(clusters: tuple[str, ...], shared_key: bool) -> None:
     r = repo()
     out = scaffold.init(r, sops_for(r), clusters, shared_key)
     for rel in out.written:
-        click.echo(f"wrote {rel}")
+        click.echo(f"wrote {safe(rel)}")
     if out.key_file:
         click.echo(f"new private keys were appended to {out.key_file} (mode 0600); back it up")
     for warning in out.warnings:

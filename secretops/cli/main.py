@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = _run(args)
     except SecretopsError as exc:
-        sys.stderr.write(f"secretops: error: {exc.user_message}\n")
+        from secretops.util.display import safe
+
+        sys.stderr.write(f"secretops: error: {safe(exc.user_message)}\n")
         code = int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("secretops: interrupted\n")

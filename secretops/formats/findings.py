@@ -8,6 +8,7 @@ from secretops import __version__
 from secretops.check import registry
 from secretops.check.engine import Report
 from secretops.formats.interface import Formats
+from secretops.util.display import safe
 
 INFO_URI = "https://github.com/secretops/secretops"
 
@@ -15,10 +16,10 @@ INFO_URI = "https://github.com/secretops/secretops"
 def text(report: Report) -> str:
     lines = []
     for f in report.findings:
-        where = f"{f.path}:{f.line}"
+        where = f"{safe(f.path)}:{f.line}"
         commit = f" (commit {f.commit[:12]})" if f.commit else ""
         preview = f" [{f.preview}]" if f.preview else ""
-        lines.append(f"{where}: {f.rule}: {f.message}{preview}{commit}  fp:{f.fingerprint}")
+        lines.append(f"{where}: {f.rule}: {safe(f.message)}{preview}{commit}  fp:{f.fingerprint}")
     summary = f"{len(report.findings)} finding(s) in {report.scanned} file(s) checked ({report.mode})"
     if report.suppressed:
         summary += f", {report.suppressed} suppressed"

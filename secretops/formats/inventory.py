@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 from secretops.formats.interface import Formats
-from secretops.util.display import short
+from secretops.util.display import safe, short
 from secretops.workflow.inventory import Inventory
 
 
@@ -15,11 +15,11 @@ def text(inv: Inventory) -> str:
     if not rows:
         return "no encrypted or clear files found\n"
     lines = []
-    width = max(len(r.path) for r in rows)
+    width = max(len(safe(r.path)) for r in rows)
     for r in rows:
         recips = ", ".join(f"{k}:{short(v)}" for k, vs in r.recipients.items() for v in vs) or "-"
         note = f"  ({r.detail})" if r.detail else ""
-        lines.append(f"{r.path:<{width}}  {r.cluster or '-':<10} {r.state:<19} {recips}{note}")
+        lines.append(f"{safe(r.path):<{width}}  {safe(r.cluster or '-'):<10} {r.state:<19} {recips}{safe(note)}")
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from secretops.formats.interface import Formats
 from secretops.rotation.plan import Plan
 from secretops.rotation.status import StatusReport
-from secretops.util.display import short
+from secretops.util.display import safe, short
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,10 @@ def plan_text(report: PlanReport) -> str:
     lines.append(f"clusters: {', '.join(c.name for c in plan.clusters) or '-'}")
     lines.append(f".sops.yaml rules naming these keys: {plan.rules}")
     lines.append(f"key Secrets ({len(plan.key_secrets)}): both keys during the rotation, then only the new one")
-    lines += [f"  {rel}" for rel in plan.key_secrets]
+    lines += [f"  {safe(rel)}" for rel in plan.key_secrets]
     lines.append(f"files ({len(plan.files)}): a new recipient each (data keys re-wrapped in-process"
                  f"{f'; {len(plan.fallback)} through sops' if plan.fallback else ''})")
-    lines += [f"  {rel}" for rel in plan.files]
+    lines += [f"  {safe(rel)}" for rel in plan.files]
     for problem in problems:
         lines.append(f"would fail: {problem}")
     return "\n".join(lines) + "\n"

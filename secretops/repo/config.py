@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from secretops.errors import ConfigError
+from secretops.util.display import safe
 
 SCHEMA_VERSION = 1
 SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")  # the stores sops picks by file name
@@ -51,13 +53,33 @@ def _str(data: Mapping[str, Any], key: str, default: str) -> str:
     return value
 
 
+def _inside(root: Path, value: str, field: str, *, folder: bool) -> str:
+    """A repo-relative path that exists and stays inside the repository (no `..`, no absolute path)."""
+    rel = value.strip("/") if not value.startswith("/") else value
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or ".." in parts or not parts:
+        raise ConfigError(f"{FILENAME}: `{field}` must be a path inside the repository (got {safe(value)!r})")
+    target = root / rel
+    ok = target.is_dir() if folder else target.is_file()
+    if not ok or not target.resolve().is_relative_to(root.resolve()):
+        what = "folder" if folder else "file"
+        raise ConfigError(f"{FILENAME}: `{field}`: the {what} {safe(rel)} does not exist in the repository",
+                          hint=f"create it, or fix {field}")
+    return Path(rel).as_posix()
+
+
 def load(root: Path) -> Config:
     path = root / FILENAME
     if not path.is_file():
         return Config()
+    from secretops.errors import InputError
     from secretops.util import yamlio
 
-    data = yamlio.load_one(path.read_text(encoding="utf-8"), FILENAME) or {}
+    try:
+        data = yamlio.load_one(path.read_text(encoding="utf-8"), FILENAME) or {}
+    except (InputError, UnicodeDecodeError) as exc:
+        raise ConfigError(exc.message if isinstance(exc, InputError) else f"{FILENAME} is not UTF-8 text",
+                          hint=f"fix {FILENAME}") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"{FILENAME} must be a mapping")
     if data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
@@ -74,15 +96,28 @@ def load(root: Path) -> Config:
     clusters_raw = data.get("clusters") or {}
     if not isinstance(clusters_raw, Mapping):
         raise ConfigError(f"{FILENAME}: `clusters` must map names to settings")
+    known = {"version", "encrypted_suffix", "clear_suffix", "clusters_dir", "key_secret", "clusters"}
+    unknown = sorted(str(k) for k in data if k not in known)
+    if unknown:
+        raise ConfigError(f"{FILENAME}: unknown setting `{safe(unknown[0])}`",
+                          hint=f"known: {', '.join(sorted(known))}")
     clusters = []
     for name, raw in clusters_raw.items():
         raw = raw or {}
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            raise ConfigError(f"{FILENAME}: cluster names are letters, digits, . _ - (got {safe(str(name))!r})")
         if not isinstance(raw, Mapping):
             raise ConfigError(f"{FILENAME}: cluster {name} must be a mapping")
-        cluster_path = _str(raw, "path", f"{data.get('clusters_dir', 'clusters')}/{name}").strip("/")
+        extra = sorted(str(k) for k in raw if k not in ("path", "kube_context", "key_secret"))
+        if extra:
+            raise ConfigError(f"{FILENAME}: cluster {name}: unknown setting `{safe(extra[0])}`",
+                              hint="known: path, kube_context, key_secret")
+        cluster_path = _inside(root, _str(raw, "path", f"{data.get('clusters_dir', 'clusters')}/{name}"),
+                               f"clusters.{name}.path", folder=True)
         key_secret = raw.get("key_secret")
-        clusters.append(ClusterConfig(str(name), cluster_path, _str(raw, "kube_context", str(name)),
-                                      str(key_secret) if key_secret else None))
+        if key_secret is not None:
+            key_secret = _inside(root, _str(raw, "key_secret", ""), f"clusters.{name}.key_secret", folder=False)
+        clusters.append(ClusterConfig(name, cluster_path, _str(raw, "kube_context", name), key_secret))
     enc, clear = _str(data, "encrypted_suffix", ".enc.yaml"), _str(data, "clear_suffix", ".clear.yaml")
     if enc == clear:
         raise ConfigError(f"{FILENAME}: encrypted_suffix and clear_suffix must differ")

@@ -66,14 +66,15 @@ class Repo:
         return resolved.relative_to(root).as_posix()
 
     def files(self, *, include_ignored_clear: bool = True) -> list[str]:
-        """Tracked and untracked-but-not-ignored files, plus ignored clear copies."""
+        """Tracked and untracked-but-not-ignored regular files, plus ignored clear copies. Symlinks are
+        left out: secretops never reads or writes through one."""
         if not self.is_git:
             return walk(self.root)
         names = git.ls_files(self.root, "--cached", "--others", "--exclude-standard")
         if include_ignored_clear:
             names += git.ls_files(self.root, "--others", "--ignored", "--exclude-standard",
                                   "--", f"*{self.config.clear_suffix}")
-        return sorted(set(n for n in names if (self.root / n).is_file()))
+        return sorted(set(n for n in names if (self.root / n).is_file() and not (self.root / n).is_symlink()))
 
     def is_encrypted_name(self, rel: str) -> bool:
         """Named like an encrypted file, or matched by a specific `.sops.yaml` rule."""
@@ -91,11 +92,13 @@ class Repo:
 
 
 def walk(root: Path) -> list[str]:
+    """Every regular file under root (symlinks are never followed: they may lead outside)."""
     out = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != ".git")
         for name in files:
-            out.append(Path(folder, name).relative_to(root).as_posix())
+            if not Path(folder, name).is_symlink():
+                out.append(Path(folder, name).relative_to(root).as_posix())
     return sorted(out)
 
 

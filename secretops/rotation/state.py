@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretops.errors import StateError
+from secretops.errors import InputError, StateError
 from secretops.git import command as git
 from secretops.util import yamlio
 from secretops.util.fsutil import atomic_delete, atomic_write
@@ -59,23 +60,60 @@ class RotationState:
 
     @classmethod
     def from_mapping(cls, data: Any) -> RotationState:
+        """Validated against the schema: a damaged state file is one clear error, never a crash later."""
         if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION:
             raise StateError(f"{STATE_FILE} has an unknown schema version", hint="upgrade secretops")
         try:
-            return cls(str(data["id"]), str(data["phase"]), str(data["base_commit"]), str(data["branch"]),
-                       tuple(KeyChange(k["old"], k["new"], tuple(k["clusters"])) for k in data["keys"]),
-                       tuple(ClusterRef(c["name"], c["kube_context"], tuple(c["key_secrets"]))
-                             for c in data["clusters"]),
-                       str(data["started_at"]))
-        except (KeyError, TypeError):
-            raise StateError(f"{STATE_FILE} is damaged", hint="restore it from git") from None
+            state = cls(_text(data, "id"), _text(data, "phase"), _text(data, "base_commit"), _text(data, "branch"),
+                        tuple(KeyChange(_key(k["old"]), _key(k["new"]), _names(k["clusters"])) for k in data["keys"]),
+                        tuple(ClusterRef(_text(c, "name"), _text(c, "kube_context"), _names(c["key_secrets"]))
+                              for c in data["clusters"]),
+                        _text(data, "started_at"))
+        except (KeyError, TypeError, ValueError) as exc:
+            why = str(exc) if isinstance(exc, ValueError) else "a field is missing or has the wrong type"
+            raise StateError(f"{STATE_FILE} is damaged: {why}", hint="restore it from git (`git checkout -- "
+                             f"{STATE_FILE}`)") from None
+        if state.phase not in PHASES:
+            raise StateError(f"{STATE_FILE} is damaged: unknown phase", hint=f"restore it from git ({STATE_FILE})")
+        if not state.keys or len({k.new for k in state.keys}) != len(state.keys) or not re.fullmatch(
+                r"[0-9a-f]{40}|[0-9a-f]{64}", state.base_commit):
+            raise StateError(f"{STATE_FILE} is damaged: keys or base commit",
+                             hint=f"restore it from git ({STATE_FILE})")
+        return state
+
+
+PHASES = ("started",)
+_AGE_PUBLIC = re.compile(r"age1[0-9a-z]{58}|age1pq[0-9a-z]{100,}")
+
+
+def _text(data: Any, key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"`{key}` is not a non-empty string")
+    return value
+
+
+def _key(value: Any) -> str:
+    if not isinstance(value, str) or not _AGE_PUBLIC.fullmatch(value):
+        raise ValueError("a key is not an age public key")
+    return value
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("a list of names is malformed")
+    return tuple(value)
 
 
 def load_state(root: Path) -> RotationState | None:
     path = root / STATE_FILE
     if not path.is_file():
         return None
-    return RotationState.from_mapping(yamlio.load_one(path.read_text(encoding="utf-8"), STATE_FILE))
+    try:
+        data = yamlio.load_one(path.read_text(encoding="utf-8"), STATE_FILE)
+    except (InputError, UnicodeDecodeError):
+        raise StateError(f"{STATE_FILE} is damaged: not valid YAML", hint="restore it from git") from None
+    return RotationState.from_mapping(data)
 
 
 def require_state(root: Path) -> RotationState:

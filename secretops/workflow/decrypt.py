@@ -8,6 +8,7 @@ from secretops.errors import InputError, StateError
 from secretops.git import command as git
 from secretops.repo.model import Repo
 from secretops.sops.binary import Sops
+from secretops.util.display import safe
 from secretops.util.fsutil import atomic_write
 from secretops.util.progress import Observer, Silent
 from secretops.workflow.files import Outcome, parse_plain, read
@@ -42,12 +43,25 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
             raise InputError(f"{rel} is not a sops-encrypted file", hint="encrypt it with `secretops encrypt`")
     require_ignored(repo, [cfg.clear_name(t) for t in targets], force)
     _ = repo.sops_config  # a broken .sops.yaml is reported as such, before sops runs
-    results = []
+    results, unchanged = [], []
     obs.begin("decrypting", len(targets))
     for rel in targets:
-        results.append((cfg.clear_name(rel), sops.decrypt(rel)))
+        clear, data = cfg.clear_name(rel), sops.decrypt(rel)
         obs.step(rel)
+        current = repo.root / clear
+        if current.is_symlink():
+            raise InputError(f"{safe(clear)} is a symlink; secretops never writes through one",
+                             hint="remove the link, then run decrypt again")
+        if current.is_file():
+            if current.read_bytes() == data:
+                unchanged.append(clear)
+                continue
+            if not force:  # the clear copy is ignored by git: overwriting it would lose edits for good
+                raise StateError(f"{safe(clear)} differs from {safe(rel)}: it holds edits that are not encrypted yet",
+                                 hint=f"encrypt them (`secretops encrypt {safe(clear)}`), or pass --force to "
+                                      "overwrite them")
+        results.append((clear, data))
     obs.end()
     for clear, data in results:
         atomic_write(repo.root / clear, data, mode=0o600)
-    return Outcome(tuple(c for c, _ in results), ())
+    return Outcome(tuple(c for c, _ in results), tuple(unchanged))

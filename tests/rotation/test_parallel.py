@@ -1,10 +1,11 @@
-"""The two-process path used on large fleets, forced on a small one."""
+"""The two-process path used on large fleets, forced on a small one: the fork must happen, and the
+real sops must open every file with the new keys alone and with no old key."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from secretops.repo import discovery as scan
+from secretops.repo import discovery
 from secretops.repo.model import open_repo
 from secretops.sops import agekeys
 from tests import helpers
@@ -13,16 +14,20 @@ from tests.conftest import make_fleet
 
 def test_forked_worker_rotation(tmp_path: Path) -> None:
     root = make_fleet(tmp_path / "p", clusters=("a", "b", "c"), secrets=3)
+    old = agekeys.load_identities()
     base = helpers.git(root, "rev-parse", "HEAD").strip()
     env = {"SECRETOPS_PARALLEL_MIN": "1"}
-    res = helpers.cli_proc(["rotate", "start", "--all"], root, env)
-    assert res.code == 0, res.text
-    res = helpers.cli_proc(["rotate", "finish", "--unverified"], root, env)
-    assert res.code == 0, res.text
+    forks = tmp_path / "forks.txt"
+    for args in (["rotate", "start", "--all"], ["rotate", "finish", "--unverified"]):
+        res = helpers.cli_wrapped(["--forks", str(forks)], args, root, env)
+        assert res.code == 0, res.text
+    assert len(forks.read_text().split()) == 2, "each command forked one worker"
     assert helpers.git(root, "rev-list", "--count", f"{base}..HEAD").strip() == "2"
     assert helpers.git(root, "status", "--porcelain") == ""
-    found = scan.scan(open_repo(root))
-    old = {i.public for i in agekeys.load_identities() if "rotation" not in i.public}
-    for parsed in found.encrypted:
-        assert parsed.meta is not None and len(parsed.meta.recipients.age) in (1, 3)
-    assert old  # the old keys stay in the key file
+    new = [i for i in agekeys.load_identities() if i.public not in {o.public for o in old}]
+    assert len(new) == len({i.public for i in old})
+    files = [p.rel for p in discovery.scan(open_repo(root)).encrypted]
+    assert len(files) == 3 * 3 + 3 + 1  # app secrets, key Secrets, the shared secret
+    for rel in files:
+        assert helpers.sops_opens(root, rel, new), rel
+        assert not helpers.sops_opens(root, rel, old), rel

@@ -115,3 +115,17 @@ def test_kubectl_speaks_the_protocol(rfleet: Path, flux: fakeflux.FakeKube, isol
     table = subprocess.run(["kubectl", "--context", "dev", "get", "kustomizations", "-A"],
                            capture_output=True, text=True, env=env, timeout=60)
     assert table.returncode == 0 and "flux-system" in table.stdout
+
+
+def test_wait_keeps_asking_until_its_time_is_up(rfleet: Path, flux: fakeflux.FakeKube) -> None:
+    """--wait polls for as long as it is told when a cluster lags, then exits 1; never earlier."""
+    import time
+
+    assert helpers.run_cli(["rotate", "start", "--all"], rfleet).code == 0
+    before = flux.requests
+    start = time.monotonic()
+    res = helpers.run_cli(["rotate", "status", "--wait", "4", "--format", "json"], rfleet)
+    elapsed = time.monotonic() - start
+    assert res.code == 1 and not json.loads(res.out)["verified"]
+    assert elapsed >= 4.0, elapsed
+    assert flux.requests - before > 2 * len(flux.clusters), "it asked more than once"
