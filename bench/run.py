@@ -8,10 +8,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_check, bench_recall, bench_rotate
+from bench import bench_check, bench_recall, bench_rotate, kills
 
 SUITES = {"recall": bench_recall.run, "check": bench_check.run, "rotate": bench_rotate.run_rotation,
-          "status": bench_rotate.run_status}
+          "status": bench_rotate.run_status, "kills": kills.run}
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 KS = ("kustomize.toolkit.fluxcd.io", "v1", "kustomizations", "Kustomization")
 GIT = ("source.toolkit.fluxcd.io", "v1", "gitrepositories", "GitRepository")
+OCI = ("source.toolkit.fluxcd.io", "v1", "ocirepositories", "OCIRepository")
 TOKEN = "fake-token-not-a-secret"
 REPO_URL = "ssh://git@github.com/acme/fleet"
 
@@ -59,11 +60,26 @@ def gitrepository(name: str = "flux-system", url: str = REPO_URL, ns: str = "flu
             "spec": {"url": url, "ref": {"branch": "main"}, "interval": "1m0s"}}
 
 
+def ocirepository(name: str, sha: str | None, ns: str = "flux-system", url: str = REPO_URL,
+                  tag: str = "latest") -> dict[str, Any]:
+    """What source-controller writes for an artifact pushed with `flux push artifact --source --revision`."""
+    digest = f"{tag}@sha256:{(sha or '0' * 40) * 2}"[: len(tag) + 8 + 64]
+    metadata = {"org.opencontainers.image.source": url}
+    if sha:
+        metadata["org.opencontainers.image.revision"] = f"main@sha1:{sha}"
+    return {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "OCIRepository",
+            "metadata": {"name": name, "namespace": ns, "generation": 1},
+            "spec": {"url": "oci://ghcr.io/acme/fleet-manifests", "ref": {"tag": tag}, "interval": "1m"},
+            "status": {"artifact": {"revision": digest, "metadata": metadata}}}
+
+
 def set_applied(ks: dict[str, Any], sha: str, *, ready: bool = True, message: str | None = None,
-                attempted: str | None = None, stale: bool = False, suspended: bool = False) -> None:
-    """What kustomize-controller writes after a reconcile."""
-    revision = f"main@sha1:{sha}"
-    tried = f"main@sha1:{attempted}" if attempted else revision
+                attempted: str | None = None, stale: bool = False, suspended: bool = False,
+                ref: str = "main", revision: str | None = None) -> None:
+    """What kustomize-controller writes after a reconcile (``revision`` overrides the revision, e.g.
+    an OCI artifact's ``latest@sha256:…``)."""
+    revision = revision or f"{ref}@sha1:{sha}"
+    tried = f"{ref}@sha1:{attempted}" if attempted else revision
     ks["metadata"]["generation"] = 2
     ks["spec"]["suspend"] = suspended
     status = ks["status"]
@@ -78,9 +94,12 @@ def set_applied(ks: dict[str, Any], sha: str, *, ready: bool = True, message: st
     status["conditions"] = [cond]
 
 
-def key_secret(name: str, ns: str, entries: dict[str, str]) -> dict[str, Any]:
+def key_secret(name: str, ns: str, entries: dict[str, str], managed: bool = True) -> dict[str, Any]:
+    """A key Secret as Flux applies it (with its ownership labels), or as `kubectl create` made it."""
+    labels = {"kustomize.toolkit.fluxcd.io/name": "flux-system",
+              "kustomize.toolkit.fluxcd.io/namespace": "flux-system"} if managed else {}
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": {"name": name, "namespace": ns, "resourceVersion": "1"},
+            "metadata": {"name": name, "namespace": ns, "resourceVersion": "1", "labels": labels},
             "data": {k: base64.b64encode(v.encode()).decode() for k, v in entries.items()}}
 
 
@@ -139,7 +158,8 @@ def client_certificate(ca: Any) -> tuple[bytes, bytes]:
 
 
 class FakeKube:
-    def __init__(self, tls: bool = True) -> None:
+    def __init__(self, tls: bool = True, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds added to every response: a real API server is 50-500 ms away
         self.clusters: dict[str, Cluster] = {}
         self.lock = threading.Lock()
         self.requests = 0
@@ -196,7 +216,7 @@ def _discovery(rest: str) -> Any:
                 "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
     if rest == "/apis":
         groups = []
-        for group, version, _p, _k in (KS, GIT):
+        for group, version, _p, _k in (KS, GIT):  # OCI shares GIT's group
             gv = {"groupVersion": f"{group}/{version}", "version": version}
             groups.append({"name": group, "versions": [gv], "preferredVersion": gv})
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -204,8 +224,8 @@ def _discovery(rest: str) -> Any:
         return {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
             {"name": "secrets", "singularName": "secret", "namespaced": True, "kind": "Secret",
              "verbs": ["get", "list", "patch"]}]}
-    for group, version, plural, kind in (KS, GIT):
-        if rest == f"/apis/{group}/{version}":
+    for group, version, plural, kind in (KS, GIT, OCI):
+        if rest == f"/apis/{group}/{version}" and plural != "ocirepositories":
             return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}",
                     "resources": [{"name": plural, "singularName": kind.lower(), "namespaced": True, "kind": kind,
                                    "verbs": ["get", "list", "patch", "watch"]}]}
@@ -237,6 +257,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> tuple[Cluster, str] | None:
         with self.kube.lock:
             self.kube.requests += 1
+        if self.kube.delay:
+            import time
+
+            time.sleep(self.kube.delay)
         peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
         if self.headers.get("Authorization") != f"Bearer {TOKEN}" and not peer:
             self._status(401, "Unauthorized")
@@ -272,7 +296,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             items = [copy.deepcopy(o) for (p, n, _), o in sorted(cluster.objects.items())
                      if p == plural and (ns is None or n == ns)]
-        kind = {"kustomizations": "KustomizationList", "gitrepositories": "GitRepositoryList"}.get(plural, "List")
+        kind = {"kustomizations": "KustomizationList", "gitrepositories": "GitRepositoryList",
+                "ocirepositories": "OCIRepositoryList"}.get(plural, "List")
         api = f"{m.group('group')}/{m.group('version')}" if m.group("group") else "v1"
         self._send(200, {"apiVersion": api, "kind": kind, "metadata": {"resourceVersion": "1"}, "items": items})
 
@@ -294,5 +319,26 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             annotations = (body.get("metadata") or {}).get("annotations") or {}
             obj["metadata"].setdefault("annotations", {}).update(annotations)
+            if isinstance(body.get("data"), dict):  # merge-patch of a Secret's data
+                obj.setdefault("data", {}).update(body["data"])
             cluster.patches.append((rest, body))
             self._send(200, obj)
+
+    def do_POST(self) -> None:
+        routed = self._route()
+        if routed is None:
+            return
+        cluster, rest = routed
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        m = _OBJ.match(rest)
+        if not m or m.group("name") or m.group("plural") != "secrets":
+            self._status(405, "MethodNotAllowed")
+            return
+        with self.kube.lock:
+            if cluster.get("secrets", m.group("ns") or "", body["metadata"]["name"]) is not None:
+                self._status(409, "AlreadyExists")
+                return
+            body["metadata"]["namespace"] = m.group("ns")
+            cluster.put("secrets", body)
+            cluster.patches.append((rest, {"created": body["metadata"]["name"]}))
+        self._send(201, body)

@@ -10,7 +10,13 @@ __all__ = ["Progress", "repo", "sops_for"]
 
 
 def repo() -> Repo:
-    return open_repo()
+    """The repository, with what secretops inferred about its layout said once on stderr."""
+    import click
+
+    found = open_repo(infer=True)
+    for note in found.inferred:
+        click.echo(f"inferred: {note} (override in .secretops.yaml)", err=True)
+    return found
 
 
 def sops_for(r: Repo) -> Sops:

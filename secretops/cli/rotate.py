@@ -49,13 +49,19 @@ def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, ver
 @click.option("--wait", "wait_s", type=float, default=0, help="Poll until every cluster is verified, for SECONDS.")
 @click.option("--reconcile", is_flag=True, help="Ask Flux to reconcile now (like `flux reconcile --with-source`).")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
-def status(format_: str, wait_s: float, reconcile: bool, timeout: float) -> None:
+@click.option("--concurrency", type=click.IntRange(1, 1024), default=64, show_default=True,
+              help="API servers asked at once.")
+@click.option("--apply-key-secrets", is_flag=True,
+              help="Apply key Secrets that Flux does not apply (bootstrapped by hand) through the API.")
+def status(format_: str, wait_s: float, reconcile: bool, timeout: float, concurrency: int,
+           apply_key_secrets: bool) -> None:
     """Has Flux applied commit 1 in every cluster, and does each key Secret hold the new key?"""
     from secretops.cli.common import repo
     from secretops.formats.rotation import STATUS_FORMATS
     from secretops.rotation.status import report
 
-    rep = report(repo(), wait=wait_s, reconcile=reconcile, timeout=timeout)
+    rep = report(repo(), wait=wait_s, reconcile=reconcile, timeout=timeout, workers=concurrency,
+                 apply_key_secrets=apply_key_secrets)
     click.echo(STATUS_FORMATS.render(format_, rep), nl=False)
     if not rep.verified:
         exit_with(1)

@@ -37,6 +37,7 @@ class Config(NamedTuple):
     key_secret: KeySecretDefaults = KeySecretDefaults()
     clusters: tuple[ClusterConfig, ...] = ()
     explicit_clusters: bool = False
+    explicit_suffix: bool = False
 
     def clear_name(self, enc: str) -> str:
         stem = enc[: -len(self.encrypted_suffix)] if enc.endswith(self.encrypted_suffix) else enc.rsplit(".", 1)[0]
@@ -122,4 +123,4 @@ def load(root: Path) -> Config:
     if enc == clear:
         raise ConfigError(f"{FILENAME}: encrypted_suffix and clear_suffix must differ")
     return Config(enc, clear, _str(data, "clusters_dir", "clusters").strip("/"), ks, tuple(clusters),
-                  bool(clusters))
+                  bool(clusters), "encrypted_suffix" in data)

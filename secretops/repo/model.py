@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secretops.errors import InputError
+from secretops.errors import InputError, SecretopsError
 from secretops.git import command as git
 from secretops.repo import config as config_mod
 from secretops.repo.config import SOPS_SUFFIXES, ClusterConfig, Config
@@ -22,6 +22,7 @@ class Repo:
 
     def __init__(self, root: Path, is_git: bool, config: Config) -> None:
         self.root, self.is_git, self.config = root, is_git, config
+        self.inferred: list[str] = []  # what open_repo(infer=True) inferred, in words
 
     @functools.cached_property
     def sops_config(self) -> rules.SopsConfig:
@@ -103,7 +104,9 @@ def walk(root: Path) -> list[str]:
 
 
 def discover_clusters(root: Path, clusters_dir: str) -> tuple[ClusterConfig, ...]:
-    """Folders under ``clusters/``; failing that, under the first ``*/clusters/`` one level down."""
+    """Folders under ``clusters/``; failing that, under the first ``*/clusters/`` one level down;
+    failing that, every folder (up to three levels down) that holds Flux's own ``flux-system`` or
+    ``flux`` folder, as in ``kubernetes/<cluster>/flux``."""
     candidates = [root / clusters_dir]
     if not candidates[0].is_dir():
         candidates = sorted(p / clusters_dir for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -112,7 +115,47 @@ def discover_clusters(root: Path, clusters_dir: str) -> tuple[ClusterConfig, ...
             names = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
             rel = base.relative_to(root).as_posix()
             return tuple(ClusterConfig(n, f"{rel}/{n}", n) for n in names)
-    return ()
+    return _flux_folders(root)
+
+
+def _flux_folders(root: Path, depth: int = 3) -> tuple[ClusterConfig, ...]:
+    found: list[ClusterConfig] = []
+    level = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    for _ in range(depth):
+        below = []
+        for folder in sorted(level):
+            children = [c for c in folder.iterdir() if c.is_dir() and not c.name.startswith(".")]
+            if any(c.name in ("flux-system", "flux") for c in children):
+                found.append(ClusterConfig(folder.name, folder.relative_to(root).as_posix(), folder.name))
+            else:
+                below += children
+        level = below
+    names = [c.name for c in found]
+    return tuple(c for c in found if names.count(c.name) == 1)  # ambiguous names need .secretops.yaml
+
+
+def infer_suffix(repo: Repo) -> str | None:
+    """The encrypted-file suffix a repository uses when it is not `.enc.yaml` and not configured:
+    the common ending (``.secret.sops.yaml``, ``.sops.yaml``) of the files its `.sops.yaml` rules match."""
+    if repo.config.explicit_suffix or not (repo.root / ".sops.yaml").is_file():
+        return None
+    try:
+        rules = repo.sops_config
+    except SecretopsError:
+        return None
+    names = [f for f in repo.files(include_ignored_clear=False) if f.endswith(SOPS_SUFFIXES) and f != ".sops.yaml"]
+    if any(f.endswith(repo.config.encrypted_suffix) for f in names):
+        return None
+    matched = [f.rsplit("/", 1)[-1] for f in names if rules.has_specific_match(f)]
+    if not matched:
+        return None
+    for parts in (3, 2):
+        endings = ["." + ".".join(n.split(".")[-parts:]) for n in matched if n.count(".") >= parts]
+        if endings:
+            best = max(set(endings), key=endings.count)
+            if endings.count(best) >= 0.8 * len(matched) and best.count(".") == parts:
+                return best
+    return None
 
 
 def find_root(start: Path | None = None) -> tuple[Path, bool]:
@@ -129,6 +172,17 @@ def find_root(start: Path | None = None) -> tuple[Path, bool]:
                      hint="run secretops inside your GitOps repository or pass -C DIR")
 
 
-def open_repo(start: Path | None = None) -> Repo:
+def open_repo(start: Path | None = None, *, infer: bool = False) -> Repo:
+    """The repository around ``start``. With ``infer``, an unconfigured encrypted suffix is inferred
+    from the files (see infer_suffix); ``inferred`` says what was inferred, for the user to see."""
     root, is_git = find_root(start)
-    return Repo(root, is_git, config_mod.load(root))
+    repo = Repo(root, is_git, config_mod.load(root))
+    if infer:
+        suffix = infer_suffix(repo)
+        if suffix:
+            repo = Repo(root, is_git, repo.config._replace(encrypted_suffix=suffix))
+            repo.inferred.append(f"encrypted files are named *{suffix} (from the files .sops.yaml matches)")
+        if not repo.config.explicit_clusters and repo.clusters and not (root / repo.config.clusters_dir).is_dir():
+            where = ", ".join(f"{c.name} ({c.path})" for c in repo.clusters)
+            repo.inferred.append(f"clusters: {where} (folders with Flux's flux-system or flux folder)")
+    return repo

@@ -1,29 +1,33 @@
-"""Ask each cluster's Flux whether commit 1 is applied and its key Secret holds the new key."""
+"""Judge, from one API server's snapshot, whether a cluster's Flux applied commit 1 and holds the new
+key. Knows Flux's topologies: branch, tag and semver refs; OCI artifacts (`flux push artifact`);
+management clusters whose Kustomizations apply workload clusters through `spec.kubeConfig`; and key
+Secrets that Flux never applies (bootstrapped by hand)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from secretops.rotation import kube
+from secretops.rotation import fluxapi
 from secretops.rotation.state import ClusterRef
-from secretops.sops import agekeys
 
-KS_VERSIONS = ("v1", "v1beta2")
-SRC_VERSIONS = ("v1", "v1beta2")
 _SHA = re.compile(r"(?:^|[@/:])([0-9a-f]{40})$")
+OCI_REVISION, OCI_SOURCE = "org.opencontainers.image.revision", "org.opencontainers.image.source"
 
 
 @dataclass(frozen=True)
 class KsStatus:
     namespace: str
     name: str
-    revision: str | None
+    revision: str | None  # the applied git revision (for OCI: the artifact's recorded git revision)
     verified: bool
     reason: str
+    source_kind: str = "GitRepository"
+    ref: dict[str, str] = field(default_factory=dict)  # {"branch": "main"}, {"tag": "v1.2.0"}, {"semver": "…"}
+    artifact: str | None = None  # OCI: the artifact revision, e.g. latest@sha256:…
+    action: str = ""  # wait | promote-tag | promote-semver | merge-branch | pinned | push-artifact | fix
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,23 @@ class ClusterStatus:
     reachable: bool
     problems: tuple[str, ...] = ()
     kustomizations: tuple[KsStatus, ...] = field(default=())
-    key_secret: str = "unknown"  # has-new-key | old-key-only | missing | unknown
+    key_secret: str = "unknown"  # has-new-key | old-key-only | missing | not-applied-by-flux | unknown
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the judgement needs to know of the rotation and the repository."""
+
+    commit1: str
+    branch: str
+    descends: Callable[[str], bool | None]
+    repo_urls: set[str]
+    paths: Mapping[str, str]  # cluster name -> its folder in the repository
+    key_files: Mapping[str, Sequence[str]]  # cluster name -> its key Secret files
 
 
 def revision_sha(revision: str | None) -> str | None:
-    """`main@sha1:<sha>`, `refs/heads/main@sha1:<sha>`, `sha1:<sha>` or the legacy `main/<sha>`."""
+    """`main@sha1:<sha>`, `v1.2.0@sha1:<sha>`, `refs/heads/main@sha1:<sha>`, `sha1:<sha>`, `main/<sha>`."""
     match = _SHA.search(revision or "")
     return match.group(1) if match else None
 
@@ -54,115 +70,126 @@ def normalize_url(url: str) -> str:
     return u.rstrip("/").removesuffix(".git")
 
 
-def _list(client: kube.Client, group: str, plural: str, versions: Iterable[str]) -> list[dict[str, Any]]:
-    for version in versions:
-        data = client.get_or_none(f"/apis/{group}/{version}/{plural}")
-        if data is not None:
-            return list(data.get("items") or [])
-    return []
+def _path(ks: Mapping[str, Any]) -> str:
+    return str((ks.get("spec") or {}).get("path") or "").strip().removeprefix("./").strip("/")
 
 
-def _ready(ks: dict[str, Any]) -> dict[str, Any]:
-    return next((c for c in (ks.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
+def belongs(ks: Mapping[str, Any], cluster: str, folder: str) -> bool:
+    """A Kustomization is a cluster's when its path lies in the cluster's folder, or when it applies
+    to a remote cluster (`spec.kubeConfig`) whose Secret names this cluster."""
+    path = _path(ks)
+    if path and folder and (path == folder or path.startswith(folder + "/")):
+        return True
+    ref = ((ks.get("spec") or {}).get("kubeConfig") or {}).get("secretRef") or {}
+    return bool(ref.get("name")) and re.search(rf"(?:^|[-_.]){re.escape(cluster)}(?:$|[-_.])", ref["name"]) is not None
 
 
-def _ks_status(ks: dict[str, Any], commit1: str, descends: Callable[[str], bool | None]) -> KsStatus:
+def _source(snap: fluxapi.Snapshot, ks: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    ref = (ks.get("spec") or {}).get("sourceRef") or {}
+    key = (str(ref.get("namespace") or ks["metadata"].get("namespace", "")), str(ref.get("name", "")))
+    kind = str(ref.get("kind", "GitRepository"))
+    return kind, (snap.oci if kind == "OCIRepository" else snap.git).get(key)
+
+
+def _from_repo(kind: str, src: Mapping[str, Any] | None, urls: set[str]) -> bool | None:
+    """True/False when the source's URL says whether it is this repository; None when it cannot say."""
+    if src is None or not urls:
+        return None
+    if kind == "OCIRepository":
+        url = ((src.get("status") or {}).get("artifact") or {}).get("metadata", {}).get(OCI_SOURCE)
+    else:
+        url = (src.get("spec") or {}).get("url")
+    return None if not url else normalize_url(str(url)) in urls
+
+
+def mine(snap: fluxapi.Snapshot, ref: ClusterRef, target: Target, alone: bool) -> list[dict[str, Any]]:
+    """The cluster's Kustomizations that decrypt with sops and read this repository. On a server that
+    serves this cluster only, every such Kustomization counts when none is attributable by path."""
+    candidates = []
+    for ks in snap.kustomizations:
+        if ((ks.get("spec") or {}).get("decryption") or {}).get("provider") != "sops":
+            continue
+        kind, src = _source(snap, ks)
+        if _from_repo(kind, src, target.repo_urls) is False:
+            continue
+        candidates.append(ks)
+    folder = target.paths.get(ref.name, "")
+    own = [ks for ks in candidates if belongs(ks, ref.name, folder)]
+    if own or not alone:
+        return own
+    return [ks for ks in candidates if not (ks.get("spec") or {}).get("kubeConfig")]
+
+
+def _ref_words(kind: str, ref: Mapping[str, str], artifact: str | None) -> str:
+    if kind == "OCIRepository":
+        return f"the OCI artifact {artifact or '(none yet)'}"
+    for key in ("tag", "semver", "name", "commit", "branch"):
+        if ref.get(key):
+            return {"semver": f"semver range {ref[key]!r}"}.get(key, f"{key} {ref[key]}")
+    return "branch (default)"
+
+
+def judge(snap: fluxapi.Snapshot, ks: dict[str, Any], target: Target) -> KsStatus:
     meta, spec, status = ks.get("metadata") or {}, ks.get("spec") or {}, ks.get("status") or {}
     ns, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
+    kind, src = _source(snap, ks)
+    ref = {k: str(v) for k, v in ((src or {}).get("spec") or {}).get("ref", {}).items() if isinstance(v, str | int)}
     applied, attempted = status.get("lastAppliedRevision"), status.get("lastAttemptedRevision")
-    ready = _ready(ks)
-    sha = revision_sha(applied)
+    artifact: str | None = None
+    revision = applied
+    if kind == "OCIRepository":
+        art = ((src or {}).get("status") or {}).get("artifact") or {}
+        artifact = art.get("revision")
+        recorded = (art.get("metadata") or {}).get(OCI_REVISION)
+        revision = recorded if applied and applied == artifact else None
+    follows = _ref_words(kind, ref, artifact)
 
-    def out(ok: bool, reason: str) -> KsStatus:
-        return KsStatus(ns, name, applied, ok, reason)
+    def out(ok: bool, reason: str, action: str = "") -> KsStatus:
+        return KsStatus(ns, name, revision, ok, reason, kind, ref, artifact, action)
 
+    ready: dict[str, Any] = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
     if spec.get("suspend"):
-        return out(False, f"{ns}/{name} is suspended")
+        return out(False, f"{ns}/{name} is suspended", "fix")
     if meta.get("generation") is not None and status.get("observedGeneration") != meta.get("generation"):
-        return out(False, f"{ns}/{name} has not observed its latest generation yet")
+        return out(False, f"{ns}/{name} has not observed its latest generation yet", "wait")
     if ready.get("status") != "True":
         message = str(ready.get("message") or ready.get("reason") or "not ready")[:300]
         if attempted and attempted != applied:
-            return out(False, f"{ns}/{name} failed to apply {str(revision_sha(attempted))[:12]}: {message}")
-        return out(False, f"{ns}/{name} is not Ready: {message}")
+            return out(False, f"{ns}/{name} failed to apply {attempted}: {message}", "fix")
+        return out(False, f"{ns}/{name} is not Ready: {message}", "wait")
+    sha = revision_sha(revision)
+    if kind == "OCIRepository" and sha is None:
+        why = "carries no git revision (push it with `flux push artifact --revision=<branch>@sha1:<sha>`)" \
+            if applied == artifact else "applied an older artifact than its source holds"
+        return out(False, f"{ns}/{name} follows {follows}, which {why}", "push-artifact")
     if sha is None:
-        return out(False, f"{ns}/{name} reports no applied revision")
-    if sha != commit1:
-        known = descends(sha)
-        if known is None:
-            return out(False, f"{ns}/{name} applied {sha[:12]}, which is not in the local repository (git fetch)")
-        if not known:
-            return out(False, f"{ns}/{name} has not applied commit 1 yet (at {sha[:12]})")
-    return out(True, "applied")
+        return out(False, f"{ns}/{name} reports no applied revision", "wait")
+    known = True if sha == target.commit1 else target.descends(sha)
+    if known is None:
+        return out(False, f"{ns}/{name} applied {sha[:12]}, which is not in the local repository (git fetch)", "wait")
+    if known:
+        return out(True, "applied")
+    return out(False, *_behind(ns, name, kind, ref, follows, sha, target))
 
 
-def _secret_keys(client: kube.Client, ns: str, name: str) -> set[str] | None:
-    import base64
-
-    data = client.get_or_none(f"/api/v1/namespaces/{ns}/secrets/{name}")
-    if data is None:
-        return None
-    publics: set[str] = set()
-    for key, value in (data.get("data") or {}).items():
-        if str(key).endswith(".agekey"):
-            text = base64.b64decode(value).decode("utf-8", "replace")
-            publics |= {i.public for i in agekeys.parse(text, f"Secret {ns}/{name}")}
-    return publics
-
-
-def request_reconcile(client: kube.Client, ks: dict[str, Any]) -> None:
-    """Like `flux reconcile ks --with-source`: annotate the source and the Kustomization."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    patch = {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": stamp}}}
-    meta, ref = ks["metadata"], (ks.get("spec") or {}).get("sourceRef") or {}
-    version = str(ks.get("apiVersion", "kustomize.toolkit.fluxcd.io/v1")).split("/")[-1]
-    if ref.get("kind") == "GitRepository":
-        src_ns = ref.get("namespace") or meta["namespace"]
-        client.merge_patch(f"/apis/source.toolkit.fluxcd.io/v1/namespaces/{src_ns}/gitrepositories/{ref['name']}",
-                           patch)
-    client.merge_patch(f"/apis/kustomize.toolkit.fluxcd.io/{version}/namespaces/{meta['namespace']}/"
-                       f"kustomizations/{meta['name']}", patch)
-
-
-def check_cluster(client: kube.Client, ref: ClusterRef, commit1: str, new_keys: set[str],
-                  descends: Callable[[str], bool | None], repo_urls: set[str], reconcile: bool) -> ClusterStatus:
-    items = _list(client, "kustomize.toolkit.fluxcd.io", "kustomizations", KS_VERSIONS)
-    sources = {(s["metadata"].get("namespace"), s["metadata"].get("name")):
-               normalize_url(s.get("spec", {}).get("url", ""))
-               for s in _list(client, "source.toolkit.fluxcd.io", "gitrepositories", SRC_VERSIONS)}
-    mine = []
-    for ks in items:
-        spec, meta = ks.get("spec") or {}, ks.get("metadata") or {}
-        if (spec.get("decryption") or {}).get("provider") != "sops":
-            continue
-        src = spec.get("sourceRef") or {}
-        url = sources.get((src.get("namespace") or meta.get("namespace"), src.get("name")))
-        if repo_urls and url is not None and url not in repo_urls:
-            continue
-        mine.append(ks)
-    if not mine:
-        return ClusterStatus(ref.name, ref.kube_context, False, True,
-                             ("no Kustomization with spec.decryption reads this repository",))
-    if reconcile:
-        for ks in mine:
-            request_reconcile(client, ks)
-    statuses = tuple(_ks_status(ks, commit1, descends) for ks in mine)
-    problems = [s.reason for s in statuses if not s.verified]
-    key_state = "has-new-key"
-    seen: dict[tuple[str, str], set[str] | None] = {}
-    for ks in mine:
-        ns = ks["metadata"]["namespace"]
-        name = ((ks["spec"].get("decryption") or {}).get("secretRef") or {}).get("name")
-        if not name:
-            continue
-        if (ns, name) not in seen:
-            seen[(ns, name)] = _secret_keys(client, ns, name)
-        keys = seen[(ns, name)]
-        if keys is None:
-            key_state = "missing"
-            problems.append(f"the key Secret {ns}/{name} does not exist in the cluster")
-        elif not new_keys <= keys:
-            key_state = "old-key-only"
-            problems.append(f"the key Secret {ns}/{name} does not hold the new key yet")
-    problems = list(dict.fromkeys(problems))
-    return ClusterStatus(ref.name, ref.kube_context, not problems, True, tuple(problems), statuses, key_state)
+def _behind(ns: str, name: str, kind: str, ref: Mapping[str, str], follows: str, sha: str,
+            target: Target) -> tuple[str, str]:
+    """Why a Kustomization is not at commit 1 yet, and what the operator must do about it."""
+    c1 = target.commit1[:12]
+    if kind == "OCIRepository":
+        return (f"{ns}/{name} follows {follows} built from {sha[:12]}: push an artifact of commit {c1} or later "
+                "(`flux push artifact … --revision=<branch>@sha1:<sha>`)", "push-artifact")
+    if ref.get("tag"):
+        return (f"{ns}/{name} follows tag {ref['tag']} (at {sha[:12]}): cut a tag at or after commit 1 ({c1}) and "
+                "promote it (`secretops rotate tag NAME`, then point the GitRepository at it)", "promote-tag")
+    if ref.get("semver"):
+        return (f"{ns}/{name} follows semver range {ref['semver']!r} (at {sha[:12]}): push a tag in that range at "
+                f"or after commit 1 ({c1}), e.g. `secretops rotate tag vX.Y.Z`", "promote-semver")
+    if ref.get("commit") or ref.get("name"):
+        return (f"{ns}/{name} is pinned to {follows} (at {sha[:12]}): move it to commit 1 ({c1}) or later",
+                "pinned")
+    branch = ref.get("branch")
+    if branch and branch != target.branch:
+        return (f"{ns}/{name} follows branch {branch}, not {target.branch} (at {sha[:12]}): merge commit 1 "
+                f"({c1}) into {branch}", "merge-branch")
+    return f"{ns}/{name} has not applied commit 1 yet (at {sha[:12]})", "wait"

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from secretops.errors import SecretopsError, StateError
 from secretops.git import command as git
 from secretops.repo.model import Repo
-from secretops.rotation import flux, kube
-from secretops.rotation.flux import ClusterStatus
+from secretops.rotation import clustercheck, flux, fluxapi, kube
+from secretops.rotation.clustercheck import ApplyKeySecret
+from secretops.rotation.flux import ClusterStatus, Target
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
+
+WORKERS = 64  # API servers asked at once: they are 50-500 ms away and fleets reach thousands
 
 
 @dataclass(frozen=True)
@@ -32,13 +36,15 @@ class StatusReport:
         return [f"{c.name}: {p}" for c in self.clusters for p in c.problems]
 
 
-def check_all(state: RotationState, commit1: str, descends: Callable[[str], bool | None], repo_urls: set[str],
-              *, reconcile: bool = False, timeout: float = 10.0, workers: int = 32,
-              only: Iterable[str] | None = None) -> list[ClusterStatus]:
-    """Every cluster at once, bounded; an unreachable cluster is a result, never a success."""
+def check_all(state: RotationState, target: Target, *, reconcile: bool = False, timeout: float = 10.0,
+              workers: int = WORKERS, only: Iterable[str] | None = None,
+              apply: ApplyKeySecret | None = None) -> list[ClusterStatus]:
+    """Every cluster, each API server asked once (a management cluster serving many workload clusters
+    included), servers asked concurrently and bounded; an unreachable one is a result, never a success."""
     config = kube.load_kubeconfig()
     lock = threading.Lock()
     cache: dict[str, bool | None] = {}
+    descends = target.descends
 
     def cached(sha: str) -> bool | None:
         with lock:
@@ -46,38 +52,43 @@ def check_all(state: RotationState, commit1: str, descends: Callable[[str], bool
                 cache[sha] = descends(sha)
             return cache[sha]
 
+    target = dataclasses.replace(target, descends=cached)
     wanted = [c for c in state.clusters if only is None or c.name in set(only)]
+    servers: dict[str, list[ClusterRef]] = {}
+    for ref in wanted:
+        servers.setdefault(ref.kube_context, []).append(ref)
 
-    def one(ref: ClusterRef) -> ClusterStatus:
-        new = {k.new for k in state.keys if ref.name in k.clusters} or state.new_keys
+    def one_server(refs: list[ClusterRef]) -> list[ClusterStatus]:
+        context = refs[0].kube_context
         try:
-            client = kube.client(ref.kube_context, config, timeout)
+            client = kube.client(context, config, timeout)
         except SecretopsError as exc:
-            return ClusterStatus(ref.name, ref.kube_context, False, False, (exc.user_message,))
+            return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         try:
-            return flux.check_cluster(client, ref, commit1, new, cached, repo_urls, reconcile)
+            snap = fluxapi.snapshot(client)
+            return [clustercheck.check_cluster(snap, r, {k.new for k in state.keys if r.name in k.clusters}
+                                               or state.new_keys, target, alone=len(refs) == 1,
+                                               reconcile=reconcile, apply=apply) for r in refs]
         except SecretopsError as exc:
-            return ClusterStatus(ref.name, ref.kube_context, False, False, (exc.user_message,))
+            return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         finally:
             client.close()
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-        return list(pool.map(one, wanted))
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(servers)))) as pool:
+        done = {s.name: s for group in pool.map(one_server, servers.values()) for s in group}
+    return [done[r.name] for r in wanted]
 
 
-def poll(state: RotationState, commit1: str, descends: Callable[[str], bool | None], repo_urls: set[str], *,
-         seconds: float, reconcile: bool, timeout: float = 10.0, interval: float = 3.0,
-         on_round: Callable[[list[ClusterStatus]], None] | None = None) -> list[ClusterStatus]:
+def poll(state: RotationState, target: Target, *, seconds: float, reconcile: bool, timeout: float = 10.0,
+         interval: float = 3.0, workers: int = WORKERS, apply: ApplyKeySecret | None = None) -> list[ClusterStatus]:
     """Poll until every cluster is verified or the time is up; only unverified clusters are asked again."""
     deadline = time.monotonic() + seconds
-    results = {s.name: s for s in check_all(state, commit1, descends, repo_urls, reconcile=reconcile,
-                                            timeout=timeout)}
+    results = {s.name: s for s in check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers,
+                                            apply=apply)}
     while time.monotonic() < deadline and not all(s.verified for s in results.values()):
-        if on_round:
-            on_round(list(results.values()))
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
         pending = [n for n, s in results.items() if not s.verified]
-        for s in check_all(state, commit1, descends, repo_urls, timeout=timeout, only=pending):
+        for s in check_all(state, target, timeout=timeout, only=pending, workers=workers):
             results[s.name] = s
     return [results[c.name] for c in state.clusters]
 
@@ -87,19 +98,47 @@ def remote_urls(repo: Repo) -> set[str]:
     return {flux.normalize_url(line.split()[1]) for line in out.splitlines() if len(line.split()) >= 2}
 
 
+def target_of(repo: Repo, state: RotationState, commit1: str) -> Target:
+    def descends(sha: str) -> bool | None:
+        return git.is_ancestor(repo.root, commit1, sha)
+
+    known = {c.name: c.path for c in repo.clusters}
+    return Target(commit1, state.branch, descends, remote_urls(repo), {r.name: known.get(r.name, "")
+                                                                       for r in state.clusters},
+                  {c.name: c.key_secrets for c in state.clusters})
+
+
 def report(repo: Repo, *, wait: float = 0, reconcile: bool = False, timeout: float = 10.0,
-           state: RotationState | None = None) -> StatusReport:
+           state: RotationState | None = None, workers: int = WORKERS,
+           apply_key_secrets: bool = False) -> StatusReport:
     state = state or require_state(repo.root)
     commit1 = commit_one(repo.root)
     if commit1 is None:
         raise StateError("commit 1 of the rotation was not found", hint="is the state file committed?")
-
-    def descends(sha: str) -> bool | None:
-        return git.is_ancestor(repo.root, commit1, sha)
-
-    urls = remote_urls(repo)
+    target = target_of(repo, state, commit1)
+    apply = key_secret_applier(repo, state) if apply_key_secrets else None
     if wait > 0:
-        results = poll(state, commit1, descends, urls, seconds=wait, reconcile=reconcile, timeout=timeout)
+        results = poll(state, target, seconds=wait, reconcile=reconcile, timeout=timeout, workers=workers,
+                       apply=apply)
     else:
-        results = check_all(state, commit1, descends, urls, reconcile=reconcile, timeout=timeout)
+        results = check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers, apply=apply)
     return StatusReport(state, commit1, tuple(results))
+
+
+def key_secret_applier(repo: Repo, state: RotationState) -> ApplyKeySecret:
+    """Apply a cluster's key Secret from the repository (commit 1: both keys) through the API, for
+    clusters whose Flux never applies it. Keys are decrypted in memory with the local keys."""
+    from secretops.repo import keysecrets
+    from secretops.sops import agekeys
+
+    ids = agekeys.load_identities()
+    files = {c.name: c.key_secrets for c in state.clusters}
+
+    def apply(snap: fluxapi.Snapshot, cluster: str, ns: str, name: str) -> None:
+        entries: dict[str, str] = {}
+        for rel in files.get(cluster, ()):
+            entries.update({e.name: e.content for e in keysecrets.read_entries(repo.root, rel, ids)})
+        if entries:
+            fluxapi.apply_key_secret(snap.client, ns, name, entries)
+
+    return apply
