@@ -19,7 +19,9 @@ def rotate() -> None:
 @click.option("--verify-all", is_flag=True, help="Have the real sops decrypt every changed file, not a sample.")
 @click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="The plan's format (with --dry-run).")
-def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool, format_: str) -> None:
+@click.option("--tag", "tag_name", metavar="NAME", help="Also tag commit 1 as NAME, for clusters that follow tags.")
+def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool, format_: str,
+          tag_name: str | None) -> None:
     """Commit 1: every secret encrypted for the old and the new key; key Secrets hold both."""
     from secretops.cli.common import repo, sops_for
     from secretops.formats.rotation import PLAN_FORMATS, PlanReport
@@ -40,6 +42,16 @@ def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, ver
         click.echo(f"  {old[:12]}… -> {new[:12]}… (new private key in your key file, not printed)")
     if len(out.mapping) > 5:
         click.echo(f"  … and {len(out.mapping) - 5} more key(s)")
+    from secretops.rotation.promotion import tag_commit_one, tag_followers
+
+    if tag_name:
+        tag_commit_one(r, tag_name, push)
+        click.echo(f"tagged commit 1 as {tag_name}{' and pushed the tag' if push else ''}")
+    followers = tag_followers(r)
+    if followers and not tag_name:
+        click.echo(f"warning: {len(followers)} GitRepository manifest(s) follow a tag or semver range (e.g. "
+                   f"{followers[0]}): those clusters apply commit 1 only after a tag at or after it is cut and "
+                   "promoted (`secretops rotate tag NAME`)", err=True)
     click.echo("next: push, let Flux apply it, then `secretops rotate status --wait 600`"
                if not push else "pushed; next: `secretops rotate status --wait 600`")
 
@@ -65,6 +77,19 @@ def status(format_: str, wait_s: float, reconcile: bool, timeout: float, concurr
     click.echo(STATUS_FORMATS.render(format_, rep), nl=False)
     if not rep.verified:
         exit_with(1)
+
+
+@rotate.command()
+@click.argument("name")
+@click.option("--push", is_flag=True, help="Push the tag to origin.")
+def tag(name: str, push: bool) -> None:
+    """Tag commit 1 of the rotation as NAME, for clusters that follow release tags or semver ranges."""
+    from secretops.cli.common import repo
+    from secretops.rotation.promotion import tag_commit_one
+
+    commit1 = tag_commit_one(repo(), name, push)
+    click.echo(f"tagged commit 1 ({commit1[:12]}) as {name}{'; pushed' if push else ''}; promote it to the "
+               "clusters that follow tags, then `secretops rotate status`")
 
 
 @rotate.command()

@@ -65,7 +65,15 @@ def _start(root: Path) -> tuple[str, str]:
 
 
 def test_tag_promotion(rfleet: Path, kube: fakeflux.FakeKube) -> None:
-    base, c1 = _start(rfleet)
+    helpers.write(rfleet / "clusters/prod/flux-system/gotk-sync.yaml",
+                  "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n"
+                  "spec:\n  ref:\n    tag: v0.0.3\n  url: ssh://git@github.com/acme/fleet\n")
+    helpers.git(rfleet, "add", "-A")
+    helpers.git(rfleet, "commit", "-qm", "prod follows a release tag")
+    base = head(rfleet)
+    res = helpers.run_cli(["rotate", "start", "--all"], rfleet)
+    assert res.code == 0 and "clusters/prod/flux-system/gotk-sync.yaml: tag v0.0.3" in res.err
+    c1 = head(rfleet)
     prod = kube.clusters["prod"]
     prod.get("gitrepositories", "flux-system", "flux-system")["spec"]["ref"] = {"tag": "v0.0.3"}
     _apply(prod, rfleet, "prod", base, ref="v0.0.3")
@@ -75,7 +83,8 @@ def test_tag_promotion(rfleet: Path, kube: fakeflux.FakeKube) -> None:
     assert got["dev"]["verified"] and got["staging"]["verified"] and not got["prod"]["verified"]
     ks = got["prod"]["kustomizations"][0]
     assert ks["ref"] == {"tag": "v0.0.3"} and ks["action"] == "promote-tag"
-    helpers.git(rfleet, "tag", "v0.0.4", c1)  # cut and promote a release at commit 1
+    res = helpers.run_cli(["rotate", "tag", "v0.0.4"], rfleet)  # cut a release at commit 1, then promote it
+    assert res.code == 0 and helpers.git(rfleet, "rev-list", "-n", "1", "v0.0.4").strip() == c1
     prod.get("gitrepositories", "flux-system", "flux-system")["spec"]["ref"] = {"tag": "v0.0.4"}
     _apply(prod, rfleet, "prod", c1, ref="v0.0.4")
     assert _status(rfleet)["_verified"]
