@@ -40,7 +40,8 @@ def status_text(rep: StatusReport) -> str:
     lines = [f"rotation {rep.state.id}: commit 1 is {rep.commit1[:12]} on {rep.state.branch}"]
     for c in rep.clusters:
         word = "verified" if c.verified else ("unreachable" if not c.reachable else "waiting")
-        lines.append(f"  {c.name:<16} {word:<11} {'; '.join(c.problems)}".rstrip())
+        lines.append(f"  {safe(c.name):<16} {word:<11} {safe('; '.join(c.problems))}".rstrip())
+        lines += [f"  {'':<16} warning: {safe(w)}" for w in c.warnings]
     done = sum(c.verified for c in rep.clusters)
     lines.append(f"{done}/{len(rep.clusters)} cluster(s) verified" +
                  ("; run `secretops rotate finish`" if rep.verified else ""))

@@ -39,6 +39,7 @@ class ClusterStatus:
     problems: tuple[str, ...] = ()
     kustomizations: tuple[KsStatus, ...] = field(default=())
     key_secret: str = "unknown"  # has-new-key | old-key-only | missing | not-applied-by-flux | unknown
+    warnings: tuple[str, ...] = ()  # e.g. insecure-skip-tls-verify
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from secretops.errors import SecretopsError, StateError
 from secretops.git import command as git
 from secretops.repo.model import Repo
-from secretops.rotation import clustercheck, flux, fluxapi, kube
+from secretops.rotation import clustercheck, flux, fluxapi, kubeconfig
 from secretops.rotation.clustercheck import ApplyKeySecret
 from secretops.rotation.flux import ClusterStatus, Target
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
@@ -37,11 +37,11 @@ class StatusReport:
 
 
 def check_all(state: RotationState, target: Target, *, reconcile: bool = False, timeout: float = 10.0,
-              workers: int = WORKERS, only: Iterable[str] | None = None,
-              apply: ApplyKeySecret | None = None) -> list[ClusterStatus]:
+              workers: int = WORKERS, only: Iterable[str] | None = None, apply: ApplyKeySecret | None = None,
+              config: kubeconfig.Kubeconfig | None = None) -> list[ClusterStatus]:
     """Every cluster, each API server asked once (a management cluster serving many workload clusters
     included), servers asked concurrently and bounded; an unreachable one is a result, never a success."""
-    config = kube.load_kubeconfig()
+    config = config or kubeconfig.load()
     lock = threading.Lock()
     cache: dict[str, bool | None] = {}
     descends = target.descends
@@ -61,14 +61,14 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
     def one_server(refs: list[ClusterRef]) -> list[ClusterStatus]:
         context = refs[0].kube_context
         try:
-            client = kube.client(context, config, timeout)
+            client = config.client(context, timeout)
         except SecretopsError as exc:
             return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         try:
             snap = fluxapi.snapshot(client)
-            return [clustercheck.check_cluster(snap, r, {k.new for k in state.keys if r.name in k.clusters}
-                                               or state.new_keys, target, alone=len(refs) == 1,
-                                               reconcile=reconcile, apply=apply) for r in refs]
+            return [dataclasses.replace(clustercheck.check_cluster(
+                snap, r, {k.new for k in state.keys if r.name in k.clusters} or state.new_keys, target,
+                alone=len(refs) == 1, reconcile=reconcile, apply=apply), warnings=client.warnings) for r in refs]
         except SecretopsError as exc:
             return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         finally:
@@ -83,12 +83,13 @@ def poll(state: RotationState, target: Target, *, seconds: float, reconcile: boo
          interval: float = 3.0, workers: int = WORKERS, apply: ApplyKeySecret | None = None) -> list[ClusterStatus]:
     """Poll until every cluster is verified or the time is up; only unverified clusters are asked again."""
     deadline = time.monotonic() + seconds
+    config = kubeconfig.load()  # once: exec credentials are reused between rounds until they expire
     results = {s.name: s for s in check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers,
-                                            apply=apply)}
+                                            apply=apply, config=config)}
     while time.monotonic() < deadline and not all(s.verified for s in results.values()):
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
         pending = [n for n, s in results.items() if not s.verified]
-        for s in check_all(state, target, timeout=timeout, only=pending, workers=workers):
+        for s in check_all(state, target, timeout=timeout, only=pending, workers=workers, config=config):
             results[s.name] = s
     return [results[c.name] for c in state.clusters]
 
