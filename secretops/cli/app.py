@@ -20,6 +20,7 @@ COMMANDS = {
     "check": "secretops.cli.check:check",
     "install-hook": "secretops.cli.install_hook:install_hook",
     "rotate": "secretops.cli.rotate:rotate",
+    "cluster": "secretops.cli.cluster:cluster",
 }
 
 

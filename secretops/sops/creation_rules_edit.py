@@ -83,3 +83,12 @@ def rule_without_path(text: str, index: int) -> str:
     rule = dict(data["creation_rules"][index])
     rule.pop("path_regex", None)
     return yamlio.dump(yamlio.roundtrip(), {"creation_rules": [rule]})
+
+
+def drop_rule(text: str, index: int) -> str:
+    """`.sops.yaml` without creation rule ``index`` (a ruamel round-trip: the rest keeps its comments)."""
+    yaml = yamlio.roundtrip(yamlio.detect_indent(text))
+    yaml.explicit_start = text.lstrip().startswith("---")
+    data = yaml.load(text)
+    del data["creation_rules"][index]
+    return yamlio.dump(yaml, data)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretops.errors import ConfigError, InputError
+from secretops.errors import ConfigError, InputError, StateError
 from secretops.git import command as git
 from secretops.repo.model import Repo
 from secretops.sops import agekeys
@@ -53,9 +53,19 @@ def _sops_yaml(repo: Repo, rules: list[dict[str, Any]]) -> str | None:
     existing = data.setdefault("creation_rules", [])
     if not isinstance(existing, list):
         raise ConfigError(".sops.yaml: creation_rules must be a list")
-    have = {str(r.get("path_regex")) for r in existing if hasattr(r, "get")}
+    have = {str(r.get("path_regex")): r for r in existing if hasattr(r, "get")}
     new = [r for r in rules if r["path_regex"] not in have]
-    if not new:
+    grown = False
+    for rule in rules:  # a rule that exists already (the catch-all for shared files) gains the new keys
+        old = have.get(rule["path_regex"])
+        if old is None or not isinstance(old.get("age"), str):
+            continue
+        keys = [k.strip() for k in old["age"].split(",") if k.strip()]
+        added = [k for k in rule["age"].split(",") if k not in keys]
+        if added:
+            old["age"] = ",".join(keys + added)
+            grown = True
+    if not new and not grown:
         return None
     shared = [r for r in new if not r["path_regex"].startswith("^")]
     for offset, rule in enumerate(r for r in new if r not in shared):
@@ -64,8 +74,45 @@ def _sops_yaml(repo: Repo, rules: list[dict[str, Any]]) -> str | None:
     return yamlio.dump(yaml, data)
 
 
+def _shared_files(repo: Repo, sops_yaml: str, publics: list[str], skip: set[str]) -> list[tuple[str, bytes, int]]:
+    """Files that the new rules give the new keys (shared files under the catch-all rule), re-wrapped
+    in memory before anything is written: the new cluster's Flux can decrypt everything it applies."""
+    from secretops.repo import discovery
+    from secretops.sops import creation_rules, rewrap
+
+    rules = creation_rules.parse_text(sops_yaml, repo.root / ".sops.yaml")
+    ids = agekeys.Keyring(agekeys.load_identities())
+    out = []
+    for parsed in discovery.scan(repo).encrypted:
+        rule = rules.rule_for(parsed.rel)
+        meta = parsed.meta
+        if rule is None or meta is None or parsed.rel in skip:
+            continue
+        add = [k for k in publics if k in rule.recipients.age and k not in meta.recipients.age]
+        if not add:
+            continue
+        if (repo.root / parsed.rel).is_symlink():
+            continue
+        try:
+            text = rewrap.rewrap_text(parsed.text, parsed.rel, ids, add, ())
+        except rewrap.Unsupported:
+            raise InputError(f"{parsed.rel} needs the new cluster's key but cannot be re-wrapped in-process "
+                             "(key groups or a non-YAML store)",
+                             hint=f"run `sops updatekeys -y {parsed.rel}` after init, or add the key by hand") from None
+        out.append((parsed.rel, text.encode(), 0o644))
+    return out
+
+
+def require_no_rotation(repo: Repo) -> None:
+    """Clusters come and go between rotations, not during one (its plan names every cluster)."""
+    if (repo.root / STATE_DIR / "rotation.yaml").exists() or (
+            repo.is_git and (git.git_dir(repo.root) / "secretops" / "journal.json").exists()):
+        raise StateError("a key rotation is in progress", hint="finish or abort it first, then add or remove clusters")
+
+
 def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool = False) -> InitResult:
     cfg = repo.config
+    require_no_rotation(repo)
     names = list(clusters) or [c.name for c in repo.clusters]
     if not names:
         raise InputError(f"no clusters found under {cfg.clusters_dir}/",
@@ -93,6 +140,7 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
     sops_yaml = _sops_yaml(repo, rules) if todo else None
     if sops_yaml is not None:
         writes.append((".sops.yaml", sops_yaml.encode(), 0o644))
+        writes += _shared_files(repo, sops_yaml, [publics[n] for n in todo], set(secrets.values()))
     probe = f"{paths[names[0]]}/x{cfg.clear_suffix}"
     if not repo.is_git or not git.is_ignored(repo.root, probe):
         line = repofiles.append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
