@@ -99,10 +99,12 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history",
                         functools.partial(_sops_config, root, is_git, rev or ":0"))
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
-    found, scanned, suppressed = workers.check_many(_source(root, is_git, opts, files, obs), settings,
-                                                    opts.inline_allow)
+    source = _source(root, is_git, opts, files, obs)
+    found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
     uses_sops = (root / ".sops.yaml").is_file() or (root / ".secretops.yaml").is_file()
-    if is_git and opts.mode != "history" and uses_sops:  # clear copies exist only where sops is used
+    # A commit is checked for what it changes: the ignore rules only when it touches what they hang on.
+    touches = opts.mode != "staged" or bool(set(source.paths) & {".gitignore", ".sops.yaml", ".secretops.yaml"})
+    if is_git and opts.mode != "history" and uses_sops and touches:  # clear copies exist only where sops is used
         found += _gitignore(root, config)
     if baseline:
         kept = [f for f in found if not baseline.suppresses(f)]

@@ -20,6 +20,7 @@ class Source(NamedTuple):
 
     size: int
     blobs: Iterator[Blob]
+    paths: tuple[str, ...] = ()
 
 
 def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[tuple[str, str], str] | None = None,
@@ -28,7 +29,7 @@ def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[tuple[s
     paths: dict[str, list[str]] = {}
     for path, oid in entries:
         paths.setdefault(oid, []).append(path)
-    return Source(len(entries), _stream(root, paths, commits, observer))
+    return Source(len(entries), _stream(root, paths, commits, observer), tuple(p for p, _o in entries))
 
 
 def _stream(root: Path, paths: dict[str, list[str]], commits: dict[tuple[str, str], str] | None,

@@ -39,10 +39,11 @@ def chunks(read: Callable[[int], bytes], oid: str, size: int) -> Iterator[Piece]
         tail = data[-OVERLAP:]
 
 
+SMALL = 256  # a commit's worth of object names fits in a pipe's buffer: no writer thread needed
+
+
 def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]:
     """Many blobs through one `git cat-file --batch`, streamed; blobs over ``limit`` come in chunks."""
-    import threading
-
     argv = ["git", "-C", str(root), "cat-file", "--batch"]
     child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              env=proc.clean_env())
@@ -51,13 +52,18 @@ def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]
     def feed() -> None:
         assert child.stdin is not None
         try:
-            for oid in oids:
-                child.stdin.write(oid.encode() + b"\n")
+            child.stdin.write(b"".join(oid.encode() + b"\n" for oid in oids))
         finally:
             child.stdin.close()
 
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+    writer = None
+    if len(oids) <= SMALL:
+        feed()
+    else:
+        import threading
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
     out = child.stdout
     try:
         for _ in oids:
@@ -72,7 +78,8 @@ def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]
                 yield Piece(oid, out.read(size), size)
             out.read(1)
     finally:
-        writer.join()
+        if writer is not None:
+            writer.join()
         out.close()
         child.wait()
 

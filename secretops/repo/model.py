@@ -158,11 +158,23 @@ def infer_suffix(repo: Repo) -> str | None:
     return None
 
 
+def _work_tree(start: Path) -> Path | None:
+    """The work tree's root. Found as git finds it (the nearest folder with a `.git` folder or file)
+    without running git, unless the environment redirects git (GIT_DIR, GIT_WORK_TREE)."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return git.toplevel(start)
+    for folder in (start, *start.parents):
+        marker = folder / ".git"
+        if marker.is_dir() or marker.is_file():
+            return folder if marker.is_file() or (marker / "HEAD").exists() else git.toplevel(start)
+    return None
+
+
 def find_root(start: Path | None = None) -> tuple[Path, bool]:
     start = (start or Path.cwd()).resolve()
     if not start.is_dir():
         raise InputError(f"{start} is not a directory", hint="pass an existing folder to -C")
-    top = git.toplevel(start)
+    top = _work_tree(start)
     if top is not None:
         return top, True
     for folder in (start, *start.parents):  # not a git repo: the nearest folder with a .sops.yaml
