@@ -147,5 +147,5 @@ def status_once(clusters: int, delay: float) -> list[str]:
     ok = sum(1 for c in data.get("clusters", []) if c["verified"])
     shutil.rmtree(work, ignore_errors=True)
     return [f"rotate status across {clusters} clusters, {delay * 1000:.0f} ms added to every response (local TLS fake "
-            f"API server, {requests} requests, 64 in flight): {took:.1f} s, {ok}/{clusters} verified (goal <= 30 s "
+            f"API server, {requests} requests, 128 in flight): {took:.1f} s, {ok}/{clusters} verified (goal <= 30 s "
             "at 500 ms)"]

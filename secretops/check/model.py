@@ -53,6 +53,7 @@ class Settings:
         self.clear_suffix = clear_suffix
         self.history = history
         self._load = sops_config
+        self.small_scan = False  # a commit's worth of blobs: cheap set-up beats per-blob speed
 
     @functools.cached_property
     def clear_suffixes(self) -> tuple[str, ...]:

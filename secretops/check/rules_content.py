@@ -121,7 +121,7 @@ def credential(view: FileView) -> Iterator[Finding]:
     text = view.text
     spans: list[tuple[int, int]] | None = None
     seen: set[str] = set()
-    prefixed, keyed = tokens.candidates(text)
+    prefixed, keyed = tokens.candidates(text, view.settings.small_scan)
     keyed_kinds = {kind for kind, _rx in keyed}
     for kind, regex in [*prefixed, *keyed]:
         for match in regex.finditer(text):

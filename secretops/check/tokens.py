@@ -224,8 +224,15 @@ def _keyed(index: int) -> tuple[str, re.Pattern[str]]:
     return kind, re.compile(rf"(?i:{words}){_ASSIGN}(?P<s>{value})(?![A-Za-z0-9_\-+/=])")
 
 
-def candidates(text: str) -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
-    """The prefixed and keyed rules whose markers occur in ``text``, each compiled on first use."""
+def candidates(text: str, small: bool = False) -> tuple[list[tuple[str, re.Pattern[str]]],
+                                                         list[tuple[str, re.Pattern[str]]]]:
+    """The prefixed and keyed rules whose markers occur in ``text``, each compiled on first use. A
+    small scan (a commit's worth) tests the markers as substrings and never loads RE2."""
+    if small:
+        lower = text.lower()
+        hits = [i for i, (_k, markers, _rx) in enumerate(PREFIXED) if any(m in text for m in markers)]
+        keyed = [i for i, (_k, words, _v) in enumerate(KEYED) if any(w in lower for w in words)]
+        return [_prefixed(i) for i in hits], [_keyed(i) for i in keyed]
     by_marker, by_word, markers, words = _finder()
     hits = sorted({i for m in set(markers.findall(text)) for i in by_marker[m]})
     keyed = sorted({i for w in set(words.findall(text)) for i in by_word[w.lower()]})

@@ -17,7 +17,7 @@ from secretops.rotation.clustercheck import ApplyKeySecret
 from secretops.rotation.flux import ClusterStatus, Target
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
 
-WORKERS = 64  # API servers asked at once: they are 50-500 ms away and fleets reach thousands
+WORKERS = 128  # API servers asked at once: they are 50-500 ms away and fleets reach thousands
 
 
 @dataclass(frozen=True)

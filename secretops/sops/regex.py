@@ -1,14 +1,23 @@
-"""sops's regular expressions are Go's RE2: evaluate them with RE2 itself (google-re2), never `re`.
+"""sops's regular expressions are Go's RE2: evaluate them with RE2 semantics, never plain `re` ones.
 
 Python's `re` differs from RE2 (it rejects inline flags after the start, such as
-``((?i)(pass|secret))``, and accepts look-arounds RE2 refuses), so the same pattern can mean
-something else, or crash. Compiled patterns are cached; a pattern RE2 rejects raises BadRegex.
+``((?i)(pass|secret))``, accepts look-arounds and possessive quantifiers RE2 refuses, reads
+``{,3}`` as a repetition, lets ``$`` match before a final newline), so the same pattern can mean
+something else, or crash. Patterns RE2 and `re` provably read alike (literals, classes, anchors,
+``. * + ? |``, groups, ASCII ``\\d \\w \\s``; no ``(?``, braces, ``[[`` or possessive forms),
+matched against text without a newline, are run by `re` with ASCII semantics: a match exists for
+one exactly when it does for the other, and the hook does not pay RE2's import. Everything else
+is run by RE2 itself (google-re2). A pattern RE2 rejects raises BadRegex.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
+
+_SHARED = re.compile(r"(?:[A-Za-z0-9_\-/.^$*+?|()\[\],:=@%~# '\"!&<>;]|\\[.\-/_^$*+?|()\[\]dwsDWS])*")
+_RISKY = re.compile(r"\(\?|\[\[|[*+?]\+|\{|\}")
 
 
 class BadRegex(ValueError):
@@ -16,7 +25,22 @@ class BadRegex(ValueError):
 
 
 @functools.lru_cache(maxsize=256)
+def _shared(pattern: str) -> re.Pattern[str] | None:
+    """The pattern compiled by `re`, if it lies in the subset both engines read alike."""
+    if _RISKY.search(pattern) or not _SHARED.fullmatch(pattern):
+        return None
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error:
+        return None  # let RE2 judge it (and name its reason)
+
+
+@functools.lru_cache(maxsize=256)
 def compile(pattern: str) -> Any:
+    """A compiled pattern with RE2 semantics; BadRegex if RE2 rejects it."""
+    shared = _shared(pattern)
+    if shared is not None:
+        return shared
     import re2
 
     options = re2.Options()
@@ -31,4 +55,9 @@ def compile(pattern: str) -> Any:
 
 def search(pattern: str, text: str) -> bool:
     """sops's unanchored search (Go's MatchString)."""
-    return compile(pattern).search(text) is not None
+    compiled = compile(pattern)
+    if "\n" in text and isinstance(compiled, re.Pattern):
+        import re2  # `$` before a final newline is where the engines part
+
+        return re2.search(pattern, text) is not None
+    return compiled.search(text) is not None

@@ -70,3 +70,20 @@ def test_corpus_rules(corpus: Path) -> None:
     jory = rules.load(corpus / "joryirving__home-ops")
     assert jory.rule_for("talos/main/talsecret.sops.yaml").recipients.age == (  # type: ignore[union-attr]
         "age12v9uw8k6myrr49z9aq6jmcwa79aepu0p6p462nrv968qcae72pcspwldec",)
+
+
+@pytest.mark.parametrize("pattern,subject", [
+    (r"\.enc\.ya?ml$", "clusters/dev/a.enc.yaml"), (r"^clusters/dev/.*\.enc\.yaml$", "clusters/prod/a.enc.yaml"),
+    (r"kubernetes/.+\.secret(\.sops)?\.ya?ml", "kubernetes/main/x.secret.sops.yaml"),
+    (r"^(data|stringData)$", "stringData"), (r"^(data|stringData)$", "metadata"),
+    (r"((?i)(pass|secret($|[^N])|key|token|^data$|^stringData$))", "SecretName"),
+    (r"((?i)(pass|secret($|[^N])|key|token|^data$|^stringData$))", "mySecret"),
+    (r"a{,3}b", "a{,3}b"), (r"\d+", "٣"), (r"x$", "x\n"), (r"[[:alpha:]]+", "abc"),
+])
+def test_sops_regexes_mean_what_they_mean_to_re2(pattern: str, subject: str) -> None:
+    """The shared-subset shortcut must agree with RE2 itself, including where `re` would not."""
+    import re2
+
+    from secretops.sops import regex
+
+    assert regex.search(pattern, subject) == (re2.search(pattern, subject) is not None)
