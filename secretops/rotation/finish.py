@@ -44,7 +44,8 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
         common.require_git_ready(repo, journal)
         require_new_keys_held(repo, found, journal.plan["keep"], journal.plan["files"], [])
         ids = common.identities(repo, found)
-    return _apply(repo, sops, journal, ids, push, verify_all, obs)
+    metas = {p.rel: set(p.meta.recipients.age) for p in found.encrypted if p.meta is not None}
+    return _apply(repo, sops, journal, ids, push, verify_all, obs, metas)
 
 
 def require_new_keys_held(repo: Repo, found: discovery.Scan, mapping: dict[str, str], files: Sequence[str],
@@ -79,7 +80,7 @@ def require_new_keys_held(repo: Repo, found: discovery.Scan, mapping: dict[str, 
 
 
 def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, verify_all: bool,
-           obs: Observer) -> EndResult:
+           obs: Observer, recipients_now: dict[str, set[str]]) -> EndResult:
     root, body = repo.root, journal.plan
     drop, keep = set(body["drop"]), dict(body["keep"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
@@ -92,7 +93,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, v
 
     def bring_along(rel: str) -> list[str]:
         """A file encrypted for an old key only (added after commit 1) gets that key's new key."""
-        have = recipients.age_of(root, rel)
+        have = recipients_now[rel] if rel in recipients_now else recipients.age_of(root, rel)
         return sorted({keep[k] for k in have if k in keep} - have)
 
     def new_data_key(rel: str) -> str | None:

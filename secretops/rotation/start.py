@@ -15,7 +15,7 @@ from secretops.rotation import plan as plan_mod
 from secretops.rotation.plan import Plan
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
 from secretops.sops import agekeys, creation_rules_edit
-from secretops.sops.agekeys import Identity
+from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
 from secretops.util.display import short
 from secretops.util.fsutil import atomic_write
@@ -55,16 +55,19 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
         scanned = discovery.scan(repo)
         plan, ids = plan_mod.build(repo, scanned, names, every, agekeys.load_identities())
         common.require_openable(repo, plan.files, ids, sops)  # every file, before the first write
-        journal = _begin(repo, plan, branch)
+        journal, new = _begin(repo, plan, branch)
+        ring = Keyring([*ids, *new])
+        ring.data_keys.update(ids.data_keys)  # the data keys the plan proved: not unwrapped twice
     else:
         common.require_git_ready(repo, journal)
         obs.info(f"resuming the interrupted start of rotation {journal.rotation_id}")
         scanned = discovery.scan(repo)
+        ring = common.identities(repo, scanned)
     assert sops is not None
-    return _apply(repo, sops, journal, scanned, push, verify_all, obs)
+    return _apply(repo, sops, journal, scanned, ring, push, verify_all, obs)
 
 
-def _begin(repo: Repo, plan: Plan, branch: str) -> Journal:
+def _begin(repo: Repo, plan: Plan, branch: str) -> tuple[Journal, list[Identity]]:
     rotation_id = common.now().replace(":", "").replace("-", "")
     new = {old: agekeys.generate() for old in plan.old_keys}
     for old, ident in new.items():  # the new private keys are safe on disk before anything uses them
@@ -77,16 +80,15 @@ def _begin(repo: Repo, plan: Plan, branch: str) -> Journal:
             "key_clusters": {k: list(v) for k, v in plan.key_clusters.items()}}
     journal = Journal("start", rotation_id, head, body)
     journal.save(repo.root)
-    return journal
+    return journal, list(new.values())
 
 
-def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, push: bool, verify_all: bool,
-           obs: Observer) -> StartResult:
+def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, ids: Keyring, push: bool,
+           verify_all: bool, obs: Observer) -> StartResult:
     root, body = repo.root, journal.plan
     mapping: dict[str, str] = body["mapping"]
     files: list[str] = body["files"]
     common.clean_temps(repo, [*files, ".sops.yaml", STATE_FILE])
-    ids = common.identities(repo, scanned)
     metas = {p.rel: p.meta for p in scanned.encrypted}
     missing = [new for new in mapping.values() if new not in {i.public for i in ids}]
     if missing:
