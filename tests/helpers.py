@@ -98,6 +98,14 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
+def commit_file(root: Path, rel: str, text: str, message: str) -> str:
+    """Write ``rel``, commit everything, and return the new HEAD."""
+    write(root / rel, text)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
 def sops_bin() -> str:
     return sops_mod.locate()
 

@@ -12,18 +12,11 @@ from tests.check import tokens
 from tests.check.conftest import check, rules_of
 
 
-def _commit(root: Path, rel: str, text: str, msg: str) -> str:
-    helpers.write(root / rel, text)
-    helpers.git(root, "add", "-A")
-    helpers.git(root, "commit", "-qm", msg)
-    return helpers.git(root, "rev-parse", "HEAD").strip()
-
-
 def test_secret_only_in_history(repo: Path) -> None:
     token = tokens.tokens()["github"]
-    intro = _commit(repo, "ci/env.sh", f"export GH={token}\n", "add ci")
+    intro = helpers.commit_file(repo, "ci/env.sh", f"export GH={token}\n", "add ci")
     for n in range(5):
-        _commit(repo, "ci/env.sh", f"export GH=${{GH_TOKEN}}\n# {n}\n", f"fix {n}")
+        helpers.commit_file(repo, "ci/env.sh", f"export GH=${{GH_TOKEN}}\n# {n}\n", f"fix {n}")
     assert check(repo, "--all")[0] == 0
     code, findings, text = check(repo, "--history")
     assert code == 1 and [(f["rule"], f["path"], f["commit"]) for f in findings] == [("credential", "ci/env.sh", intro)]
@@ -43,9 +36,9 @@ def test_clear_file_in_history(repo: Path) -> None:
 
 def test_diff_range(repo: Path) -> None:
     made = tokens.tokens()
-    base = _commit(repo, "old.yaml", f"stripe: {made['stripe']}\n", "old secret (not in range)")
-    _commit(repo, "new.yaml", f"slack: {made['slack']}\n", "new secret")
-    _commit(repo, "new.yaml", "slack: ${SLACK}\n", "removed again, but it was pushed")
+    base = helpers.commit_file(repo, "old.yaml", f"stripe: {made['stripe']}\n", "old secret (not in range)")
+    helpers.commit_file(repo, "new.yaml", f"slack: {made['slack']}\n", "new secret")
+    helpers.commit_file(repo, "new.yaml", "slack: ${SLACK}\n", "removed again, but it was pushed")
     code, findings, _ = check(repo, "--diff", f"{base}..HEAD")
     assert [(f["rule"], f["path"]) for f in findings] == [("credential", "new.yaml")]
     res = helpers.run_cli(["check", "--diff", "nonsense"], repo)
@@ -147,7 +140,7 @@ def test_commit_all_reads_the_commit_index(repo: Path) -> None:
     """`git commit -a` stages into a temporary index (GIT_INDEX_FILE): the hook must read that one."""
     assert helpers.run_cli(["install-hook"], repo).code == 0
     made = tokens.tokens()
-    _commit(repo, "app.yaml", "token: none\n", "app")
+    helpers.commit_file(repo, "app.yaml", "token: none\n", "app")
     helpers.write(repo / "app.yaml", f"token: {made['stripe']}\n")
     res = helpers.run_proc(["git", "commit", "-a", "-m", "sneaky"], repo)
     assert res.code != 0 and "credential" in res.text
