@@ -177,3 +177,46 @@ def test_zero_config_on_the_corpus(corpus: Path, repo: str, clusters: list[str],
     plan = json.loads(res.out)
     assert plan["clusters"] == clusters, res.err
     assert plan["key_secrets"] and all(f.endswith(suffix) for f in plan["files"])
+
+
+@pytest.mark.parametrize("repo,lagging,done", [("onedr0p__home-ops", "storage", "main"),
+                                               ("joryirving__home-ops", "utility", "main")])
+def test_zero_config_status_on_the_corpus(corpus: Path, tmp_path: Path, isolated_home: Path, repo: str,
+                                          lagging: str, done: str) -> None:
+    """The real layouts, with nothing configured: clusters and key Secrets are inferred, a lagging
+    cluster is not verified and a done one is. Their keys are not available, so commit 1 is a state
+    file committed in a throwaway copy (the corpus itself is only read)."""
+    import shutil
+
+    root = tmp_path / repo
+    shutil.copytree(corpus / repo, root)
+    helpers.git(root, "init", "-q", "-b", "main")
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "base")
+    helpers.git(root, "remote", "add", "origin", fakeflux.REPO_URL)
+    base = head(root)
+    found = open_repo(root, infer=True)
+    clusters = {c.name: c for c in found.clusters}
+    owned = {n: [k.rel for k in discovery.scan(found).key_secrets_for(found, n)] for n in clusters}
+    old = discovery.scan(found).key_secrets[0].recipients[0]
+    new = agekeys.generate()
+    state = {"version": 1, "id": "corpus", "phase": "started", "base_commit": base, "branch": "main",
+             "started_at": "2026-01-01T00:00:00Z", "keys": [{"old": old, "new": new.public, "clusters": list(clusters)}],
+             "clusters": [{"name": n, "kube_context": n, "key_secrets": owned[n]} for n in clusters]}
+    helpers.write(root / ".secretops/rotation.yaml", json.dumps(state))
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "commit 1")
+    c1 = head(root)
+    with fakeflux.FakeKube() as server:
+        for name, cluster in clusters.items():
+            fake = server.add(name)
+            ks = fakeflux.kustomization("flux-system", path=f"./{cluster.path}")
+            fake.put("kustomizations", ks)
+            fakeflux.set_applied(ks, c1 if name == done else base)
+            keys = f"# public key: {new.public}\n{new.secret}\n" if name == done else ""
+            fake.put("secrets", fakeflux.key_secret("sops-age", "flux-system", {"age.agekey": keys}))
+        os.environ["KUBECONFIG"] = str(server.kubeconfig(isolated_home / ".kube" / "config", list(clusters)))
+        res = helpers.run_cli(["rotate", "status", "--format", "json"], root)
+    body = {c["name"]: c for c in json.loads(res.out)["clusters"]}
+    assert res.code == 1 and "inferred" in res.err
+    assert body[done]["verified"] and not body[lagging]["verified"], body
