@@ -70,8 +70,12 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                                f"{MAX_PARSE // (1024 * 1024)} MiB the checker parses; only token formats and private "
                                "keys were searched", view.path, "")
         return
-    if view.binary or not view.path.endswith(_STRUCTURED) or view.named_encrypted:
+    if not view.path.endswith(_STRUCTURED) or view.named_encrypted:
         return  # a file named encrypted that does not parse is reported by not-encrypted
+    if view.binary:  # NUL bytes that no Unicode encoding explains: nothing in it can be checked
+        yield view.finding(unscannable, 1, "binary data in a YAML/JSON file; nothing in it can be checked",
+                           view.path, "")
+        return
     text = view.text
     if ("Secret" not in text or not patterns.KIND_SECRET.search(text)) and "sops" not in text:
         return

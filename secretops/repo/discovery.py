@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from secretops.errors import InputError
 from secretops.repo import keysecrets
 from secretops.repo.config import SOPS_SUFFIXES
 from secretops.repo.keysecrets import KeySecret
 from secretops.repo.model import Repo
 from secretops.sops import document
 from secretops.sops.document import ParsedFile
+from secretops.util.display import safe
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,9 @@ def scan(repo: Repo) -> Scan:
     for rel, named in candidates(repo, files):
         try:
             data = (repo.root / rel).read_bytes()
-        except OSError:
-            continue
+        except OSError as exc:  # what cannot be read cannot be judged: say so, never skip it
+            raise InputError(f"{safe(rel)} cannot be read ({exc.strerror or type(exc).__name__})",
+                             hint="fix its permissions, or remove it") from None
         if not named and not document.might_be_sops(data):
             continue
         parsed = document.parse_light(rel, data)

@@ -163,3 +163,11 @@ def test_real_pre_commit_all_files(repo: Path, tmp_path: Path) -> None:
     assert res.returncode == 1 and "plaintext-secret" in res.stdout, res.stdout[-2000:] + res.stderr[-2000:]
     assert run("--files", "apps/s.yaml").returncode == 1
     assert run("--files", "apps/ok.yaml").returncode == 0
+
+
+def test_binary_bytes_in_a_yaml_file_are_not_a_hiding_place(repo: Path) -> None:
+    helpers.plant(PW)
+    _stage(repo, "apps/s.yaml", b"\x00\x01\x02apiVersion: v1\nkind: Secret\nstringData:\n  password: " + PW.encode()
+           + b"\n\x00")
+    code, findings, out = check(repo, "--staged")
+    assert code == 1 and "unscannable" in rules_of(findings), out
