@@ -8,7 +8,7 @@ from secretops.errors import AgeKeyError, CheckFailed
 from secretops.git import command as git
 from secretops.repo import discovery, keysecrets
 from secretops.repo.model import Repo
-from secretops.rotation import common, recipients, removal
+from secretops.rotation import common, parallel, recipients, removal
 from secretops.rotation.removal import EndResult
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState
 from secretops.sops import agekeys, datakey, document
@@ -85,8 +85,8 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, v
     drop, keep = set(body["drop"]), dict(body["keep"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
     common.clean_temps(repo, [STATE_FILE, ".sops.yaml", *files, *secrets])
-    for rel in secrets:  # entries first: sops still opens the file with either key
-        _settle_key_secret(repo, sops, rel, keep, ids)
+    # Entries first (sops still opens the file with either key); each key Secret is its own file.
+    parallel.run(secrets, lambda rel: _settle_key_secret(repo, sops, rel, keep, ids), obs, "key Secrets")
     removal.drop_from_rules(repo, drop)
     new_keys = set(keep.values())
     proof = {k: ids.by_public[k] for k in new_keys if k in ids.by_public}

@@ -112,8 +112,8 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
     results = parallel.run(files, add_keys, obs, "adding new keys")
     done = {rel for rel, (status, _) in results.items() if status == recipients.VERIFIED}
     wanted.update({rel: set(keys) for rel, (_, keys) in results.items()})
-    for rel in body["key_secrets"]:
-        _add_rotation_entry(repo, sops, rel, mapping, ids)
+    parallel.run(body["key_secrets"], lambda rel: _add_rotation_entry(repo, sops, rel, mapping, ids), obs,
+                 "key Secrets")
     state = _state(journal)
     if not (root / STATE_FILE).exists():
         (root / STATE_FILE).parent.mkdir(exist_ok=True)
@@ -136,6 +136,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
 
 
 def _add_rotation_entry(repo: Repo, sops: Sops, rel: str, mapping: dict[str, str], ids: Sequence[Identity]) -> None:
+    # Runs once per key Secret, in parallel on large fleets: each touches its own file only.
     """The key Secret holds both keys: its old entries stay, the new keys go into a second entry."""
     entries = keysecrets.read_entries(repo.root, rel, ids)
     if any(e.name == ROTATION_ENTRY for e in entries):
