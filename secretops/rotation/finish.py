@@ -10,7 +10,7 @@ from secretops.repo import discovery, keysecrets
 from secretops.repo.model import Repo
 from secretops.rotation import common, parallel, recipients, removal
 from secretops.rotation.removal import EndResult
-from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState
+from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, commit_one
 from secretops.sops import agekeys, datakey, document
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
@@ -30,7 +30,7 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
         plan = removal.targets(found, state.old_keys)
         require_new_keys_held(repo, found, mapping, plan["files"], plan["key_secrets"])
         ids = common.identities(repo, found)
-        common.require_openable(repo, plan["files"], ids)
+        common.require_openable(repo, changed_since_commit_one(repo, plan["files"]), ids)
         if not unverified:
             problems = verified(state) if verified else ["no cluster check was possible"]
             if problems:
@@ -46,6 +46,16 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
         ids = common.identities(repo, found)
     metas = {p.rel: set(p.meta.recipients.age) for p in found.encrypted if p.meta is not None}
     return _apply(repo, sops, journal, ids, push, verify_all, obs, metas)
+
+
+def changed_since_commit_one(repo: Repo, files: Sequence[str]) -> list[str]:
+    """The files to prove whole again: start proved every file it rewrote (values and MAC) before
+    commit 1 and changed only their age blocks, so only files changed or added since need it."""
+    commit1 = commit_one(repo.root)
+    if commit1 is None:
+        return list(files)
+    changed = set(git.split_z(git.git(repo.root, "diff", "--name-only", "-z", "--no-renames", commit1, "HEAD").stdout))
+    return [rel for rel in files if rel in changed]
 
 
 def require_new_keys_held(repo: Repo, found: discovery.Scan, mapping: dict[str, str], files: Sequence[str],

@@ -202,3 +202,11 @@ def test_symlinks_are_never_followed_or_rewritten(rfleet: Path, tmp_path: Path) 
     assert helpers.git(rfleet, "ls-files", "-s", "apps/link.enc.yaml").startswith("120000")
     res = helpers.run_cli(["decrypt"], rfleet)
     assert res.code == 0 and not (rfleet / "apps/link.clear.yaml").exists()
+
+
+def test_finish_proves_files_changed_since_commit_one(rfleet: Path) -> None:
+    assert helpers.run_cli(["rotate", "start", "--all"], rfleet).code == 0
+    rel = _tamper_value(rfleet)
+    helpers.git(rfleet, "commit", "-qam", "a hand edit after commit 1")
+    res = _refused(rfleet, ["rotate", "finish", "--unverified"], "does not decrypt")
+    assert rel in res.err
