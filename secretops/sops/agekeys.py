@@ -37,6 +37,12 @@ class Identity:
         return pyrage.x25519.Identity.from_str(self.secret)
 
 
+def is_post_quantum_recipient(recipient: str) -> bool:
+    """A hybrid post-quantum recipient (``age1pq1…``, about 2,000 characters). An ordinary X25519
+    recipient is 62 characters and may itself begin with ``age1pq`` (about one key in 1,024)."""
+    return recipient.startswith("age1pq1") and len(recipient) > 62
+
+
 class Keyring(tuple[Identity, ...]):
     """Identities with a public-key index built once (a rotation passes hundreds, thousands of times)."""
 

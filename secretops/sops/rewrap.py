@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from secretops.errors import InputError
 from secretops.sops import datakey, document
-from secretops.sops.agekeys import Identity
+from secretops.sops.agekeys import Identity, is_post_quantum_recipient
 
 
 class Unsupported(Exception):
@@ -112,7 +112,7 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
         return text
     if not wanted and not [k for k, _ in meta.recipients.by_kind if k != "age"]:
         raise InputError(f"{rel}: removing every age recipient would leave it undecryptable")
-    if any(r.startswith("age1pq") for r in wanted):
+    if any(is_post_quantum_recipient(r) for r in wanted):
         raise Unsupported("post-quantum recipient")
     key = datakey.unwrap(meta, identities, rel) if [r for r in wanted if r not in current] else b""
     armors = {r: datakey.wrap(key, r) for r in wanted if r not in current}

@@ -111,3 +111,12 @@ def test_pgp_and_kms_recipients_are_kept(tmp_path: Path) -> None:
     res = helpers.sops(root, "decrypt", rel, env=agekeys.identity_env([new]))
     helpers.OUTPUTS.pop()
     assert res.code == 0, res.err
+
+
+def test_an_ordinary_key_that_begins_with_age1pq_is_not_post_quantum(tmp_path: Path) -> None:
+    """About one random X25519 key in 1,024 begins with `age1pq`: it is re-wrapped in-process."""
+    lookalike = next(k for k in iter(agekeys.generate, None) if k.public.startswith("age1pq"))
+    root, rel, old = _setup(tmp_path, "kustomize")
+    text = rewrap.rewrap_text((root / rel).read_text(), rel, [old], add=[lookalike.public])
+    (root / rel).write_text(text)
+    assert helpers.sops_opens(root, rel, [lookalike])
