@@ -89,3 +89,14 @@ def test_decrypt_failure_paths_never_quote_the_file(fleet: Path) -> None:
     enc.write_text(enc.read_text().replace(f"extra: {V}", f'extra: "{V}'))  # and now invalid YAML
     res = helpers.run_cli(["decrypt", "--force", rel], fleet)
     assert res.code == 2 and V not in res.text
+
+
+def test_value_types_never_show_their_secrets() -> None:
+    from secretops.check.model import Blob
+    from secretops.git.blobs import Piece
+    from secretops.rotation.kubeconfig import Kubeconfig
+
+    secret = helpers.plant("repr-Lk42-secret")
+    shown = [repr(Blob("a.yaml", secret.encode())), repr(Piece("0" * 40, secret.encode(), 16)),
+             repr(Kubeconfig({"users": {"u": {"token": secret}}, "clusters": {}, "contexts": {}}))]
+    assert not any(secret in s for s in shown), shown

@@ -24,6 +24,9 @@ class Piece(NamedTuple):
     offset: int = 0
     first_line: int = 1
 
+    def __repr__(self) -> str:  # the bytes may be a plaintext secret
+        return f"Piece({self.oid[:12]}, {len(self.data)} of {self.size} bytes at {self.offset})"
+
 
 def chunks(read: Callable[[int], bytes], oid: str, size: int) -> Iterator[Piece]:
     """A large blob in bounded memory: 1 MiB chunks, each starting with the previous chunk's tail."""

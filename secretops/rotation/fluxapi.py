@@ -26,7 +26,7 @@ class Snapshot:
     kustomizations: list[dict[str, Any]]
     git: dict[tuple[str, str], dict[str, Any]]
     oci: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    secrets: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+    secrets: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict, repr=False)  # age keys
 
 
 def _list(client: kube.Client, group: str, plural: str) -> list[dict[str, Any]]:

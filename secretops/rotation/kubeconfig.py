@@ -33,7 +33,7 @@ def paths() -> list[Path]:
 class Kubeconfig:
     """The merged kubeconfig and the exec credentials obtained so far (one command's lifetime)."""
 
-    entries: dict[str, dict[str, dict[str, Any]]]
+    entries: dict[str, dict[str, dict[str, Any]]] = field(repr=False)  # tokens, keys, passwords
     _tokens: dict[str, tuple[str, dt.datetime | None]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
