@@ -96,10 +96,11 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     obs = observer or Silent()
     rev = {"staged": "", "all": "", "diff": (opts.spec or "..HEAD").split("..")[-1] or "HEAD",
            "history": "HEAD"}.get(opts.mode)
-    settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history",
-                        functools.partial(_sops_config, root, is_git, rev or ":0"))
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
     source = _source(root, is_git, opts, files, obs)
+    settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history",
+                        functools.partial(_sops_config, root, is_git, rev or ":0"),
+                        small_scan=source.size < workers.PARALLEL_MIN)
     found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
     uses_sops = (root / ".sops.yaml").is_file() or (root / ".secretops.yaml").is_file()
     # A commit is checked for what it changes: the ignore rules only when it touches what they hang on.

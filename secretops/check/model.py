@@ -48,12 +48,13 @@ class Settings:
     """What rules need to know about the repository; `.sops.yaml` is read only if a rule asks."""
 
     def __init__(self, encrypted_suffix: str = ".enc.yaml", clear_suffix: str = ".clear.yaml",
-                 history: bool = False, sops_config: Callable[[], SopsConfig | None] | None = None) -> None:
+                 history: bool = False, sops_config: Callable[[], SopsConfig | None] | None = None,
+                 small_scan: bool = False) -> None:
         self.encrypted_suffix = encrypted_suffix
         self.clear_suffix = clear_suffix
         self.history = history
         self._load = sops_config
-        self.small_scan = False  # a commit's worth of blobs: cheap set-up beats per-blob speed
+        self.small_scan = small_scan  # a commit's worth of blobs: cheap set-up beats per-blob speed
 
     @functools.cached_property
     def clear_suffixes(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ import math
 import re
 from collections import Counter
 
+STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed from
 # `kind: Secret` however it is written: block or flow style, JSON, quoted, tagged, on the next line.
 KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"

@@ -13,7 +13,6 @@ from secretops.sops.cipher import PREFIX as ENC_PREFIX
 from secretops.util.redact import preview
 
 _FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
-_STRUCTURED = (".yaml", ".yml", ".json")
 
 
 def _secret_docs(doc: Any) -> Iterator[Mapping[str, Any]]:
@@ -44,7 +43,7 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 @rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
 def plaintext_secret(view: FileView) -> Iterator[Finding]:
-    if view.binary or view.blob.chunked or not view.path.endswith(_STRUCTURED) or view.is_clear_file:
+    if view.binary or view.blob.chunked or not view.path.endswith(patterns.STRUCTURED) or view.is_clear_file:
         return  # clear files are reported as clear-file
     if "Secret" not in view.text or not patterns.KIND_SECRET.search(view.text):
         return

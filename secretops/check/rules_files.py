@@ -56,7 +56,6 @@ def _document_line(view: FileView, index: int) -> int:
 
 
 MAX_PARSE = 8 * 1024 * 1024  # bigger blobs are scanned for tokens and keys in chunks, not parsed
-_STRUCTURED = (".yaml", ".yml", ".json")
 
 
 @rule("unscannable", "error", "A file the checker could not fully read: too large to parse, or a YAML/JSON "
@@ -70,7 +69,7 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                                f"{MAX_PARSE // (1024 * 1024)} MiB the checker parses; only token formats and private "
                                "keys were searched", view.path, "")
         return
-    if not view.path.endswith(_STRUCTURED) or view.named_encrypted:
+    if not view.path.endswith(patterns.STRUCTURED) or view.named_encrypted:
         return  # a file named encrypted that does not parse is reported by not-encrypted
     if view.binary:  # NUL bytes that no Unicode encoding explains: nothing in it can be checked
         yield view.finding(unscannable, 1, "binary data in a YAML/JSON file; nothing in it can be checked",

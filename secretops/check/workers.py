@@ -74,7 +74,6 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     blob stream starts (so no git pipe leaks into them), with at most two batches each in flight."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if source.size < PARALLEL_MIN or cores < 2 or not hasattr(os, "fork"):
-        settings.small_scan = source.size < PARALLEL_MIN
         return check_blobs(source.blobs, settings, inline_allow)
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait

@@ -16,7 +16,7 @@ ApplyKeySecret = Callable[[fluxapi.Snapshot, str, str, str], None]  # (snapshot,
 def _applied_by_flux(obj: dict[str, Any], files: Sequence[str], snap: fluxapi.Snapshot) -> bool:
     """Flux applies a key Secret when its file lies under some Kustomization's path and the Secret in
     the cluster carries Flux's ownership label; a bootstrap-only Secret has neither."""
-    paths = [flux._path(ks) for ks in snap.kustomizations]
+    paths = [flux.ks_path(ks) for ks in snap.kustomizations]
     in_path = not files or any(f.startswith(p + "/") or p == "" for f in files for p in paths)
     return in_path and fluxapi.managed_by_flux(obj)
 

@@ -71,14 +71,14 @@ def normalize_url(url: str) -> str:
     return u.rstrip("/").removesuffix(".git")
 
 
-def _path(ks: Mapping[str, Any]) -> str:
+def ks_path(ks: Mapping[str, Any]) -> str:
     return str((ks.get("spec") or {}).get("path") or "").strip().removeprefix("./").strip("/")
 
 
 def belongs(ks: Mapping[str, Any], cluster: str, folder: str) -> bool:
     """A Kustomization is a cluster's when its path lies in the cluster's folder, or when it applies
     to a remote cluster (`spec.kubeConfig`) whose Secret names this cluster."""
-    path = _path(ks)
+    path = ks_path(ks)
     if path and folder and (path == folder or path.startswith(folder + "/")):
         return True
     ref = ((ks.get("spec") or {}).get("kubeConfig") or {}).get("secretRef") or {}

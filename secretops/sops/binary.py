@@ -15,6 +15,7 @@ from pathlib import Path
 
 from secretops.errors import AgeKeyError, ConfigError, InputError, SecretopsError, SopsError
 from secretops.util import proc
+from secretops.util.redact import unquoted
 
 PINNED_VERSION = "3.11.0"
 MIN_VERSION = (3, 9, 0)
@@ -138,8 +139,11 @@ def _store(rel: str) -> str:
 
 
 def _explain(exc: SopsError, target: str) -> SecretopsError:
-    """Turn a sops exit status into a message that says what to do."""
-    code, err = exc.returncode, exc.stderr
+    """Turn a sops exit status into a message that says what to do. sops's own words go through
+    `unquoted`: its parser errors quote the input (a key, a value) they choke on."""
+    code, err = exc.returncode, unquoted(exc.stderr)
+    if code is None:
+        return exc  # not found, or timed out: sops said nothing
     if code == 51:
         msg = f"{target}: MAC mismatch, the file was changed by hand"
         hint = "restore it with `git checkout -- FILE` and change it with `secretops edit`"
@@ -164,5 +168,5 @@ def _explain(exc: SopsError, target: str) -> SecretopsError:
     elif "Failed to get the data key" in err or "could not decrypt" in err.lower():
         return AgeKeyError(f"{target}: none of your age keys can decrypt it", hint=_NO_KEY_HINT)
     else:
-        return exc
+        msg, hint = f"sops failed on {target} (exit {code}): {err}", exc.hint or "see what sops reports above"
     return SopsError(msg, command=exc.command, returncode=code, stderr=err, hint=hint)

@@ -46,6 +46,15 @@ def preview(secret: str) -> str:
     return f"{prefix}…" if prefix else "…"
 
 
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`")
+
+
+def unquoted(text: str) -> str:
+    """Parser and tool messages quote the input they choke on (a key, a value, a tag): drop every
+    quoted span, so that what reaches the user names the problem, never the content."""
+    return " ".join(_QUOTED.sub("…", text).split())
+
+
 def redact_text(text: str, limit: int = 300) -> str:
     """Mask anything that looks like a key or token in free text (tool stderr) and cap its length."""
     def hide(m: re.Match[str]) -> str:

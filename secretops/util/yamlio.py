@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from secretops.errors import InputError
+from secretops.util.redact import unquoted
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,9 +38,6 @@ def load_one(text: str, name: str) -> Any:
     return docs[0] if docs else None
 
 
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`")
-
-
 def describe_error(exc: Exception) -> str:
     """What went wrong and where, rewritten so that nothing from the file is quoted (it may hold
     secrets): parser problems name keys, values, tags and characters in quotes, and those go."""
@@ -47,7 +45,7 @@ def describe_error(exc: Exception) -> str:
     problem = str(getattr(exc, "problem", None) or type(exc).__name__)
     if "duplicate key" in problem:
         problem = "duplicate key"
-    problem = " ".join(_QUOTED.sub("…", problem).split())[:80]
+    problem = unquoted(problem)[:80]
     where = f" at line {mark.line + 1}" if mark is not None else ""
     return f"invalid YAML{where}: {problem}"
 

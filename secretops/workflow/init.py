@@ -91,8 +91,6 @@ def _shared_files(repo: Repo, sops_yaml: str, publics: list[str], skip: set[str]
         add = [k for k in publics if k in rule.recipients.age and k not in meta.recipients.age]
         if not add:
             continue
-        if (repo.root / parsed.rel).is_symlink():
-            continue
         try:
             text = rewrap.rewrap_text(parsed.text, parsed.rel, ids, add, ())
         except rewrap.Unsupported:

@@ -77,3 +77,15 @@ def test_values_travel_on_stdin_not_argv(tmp_path: Path, keys_file: Path, monkey
     s.encrypt(helpers.secret_yaml("x", secret).encode(), "clusters/one/apps/x.enc.yaml")
     assert seen and not any(secret in " ".join(a) for a in seen)
     assert s.decrypt(rel).count(secret.encode()) == 1
+
+
+@pytest.mark.parametrize("stderr", ['Error unmarshalling input yaml: cannot unmarshal !!str `{v}` into map',
+                                    "Error: unexpected value '{v}' in tree", 'failed: "{v}"'])
+def test_sops_messages_never_quote_the_file(stderr: str) -> None:
+    """sops's parser errors quote the input; what reaches the user names the problem only."""
+    from secretops.errors import SopsError
+    from secretops.sops.binary import _explain
+
+    value = helpers.plant("sops-quoted-Vb7")
+    exc = SopsError("sops decrypt failed", command=["sops"], returncode=1, stderr=stderr.format(v=value))
+    assert value not in _explain(exc, "a.enc.yaml").user_message
