@@ -79,4 +79,8 @@ class SopsError(ToolError):
 
 
 class KubeError(SecretopsError):
-    """A cluster could not be asked."""
+    """A cluster could not be asked; ``status`` is the HTTP status when the server answered."""
+
+    def __init__(self, message: str, *, hint: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status

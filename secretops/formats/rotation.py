@@ -31,6 +31,7 @@ def plan_text(report: PlanReport) -> str:
     lines.append(f"files ({len(plan.files)}): a new recipient each (data keys re-wrapped in-process"
                  f"{f'; {len(plan.fallback)} through sops' if plan.fallback else ''})")
     lines += [f"  {safe(rel)}" for rel in plan.files]
+    lines += [f"note: {safe(note)}" for note in plan.notes]
     for problem in problems:
         lines.append(f"would fail: {problem}")
     return "\n".join(lines) + "\n"
@@ -57,7 +58,9 @@ def status_json(rep: StatusReport) -> str:
 def plan_json(report: PlanReport) -> str:
     plan = report.plan
     body = {"keys": [{"old": k, "clusters": list(plan.key_clusters.get(k, ()))} for k in plan.old_keys],
-            "clusters": [c.name for c in plan.clusters], "rules": plan.rules, "key_secrets": list(plan.key_secrets),
+            "clusters": [c.name for c in plan.clusters],
+            "key_delivery": {c.name: "git" if c.key_secrets else "api" for c in plan.clusters},
+            "notes": list(plan.notes), "rules": plan.rules, "key_secrets": list(plan.key_secrets),
             "files": list(plan.files), "through_sops": list(plan.fallback), "problems": list(report.problems)}
     return json.dumps(body, indent=2) + "\n"
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secretops.errors import InputError, SecretopsError
+from secretops.errors import InputError
 from secretops.git import command as git
 from secretops.repo import config as config_mod
 from secretops.repo.config import SOPS_SUFFIXES, ClusterConfig, Config
@@ -25,10 +25,17 @@ class Repo:
         self.inferred: list[str] = []  # what open_repo(infer=True) inferred, in words
 
     @functools.cached_property
-    def sops_config(self) -> rules.SopsConfig:
+    def sops_config(self) -> rules.SopsConfigs:
+        """Every `.sops.yaml` of the repository (possibly none); see creation_rules.SopsConfigs."""
         from secretops.sops import creation_rules as rules
 
-        return rules.load(self.root)
+        if self.is_git:
+            names = git.ls_files(self.root, "--cached", "--others", "--exclude-standard", "--",
+                                 ".sops.yaml", "**/.sops.yaml")
+        else:
+            names = [n for n in walk(self.root) if rules.is_config(n)]
+        return rules.load_all(self.root, [n for n in names if not (self.root / n).is_symlink()
+                                          and (self.root / n).exists()])
 
     @functools.cached_property
     def clusters(self) -> tuple[ClusterConfig, ...]:
@@ -79,14 +86,15 @@ class Repo:
 
     def is_encrypted_name(self, rel: str) -> bool:
         """Named like an encrypted file, or matched by a specific `.sops.yaml` rule."""
+        from secretops.sops.creation_rules import is_config
+
+        if is_config(rel):
+            return False
         if rel.endswith(self.config.encrypted_suffix):
             return True
-        if rel == ".sops.yaml" or not rel.endswith(SOPS_SUFFIXES):
+        if not rel.endswith(SOPS_SUFFIXES):
             return False
-        try:
-            return self.sops_config.has_specific_match(rel)
-        except Exception:
-            return False
+        return self.sops_config.has_specific_match(rel)
 
     def is_clear_name(self, rel: str) -> bool:
         return rel.endswith(self.config.clear_suffix)
@@ -137,13 +145,14 @@ def _flux_folders(root: Path, depth: int = 3) -> tuple[ClusterConfig, ...]:
 def infer_suffix(repo: Repo) -> str | None:
     """The encrypted-file suffix a repository uses when it is not `.enc.yaml` and not configured:
     the common ending (``.secret.sops.yaml``, ``.sops.yaml``) of the files its `.sops.yaml` rules match."""
-    if repo.config.explicit_suffix or not (repo.root / ".sops.yaml").is_file():
+    from secretops.sops.creation_rules import is_config
+
+    if repo.config.explicit_suffix:
         return None
-    try:
-        rules = repo.sops_config
-    except SecretopsError:
+    rules = repo.sops_config
+    if not rules:
         return None
-    names = [f for f in repo.files(include_ignored_clear=False) if f.endswith(SOPS_SUFFIXES) and f != ".sops.yaml"]
+    names = [f for f in repo.files(include_ignored_clear=False) if f.endswith(SOPS_SUFFIXES) and not is_config(f)]
     if any(f.endswith(repo.config.encrypted_suffix) for f in names):
         return None
     matched = [f.rsplit("/", 1)[-1] for f in names if rules.has_specific_match(f)]

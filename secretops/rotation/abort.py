@@ -53,7 +53,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, o
     root, body = repo.root, journal.plan
     drop = set(body["drop"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
-    common.clean_temps(repo, [STATE_FILE, ".sops.yaml", *files, *secrets])
+    common.clean_temps(repo, [STATE_FILE, *common.configs(repo), *files, *secrets])
     for rel in secrets:  # the key Secret's own entries never changed: only the rotation entry goes
         entry = next((e for e in keysecrets.read_entries(root, rel, ids) if e.name == ROTATION_ENTRY), None)
         if entry is not None:

@@ -19,7 +19,7 @@ from secretops.sops import agekeys
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
 from secretops.util.display import safe
-from secretops.util.fsutil import atomic_delete, remove_stale_temps
+from secretops.util.fsutil import atomic_delete, atomic_write, remove_stale_temps
 from secretops.util.progress import Observer
 
 TRAILER = "Secretops-Rotation"
@@ -127,6 +127,23 @@ def sops_sample(sops: Sops, files: Sequence[str], key_secrets: Sequence[str], ke
     others = [f for f in files if f not in set(key_secrets) and f not in set(through_sops)]
     chosen = list(files) if every else [*others[:2], *list(key_secrets)[:1], *through_sops]
     return recipients.sample_decrypt(sops, chosen, list(keys), True)
+
+
+def configs(repo: Repo) -> list[str]:
+    """Every `.sops.yaml` of the repository (repo-relative): a rotation edits each one that names a key."""
+    return list(repo.sops_config.paths)
+
+
+def edit_rules(repo: Repo, mapping: dict[str, list[str]]) -> None:
+    """Each `.sops.yaml` gets ``mapping`` applied (see creation_rules_edit.replace_keys); unchanged ones
+    are not written."""
+    from secretops.sops import creation_rules_edit
+
+    for rel in configs(repo):
+        text = (repo.root / rel).read_text(encoding="utf-8")
+        edited = creation_rules_edit.replace_keys(text, mapping)
+        if edited != text:
+            atomic_write(repo.root / rel, edited.encode())
 
 
 def clean_temps(repo: Repo, paths: Sequence[str]) -> None:

@@ -94,7 +94,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, v
     root, body = repo.root, journal.plan
     drop, keep = set(body["drop"]), dict(body["keep"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
-    common.clean_temps(repo, [STATE_FILE, ".sops.yaml", *files, *secrets])
+    common.clean_temps(repo, [STATE_FILE, *common.configs(repo), *files, *secrets])
     # Entries first (sops still opens the file with either key); each key Secret is its own file.
     parallel.run(secrets, lambda rel: _settle_key_secret(repo, sops, rel, keep, ids), obs, "key Secrets")
     removal.drop_from_rules(repo, drop)

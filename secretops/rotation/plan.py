@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ class Plan:
     key_secrets: tuple[str, ...]  # key Secret files holding an old private key
     rules: int  # `.sops.yaml` rules that name an old key
     fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, JSON, .env)
+    notes: tuple[str, ...] = ()  # how each cluster gets its new key, in words
 
 
 def require_no_rotation(repo: Repo) -> None:
@@ -53,47 +55,75 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
 
     With ``problems`` (a dry run), failed preconditions are collected there instead, and a key
     Secret that cannot be opened is assumed to hold the keys it is encrypted for.
+
+    A cluster's keys come from its key Secret in git when it has one; otherwise (the key Secret was
+    made with `kubectl create secret` and lives in the cluster only) from the files and rules of its
+    folder, and `rotate status --apply-key-secrets` delivers the new key through the API. A cluster
+    with no age key (KMS or PGP only) needs no age delivery and is left out, with a note.
     """
+    from secretops.repo import layout as layout_mod
+
     if not names and not every:
         raise InputError("say which keys to rotate", hint="pass --cluster NAME (repeatable) or --all")
     chosen = [repo.cluster(n) for n in names] if names else list(repo.clusters)
     holders = _holders(repo, scan, local)
     identities = Keyring({i.secret: i for i in [*local, *(i for ids in holders.values() for i in ids)]}.values())
-    old: dict[str, set[str]] = {}
-    refs: list[ClusterRef] = []
-    for cluster in chosen:
-        secrets = [k.rel for k in scan.key_secrets_for(repo, cluster.name)]
-        if not secrets:
-            raise StateError(f"cluster {cluster.name} has no key Secret (an encrypted Secret with *.agekey keys)",
-                             hint=f"run `secretops init` or set clusters.{cluster.name}.key_secret")
-        for rel in secrets:
-            if rel not in holders:
-                err = AgeKeyError(f"the old key is missing: none of your age keys can decrypt {rel}",
-                                hint="add the cluster's current key to ~/.config/sops/age/keys.txt")
+    for ks in scan.key_secrets:
+        if ks.rel not in holders:
+            err = AgeKeyError(f"the old key is missing: none of your age keys can decrypt {ks.rel}",
+                              hint="add the cluster's current key to ~/.config/sops/age/keys.txt")
+            if any(ks.rel in (k.rel for k in scan.key_secrets_for(repo, c.name)) for c in chosen):
                 if problems is None:
                     raise err
                 problems.append(err.user_message)
-                ks = next(k for k in scan.key_secrets if k.rel == rel)
-                holders[rel] = [Identity(pub, "") for pub in ks.recipients]
-            for ident in holders[rel]:
-                old.setdefault(ident.public, set()).add(cluster.name)
-        refs.append(ClusterRef(cluster.name, cluster.kube_context, tuple(secrets)))
+            holders[ks.rel] = [Identity(pub, "") for pub in ks.recipients]
+    layout = layout_mod.infer(repo, scan, {rel: [i.public for i in ids] for rel, ids in holders.items()})
+    old: dict[str, set[str]] = {}
+    refs: list[ClusterRef] = []
+    notes: list[str] = []
+    for cluster in chosen:
+        found = layout.of(cluster.name)
+        if found is None or not found.keys:
+            if names:
+                raise StateError(f"cluster {cluster.name} has no age key to rotate (no key Secret in git, and its "
+                                 "files and rules name no age recipient)",
+                                 hint="a cluster that decrypts through KMS or PGP needs no age rotation")
+            notes.append(f"{cluster.name}: no age key (KMS, PGP or no secrets): needs no age delivery, left out")
+            continue
+        for key in found.keys:
+            old.setdefault(key, set()).add(cluster.name)
+        if found.delivery == "api":
+            notes.append(f"{cluster.name}: its key Secret lives in the cluster only ({found.evidence}); after "
+                         "commit 1, `rotate status --apply-key-secrets` adds the new key to it through the API "
+                         "(both keys stay; nothing is printed)")
+        refs.append(ClusterRef(cluster.name, cluster.kube_context, found.key_secrets))
     if every and not chosen:
         for ids in holders.values():
             for ident in ids:
                 old.setdefault(ident.public, set())
     if not old:
         raise StateError("no age key to rotate was found", hint="check the key Secrets with `secretops status`")
-    for cluster in repo.clusters:  # a shared key pulls in every cluster that uses it
-        if cluster in chosen:
+    for other in layout.clusters:  # a shared key pulls in every cluster that uses it
+        if other.cluster in {r.name for r in refs} or not set(other.keys) & set(old):
             continue
-        secrets = [k.rel for k in scan.key_secrets_for(repo, cluster.name)]
-        shared = {i.public for rel in secrets for i in holders.get(rel, [])} & set(old)
-        if shared:
-            refs.append(ClusterRef(cluster.name, cluster.kube_context, tuple(secrets)))
-            for key in shared:
-                old[key].add(cluster.name)
-    return _files(repo, scan, old, refs, holders, identities, problems), identities
+        cluster = repo.cluster(other.cluster)
+        refs.append(ClusterRef(cluster.name, cluster.kube_context, other.key_secrets))
+        for key in set(other.keys) & set(old):
+            old[key].add(cluster.name)
+    if layout.hints.global_secret:
+        name, rel = layout.hints.global_secret
+        notes.append(f"Flux's global decryption key: Secret {name} (--sops-age-secret, set in {rel}); "
+                     "`rotate status` reads the controller's flag through the API")
+    plan = _files(repo, scan, old, refs, holders, identities, problems)
+    refs = [dataclasses.replace(r, kms_covered=_kms_covered(scan, r.name, old)) for r in plan.clusters]
+    return dataclasses.replace(plan, clusters=tuple(refs), notes=tuple(notes)), identities
+
+
+def _kms_covered(scan: Scan, cluster: str, old: dict[str, set[str]]) -> bool:
+    """Every file this cluster's keys open keeps a KMS, PGP or Vault recipient the rotation leaves alone."""
+    keys = {k for k, users in old.items() if cluster in users}
+    mine = [p.meta for p in scan.encrypted if p.meta is not None and keys & set(p.meta.recipients.age)]
+    return bool(mine) and all(m.recipients.has_non_age() for m in mine)
 
 
 def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterRef],

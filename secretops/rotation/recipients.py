@@ -43,10 +43,14 @@ def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Col
     have = set(meta.recipients.age) if meta else set()
     if set(add) <= have and not have & set(remove):
         return False
-    config_text = (root / ".sops.yaml").read_text(encoding="utf-8")
-    rule = rules.parse_text(config_text, root / ".sops.yaml").rule_for(rel)
-    if rule is None:
-        raise ConfigError(f"no creation rule in .sops.yaml matches {rel}", hint="add one, then run again")
+    config = sops.config_for(rel)
+    rule = None
+    if config is not None:
+        config_rel = config.relative_to(root).as_posix()
+        config_text = config.read_text(encoding="utf-8")
+        rule = rules.parse_text(config_text, config, config_rel).rule_for(rel)
+    if rule is None or config is None:
+        raise ConfigError(f"no .sops.yaml creation rule matches {rel}", hint="add one, then run again")
     with private_tempdir() as tmp:
         (tmp / ".sops.yaml").write_text(creation_rules_edit.rule_without_path(config_text, rule.position))
         copy = tmp / Path(rel).name

@@ -11,10 +11,9 @@ from secretops.repo import discovery
 from secretops.repo.model import Repo
 from secretops.rotation import common, parallel, recipients
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal
-from secretops.sops import creation_rules_edit
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
-from secretops.util.fsutil import atomic_delete, atomic_write
+from secretops.util.fsutil import atomic_delete
 from secretops.util.progress import Observer
 
 
@@ -48,10 +47,7 @@ def targets(found: discovery.Scan, drop: set[str]) -> dict[str, list[str]]:
 
 
 def drop_from_rules(repo: Repo, drop: set[str]) -> None:
-    text = (repo.root / ".sops.yaml").read_text(encoding="utf-8")
-    edited = creation_rules_edit.replace_keys(text, {k: [] for k in drop})
-    if edited != text:
-        atomic_write(repo.root / ".sops.yaml", edited.encode())
+    common.edit_rules(repo, {k: [] for k in drop})
 
 
 def change_files(repo: Repo, sops: Sops, files: Sequence[str], ids: Sequence[Identity], drop: set[str],
@@ -82,7 +78,7 @@ def verify_and_commit(repo: Repo, sops: Sops, journal: Journal, results: dict[st
     common.sops_sample(sops, touched, secrets, sample_keys, verify_all, by_sops)
     atomic_delete(root / STATE_FILE)
     sha = common.committed(root, journal.rotation_id, step) or common.commit(
-        root, [".sops.yaml", *touched, STATE_FILE], message, journal)
+        root, [*common.configs(repo), *touched, STATE_FILE], message, journal)
     journal.stage = "committed"
     journal.save(root)
     if push:
@@ -93,6 +89,6 @@ def verify_and_commit(repo: Repo, sops: Sops, journal: Journal, results: dict[st
 def undo_uncommitted(repo: Repo, journal: Journal) -> None:
     """Put back what HEAD holds for every path an interrupted command may have written."""
     body = journal.plan
-    paths = sorted({".sops.yaml", *body.get("files", []), *body.get("key_secrets", []), STATE_FILE})
+    paths = sorted({*common.configs(repo), *body.get("files", []), *body.get("key_secrets", []), STATE_FILE})
     common.clean_temps(repo, paths)
     common.restore(repo.root, paths)

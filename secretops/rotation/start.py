@@ -14,7 +14,7 @@ from secretops.rotation import common, parallel, recipients
 from secretops.rotation import plan as plan_mod
 from secretops.rotation.plan import Plan
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
-from secretops.sops import agekeys, creation_rules_edit
+from secretops.sops import agekeys
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
 from secretops.util.display import short
@@ -76,7 +76,7 @@ def _begin(repo: Repo, plan: Plan, branch: str) -> tuple[Journal, list[Identity]
     head = git.head(repo.root) or ""
     body = {"mapping": {old: ident.public for old, ident in new.items()}, "files": list(plan.files),
             "key_secrets": list(plan.key_secrets), "branch": branch, "started_at": common.now(),
-            "clusters": [[c.name, c.kube_context, list(c.key_secrets)] for c in plan.clusters],
+            "clusters": [[c.name, c.kube_context, list(c.key_secrets), c.kms_covered] for c in plan.clusters],
             "key_clusters": {k: list(v) for k, v in plan.key_clusters.items()}}
     journal = Journal("start", rotation_id, head, body)
     journal.save(repo.root)
@@ -88,16 +88,13 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
     root, body = repo.root, journal.plan
     mapping: dict[str, str] = body["mapping"]
     files: list[str] = body["files"]
-    common.clean_temps(repo, [*files, ".sops.yaml", STATE_FILE])
+    common.clean_temps(repo, [*files, *common.configs(repo), STATE_FILE])
     metas = {p.rel: p.meta for p in scanned.encrypted}
     missing = [new for new in mapping.values() if new not in {i.public for i in ids}]
     if missing:
         raise StateError(f"the new key {short(missing[0])} is not in your key file",
                          hint="restore ~/.config/sops/age/keys.txt, or `secretops rotate abort`")
-    sops_yaml = (root / ".sops.yaml").read_text(encoding="utf-8")
-    edited = creation_rules_edit.replace_keys(sops_yaml, {old: [old, new] for old, new in mapping.items()})
-    if edited != sops_yaml:
-        atomic_write(root / ".sops.yaml", edited.encode())
+    common.edit_rules(repo, {old: [old, new] for old, new in mapping.items()})
     wanted: dict[str, set[str]] = {}
     by_pub = {i.public: i for i in ids}
     proof = {new: by_pub[new] for new in mapping.values()}
@@ -125,7 +122,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
     by_sops = [rel for rel, (status, _) in results.items() if status == recipients.CHANGED]
     checked = common.sops_sample(sops, files, body["key_secrets"], proof.values(), verify_all, by_sops)
     sha = common.committed(root, journal.rotation_id, "1") or common.commit(
-        root, [".sops.yaml", *files, *body["key_secrets"], STATE_FILE], _message(state), journal)
+        root, [*common.configs(repo), *files, *body["key_secrets"], STATE_FILE], _message(state), journal)
     journal.stage = "committed"
     journal.save(root)
     if push:
@@ -150,7 +147,8 @@ def _add_rotation_entry(repo: Repo, sops: Sops, rel: str, mapping: dict[str, str
 def _state(journal: Journal) -> RotationState:
     body = journal.plan
     keys = tuple(KeyChange(old, new, tuple(body["key_clusters"].get(old, ()))) for old, new in body["mapping"].items())
-    clusters = tuple(ClusterRef(n, ctx, tuple(s)) for n, ctx, s in body["clusters"])
+    clusters = tuple(ClusterRef(c[0], c[1], tuple(c[2]), bool(c[3]) if len(c) > 3 else False)
+                     for c in body["clusters"])
     return RotationState(journal.rotation_id, "started", journal.head, body["branch"], keys, clusters,
                          body["started_at"])
 

@@ -29,7 +29,8 @@ class KeyChange:
 class ClusterRef:
     name: str
     kube_context: str
-    key_secrets: tuple[str, ...]  # repo-relative files
+    key_secrets: tuple[str, ...]  # repo-relative files; none: the key Secret lives in the cluster only
+    kms_covered: bool = False  # every file its keys open keeps a KMS/PGP/Vault recipient
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class RotationState:
         try:
             state = cls(_text(data, "id"), _text(data, "phase"), _text(data, "base_commit"), _text(data, "branch"),
                         tuple(KeyChange(_key(k["old"]), _key(k["new"]), _names(k["clusters"])) for k in data["keys"]),
-                        tuple(ClusterRef(_text(c, "name"), _text(c, "kube_context"), _names(c["key_secrets"]))
-                              for c in data["clusters"]),
+                        tuple(ClusterRef(_text(c, "name"), _text(c, "kube_context"), _names(c["key_secrets"]),
+                                         _flag(c.get("kms_covered", False))) for c in data["clusters"]),
                         _text(data, "started_at"))
         except (KeyError, TypeError, ValueError) as exc:
             why = str(exc) if isinstance(exc, ValueError) else "a field is missing or has the wrong type"
@@ -96,6 +97,12 @@ def _text(data: Any, key: str) -> str:
 def _key(value: Any) -> str:
     if not isinstance(value, str) or not _AGE_PUBLIC.fullmatch(value):
         raise ValueError("a key is not an age public key")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("a flag is not true or false")
     return value
 
 

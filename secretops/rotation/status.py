@@ -10,12 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from secretops.errors import SecretopsError, StateError
+from secretops.flux import api as fluxapi
+from secretops.flux import clustercheck, kubeconfig
+from secretops.flux import judge as flux
+from secretops.flux.clustercheck import ApplyKeySecret
+from secretops.flux.judge import ClusterStatus, Target
 from secretops.git import command as git
 from secretops.repo.model import Repo
-from secretops.rotation import clustercheck, flux, fluxapi, kubeconfig
-from secretops.rotation.clustercheck import ApplyKeySecret
-from secretops.rotation.flux import ClusterStatus, Target
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
+from secretops.util.display import short
 
 WORKERS = 128  # API servers asked at once: they are 50-500 ms away and fleets reach thousands
 
@@ -67,7 +70,8 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
         try:
             snap = fluxapi.snapshot(client)
             return [dataclasses.replace(clustercheck.check_cluster(
-                snap, r, {k.new for k in state.keys if r.name in k.clusters} or state.new_keys, target,
+                snap, r.name, r.kube_context, {k.new for k in state.keys if r.name in k.clusters} or state.new_keys,
+                target,
                 alone=len(refs) == 1, reconcile=reconcile, apply=apply), warnings=client.warnings) for r in refs]
         except SecretopsError as exc:
             return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
@@ -106,7 +110,8 @@ def target_of(repo: Repo, state: RotationState, commit1: str) -> Target:
     known = {c.name: c.path for c in repo.clusters}
     return Target(commit1, state.branch, descends, remote_urls(repo), {r.name: known.get(r.name, "")
                                                                        for r in state.clusters},
-                  {c.name: c.key_secrets for c in state.clusters})
+                  {c.name: c.key_secrets for c in state.clusters}, frozenset(state.old_keys),
+                  frozenset(c.name for c in state.clusters if c.kms_covered))
 
 
 def report(repo: Repo, *, wait: float = 0, reconcile: bool = False, timeout: float = 10.0,
@@ -129,16 +134,26 @@ def report(repo: Repo, *, wait: float = 0, reconcile: bool = False, timeout: flo
 def key_secret_applier(repo: Repo, state: RotationState) -> ApplyKeySecret:
     """Apply a cluster's key Secret from the repository (commit 1: both keys) through the API, for
     clusters whose Flux never applies it. Keys are decrypted in memory with the local keys."""
+    from secretops.errors import AgeKeyError
     from secretops.repo import keysecrets
+    from secretops.rotation.state import ROTATION_ENTRY
     from secretops.sops import agekeys
 
     ids = agekeys.load_identities()
+    by_public = {i.public: i for i in ids}
     files = {c.name: c.key_secrets for c in state.clusters}
 
     def apply(snap: fluxapi.Snapshot, cluster: str, ns: str, name: str) -> None:
         entries: dict[str, str] = {}
         for rel in files.get(cluster, ()):
             entries.update({e.name: e.content for e in keysecrets.read_entries(repo.root, rel, ids)})
+        if not files.get(cluster):  # the Secret lives in the cluster only: add the new keys beside the old
+            new = [k.new for k in state.keys if cluster in k.clusters] or sorted(state.new_keys)
+            missing = [k for k in new if k not in by_public]
+            if missing:
+                raise AgeKeyError(f"the new key {short(missing[0])} is not in your key file",
+                                  hint="restore ~/.config/sops/age/keys.txt, or `secretops rotate abort`")
+            entries[ROTATION_ENTRY] = keysecrets.key_text(by_public[k] for k in new)
         if entries:
             fluxapi.apply_key_secret(snap.client, ns, name, entries)
 

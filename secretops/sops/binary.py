@@ -76,7 +76,8 @@ def version(binary: str) -> tuple[int, int, int]:
 
 
 class Sops:
-    """sops for one repository: run from its root, always with ``--config <root>/.sops.yaml``."""
+    """sops for one repository: run from its root, always with ``--config`` naming the `.sops.yaml`
+    that governs the target (the nearest one in its folder ancestry, as when sops runs from there)."""
 
     def __init__(self, root: Path, binary: str | None = None) -> None:
         self.root = root
@@ -84,11 +85,24 @@ class Sops:
         version(self.binary)
         self.config = root / ".sops.yaml"
 
+    def config_for(self, rel: str) -> Path | None:
+        folder = (self.root / rel).parent
+        while True:
+            candidate = folder / ".sops.yaml"
+            if candidate.is_file() and not candidate.is_symlink():
+                return candidate
+            if folder == self.root or self.root not in folder.parents:
+                return None
+            folder = folder.parent
+
     def run(self, args: Sequence[str], *, target: str, input: bytes | None = None,
-            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-        if not self.config.is_file():
-            raise ConfigError(f"{self.config} does not exist", hint="create it with `secretops init`")
-        argv = [self.binary, "--config", str(self.config), *args]
+            env: Mapping[str, str] | None = None, config: str | None = None) -> subprocess.CompletedProcess[bytes]:
+        found = self.config_for(config or target)
+        if found is None and args[0] == "encrypt":
+            raise ConfigError(f"no .sops.yaml governs {target}", hint="add a .sops.yaml with a creation rule "
+                              "for it, in its folder or one above")
+        # only encrypt reads rules: an empty config keeps sops from finding one above the repository
+        argv = [self.binary, "--config", str(found) if found else os.devnull, *args]
         try:
             return proc.run(argv, error=SopsError, what=f"sops {args[0]}", cwd=self.root,
                             input=input, env=env, timeout=TIMEOUT)
@@ -96,8 +110,8 @@ class Sops:
             raise _explain(exc, target) from None
 
     # Each helper takes repo-relative names; sops is run from the root.
-    def decrypt(self, rel: str, env: Mapping[str, str] | None = None) -> bytes:
-        return self.run(["decrypt", rel], target=rel, env=env).stdout
+    def decrypt(self, rel: str, env: Mapping[str, str] | None = None, *, label: str | None = None) -> bytes:
+        return self.run(["decrypt", rel], target=label or rel, env=env, config=rel).stdout
 
     def encrypt(self, plaintext: bytes, rel: str) -> bytes:
         """Encrypt ``plaintext`` (passed on stdin) with the creation rule for ``rel``."""
@@ -107,14 +121,15 @@ class Sops:
 
     def set_value(self, rel: str, index: str, value: str, label: str | None = None) -> None:
         """Set one value; it travels JSON-encoded on stdin, never in argv."""
-        self.run(["set", "--value-stdin", rel, index], target=label or rel, input=json.dumps(value).encode())
+        self.run(["set", "--value-stdin", rel, index], target=label or rel, input=json.dumps(value).encode(),
+                 config=rel)
 
     def unset(self, rel: str, index: str, label: str | None = None) -> None:
-        self.run(["unset", rel, index], target=label or rel)
+        self.run(["unset", rel, index], target=label or rel, config=rel)
 
     def rotate_stdout(self, rel: str) -> bytes:
         """A new data key for the file (every value re-encrypted); the result on stdout."""
-        return self.run(["rotate", rel], target=rel).stdout
+        return self.run(["rotate", rel], target=rel, config=rel).stdout
 
     def updatekeys_with(self, config: Path, path: str, label: str) -> None:
         """``updatekeys`` with another config (a one-rule copy) on a temp copy of a file."""
@@ -126,7 +141,7 @@ class Sops:
 
     def edit(self, rel: str) -> int:
         """Open sops's editor on the terminal; returns sops's exit status."""
-        argv = [self.binary, "--config", str(self.config), "edit", rel]
+        argv = [self.binary, "--config", str(self.config_for(rel) or os.devnull), "edit", rel]
         return subprocess.call(argv, cwd=self.root, env=proc.clean_env())
 
 

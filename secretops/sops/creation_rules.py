@@ -1,4 +1,9 @@
-"""`.sops.yaml` creation rules, with sops's semantics: first match wins, unanchored search."""
+"""`.sops.yaml` creation rules, with sops's semantics: first match wins, unanchored search.
+
+A repository may hold several `.sops.yaml` files (one per cluster folder, none at the root). A file's
+rules come from the nearest `.sops.yaml` in its folder ancestry, as when sops runs from that folder,
+and `path_regex` is searched in the path relative to that config's folder (checked against sops 3.11).
+"""
 
 from __future__ import annotations
 
@@ -15,12 +20,25 @@ _RULE_KEYS = {"age": "age", "pgp": "pgp", "kms": "kms", "gcp_kms": "gcp_kms",
               "azure_keyvault": "azure_kv", "hc_vault_transit_uri": "hc_vault", "hckms": "hckms"}
 
 
+CONFIG_NAME = ".sops.yaml"
+
+
+def is_config(rel: str) -> bool:
+    """A `.sops.yaml` at any depth: configuration, never a file to encrypt."""
+    return rel.rsplit("/", 1)[-1] == CONFIG_NAME
+
+
+def folder_of(config_rel: str) -> str:
+    return config_rel.rsplit("/", 1)[0] if "/" in config_rel else ""
+
+
 class CreationRule(NamedTuple):
     position: int
     path_regex: str | None
     key_groups: tuple[Recipients, ...]
     shamir_threshold: int | None
     encryption: Encryption
+    source: str = CONFIG_NAME  # the repo-relative `.sops.yaml` the rule is in
 
     def matches(self, rel: str) -> bool:
         return self.path_regex is None or regex.search(self.path_regex, rel)
@@ -33,24 +51,73 @@ class CreationRule(NamedTuple):
         return union
 
     def describe(self) -> str:
-        return f"rule {self.position + 1}" + (f" ({self.path_regex})" if self.path_regex else " (catch-all)")
+        where = "" if self.source == CONFIG_NAME else f"{self.source} "
+        return f"{where}rule {self.position + 1}" + (f" ({self.path_regex})" if self.path_regex else " (catch-all)")
 
 
 class SopsConfig(NamedTuple):
     path: Path
     rules: tuple[CreationRule, ...]
+    rel: str = CONFIG_NAME  # repo-relative
+
+    @property
+    def folder(self) -> str:
+        return folder_of(self.rel)
+
+    def local(self, rel: str) -> str:
+        """``rel`` as sops matches it: relative to this config's folder."""
+        return rel[len(self.folder) + 1:] if self.folder and rel.startswith(self.folder + "/") else rel
 
     def rule_for(self, rel: str) -> CreationRule | None:
-        """The first rule whose path_regex is found in the repo-relative path."""
-        return next((r for r in self.rules if r.matches(rel)), None)
+        """The first rule whose path_regex is found in the path (relative to the config's folder)."""
+        local = self.local(rel)
+        return next((r for r in self.rules if r.matches(local)), None)
 
     def has_specific_match(self, rel: str) -> bool:
         """A rule with a path_regex matches (catch-alls say nothing about a name)."""
-        return any(r.path_regex is not None and r.matches(rel) for r in self.rules)
+        local = self.local(rel)
+        return any(r.path_regex is not None and r.matches(local) for r in self.rules)
 
     @property
     def age_keys(self) -> frozenset[str]:
         return frozenset(k for r in self.rules for k in r.recipients.age)
+
+
+class SopsConfigs(NamedTuple):
+    """Every `.sops.yaml` of a repository; each file is governed by the nearest one above it."""
+
+    configs: tuple[SopsConfig, ...]
+
+    def config_for(self, rel: str) -> SopsConfig | None:
+        best: SopsConfig | None = None
+        for cfg in self.configs:
+            inside = not cfg.folder or rel.startswith(cfg.folder + "/")
+            if inside and (best is None or len(cfg.folder) > len(best.folder)):
+                best = cfg
+        return best
+
+    def rule_for(self, rel: str) -> CreationRule | None:
+        cfg = self.config_for(rel)
+        return cfg.rule_for(rel) if cfg else None
+
+    def has_specific_match(self, rel: str) -> bool:
+        cfg = self.config_for(rel)
+        return cfg.has_specific_match(rel) if cfg else False
+
+    @property
+    def rules(self) -> tuple[CreationRule, ...]:
+        return tuple(r for cfg in self.configs for r in cfg.rules)
+
+    @property
+    def age_keys(self) -> frozenset[str]:
+        return frozenset(k for cfg in self.configs for k in cfg.age_keys)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(cfg.rel for cfg in self.configs)
+
+    def __bool__(self) -> bool:
+        return bool(self.configs)
 
 
 def split_list(value: Any) -> list[str]:
@@ -102,7 +169,7 @@ def _check_types(index: int, raw: Mapping[str, Any], where: str) -> None:
              index, "`key_groups` must be a list of mappings")
 
 
-def parse_rule(index: int, raw: Any, where: str) -> CreationRule:
+def parse_rule(index: int, raw: Any, where: str, source: str = CONFIG_NAME) -> CreationRule:
     _require(isinstance(raw, Mapping), where, index, "is not a mapping")
     _check_types(index, raw, where)
     pattern = raw.get("path_regex")
@@ -113,22 +180,39 @@ def parse_rule(index: int, raw: Any, where: str) -> CreationRule:
     else:
         groups = (_group(raw, _RULE_KEYS),)
     threshold = raw.get("shamir_threshold")
-    return CreationRule(index, pattern, groups, threshold or None, Encryption.from_mapping(raw))
+    return CreationRule(index, pattern, groups, threshold or None, Encryption.from_mapping(raw), source)
 
 
-def load(root: Path) -> SopsConfig:
-    path = root / ".sops.yaml"
-    if not path.is_file():
-        raise ConfigError(f"{path} does not exist", hint="create it with `secretops init`")
-    return parse_text(path.read_text(encoding="utf-8"), path)
+def load(root: Path, rel: str = CONFIG_NAME) -> SopsConfig:
+    path = root / rel
+    if not path.is_file() or path.is_symlink():
+        raise ConfigError(f"{rel} does not exist or is not a regular file", hint="create a .sops.yaml with "
+                          "creation_rules (or `secretops init` in a new repository)")
+    return parse_bytes(path.read_bytes(), path, rel)
 
 
-def parse_text(text: str, path: Path) -> SopsConfig:
+def load_all(root: Path, rels: list[str]) -> SopsConfigs:
+    """Every `.sops.yaml` among ``rels`` (repo-relative file names), parsed and validated."""
+    return SopsConfigs(tuple(load(root, rel) for rel in sorted(r for r in rels if is_config(r))))
+
+
+def parse_bytes(data: bytes, path: Path, rel: str = CONFIG_NAME) -> SopsConfig:
+    """Parse a `.sops.yaml` read as bytes: binary or non-UTF-8 content is a config error, not a crash."""
+    if b"\0" in data:
+        raise ConfigError(f"{rel} is binary, not YAML", hint=f"fix {rel}")
     try:
-        data = yamlio.load_one(text, ".sops.yaml")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{rel} is not UTF-8 text", hint=f"fix {rel}") from None
+    return parse_text(text, path, rel)
+
+
+def parse_text(text: str, path: Path, rel: str = CONFIG_NAME) -> SopsConfig:
+    try:
+        data = yamlio.load_one(text, rel)
     except InputError as exc:
-        raise ConfigError(exc.message, hint="fix .sops.yaml") from None
+        raise ConfigError(exc.message, hint=f"fix {rel}") from None
     raw_rules = data.get("creation_rules") if isinstance(data, Mapping) else None
     if not isinstance(raw_rules, list):
-        raise ConfigError(".sops.yaml has no creation_rules list", hint="add creation_rules or run `secretops init`")
-    return SopsConfig(path, tuple(parse_rule(i, r, ".sops.yaml") for i, r in enumerate(raw_rules)))
+        raise ConfigError(f"{rel} has no creation_rules list", hint=f"add creation_rules to {rel}")
+    return SopsConfig(path, tuple(parse_rule(i, r, rel, rel) for i, r in enumerate(raw_rules)), rel)

@@ -33,6 +33,10 @@ class Recipients(NamedTuple):  # NamedTuples: immutable values, cheap to define 
     def as_dict(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.by_kind}
 
+    def has_non_age(self) -> bool:
+        """A PGP, KMS or Vault recipient: one an age rotation leaves alone."""
+        return any(ids for kind, ids in self.by_kind if kind != "age")
+
     def as_sets(self) -> dict[str, frozenset[str]]:
         return {k: frozenset(v) for k, v in self.by_kind}
 

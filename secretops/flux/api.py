@@ -1,6 +1,7 @@
 """What secretops asks of and sends to a cluster's API server: one snapshot of Flux's objects per
-server (a management cluster serving many workload clusters is asked once), key Secrets, reconcile
-requests, and applying a key Secret Flux does not apply itself."""
+server (a management cluster serving many workload clusters is asked once), key Secrets, the
+kustomize-controller's own decryption settings, reconcile requests, and applying a key Secret Flux
+does not apply itself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from secretops.rotation import kube
+from secretops.errors import KubeError
+from secretops.flux import kube
 from secretops.sops import agekeys
 
 KS_GROUP, SRC_GROUP = "kustomize.toolkit.fluxcd.io", "source.toolkit.fluxcd.io"
@@ -27,6 +29,24 @@ class Snapshot:
     git: dict[tuple[str, str], dict[str, Any]]
     oci: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     secrets: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict, repr=False)  # age keys
+    controllers: list[Controller | KubeError | None] = field(default_factory=list)  # asked once, on demand
+
+
+@dataclass(frozen=True)
+class Controller:
+    """How kustomize-controller decrypts when a Kustomization names no secretRef: the global key
+    Secret (`--sops-age-secret`, in the controller's namespace) and KMS credentials in its environment."""
+
+    namespace: str
+    age_secret: str | None
+    kms_env: tuple[str, ...]
+
+
+KMS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS",
+           "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "VAULT_ADDR", "VAULT_TOKEN")
+CONTROLLER = "/apis/apps/v1/namespaces/flux-system/deployments/kustomize-controller"
+CONTROLLER_LISTS = ("/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fcomponent%3Dkustomize-controller",
+                    "/apis/apps/v1/deployments?labelSelector=app%3Dkustomize-controller")
 
 
 def _list(client: kube.Client, group: str, plural: str) -> list[dict[str, Any]]:
@@ -65,6 +85,43 @@ def secret_publics(obj: Mapping[str, Any], label: str) -> set[str]:
             text = base64.b64decode(value).decode("utf-8", "replace")
             publics |= {i.public for i in agekeys.parse(text, label)}
     return publics
+
+
+def controller(snap: Snapshot) -> Controller | None:
+    """The kustomize-controller Deployment's decryption settings, read once per snapshot. None when
+    no such Deployment exists; raises KubeError when it cannot be read (e.g. HTTP 403)."""
+    if not snap.controllers:
+        try:
+            snap.controllers.append(_read_controller(snap.client))
+        except KubeError as exc:
+            snap.controllers.append(exc)
+    found = snap.controllers[0]
+    if isinstance(found, KubeError):
+        raise found
+    return found
+
+
+def _read_controller(client: kube.Client) -> Controller | None:
+    dep = client.get_or_none(CONTROLLER)
+    for path in CONTROLLER_LISTS:
+        if dep is not None:
+            break
+        items = (client.get_or_none(path) or {}).get("items") or []
+        dep = items[0] if items else None
+    if not isinstance(dep, Mapping):
+        return None
+    containers = (((dep.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+    secret, env = None, []
+    for container in containers:
+        args = [str(a) for a in (container.get("args") or []) + (container.get("command") or [])]
+        for n, arg in enumerate(args):
+            if arg.startswith("--sops-age-secret="):
+                secret = arg.split("=", 1)[1] or None
+            elif arg == "--sops-age-secret" and n + 1 < len(args):
+                secret = args[n + 1]
+        env += [str(e.get("name")) for e in container.get("env") or [] if str(e.get("name")) in KMS_ENV]
+    ns = str((dep.get("metadata") or {}).get("namespace") or "flux-system")
+    return Controller(ns, secret, tuple(dict.fromkeys(env)))
 
 
 def managed_by_flux(obj: Mapping[str, Any]) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from secretops.errors import ConfigError, KubeError, ToolError
-from secretops.rotation.kube import Client
+from secretops.flux.kube import Client
 from secretops.util import proc, yamlio
 
 

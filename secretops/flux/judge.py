@@ -1,7 +1,10 @@
-"""Judge, from one API server's snapshot, whether a cluster's Flux applied commit 1 and holds the new
-key. Knows Flux's topologies: branch, tag and semver refs; OCI artifacts (`flux push artifact`);
-management clusters whose Kustomizations apply workload clusters through `spec.kubeConfig`; and key
-Secrets that Flux never applies (bootstrapped by hand)."""
+"""Judge, from one API server's snapshot, whether a cluster's Flux applied commit 1. Knows Flux's
+topologies: branch, tag and semver refs; OCI artifacts (`flux push artifact`); ExternalArtifact
+sources (ArtifactGenerator, Flux 2.7+) and OCI sources whose Kustomization records the git commit in
+`status.lastAppliedOriginRevision`; Bucket sources (no git revision: never verified); management
+clusters whose Kustomizations apply workload clusters through `spec.kubeConfig`. A Flux Operator's
+`FluxInstance` reports the Flux distribution it installed, not a git revision: only the
+Kustomizations it generates are judged."""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from secretops.rotation import fluxapi
-from secretops.rotation.state import ClusterRef
+from secretops.flux import api
 
 _SHA = re.compile(r"(?:^|[@/:])([0-9a-f]{40})$")
 OCI_REVISION, OCI_SOURCE = "org.opencontainers.image.revision", "org.opencontainers.image.source"
@@ -51,7 +53,9 @@ class Target:
     descends: Callable[[str], bool | None]
     repo_urls: set[str]
     paths: Mapping[str, str]  # cluster name -> its folder in the repository
-    key_files: Mapping[str, Sequence[str]]  # cluster name -> its key Secret files
+    key_files: Mapping[str, Sequence[str]]  # cluster name -> its key Secret files (none: in the cluster only)
+    old_keys: frozenset[str] = frozenset()  # the rotation's keys, to say which one a failing decryption lacks
+    kms_only: frozenset[str] = frozenset()  # clusters whose every file keeps a KMS/PGP/Vault recipient
 
 
 def revision_sha(revision: str | None) -> str | None:
@@ -85,11 +89,12 @@ def belongs(ks: Mapping[str, Any], cluster: str, folder: str) -> bool:
     return bool(ref.get("name")) and re.search(rf"(?:^|[-_.]){re.escape(cluster)}(?:$|[-_.])", ref["name"]) is not None
 
 
-def _source(snap: fluxapi.Snapshot, ks: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+def _source(snap: api.Snapshot, ks: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
     ref = (ks.get("spec") or {}).get("sourceRef") or {}
     key = (str(ref.get("namespace") or ks["metadata"].get("namespace", "")), str(ref.get("name", "")))
     kind = str(ref.get("kind", "GitRepository"))
-    return kind, (snap.oci if kind == "OCIRepository" else snap.git).get(key)
+    sources = {"OCIRepository": snap.oci, "GitRepository": snap.git}.get(kind)  # others are not fetched
+    return kind, sources.get(key) if sources is not None else None
 
 
 def _from_repo(kind: str, src: Mapping[str, Any] | None, urls: set[str]) -> bool | None:
@@ -103,7 +108,7 @@ def _from_repo(kind: str, src: Mapping[str, Any] | None, urls: set[str]) -> bool
     return None if not url else normalize_url(str(url)) in urls
 
 
-def mine(snap: fluxapi.Snapshot, ref: ClusterRef, target: Target, alone: bool) -> list[dict[str, Any]]:
+def mine(snap: api.Snapshot, cluster: str, target: Target, alone: bool) -> list[dict[str, Any]]:
     """The cluster's Kustomizations that decrypt with sops and read this repository. On a server that
     serves this cluster only, every such Kustomization counts when none is attributable by path."""
     candidates = []
@@ -114,23 +119,23 @@ def mine(snap: fluxapi.Snapshot, ref: ClusterRef, target: Target, alone: bool) -
         if _from_repo(kind, src, target.repo_urls) is False:
             continue
         candidates.append(ks)
-    folder = target.paths.get(ref.name, "")
-    own = [ks for ks in candidates if belongs(ks, ref.name, folder)]
+    folder = target.paths.get(cluster, "")
+    own = [ks for ks in candidates if belongs(ks, cluster, folder)]
     if own or not alone:
         return own
     return [ks for ks in candidates if not (ks.get("spec") or {}).get("kubeConfig")]
 
 
 def _ref_words(kind: str, ref: Mapping[str, str], artifact: str | None) -> str:
-    if kind == "OCIRepository":
-        return f"the OCI artifact {artifact or '(none yet)'}"
+    if kind in ("OCIRepository", "ExternalArtifact"):
+        return f"the {'OCI artifact' if kind == 'OCIRepository' else 'ExternalArtifact'} {artifact or '(none yet)'}"
     for key in ("tag", "semver", "name", "commit", "branch"):
         if ref.get(key):
             return {"semver": f"semver range {ref[key]!r}"}.get(key, f"{key} {ref[key]}")
     return "branch (default)"
 
 
-def judge(snap: fluxapi.Snapshot, ks: dict[str, Any], target: Target) -> KsStatus:
+def judge(snap: api.Snapshot, ks: dict[str, Any], target: Target) -> KsStatus:
     meta, spec, status = ks.get("metadata") or {}, ks.get("spec") or {}, ks.get("status") or {}
     ns, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
     kind, src = _source(snap, ks)
@@ -138,11 +143,12 @@ def judge(snap: fluxapi.Snapshot, ks: dict[str, Any], target: Target) -> KsStatu
     applied, attempted = status.get("lastAppliedRevision"), status.get("lastAttemptedRevision")
     artifact: str | None = None
     revision = applied
-    if kind == "OCIRepository":
+    origin = status.get("lastAppliedOriginRevision")  # the git commit behind an artifact (Flux 2.7+)
+    if kind in ("OCIRepository", "ExternalArtifact"):
         art = ((src or {}).get("status") or {}).get("artifact") or {}
-        artifact = art.get("revision")
+        artifact = art.get("revision") or applied
         recorded = (art.get("metadata") or {}).get(OCI_REVISION)
-        revision = recorded if applied and applied == artifact else None
+        revision = origin or (recorded if applied and applied == artifact else None)
     follows = _ref_words(kind, ref, artifact)
 
     def out(ok: bool, reason: str, action: str = "") -> KsStatus:
@@ -158,7 +164,13 @@ def judge(snap: fluxapi.Snapshot, ks: dict[str, Any], target: Target) -> KsStatu
         if attempted and attempted != applied:
             return out(False, f"{ns}/{name} failed to apply {attempted}: {message}", "fix")
         return out(False, f"{ns}/{name} is not Ready: {message}", "wait")
+    if kind == "Bucket":
+        return out(False, f"{ns}/{name} follows a Bucket source, which carries no git revision: secretops cannot "
+                   "prove it applied commit 1 (check it by hand, then `rotate finish --unverified`)", "fix")
     sha = revision_sha(revision)
+    if kind == "ExternalArtifact" and sha is None:
+        return out(False, f"{ns}/{name} follows an ExternalArtifact whose Kustomization records no "
+                   "status.lastAppliedOriginRevision: secretops cannot tell which git commit it applied", "wait")
     if kind == "OCIRepository" and sha is None:
         why = "carries no git revision (push it with `flux push artifact --revision=<branch>@sha1:<sha>`)" \
             if applied == artifact else "applied an older artifact than its source holds"
@@ -177,7 +189,7 @@ def _behind(ns: str, name: str, kind: str, ref: Mapping[str, str], follows: str,
             target: Target) -> tuple[str, str]:
     """Why a Kustomization is not at commit 1 yet, and what the operator must do about it."""
     c1 = target.commit1[:12]
-    if kind == "OCIRepository":
+    if kind in ("OCIRepository", "ExternalArtifact"):
         return (f"{ns}/{name} follows {follows} built from {sha[:12]}: push an artifact of commit {c1} or later "
                 "(`flux push artifact … --revision=<branch>@sha1:<sha>`)", "push-artifact")
     if ref.get("tag"):

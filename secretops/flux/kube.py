@@ -13,6 +13,8 @@ from typing import Any
 
 from secretops.errors import KubeError
 
+MAX_BODY = 64 << 20  # a Kustomization list of a large fleet is a few MiB; more is not an API server
+
 
 class _NamedTLS(http.client.HTTPSConnection):
     """HTTPS whose certificate is checked against ``tls_server_name`` (kubeconfig `tls-server-name`)."""
@@ -76,7 +78,7 @@ class Client:
             try:
                 conn.request(method, prefix + path, body=data, headers=headers)
                 resp = conn.getresponse()
-                payload = resp.read()
+                payload = resp.read(MAX_BODY + 1)
             except (http.client.HTTPException, OSError, TimeoutError, socket.gaierror) as exc:
                 self.close()
                 if attempt == 2 or isinstance(exc, (TimeoutError, ConnectionRefusedError, ssl.SSLError)):
@@ -84,11 +86,14 @@ class Client:
                     raise KubeError(f"{self.context}: unreachable ({reason})") from None
                 continue
             if resp.status >= 400:
-                raise KubeError(f"{self.context}: {method} {path} returned HTTP {resp.status}")
+                raise KubeError(f"{self.context}: {method} {path} returned HTTP {resp.status}", status=resp.status)
+            if len(payload) > MAX_BODY:
+                self.close()
+                raise KubeError(f"{self.context}: {method} {path} returned more than {MAX_BODY >> 20} MiB")
             try:
                 return json.loads(payload or b"null")
-            except ValueError:
-                raise KubeError(f"{self.context}: {method} {path} returned no JSON") from None
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than any Kubernetes object
+                raise KubeError(f"{self.context}: {method} {path} returned no valid JSON") from None
         return None
 
     def close(self) -> None:
@@ -103,7 +108,7 @@ class Client:
         try:
             return self.get(path)
         except KubeError as exc:
-            if "HTTP 404" in exc.message:
+            if exc.status == 404:
                 return None
             raise
 

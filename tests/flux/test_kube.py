@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from secretops.errors import ConfigError, KubeError
-from secretops.rotation import kubeconfig
-from secretops.rotation.kube import Client
+from secretops.flux import kubeconfig
+from secretops.flux.kube import Client
 from tests import fakeflux
 
 
