@@ -27,6 +27,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("KUBECONFIG", str(home / ".kube" / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # a KMS recipient must never reach for the network
     assert Path.home() == home != real_home
     start = len(helpers.OUTPUTS)
     yield home

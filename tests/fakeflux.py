@@ -32,6 +32,7 @@ REPO_URL = "ssh://git@github.com/acme/fleet"
 class Cluster:
     objects: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)  # (plural, ns, name)
     patches: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    forbidden: set[str] = field(default_factory=set)  # plurals this user may not read (RBAC): HTTP 403
 
     def put(self, plural: str, obj: dict[str, Any]) -> None:
         meta = obj["metadata"]
@@ -92,6 +93,24 @@ def set_applied(ks: dict[str, Any], sha: str, *, ready: bool = True, message: st
             "reason": "ReconciliationSucceeded" if ready else "BuildFailed",
             "message": f"Applied revision: {revision}" if ready else (message or "build failed")}
     status["conditions"] = [cond]
+
+
+def controller(args: tuple[str, ...] = (), env: tuple[str, ...] = (), ns: str = "flux-system") -> dict[str, Any]:
+    """kustomize-controller's Deployment as `flux install` (or the Flux Operator) writes it, with
+    extra container args (e.g. ``--sops-age-secret=sops-age``) and environment variable names."""
+    base = ["--events-addr=http://notification-controller.flux-system.svc.cluster.local./", "--watch-all-namespaces",
+            "--log-level=info", "--log-encoding=json", "--enable-leader-election"]
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "kustomize-controller", "namespace": ns,
+                         "labels": {"app.kubernetes.io/component": "kustomize-controller",
+                                    "app.kubernetes.io/instance": "flux-system"}},
+            "spec": {"selector": {"matchLabels": {"app": "kustomize-controller"}},
+                     "template": {"metadata": {"labels": {"app": "kustomize-controller"}},
+                                  "spec": {"serviceAccountName": "kustomize-controller", "containers": [
+                                      {"name": "manager", "image": "ghcr.io/fluxcd/kustomize-controller:v1.7.0",
+                                       "args": [*base, *args], "env": [{"name": "RUNTIME_NAMESPACE", "valueFrom": {
+                                           "fieldRef": {"fieldPath": "metadata.namespace"}}},
+                                           *({"name": e, "value": "set"} for e in env)]}]}}}}
 
 
 def key_secret(name: str, ns: str, entries: dict[str, str], managed: bool = True) -> dict[str, Any]:
@@ -232,6 +251,12 @@ def _discovery(rest: str) -> Any:
     return None
 
 
+def _query(path: str, key: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    return (parse_qs(urlsplit(path).query).get(key) or [""])[0]
+
+
 _OBJ = re.compile(r"^/apis?/(?:(?P<group>[^/]+)/)?(?P<version>v1[^/]*)(?:/namespaces/(?P<ns>[^/]+))?"
                   r"/(?P<plural>[a-z]+)(?:/(?P<name>[^/]+))?$")
 
@@ -286,6 +311,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._status(404, "NotFound")
             return
         plural, ns, name = m.group("plural"), m.group("ns"), m.group("name")
+        if plural in cluster.forbidden:
+            self._status(403, "Forbidden")
+            return
+        selector = dict(p.split("=", 1) for p in _query(self.path, "labelSelector").split(",") if "=" in p)
         with self.kube.lock:
             if name:
                 obj = cluster.get(plural, ns or "", name)
@@ -295,7 +324,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(200, obj)
                 return
             items = [copy.deepcopy(o) for (p, n, _), o in sorted(cluster.objects.items())
-                     if p == plural and (ns is None or n == ns)]
+                     if p == plural and (ns is None or n == ns) and all(
+                         (o["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())]
         kind = {"kustomizations": "KustomizationList", "gitrepositories": "GitRepositoryList",
                 "ocirepositories": "OCIRepositoryList"}.get(plural, "List")
         api = f"{m.group('group')}/{m.group('version')}" if m.group("group") else "v1"
@@ -342,3 +372,20 @@ class _Handler(BaseHTTPRequestHandler):
             cluster.put("secrets", body)
             cluster.patches.append((rest, {"created": body["metadata"]["name"]}))
         self._send(201, body)
+
+
+def secret_publics(obj: dict[str, Any] | None) -> set[str]:
+    """The age public keys a Secret in the fake cluster holds, derived with pyrage (not the product)."""
+    return publics_of({k: base64.b64decode(v).decode() for k, v in ((obj or {}).get("data") or {}).items()})
+
+
+def publics_of(entries: dict[str, str]) -> set[str]:
+    import pyrage
+
+    found = set()
+    for name, text in entries.items():
+        if name.endswith(".agekey"):
+            for line in text.splitlines():
+                if line.strip().startswith("AGE-SECRET-KEY-1"):
+                    found.add(str(pyrage.x25519.Identity.from_str(line.strip()).to_public()))
+    return found

@@ -93,8 +93,8 @@ def test_decrypt_failure_paths_never_quote_the_file(fleet: Path) -> None:
 
 def test_value_types_never_show_their_secrets() -> None:
     from secretops.check.model import Blob
-    from secretops.git.blobs import Piece
     from secretops.flux.kubeconfig import Kubeconfig
+    from secretops.git.blobs import Piece
 
     secret = helpers.plant("repr-Lk42-secret")
     shown = [repr(Blob("a.yaml", secret.encode())), repr(Piece("0" * 40, secret.encode(), 16)),

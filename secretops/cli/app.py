@@ -21,6 +21,7 @@ COMMANDS = {
     "install-hook": "secretops.cli.install_hook:install_hook",
     "rotate": "secretops.cli.rotate:rotate",
     "cluster": "secretops.cli.cluster:cluster",
+    "updatekeys": "secretops.cli.updatekeys:updatekeys",
 }
 
 

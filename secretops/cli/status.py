@@ -16,7 +16,12 @@ def status(format_: str, cluster: str | None) -> None:
     r = repo()
     if cluster:
         r.cluster(cluster)  # an unknown name is an error before any work
-    rows = inventory.inventory(r, scan.scan(r))
+    from secretops.repo import layout as layout_mod
+
+    found = scan.scan(r)
+    layout = layout_mod.infer(r, found)
+    rows = inventory.inventory(r, found, layout=layout)
     if cluster:
         rows = [row for row in rows if row.cluster == cluster]
-    click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows))), nl=False)
+    inferred = tuple(layout_mod.describe(r, layout))
+    click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows), inferred)), nl=False)

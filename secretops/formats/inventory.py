@@ -12,9 +12,9 @@ from secretops.workflow.inventory import Inventory
 
 def text(inv: Inventory) -> str:
     rows = inv.rows
+    lines = [f"layout: {safe(line)}" for line in inv.layout]
     if not rows:
-        return "no encrypted or clear files found\n"
-    lines = []
+        return "\n".join([*lines, "no encrypted or clear files found"]) + "\n"
     width = max(len(safe(r.path)) for r in rows)
     for r in rows:
         recips = ", ".join(f"{k}:{short(v)}" for k, vs in r.recipients.items() for v in vs) or "-"
@@ -28,7 +28,8 @@ def text(inv: Inventory) -> str:
 
 
 def as_json(inv: Inventory) -> str:
-    return json.dumps({"root": inv.root, "files": [dataclasses.asdict(r) for r in inv.rows]}, indent=2) + "\n"
+    body = {"root": inv.root, "layout": list(inv.layout), "files": [dataclasses.asdict(r) for r in inv.rows]}
+    return json.dumps(body, indent=2) + "\n"
 
 
 FORMATS: Formats[Inventory] = Formats({"text": text, "json": as_json})

@@ -123,7 +123,50 @@ def discover_clusters(root: Path, clusters_dir: str) -> tuple[ClusterConfig, ...
             names = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
             rel = base.relative_to(root).as_posix()
             return tuple(ClusterConfig(n, f"{rel}/{n}", n) for n in names)
-    return _flux_folders(root)
+    found = {c.path: c for c in _flux_folders(root)}
+    for path in flux_instance_paths(root):  # Flux Operator: no flux-system folder, a FluxInstance instead
+        if path not in found and (root / path).is_dir():
+            name = path.rsplit("/", 1)[-1]
+            found[path] = ClusterConfig(name, path, name)
+    names = [c.name for c in found.values()]
+    return tuple(sorted((c for c in found.values() if names.count(c.name) == 1), key=lambda c: c.path))
+
+
+def flux_instance_paths(root: Path) -> list[str]:
+    """The folders Flux Operator instances sync: `spec.sync.path` of a `FluxInstance`, or
+    `instance.sync.path` in the values of the flux-instance Helm chart."""
+    from secretops.util import yamlio
+
+    paths: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.endswith((".yaml", ".yml")) or Path(folder, name).is_symlink():
+                continue
+            try:
+                data = Path(folder, name).read_bytes()
+            except OSError:
+                continue
+            if b"sync:" not in data or (b"FluxInstance" not in data and b"instance:" not in data):
+                continue
+            for doc in yamlio.load_all_lenient(data.decode("utf-8", "replace")) or []:
+                for sync in _syncs(doc):
+                    path = str(sync.get("path") or "").strip().removeprefix("./").strip("/")
+                    if path and ".." not in path.split("/") and path not in paths:
+                        paths.append(path)
+    return paths
+
+
+def _syncs(doc: object) -> list[dict[str, object]]:
+    if not isinstance(doc, dict):
+        return []
+    spec = doc.get("spec") if doc.get("kind") == "FluxInstance" else None
+    if doc.get("kind") == "HelmRelease":
+        spec = ((doc.get("spec") or {}).get("values") or {}).get("instance")
+    elif "instance" in doc and "kind" not in doc:  # a values.yaml of the flux-instance chart
+        spec = doc.get("instance")
+    sync = spec.get("sync") if isinstance(spec, dict) else None
+    return [sync] if isinstance(sync, dict) else []
 
 
 def _flux_folders(root: Path, depth: int = 3) -> tuple[ClusterConfig, ...]:

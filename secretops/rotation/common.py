@@ -13,9 +13,8 @@ from secretops.git import commit as gitcommit
 from secretops.repo import keysecrets
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
-from secretops.rotation import recipients
 from secretops.rotation.state import Journal, RotationState, require_state
-from secretops.sops import agekeys
+from secretops.sops import agekeys, recipients
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
 from secretops.util.display import safe
@@ -153,8 +152,8 @@ def clean_temps(repo: Repo, paths: Sequence[str]) -> None:
 def require_openable(repo: Repo, files: Sequence[str], ids: agekeys.Keyring, sops: Sops | None = None) -> None:
     """Every file is whole and opens with ``ids``, proven before the first write (see sops.integrity);
     files only sops can prove are decrypted by the real sops when one is given."""
-    from secretops.rotation import parallel
     from secretops.sops import integrity
+    from secretops.util import parallel
     from secretops.util.progress import Silent
 
     def one(rel: str) -> bool:  # discovery never lists symlinks; atomic_write refuses them besides

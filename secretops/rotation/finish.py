@@ -8,12 +8,13 @@ from secretops.errors import AgeKeyError, CheckFailed
 from secretops.git import command as git
 from secretops.repo import discovery, keysecrets
 from secretops.repo.model import Repo
-from secretops.rotation import common, parallel, recipients, removal
+from secretops.rotation import common, removal
 from secretops.rotation.removal import EndResult
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, commit_one
-from secretops.sops import agekeys, datakey, document
+from secretops.sops import agekeys, datakey, document, recipients
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
+from secretops.util import parallel
 from secretops.util.display import short
 from secretops.util.progress import Observer, Silent
 

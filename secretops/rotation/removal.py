@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from secretops.errors import StateError
 from secretops.repo import discovery
 from secretops.repo.model import Repo
-from secretops.rotation import common, parallel, recipients
+from secretops.rotation import common
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal
+from secretops.sops import recipients
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
+from secretops.util import parallel
 from secretops.util.fsutil import atomic_delete
 from secretops.util.progress import Observer
 

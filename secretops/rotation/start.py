@@ -10,13 +10,14 @@ from secretops.errors import SecretopsError, StateError
 from secretops.git import command as git
 from secretops.repo import discovery, keysecrets
 from secretops.repo.model import Repo
-from secretops.rotation import common, parallel, recipients
+from secretops.rotation import common
 from secretops.rotation import plan as plan_mod
 from secretops.rotation.plan import Plan
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
-from secretops.sops import agekeys
+from secretops.sops import agekeys, recipients
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
+from secretops.util import parallel
 from secretops.util.display import short
 from secretops.util.fsutil import atomic_write
 from secretops.util.progress import Observer, Silent

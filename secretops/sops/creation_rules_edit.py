@@ -3,6 +3,7 @@ anchors and aliases."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,108 +38,124 @@ def _scalar_like(original: Any, text: str, *, keep_anchor: bool = False) -> Any:
 
 
 class _Edit:
-    """One pass over a loaded `.sops.yaml`. Keys are replaced where the creation rules use them; an
-    anchored key (`keys: [&main age1…]` used as `*main`) is replaced once, at its anchor, so every
-    alias follows; a key that must stay beside its replacement keeps its anchor, and the new key is
-    written next to it and to each of its aliases."""
+    """One pass over a loaded `.sops.yaml`. An anchored key (`keys: [&main age1…]`, used as `*main`)
+    is edited once, at its anchor, and every alias follows: `&main "old,new"` during a rotation
+    (sops splits a comma-separated key, in a list item too), `&main new` after it. Keys written out
+    in a rule are edited where they stand."""
 
     def __init__(self, data: Any, mapping: Mapping[str, list[str]]) -> None:
         self.data, self.mapping, self.changed = data, mapping, False
-        self.swapped: dict[int, Any] = {}  # id(old anchored scalar) -> its replacement
         self.seen: set[int] = set()
+
+    def anchors(self) -> None:
+        for node in _anchored_scalars(self.data):
+            new = _replace_in_string(str(node), self.mapping)
+            if new == str(node):
+                continue
+            self.changed = True
+            if new:
+                _swap(self.data, node, _scalar_like(node, new, keep_anchor=True))
+            else:
+                _drop(self.data, node)
 
     def field(self, holder: Any) -> None:
         value = holder.get("age")
-        if id(value) in self.seen:
+        if id(value) in self.seen or _anchor(value):
             return
         self.seen.add(id(value))
         if isinstance(value, str):
             new = _replace_in_string(value, self.mapping)
             if new != value:
                 self.changed = True
-                if _anchor(value):
-                    self._swap(value, _scalar_like(value, new, keep_anchor=True))
-                else:
-                    holder["age"] = _scalar_like(value, new)
+                holder["age"] = _scalar_like(value, new)
         elif isinstance(value, list):
             self._list(value)
 
     def _list(self, items: list[Any]) -> None:
         for item in list(items):
-            if not isinstance(item, str):
+            if not isinstance(item, str) or _anchor(item):
                 continue
-            if "," in item:  # "a,b" inside a list: sops splits it too
-                new = _replace_in_string(item, self.mapping)
-                if new != item:
-                    self.changed = True
-                    self._replace_at(items, item, _scalar_like(item, new, keep_anchor=True))
-                continue
-            keys = self.mapping.get(item.strip())
-            if keys is None:
+            new = _replace_in_string(str(item), self.mapping)
+            if new == str(item):
                 continue
             self.changed = True
-            if not keys and _anchor(item):  # a removed anchored key leaves its anchor's list and every alias
-                for container in self._lists_holding(item):
-                    for n in reversed([n for n, x in enumerate(container) if x is item]):
-                        del container[n]
-                continue
-            head = item
-            if keys and keys[0] != str(item):
-                head = _scalar_like(item, keys[0], keep_anchor=True)
-                if _anchor(item):
-                    self._swap(item, head)  # once, at the anchor: every alias follows
-                else:
-                    items[next(n for n, x in enumerate(items) if x is item)] = head
-            at = next(n for n, x in enumerate(items) if x is head)
+            at = next(n for n, x in enumerate(items) if x is item)
+            keys = [k.strip() for k in new.split(",") if k.strip()] if "," not in str(item) else [new]
             if not keys:
                 del items[at]
                 continue
+            items[at] = _scalar_like(item, keys[0])
             for k in reversed(keys[1:]):
-                if k not in {str(x) for x in items}:
-                    items.insert(at + 1, _scalar_like(item, k))
-            _dedupe(items)
+                items.insert(at + 1, _scalar_like(item, k))
+        _dedupe(items)
 
-    def _replace_at(self, items: list[Any], item: Any, new: Any) -> None:
-        if _anchor(item):
-            self._swap(item, new)
-        else:
-            items[next(n for n, x in enumerate(items) if x is item)] = new
 
-    def _swap(self, old: Any, new: Any) -> None:
-        """Replace an anchored scalar by identity everywhere in the document (its alias sites too)."""
-        self.swapped[id(old)] = new
+def _anchored_scalars(data: Any) -> list[Any]:
+    found: list[Any] = []
 
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    if v is old:
-                        node[k] = new
-                    else:
-                        walk(v)
-            elif isinstance(node, list):
-                for n, v in enumerate(node):
-                    if v is old:
-                        node[n] = new
-                    else:
-                        walk(v)
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            if _anchor(node) and not any(node is f for f in found):
+                found.append(node)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
 
-        walk(self.data)
+    walk(data)
+    return found
 
-    def _lists_holding(self, target: Any) -> list[list[Any]]:
-        found: list[list[Any]] = []
 
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                for v in node.values():
+def _swap(data: Any, old: Any, new: Any) -> None:
+    """Replace an anchored scalar by identity everywhere: its anchor and every alias."""
+
+    shift = len(str(new)) - len(str(old))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if v is old:
+                    node[k] = new
+                    _shift_comment(node, k, 2, shift)
+                else:
                     walk(v)
-            elif isinstance(node, list):
-                if any(x is target for x in node) and not any(node is f for f in found):
-                    found.append(node)
-                for v in node:
+        elif isinstance(node, list):
+            for n, v in enumerate(node):
+                if v is old:
+                    node[n] = new
+                    _shift_comment(node, n, 0, shift)
+                else:
                     walk(v)
 
-        walk(self.data)
-        return found
+    walk(data)
+
+
+def _shift_comment(container: Any, key: Any, slot: int, shift: int) -> None:
+    """An end-of-line comment after a value that grew or shrank keeps its distance from it."""
+    items = getattr(getattr(container, "ca", None), "items", {})
+    entry = items.get(key) if isinstance(items, dict) else None
+    token = entry[slot] if entry and len(entry) > slot else None
+    if token is not None and hasattr(token, "column") and shift:
+        with contextlib.suppress(AttributeError, TypeError):  # a token kind without a column: left as it is
+            token.column = max(0, token.column + shift)
+
+
+def _drop(data: Any, old: Any) -> None:
+    """A removed anchored key leaves its anchor's list and every list that aliases it."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for n in reversed([n for n, v in enumerate(node) if v is old]):
+                del node[n]
+            for v in node:
+                walk(v)
+
+    walk(data)
 
 
 def _dedupe(items: list[Any]) -> None:
@@ -154,6 +171,7 @@ def replace_keys(text: str, mapping: Mapping[str, list[str]]) -> str:
     yaml.explicit_start = text.lstrip().startswith("---")
     data = yaml.load(text)
     edit = _Edit(data, mapping)
+    edit.anchors()
     for rule in data.get("creation_rules") or []:
         edit.field(rule)
         for group in rule.get("key_groups") or []:

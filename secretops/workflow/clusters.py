@@ -33,7 +33,7 @@ def remove(repo: Repo, name: str) -> Removed:
     mine = next((r for r in rules if r.path_regex == own), None)
     if mine is None:
         raise InputError(f"no .sops.yaml rule belongs to cluster {safe(name)} ({own})",
-                         hint="secretops retires clusters that `secretops init` set up")
+                         hint="cluster remove retires clusters whose rule is `^<path>/…`; edit others by hand")
     found = discovery.scan(repo)
     inside = [p.rel for p in found.encrypted if p.rel.startswith(path + "/")]
     if inside:

@@ -26,8 +26,13 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
         if not repo.is_clear_name(rel):
             raise InputError(f"{rel} is not a clear file (*{cfg.clear_suffix})",
                              hint=f"name working copies *{cfg.clear_suffix}")
-        if repo.sops_config.rule_for(cfg.encrypted_name(rel)) is None:
-            raise ConfigError(f"no creation rule in .sops.yaml matches {cfg.encrypted_name(rel)}",
+        enc = cfg.encrypted_name(rel)
+        if repo.sops_config.config_for(enc) is None:
+            raise ConfigError(f"no .sops.yaml governs {enc}", hint="add a .sops.yaml with a creation rule for it, "
+                              "in its folder or one above")
+        if repo.sops_config.rule_for(enc) is None:
+            where = repo.sops_config.config_for(enc).rel  # type: ignore[union-attr]
+            raise ConfigError(f"no creation rule in {where} matches {enc}",
                               hint="add a rule whose path_regex matches it")
     plans = []
     for rel in clear:

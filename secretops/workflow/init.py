@@ -26,9 +26,67 @@ ENCRYPTED_REGEX = "^(data|stringData)$"
 class InitResult:
     clusters: tuple[str, ...]
     key_file: Path | None
-    written: tuple[str, ...]
+    written: tuple[str, ...]  # with dry_run: what would be written
     bootstrap: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    found: tuple[str, ...] = field(default=())  # adopting: what the repository has already
+    adopted: bool = False
+    dry_run: bool = False
+    new_keys: int = 0
+    created: tuple[str, ...] = field(default=())  # of written: files that did not exist before
+
+
+def existing_setup(repo: Repo) -> list[str]:
+    """What an existing sops repository already has: configs, encrypted files, hooks. Any of these
+    means `init` adopts the repository instead of setting it up."""
+    from secretops.repo import discovery
+
+    found = [f"{rel} (creation rules)" for rel in repo.sops_config.paths]
+    scan = discovery.scan(repo)
+    if scan.encrypted:
+        found.append(f"{len(scan.encrypted)} encrypted file(s)")
+    found += [f"{k.rel} (key Secret)" for k in scan.key_secrets]
+    if repofiles.has_hook(repo.root / ".pre-commit-config.yaml"):
+        found.append(".pre-commit-config.yaml (a secretops hook)")
+    return found
+
+
+def _adopt(repo: Repo, found: list[str], dry_run: bool) -> InitResult:
+    """An existing repository: no key, no rule, no key Secret, no file replaced. Only what is missing
+    is added: the ignore lines and the pre-commit hook (a round trip keeps the user's config)."""
+    from secretops.repo import discovery
+    from secretops.repo import layout as layout_mod
+
+    cfg = repo.config
+    scan = discovery.scan(repo)
+    layout = layout_mod.infer(repo, scan)
+    writes = _ignore_writes(repo, [c.path for c in repo.clusters] or ["."])
+    precommit = repofiles.precommit_config(repo.root / ".pre-commit-config.yaml")
+    if precommit:
+        writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
+    created = tuple(rel for rel, _d, _m in writes if not (repo.root / rel).exists())
+    if not dry_run:
+        for rel, data, mode in writes:
+            atomic_write(repo.root / rel, data, mode)
+    warnings = tuple(f"cluster {c.cluster}: its key Secret lives in the cluster only; secretops leaves it there "
+                     "(a rotation delivers new keys through the API)" for c in layout.clusters if c.delivery == "api")
+    return InitResult(tuple(c.name for c in repo.clusters), None, tuple(w[0] for w in writes), (), warnings,
+                      (*found, *layout_mod.describe(repo, layout), f"clear copies: *{cfg.clear_suffix}"), True,
+                      dry_run, created=created)
+
+
+def _ignore_writes(repo: Repo, folders: list[str]) -> list[tuple[str, bytes, int]]:
+    cfg = repo.config
+    writes: list[tuple[str, bytes, int]] = []
+    probe = f"{folders[0]}/x{cfg.clear_suffix}".removeprefix("./")
+    if not repo.is_git or not git.is_ignored(repo.root, probe):
+        line = repofiles.append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
+        if line:
+            writes.append((".gitignore", line, 0o644))
+    data = repofiles.append_line(repo.root / ".sourceignore", f"{STATE_DIR}/")
+    if data:
+        writes.append((".sourceignore", data, 0o644))
+    return writes
 
 
 def key_secret_path(cluster_path: str, suffix: str, name: str) -> str:
@@ -101,6 +159,12 @@ def _shared_files(repo: Repo, sops_yaml: str, publics: list[str], skip: set[str]
     return out
 
 
+def _marker(repo: Repo) -> Path | None:
+    """Set while a new repository's init writes (never committed): a re-run resumes it instead of
+    taking the half-written setup for an existing repository to adopt."""
+    return git.git_dir(repo.root) / "secretops" / "init.json" if repo.is_git else None
+
+
 def require_no_rotation(repo: Repo) -> None:
     """Clusters come and go between rotations, not during one (its plan names every cluster)."""
     if (repo.root / STATE_DIR / "rotation.yaml").exists() or (
@@ -108,9 +172,14 @@ def require_no_rotation(repo: Repo) -> None:
         raise StateError("a key rotation is in progress", hint="finish or abort it first, then add or remove clusters")
 
 
-def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool = False) -> InitResult:
+def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key: bool = False, *,
+         dry_run: bool = False) -> InitResult:
     cfg = repo.config
     require_no_rotation(repo)
+    found = existing_setup(repo)
+    marker = _marker(repo)
+    if found and not clusters and not (marker and marker.exists()):  # an interrupted init of ours resumes
+        return _adopt(repo, found, dry_run)
     names = list(clusters) or [c.name for c in repo.clusters]
     if not names:
         raise InputError(f"no clusters found under {cfg.clusters_dir}/",
@@ -139,23 +208,28 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
     if sops_yaml is not None:
         writes.append((".sops.yaml", sops_yaml.encode(), 0o644))
         writes += _shared_files(repo, sops_yaml, [publics[n] for n in todo], set(secrets.values()))
-    probe = f"{paths[names[0]]}/x{cfg.clear_suffix}"
-    if not repo.is_git or not git.is_ignored(repo.root, probe):
-        line = repofiles.append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
-        if line:
-            writes.append((".gitignore", line, 0o644))
-    for name, line_text in ((".sourceignore", f"{STATE_DIR}/"),):
-        data = repofiles.append_line(repo.root / name, line_text)
-        if data:
-            writes.append((name, data, 0o644))
+    writes += _ignore_writes(repo, [paths[names[0]]])
+    decrypting = repofiles.decrypting_paths(repo.root, repo.files(include_ignored_clear=False))
+    skipped: list[str] = []
     for n in todo:  # flux bootstrap's kustomization.yaml lists its resources: add the key Secret
         folder = repo.root / paths[n] / "flux-system"
+        if decrypting is not None and not any(paths[n] == p or paths[n].startswith(p + "/") or p == ""
+                                              for p in decrypting):
+            skipped.append(n)  # the Kustomization that applies it does not decrypt: Flux could not read it
+            continue
         listing = repofiles.with_resource(folder / "kustomization.yaml", Path(secrets[n]).name)
         if listing:
             writes.append((f"{paths[n]}/flux-system/kustomization.yaml", listing.encode(), 0o644))
     precommit = repofiles.precommit_config(repo.root / ".pre-commit-config.yaml")
     if precommit:
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
+    if dry_run:
+        return InitResult(tuple(names), None, tuple([w[0] for w in writes] + [secrets[n] for n in todo]),
+                          dry_run=True, new_keys=0 if not todo else (1 if shared else len(todo)))
+    assert sops is not None
+    if marker is not None and todo:
+        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(marker, b'{"version": 1, "op": "init"}\n', 0o600)
     key_file = None
     if todo:  # keys first: once anything is encrypted for them they must already be safe on disk
         label = f"shared key for clusters {', '.join(todo)}" if shared else "cluster {}"
@@ -172,12 +246,17 @@ def init(repo: Repo, sops: Sops, clusters: Sequence[str] = (), shared_key: bool 
         target.parent.mkdir(parents=True, exist_ok=True)
         plain = key_secret_yaml(keys[n], ks.name, ks.namespace, ks.data_key)
         atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
+    if marker is not None and marker.exists():
+        marker.unlink()
     bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
     warnings = tuple(f"{paths[n]}/flux-system/gotk-sync.yaml: its Kustomization has no spec.decryption; add "
                      f"{{provider: sops, secretRef: {{name: {ks.name}}}}} so Flux can decrypt"
                      for n in names if repofiles.lacks_decryption(repo.root / paths[n] / "flux-system/gotk-sync.yaml"))
+    warnings += tuple(f"{secrets[n]}: not added to {paths[n]}/flux-system/kustomization.yaml, because no Flux "
+                      "Kustomization that applies that folder decrypts; apply it once with the bootstrap command"
+                      for n in skipped)
     return InitResult(tuple(names), key_file, tuple([w[0] for w in writes] + [secrets[n] for n in todo]), bootstrap,
-                      warnings)
+                      warnings, new_keys=0 if not todo else (1 if shared else len(todo)))
 
 
 def _keys_in_rules(repo: Repo, cluster_rules: dict[str, str], shared: bool, shared_rule: str) -> dict[str, Identity]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from secretops.repo.discovery import Scan
+from secretops.repo.layout import Layout
 from secretops.repo.model import Repo
 from secretops.sops import agekeys
 from secretops.sops.document import ParsedFile
@@ -28,10 +29,11 @@ class FileStatus:
     detail: str = ""
 
 
-def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], mine: set[str]) -> FileStatus:
-    cluster = repo.cluster_of(parsed.rel)
+def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], mine: set[str],
+                      layout: Layout) -> FileStatus:
+    cluster = layout.cluster_of(repo, parsed)
     rule = repo.sops_config.rule_for(parsed.rel)
-    base = dict(path=parsed.rel, kind="encrypted", cluster=cluster.name if cluster else None,
+    base = dict(path=parsed.rel, kind="encrypted", cluster=cluster,
                 rule=rule.describe() if rule else None,
                 rule_recipients=rule.recipients.as_dict() if rule else None)
     if parsed.error or not parsed.encrypted:
@@ -42,14 +44,17 @@ def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], min
     assert meta is not None
     have = meta.recipients.as_sets()
     unknown = [r for r in meta.recipients.age if r not in known]
-    if unknown:
+    if repo.sops_config.config_for(parsed.rel) is None:  # outside every config: judged by its own metadata
+        state, detail = OK, "no .sops.yaml governs this folder; recipients read from the file"
+    elif unknown:
         state, detail = UNKNOWN_KEY, f"{len(unknown)} age recipient(s) appear in no .sops.yaml rule"
     elif rule is None:
         state, detail = MISMATCH, "no creation rule matches this path"
     elif have != rule.recipients.as_sets():
         missing = sum(len(v - have.get(k, frozenset())) for k, v in rule.recipients.as_sets().items())
         extra = sum(len(v - rule.recipients.as_sets().get(k, frozenset())) for k, v in have.items())
-        state, detail = MISMATCH, f"{missing} missing, {extra} extra recipient(s) against {rule.describe()}"
+        state, detail = MISMATCH, (f"{missing} missing, {extra} extra recipient(s) against {rule.describe()}; "
+                                   f"fix: `secretops updatekeys {parsed.rel}`")
     else:
         state, detail = OK, ""
     decryptable = bool(mine & set(meta.recipients.age)) if mine else None
@@ -61,13 +66,18 @@ def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], min
 class Inventory:
     root: str
     rows: tuple[FileStatus, ...]
+    layout: tuple[str, ...] = ()  # what was inferred about the repository, in lines
 
 
-def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | None = None) -> list[FileStatus]:
+def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | None = None,
+              layout: Layout | None = None) -> list[FileStatus]:
+    from secretops.repo import layout as layout_mod
+
     ids = agekeys.load_identities() if identities is None else identities
     mine = {i.public for i in ids}
     known = repo.sops_config.age_keys
-    out = [_encrypted_status(repo, p, known, mine) for p in scan.encrypted]
+    layout = layout or layout_mod.infer(repo, scan)
+    out = [_encrypted_status(repo, p, known, mine, layout) for p in scan.encrypted]
     encrypted_names = {p.rel for p in scan.encrypted}
     for rel in scan.clear:
         enc = repo.config.encrypted_name(rel)

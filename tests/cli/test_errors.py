@@ -41,8 +41,9 @@ def _unknown_cluster(root: Path) -> list[str]:
 
 
 def _missing_sops_yaml(root: Path) -> list[str]:
-    (root / ".sops.yaml").unlink()
-    return ["status"]
+    (root / ".sops.yaml").unlink()  # status still inventories (from each file's metadata); encrypt cannot
+    helpers.write(root / "apps/new.clear.yaml", helpers.secret_yaml("n", helpers.plant("noconfig-Qz3")))
+    return ["encrypt", "apps/new.clear.yaml"]
 
 
 def _no_rule(root: Path) -> list[str]:
@@ -78,7 +79,7 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "missing key": (_missing_key, "none of your age keys"),
     "wrong key": (_wrong_key, "none of your age keys"),
     "unknown cluster": (_unknown_cluster, "unknown cluster 'nope'"),
-    "missing .sops.yaml": (_missing_sops_yaml, ".sops.yaml does not exist"),
+    "missing .sops.yaml": (_missing_sops_yaml, "no .sops.yaml governs apps/new.enc.yaml"),
     "no matching rule": (_no_rule, "no creation rule in .sops.yaml matches"),
     "path outside the repo": (_outside, "outside the repository"),
     "symlink outside the repo": (_symlink_outside, "symlink that points outside"),

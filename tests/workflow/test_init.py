@@ -36,7 +36,9 @@ def test_init_is_idempotent_and_keeps_comments(fleet: Path) -> None:
     assert res.code == 0, res.err
     assert helpers.snapshot(fleet) == before
     helpers.write(fleet / "clusters/edge/flux-system/kustomization.yaml", "resources: []\n")
-    assert helpers.run_cli(["init"], fleet).code == 0
+    assert helpers.run_cli(["init"], fleet).code == 0  # an existing setup: adopted, no key for edge
+    assert helpers.snapshot(fleet) == {**before, "clusters/edge/flux-system/kustomization.yaml": b"resources: []\n"}
+    assert helpers.run_cli(["init", "--cluster", "edge"], fleet).code == 0  # asked for by name
     text = sops_yaml.read_text()
     assert text.startswith("# team rules\n") and "^clusters/edge/" in text
     assert (fleet / "clusters/edge/flux-system/sops-age.enc.yaml").exists()
@@ -96,6 +98,67 @@ def test_warns_when_flux_cannot_decrypt(tmp_path: Path) -> None:
     helpers.write(root / "clusters/one/flux-system/gotk-sync.yaml",
                   "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
                   "spec:\n  path: ./clusters/one\n")
+    listing = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-sync.yaml\n"
+    helpers.write(root / "clusters/one/flux-system/kustomization.yaml", listing)
     helpers.git(root, "init", "-q")
     res = helpers.run_cli(["init"], root)
     assert res.code == 0 and "has no spec.decryption" in res.err
+    # the Kustomization that applies the folder does not decrypt: its listing is left alone
+    assert (root / "clusters/one/flux-system/kustomization.yaml").read_text() == listing
+    assert "not added to clusters/one/flux-system/kustomization.yaml" in res.err
+
+
+PRECOMMIT = """# pre-commit hooks of the platform team
+repos:
+  - repo: https://github.com/pre-commit/pre-commit-hooks
+    rev: v5.0.0  # keep in sync with renovate
+    hooks:
+      - id: trailing-whitespace
+      - id: check-yaml
+        args: [--allow-multiple-documents]   # flux manifests
+"""
+
+
+def test_init_adopts_an_existing_repository(tmp_path: Path, keys_file: Path) -> None:
+    """A repository secretops did not make: init writes no key, no rule, no key Secret; every line
+    and comment of the user's .pre-commit-config.yaml stays, and the hook is the shipped one."""
+    from tests import wild
+
+    repo = wild.per_cluster_repo(tmp_path / "home-ops")
+    helpers.commit_file(repo.root, ".pre-commit-config.yaml", PRECOMMIT, "hooks")
+    keys_before = keys_file.read_bytes()
+    tracked = helpers.snapshot(repo.root)
+    plan = helpers.run_cli(["init", "--dry-run"], repo.root)
+    assert plan.code == 0, plan.text
+    assert "writes no key, no creation rule and no key Secret, and replaces no file" in plan.out
+    assert "found: kubernetes/main/.sops.yaml (creation rules)" in plan.out
+    assert "would add to .pre-commit-config.yaml" in plan.out and "would create .sourceignore" in plan.out
+    assert helpers.snapshot(repo.root) == tracked and keys_file.read_bytes() == keys_before
+    res = helpers.run_cli(["init"], repo.root)
+    assert res.code == 0, res.text
+    assert keys_file.read_bytes() == keys_before
+    changed = helpers.git(repo.root, "status", "--porcelain").splitlines()
+    assert sorted(line[3:] for line in changed) == [".gitignore", ".pre-commit-config.yaml", ".sourceignore"]
+    diff = helpers.git(repo.root, "diff", "-U0", "--", ".gitignore", ".pre-commit-config.yaml")
+    assert not [ln for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]  # only added
+    text = (repo.root / ".pre-commit-config.yaml").read_text()
+    assert all(line in text for line in PRECOMMIT.splitlines())
+    import yaml as pyyaml  # an independent reader
+
+    hooks = [h for r in pyyaml.safe_load(text)["repos"] for h in r["hooks"] if h["id"] == "secretops"]
+    shipped = pyyaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())[0]
+    assert hooks and hooks[0]["pass_filenames"] is shipped["pass_filenames"] is True
+    assert hooks[0]["entry"] == shipped["entry"] and "always_run" not in hooks[0]
+    assert helpers.run_cli(["init"], repo.root).code == 0 and len(helpers.git(
+        repo.root, "status", "--porcelain").splitlines()) == 3  # idempotent
+
+
+def test_init_dry_run_on_the_corpus_writes_nothing(corpus: Path, keys_file: Path) -> None:
+    for name in ("onedr0p__home-ops", "joryirving__home-ops", "mirceanton__home-ops"):
+        before = helpers.snapshot(corpus / name)
+        res = helpers.run_cli(["-C", str(corpus / name), "init", "--dry-run"], corpus)
+        assert res.code == 0, res.text
+        assert "writes no key, no creation rule and no key Secret, and replaces no file" in res.out
+        assert "would generate" not in res.out and not keys_file.exists()
+        assert not [ln for ln in res.out.splitlines() if ln.startswith(("would add to .sops", "would create .sops"))]
+        assert helpers.snapshot(corpus / name) == before

@@ -43,6 +43,13 @@ def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Col
     have = set(meta.recipients.age) if meta else set()
     if set(add) <= have and not have & set(remove):
         return False
+    atomic_write(root / rel, updated_by_sops(root, sops, rel))
+    return True
+
+
+def updated_by_sops(root: Path, sops: Sops, rel: str) -> bytes:
+    """The file as `sops updatekeys -y` leaves it, made on a private copy under a one-rule config
+    built from the rule of the `.sops.yaml` that governs it; the file itself is not touched."""
     config = sops.config_for(rel)
     rule = None
     if config is not None:
@@ -56,8 +63,7 @@ def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Col
         copy = tmp / Path(rel).name
         copy.write_bytes((root / rel).read_bytes())
         sops.updatekeys_with(tmp / ".sops.yaml", str(copy), rel)
-        atomic_write(root / rel, copy.read_bytes())
-    return True
+        return copy.read_bytes()
 
 
 def new_data_key(root: Path, sops: Sops, rel: str) -> None:
@@ -67,7 +73,11 @@ def new_data_key(root: Path, sops: Sops, rel: str) -> None:
 
 def age_of(root: Path, rel: str) -> set[str]:
     """The age recipients a file lists now (read without decrypting)."""
-    meta = document.parse_light(rel, (root / rel).read_bytes()).meta
+    return age_of_text(rel, (root / rel).read_text(encoding="utf-8"))
+
+
+def age_of_text(rel: str, text: str) -> set[str]:
+    meta = document.parse_light(rel, text.encode()).meta
     return set(meta.recipients.age) if meta else set()
 
 
