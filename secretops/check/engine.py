@@ -80,6 +80,13 @@ def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: 
     return source
 
 
+def _clear_copies(root: Path, config: Config) -> bool:
+    """A clear copy exists in the work tree (ignored or not) or in the index."""
+    pattern = f"*{config.clear_suffix}"
+    return bool(git.ls_files(root, "--cached", "--others", "--", pattern)) or bool(
+        git.ls_files(root, "--others", "--ignored", "--exclude-standard", "--", pattern))
+
+
 def _gitignore(root: Path, config: Config) -> list[Finding]:
     probes = [f"secretops-probe{config.clear_suffix}", f"{config.clusters_dir}/x/x{config.clear_suffix}"]
     if git.ignored(root, probes):
@@ -102,10 +109,11 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
                         functools.partial(_sops_config, root, is_git, rev or ":0"),
                         small_scan=source.size < workers.PARALLEL_MIN)
     found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
-    uses_sops = (root / ".sops.yaml").is_file() or (root / ".secretops.yaml").is_file()
-    # A commit is checked for what it changes: the ignore rules only when it touches what they hang on.
-    touches = opts.mode != "staged" or bool(set(source.paths) & {".gitignore", ".sops.yaml", ".secretops.yaml"})
-    if is_git and opts.mode != "history" and uses_sops and touches:  # clear copies exist only where sops is used
+    # Only where the clear-file convention is in use (the config declares it, a clear copy exists, or
+    # the change touches .gitignore); a commit is judged for what it changes.
+    changed = set(source.paths) & {".gitignore", ".secretops.yaml"} if opts.mode in ("staged", "diff") else set()
+    if is_git and opts.mode != "history" and (opts.mode != "staged" or changed) and (
+            ".gitignore" in changed or (root / ".secretops.yaml").is_file() or _clear_copies(root, config)):
         found += _gitignore(root, config)
     if baseline:
         kept = [f for f in found if not baseline.suppresses(f)]

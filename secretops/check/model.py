@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -63,6 +64,13 @@ class Settings:
         return tuple(dict.fromkeys([self.clear_suffix, *(stem + ext for ext in (".yaml", ".yml", ".json", ".env"))]))
 
     @functools.cached_property
+    def clear_leftover(self) -> re.Pattern[str]:
+        stems = "|".join(re.escape(s) for s in self.clear_suffixes)
+        base = re.escape(self.clear_suffix.rsplit(".", 1)[0])
+        return re.compile(rf"(?:{stems})(?:~|\.orig|\.bak|\.swp|\.swo|\.tmp|\.rej|\.old|\.save)$"
+                              rf"|{base}_(?:BACKUP|BASE|LOCAL|REMOTE)_\d+\.(?:ya?ml|json|env)$")
+
+    @functools.cached_property
     def sops_config(self) -> SopsConfig | None:
         return self._load() if self._load else None
 
@@ -106,6 +114,25 @@ class FileView:
         return yamlio.load_all_lenient(self.text)
 
     @functools.cached_property
+    def has_duplicates(self) -> bool:
+        return "duplicate key" in (self.parsed.error or "")
+
+    @functools.cached_property
+    def applied_documents(self) -> list[Any]:
+        """The documents as Flux and kubectl would apply them. A file that sops and the strict reader
+        refuse (duplicate keys, unknown tags), or one not named like YAML (`s.YAML`, `db.yaml~`, a
+        `.txt` a kustomization lists), is read leniently: once with the last duplicate winning, as
+        kubectl applies it, and once with the first, so that no version of a value hides."""
+        from secretops.util import yamlio
+
+        if self.path.lower().endswith((".yaml", ".yml", ".json")) and not self.parsed.error:
+            return list(self.parsed.documents)
+        docs = list(yamlio.load_all_lenient(self.text, last_wins=True) or [])
+        if self.has_duplicates or not self.path.lower().endswith((".yaml", ".yml", ".json")):
+            docs += list(self.lenient_documents or [])
+        return docs
+
+    @functools.cached_property
     def line_starts(self) -> list[int]:
         starts = [0]
         starts += [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
@@ -120,7 +147,11 @@ class FileView:
 
     @property
     def is_clear_file(self) -> bool:
-        return self.path.endswith(self.settings.clear_suffixes)
+        """A clear copy, and the leftovers editors and merge tools make of one (`db.clear.yaml~`,
+        `.orig`, `.bak`, `.swp`, `db.clear_BACKUP_123.yaml`)."""
+        if self.path.endswith(self.settings.clear_suffixes):
+            return True
+        return self.settings.clear_leftover.search(self.path) is not None
 
     @functools.cached_property
     def named_encrypted(self) -> bool:

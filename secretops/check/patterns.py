@@ -21,16 +21,21 @@ SECRET_KEY = (
 KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
 KEYED_LINE = (
     r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
-    r"(?P<q>[\"']?)(?P<value>[^\s\"'#,;]{6,512})(?P=q)[ \t]*,?[ \t]*(?:#.*)?\r?$")
+    r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]{1,512})(?P=q)|(?P<value>[^\s\"'#,;]{4,512}))[ \t]*,?[ \t]*(?:[#;].*)?\r?$")
 # Keys that name the secret itself (password, adminPassword, DB_PASSWORD, apiKey, token), not a
 # reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
 STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
               r"access[_\-]?token|auth[_\-]?token|bearer[_\-]?token|token|client[_\-]?secret|secret[_\-]?key|"
               r"private[_\-]?key)$")
+PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$")
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
                          r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
-_TEMPLATE = (r"\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<<[^<>]+>>|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@"
-                       r"|^\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$[A-Za-z_][A-Za-z0-9_]*$")
+# References and templates: Flux `${VAR}` / `${VAR:-default}`, Helm `{{ }}`, `$(VAR)`, ERB/EJS `<% %>`,
+# Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`.
+_REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<%.*?%>|<<[^<>]+>>"
+              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@")
+_WHOLE_REFERENCE = r"\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
+_WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
 
 
 # Long placeholder words anywhere (a random token practically never holds one); short ones only
@@ -55,10 +60,17 @@ def is_placeholder_password(value: str) -> bool:
     return is_placeholder(value) or value.lower() in {"password", "pass", "pwd", "secret", "user", "admin", "root"}
 
 
-def looks_like_a_password(value: str) -> bool:
+def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
     """A value under a password/token key that is neither a reference, a placeholder, a template, a
-    boolean, a path, a URL nor a resource name."""
-    if len(value) < 6 or is_placeholder(value) or value[0] in "*&!$" or is_identifier(value):
+    boolean, a path, a URL nor a resource name. With ``any_entropy`` (a key that names the password
+    itself), lowercase words count too: `adminPassword: hunter` is a password; only an environment
+    variable's NAME (`DB_PASSWORD`) still reads as a reference."""
+    if is_placeholder(value) or is_template(value) or value[0] in "*&!$":
+        return False
+    if any_entropy:
+        if len(value) < 4 or re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", value):
+            return False
+    elif len(value) < 6 or is_identifier(value):
         return False
     if any(seq in value for seq in _SEQUENCES) and len(value) < 16:
         return False
@@ -66,7 +78,7 @@ def looks_like_a_password(value: str) -> bool:
         return False
     if value.startswith(("/", "./", "~/", "http://", "https://", "file:", "vault:", "ref+", "op://", "env:")):
         return False
-    return not re.fullmatch(r"[0-9.]+|[A-Za-z]+", value)
+    return any_entropy or not re.fullmatch(r"[0-9.]+|[A-Za-z]+", value)
 
 
 @functools.cache
@@ -81,8 +93,20 @@ def entropy(value: str) -> float:
 
 
 def is_template(value: str) -> bool:
-    """Flux ``${VAR}``, Helm ``{{ }}``, ``$(VAR)``, ``<<VAR>>``, ``{VAR}`` and the like are not secrets."""
-    return bool(re.search(_TEMPLATE, value))
+    """The value *is* a reference (``${VAR}``, ``{{ .Values.x }}``, ``$__env{X}``, ``$(VAR)``, …), or
+    references joined by scaffolding only (``postgres://${U}:${P}@${H}:5432/db``). A value that
+    merely holds one beside literal text (``hunter2-${SUFFIX}``, a config file with one
+    ``${DB_HOST}`` line) is not: its literal part may be the secret."""
+    text = value.strip()
+    if not text:
+        return False
+    if re.fullmatch(_WHOLE_REFERENCE, text):
+        return True
+    if not re.search(_REFERENCE, text, re.S):
+        return False
+    rest = re.sub(_REFERENCE, " ", text, flags=re.S)
+    rest = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", rest.strip())  # a URL scheme is scaffolding
+    return _WORD.search(rest) is None
 
 
 _SEGMENT = r"[A-Za-z]+|[0-9]+|[A-Za-z0-9]{1,4}"

@@ -9,26 +9,45 @@ from typing import Any
 from secretops.check import patterns, tokens
 from secretops.check.mask import inside, mask, masked_spans
 from secretops.check.model import FileView, Finding, rule
-from secretops.sops.cipher import PREFIX as ENC_PREFIX
 from secretops.util.redact import preview
 
 _FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
+
+
+def _kind(doc: Mapping[str, Any]) -> str:
+    """The kind as kubectl reads it: escapes, aliases, block scalars and tags resolved by the parser."""
+    kind = doc.get("kind")
+    return kind.strip() if isinstance(kind, str) else str(kind or "")
 
 
 def _secret_docs(doc: Any) -> Iterator[Mapping[str, Any]]:
     """Every core/v1 Secret in a document, inside ``List`` kinds too."""
     if not isinstance(doc, Mapping):
         return
-    if doc.get("kind") == "Secret" and str(doc.get("apiVersion", "v1")) == "v1":
+    if _kind(doc) == "Secret" and str(doc.get("apiVersion", "v1")).strip() == "v1":
         yield doc
-    elif str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
+    elif _kind(doc).endswith("List") and isinstance(doc.get("items"), list):
         for item in doc["items"]:
             yield from _secret_docs(item)
 
 
+_ENC_VALUE = re.compile(r"ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},"
+                        r"type:(?:str|int|float|bool|bytes|comment)\]")
+# Identities, not secrets: who and where (a Secret of a username and a host beside `${PASSWORD}`).
+_IDENTITY_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:user|username|login|host|hostname|port|database|dbname|"
+                           r"db|db_?name|database_?name|server|schema|namespace|region|email)$")
+
+
+def _identity(key: str, value: str) -> bool:
+    return bool(_IDENTITY_KEY.search(key)) and len(value) <= 253 and not re.search(r"\s", value.strip()) and \
+        not patterns.looks_random(value.strip())
+
+
 def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Plaintext values in data/stringData. A sops file is no excuse: a Secret value that is not
-    ciphertext is plaintext, whatever the file's metadata allowed."""
+    ciphertext is plaintext, whatever the file's metadata allowed. Exempt: a value that *is* a
+    reference or *is* valid sops ciphertext; and, policy, values under identity keys (user, host,
+    port, database…) that do not look random: they say who and where, not the secret."""
     out = []
     for fld in ("data", "stringData"):
         block = secret.get(fld)
@@ -36,19 +55,31 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         for key, value in block.items():
             text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else str(value)
-            if text.strip() and not patterns.is_template(text) and not text.startswith(ENC_PREFIX):
-                out.append((str(key), text))
+            if not text.strip() or patterns.is_template(text) or _ENC_VALUE.fullmatch(text.strip()):
+                continue
+            if fld == "data":
+                decoded = _b64(text.strip()) if re.fullmatch(r"[A-Za-z0-9+/\s]*={0,2}", text.strip()) else ""
+                if decoded and _identity(str(key), decoded):
+                    continue
+            elif _identity(str(key), text):
+                continue
+            out.append((str(key), text))
     return out
+
+
+def might_hold_a_secret(text: str) -> bool:
+    """A cheap pre-test before parsing: it may let through more, never less. `kind: Secret` can be
+    spelled with escapes (`"Secr\\x65t"`), so a backslash anywhere also means: parse."""
+    return ("kind" in text or "\\" in text) and ("Secret" in text or "\\" in text)
 
 
 @rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
 def plaintext_secret(view: FileView) -> Iterator[Finding]:
-    if view.binary or view.blob.chunked or not view.path.endswith(patterns.STRUCTURED) or view.is_clear_file:
+    if view.binary or view.blob.chunked or view.is_clear_file:
         return  # clear files are reported as clear-file
-    if "Secret" not in view.text or not patterns.KIND_SECRET.search(view.text):
+    if not might_hold_a_secret(view.text):
         return
-    docs = view.parsed.documents if not view.parsed.error else (view.lenient_documents or [])
-    for doc in docs:
+    for doc in view.applied_documents:
         for secret in _secret_docs(doc):
             values = _real_values(secret)
             if not values:
@@ -57,8 +88,10 @@ def plaintext_secret(view: FileView) -> Iterator[Finding]:
             line = next((n for n, text in enumerate(view.lines, 1)
                          if key in text and value[:8] in text and ":" in text), 1)
             joined = "\0".join(f"{k}={v}" for k, v in sorted(values))
+            dup = "; the file has duplicate keys, judged as kubectl applies it (and every version)" \
+                if view.has_duplicates else ""
             yield view.finding(plaintext_secret, line,
-                               f"a Secret has {len(values)} plaintext value(s) in data/stringData; {_FIX_SECRET}",
+                               f"a Secret has {len(values)} plaintext value(s) in data/stringData{dup}; {_FIX_SECRET}",
                                joined, preview(value))
 
 
@@ -145,22 +178,103 @@ def credential(view: FileView) -> Iterator[Finding]:
     yield from _keyed(view, seen)
 
 
-_KEYED_FILES = (".yaml", ".yml", ".json", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
+_KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
+_STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
+# Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
+_REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "SealedSecret", "Secret",
+                    "SecretStore", "ClusterSecretStore", "VaultStaticSecret", "OnePasswordItem"}
 
 
 def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
-    """Values under secret-like keys (YAML, JSON, .env, INI, HelmRelease values, ConfigMaps,
+    """Values under secret-like keys (YAML, JSON, TOML, .env, INI, HelmRelease values, ConfigMaps,
     secretGenerator literals): high-entropy ones under any such key, and any value that is not a
-    reference or a placeholder under a key that names a password, token or API key. Never in sops
-    files: there the metadata says which values are secret."""
-    name = view.path.rsplit("/", 1)[-1]
-    if not (view.path.endswith(_KEYED_FILES) or ".env" in name):
+    reference or a placeholder under a key that names a password, token or API key, at any case or
+    entropy. Structured files are read as their parser reads them (flow style, values on the next
+    line, block scalars, anchors, `!!str`, `#`/`,`/`;`/spaces inside values, JSON with comments,
+    TOML tables); lines are read where a parser cannot (templates, .env, INI). Never in sops files:
+    there the metadata says which values are secret."""
+    name = view.path.rsplit("/", 1)[-1].lower()
+    if not (name.endswith(_KEYED_FILES) or ".env" in name):
         return
+    text = view.text
+    hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    if not hint.search(text) or ("sops" in text and view.parsed.meta is not None):
+        return
+    docs = _structured(view) if name.endswith(_STRUCTURED_KEYED) else None
+    if docs is not None:
+        for key, value in _pairs(docs):
+            if value in seen or not secret_key.search(key) or patterns.is_placeholder(value.strip()):
+                continue
+            if _judged_secret(value, strong_key.search(key) is not None, key):
+                seen.add(value)
+                yield view.finding(credential, _line_of_value(view, key, value), "a value under a secret-like key",
+                                   value)
+        return
+    yield from _keyed_lines(view, seen)
+
+
+def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
+    """High entropy under any secret-like key; under a key that names the secret itself, any value
+    that is not a reference or a name; under a password key, at any case or entropy."""
+    text = value.strip()
+    if patterns.looks_random(text):
+        return True
+    any_entropy = patterns.PASSWORD_KEY.search(key) is not None
+    return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy)
+
+
+def _structured(view: FileView) -> list[Any] | None:
+    """The file's documents, or None when no parser reads it (a Helm template: read by lines)."""
+    name = view.path.lower()
+    if name.endswith(".toml"):
+        import tomllib
+
+        try:
+            return [tomllib.loads(view.text)]
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            return None
+    if name.endswith((".json", ".json5", ".jsonc")):
+        from secretops.util.text import jsonc
+
+        doc = jsonc(view.text)
+        return None if doc is None else [doc]
+    docs = view.applied_documents
+    return docs if docs or not view.text.strip() else None
+
+
+def _pairs(docs: list[Any]) -> Iterator[tuple[str, str]]:
+    """(key, string value) of every mapping entry, outside documents that only reference secrets."""
+    stack: list[Any] = [d for d in docs if not (isinstance(d, Mapping) and _kind(d) in _REFERENCE_KINDS)]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # aliases share objects: each is walked once
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            if _kind(node) in _REFERENCE_KINDS:
+                continue
+            for key, value in node.items():
+                if isinstance(value, str) and isinstance(key, str):
+                    yield key, value
+                elif isinstance(value, Mapping | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, Mapping | list))
+
+
+def _line_of_value(view: FileView, key: str, value: str) -> int:
+    first = value.strip().splitlines()[0][:40] if value.strip() else ""
+    at = view.text.find(first) if first else -1
+    if at < 0:
+        at = view.text.find(key)
+    return view.line_of(max(at, 0))
+
+
+def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     hint, line_rx, secret_key, strong_key = patterns.keyed_regexes()
     hints = [m.start() for m in hint.finditer(text)]
-    if not hints or ("sops" in text and view.parsed.meta is not None):
-        return
     spans: list[tuple[int, int]] | None = None
     done: set[int] = set()
     for at in hints:  # only the lines a key hint is on
@@ -172,17 +286,17 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         match = line_rx.match(text, start, len(text) if end < 0 else end)
         if match is None:
             continue
-        key, value = match.group("key"), match.group("value")
-        if value in seen or not secret_key.search(key) or patterns.is_placeholder(value):
+        key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
+        if not value or value in seen or not secret_key.search(key) or patterns.is_placeholder(value.strip()):
             continue
-        strong = strong_key.search(key) is not None
-        if not (patterns.looks_random(value) or (strong and patterns.looks_like_a_password(value))):
+        if not _judged_secret(value, strong_key.search(key) is not None, key):
             continue
         spans = masked_spans(text) if spans is None else spans
-        if inside(spans, match.start("value"), match.end("value")):
+        where = "value" if match.group("value") else "quoted"
+        if inside(spans, match.start(where), match.end(where)):
             continue
         seen.add(value)
-        yield view.finding(credential, view.line_of(match.start("value")), "a value under a secret-like key", value)
+        yield view.finding(credential, view.line_of(match.start(where)), "a value under a secret-like key", value)
 
 
 def _docker_config(value: str) -> bool:

@@ -23,6 +23,9 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
 
     if spec and mode:
         raise InputError("--diff cannot be combined with --staged, --all or --history")
+    pushed = pushed_range() if mode in (None, "staged") and not spec else None
+    if pushed is not None:  # pre-commit's pre-push stage (or --from-ref/--to-ref): judge what is pushed
+        mode, spec, paths = None, pushed, ()
     for target in (output, write_baseline):
         if target is not None and not target.absolute().parent.is_dir():
             raise InputError(f"cannot write {target}: its folder does not exist", hint="create the folder first")
@@ -46,6 +49,19 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
         atomic_write(output, rendered.encode(), 0o644)
         return Outcome("", f"{len(report.findings)} finding(s); report written to {output}\n", code)
     return Outcome(rendered, "", code)
+
+
+def pushed_range() -> str | None:
+    """`FROM..TO` when pre-commit runs a hook for a range of commits: the pre-push stage, or
+    `pre-commit run --from-ref A --to-ref B` (PRE_COMMIT_FROM_REF/TO_REF; SOURCE/ORIGIN before 2.0).
+    The index is not what is pushed: those commits are."""
+    import os
+
+    start = os.environ.get("PRE_COMMIT_FROM_REF") or os.environ.get("PRE_COMMIT_SOURCE")
+    end = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_ORIGIN")
+    if not start or not end:
+        return None
+    return f"{start}..{end}"
 
 
 def hook_call(args: list[str]) -> tuple[bool, tuple[str, ...]] | None:

@@ -34,6 +34,10 @@ def _run(args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if not os.environ.get("SECRETOPS_DEBUG"):
+        import warnings
+
+        warnings.simplefilter("ignore")  # library warnings quote their input (ruamel: the YAML it read)
     try:
         code = _run(args)
     except SecretopsError as exc:

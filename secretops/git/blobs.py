@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from secretops.errors import GitError
-from secretops.git.command import git
+from secretops.git.command import git, literal
 from secretops.util import proc
 
 CHUNK = 1024 * 1024
@@ -87,13 +88,16 @@ def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]
         child.wait()
 
 
+_OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
 def all_blobs(root: Path) -> list[tuple[str, str]]:
     """(oid, path) for every unique blob reachable from any ref, each once."""
     res = git(root, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600).stdout
     out = []
-    for line in res.decode("utf-8", "surrogateescape").splitlines():
-        oid, _, path = line.partition(" ")
-        if path:
+    for line in res.decode("utf-8", "surrogateescape").split("\n"):  # rev-list has no -z: a name with a
+        oid, _, path = line.partition(" ")                             # newline is read from introductions()
+        if path and _OID.fullmatch(oid):
             out.append((oid, path))
     return out
 
@@ -101,16 +105,20 @@ def all_blobs(root: Path) -> list[tuple[str, str]]:
 def introductions(root: Path, revs: Sequence[str] = ("--all",),
                   paths: Sequence[str] = ()) -> list[tuple[str, str, str]]:
     """(commit, blob oid, path) for each blob a commit adds or changes, oldest commits first."""
-    res = git(root, "log", "--reverse", "--topo-order", "-m", "--raw", "--no-abbrev", "--no-renames",
-              "--format=commit %H", *revs, "--", *paths, timeout=3600).stdout
+    res = git(root, "log", "--reverse", "--topo-order", "-m", "--raw", "-z", "--no-abbrev", "--no-renames",
+              "--format=commit %H", *revs, "--", *literal(paths), timeout=3600).stdout
     out = []
     commit = ""
-    for line in res.decode("utf-8", "surrogateescape").splitlines():
-        if line.startswith("commit "):
-            commit = line[7:].strip()
-        elif line.startswith(":"):
-            meta, _, path = line.partition("\t")
-            fields = meta.split()
-            if len(fields) >= 5 and fields[4] != "D" and fields[1].startswith("100"):
-                out.append((commit, fields[3], path))
+    meta: list[str] | None = None
+    for token in res.split(b"\0"):  # -z: names come raw (never quoted), whatever bytes they hold
+        if meta is not None:  # the token after a raw record is its path, byte for byte
+            if len(meta) >= 5 and meta[4] != "D" and meta[1].startswith("100"):
+                out.append((commit, meta[3], token.decode("utf-8", "surrogateescape")))
+            meta = None
+            continue
+        head = token.lstrip(b"\n").decode("ascii", "replace")
+        if head.startswith("commit "):
+            commit = head[7:].strip()
+        elif head.startswith(":"):
+            meta = head.split()
     return out

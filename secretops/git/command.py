@@ -37,6 +37,11 @@ def split_z(data: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
 
 
+def literal(paths: Sequence[str]) -> list[str]:
+    """User-given paths as literal pathspecs: `:top.yaml` or `*.yaml` name files, never git magic."""
+    return [f":(literal){p}" for p in paths]
+
+
 def ls_files(root: Path, *args: str) -> list[str]:
     return split_z(git(root, "ls-files", "-z", *args).stdout)
 
@@ -44,7 +49,7 @@ def ls_files(root: Path, *args: str) -> list[str]:
 def staged_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(path, blob oid) for files added, copied, modified or renamed in the index."""
     recs = split_z(git(root, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
-                       "--diff-filter=ACMR", "--", *paths).stdout)
+                       "--diff-filter=ACMR", "--", *literal(paths)).stdout)
     entries = []
     for meta, path in zip(recs[::2], recs[1::2]):  # ":old new oldoid newoid status" then the path
         fields = meta.split()
@@ -55,7 +60,7 @@ def staged_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str
 
 def index_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(path, blob oid) of regular files in the index; gitlinks and symlinks are skipped."""
-    res = git(root, "ls-files", "-s", "-z", "--", *paths).stdout
+    res = git(root, "ls-files", "-s", "-z", "--", *literal(paths)).stdout
     entries = []
     for rec in split_z(res):
         meta, _, path = rec.partition("\t")

@@ -24,6 +24,9 @@ def load_all(text: str, name: str) -> list[Any]:
     from ruamel.yaml.error import YAMLError
 
     try:
+        if alias_bomb(text):
+            raise InputError(f"{name}: its aliases expand into more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb)",
+                             hint="remove the nested anchors and aliases")
         return list(_safe().load_all(text))
     except YAMLError as exc:
         raise InputError(f"{name}: {describe_error(exc)}", hint="fix the YAML syntax") from None
@@ -50,16 +53,19 @@ def describe_error(exc: Exception) -> str:
     return f"invalid YAML{where}: {problem}"
 
 
-@functools.lru_cache(maxsize=1)
-def _lenient() -> Any:
+@functools.lru_cache(maxsize=2)
+def _lenient(last_wins: bool = False) -> Any:
     """A safe loader that keeps going where sops and kubectl would not: duplicate keys (the first
-    value is kept) and unknown tags (read as plain values). For finding secrets, never for writing."""
+    value is kept, or with ``last_wins`` the last, as kubectl and Flux apply it) and unknown tags
+    (read as plain values). For finding secrets, never for writing."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     class Lenient(SafeConstructor):
-        pass
+        if last_wins:
+            def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
+                return True  # construct_mapping then sets it: the last value wins
 
     def undefined(self: Any, node: Any) -> Any:
         if isinstance(node, MappingNode):
@@ -75,8 +81,9 @@ def _lenient() -> Any:
     return yaml
 
 
-def load_all_lenient(text: str) -> list[Any] | None:
-    """Every document, tolerating duplicate keys and unknown tags; None if it still cannot be read."""
+def load_all_lenient(text: str, *, last_wins: bool = False) -> list[Any] | None:
+    """Every document, tolerating duplicate keys and unknown tags; None if it still cannot be read
+    (or would expand into more nodes than any real manifest has: an alias bomb)."""
     import warnings
 
     from ruamel.yaml.error import YAMLError
@@ -84,9 +91,51 @@ def load_all_lenient(text: str) -> list[Any] | None:
     with warnings.catch_warnings():  # ruamel warns about re-used anchors, quoting the file
         warnings.simplefilter("ignore")
         try:
-            return list(_lenient().load_all(text))
+            if alias_bomb(text):
+                return None
+            return list(_lenient(last_wins).load_all(text))
         except (YAMLError, ValueError, TypeError, RecursionError):
             return None
+
+
+MAX_EXPANDED_NODES = 2_000_000  # a 500 KB gotk-components.yaml expands to ~50,000 nodes
+
+
+def alias_bomb(text: str) -> bool:
+    """True when the text's aliases would expand into more than MAX_EXPANDED_NODES nodes ("billion
+    laughs"). Reading shares aliased objects, but every walk over the result (rules, MAC, JSON) would
+    visit each expansion: one such committed file would stall every commit and CI run. Counted on
+    the composed node graph, each node once, so the count itself stays linear."""
+    if "&" not in text or "*" not in text:
+        return False
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(n) for n in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
+        return sizes[id(node)]
+
+    import warnings
+
+    with warnings.catch_warnings():  # ruamel warns about re-used anchors, quoting the file
+        warnings.simplefilter("ignore")
+        try:
+            yaml = YAML(typ="safe", pure=True)
+            return any(size(doc) > MAX_EXPANDED_NODES for doc in yaml.compose_all(text) if doc is not None)
+        except (YAMLError, ValueError, TypeError, RecursionError):
+            return False  # not YAML the loader can read: the load that follows says so
 
 
 def roundtrip(indent: tuple[int, int, int] = (2, 4, 2)) -> Any:

@@ -159,6 +159,37 @@ def _shared_files(repo: Repo, sops_yaml: str, publics: list[str], skip: set[str]
     return out
 
 
+def _per_cluster_configs(repo: Repo) -> bool:
+    """Every config sits in a cluster's folder, none at the root: a new cluster gets a config of its own."""
+    return bool(repo.sops_config) and ".sops.yaml" not in repo.sops_config.paths
+
+
+def _add_per_cluster(repo: Repo, names: list[str], paths: dict[str, str], dry_run: bool) -> InitResult:
+    """A cluster added to a repository that keeps one `.sops.yaml` per cluster: its own config, one
+    rule for the repository's suffix, in its folder. Key Secrets in such repositories are made with
+    kubectl: the bootstrap line reads the new key from the key file through a pipe."""
+    cfg = repo.config
+    todo = [n for n in names if not (repo.root / paths[n] / ".sops.yaml").exists()]
+    keys = {n: agekeys.generate() for n in todo}
+    suffix_re = re.escape(cfg.encrypted_suffix) + "$"
+    writes = [(f"{paths[n]}/.sops.yaml", yamlio.dump(yamlio.roundtrip(), {"creation_rules": [
+        {"path_regex": f".*{suffix_re}", "encrypted_regex": ENCRYPTED_REGEX, "age": keys[n].public}]}).encode(),
+        0o644) for n in todo]
+    if dry_run:
+        return InitResult(tuple(names), None, tuple(w[0] for w in writes), dry_run=True, new_keys=len(todo))
+    key_file = None
+    for n in todo:  # the key is safe on disk before any config names it
+        key_file = agekeys.append_to_key_file([keys[n]], f"cluster {n}")
+    for rel, data, mode in writes:
+        (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(repo.root / rel, data, mode)
+    ks = cfg.key_secret
+    boot = tuple(f"grep -A1 '^# public key: {keys[n].public}$' {key_file} | tail -1 | kubectl --context {n} -n "
+                 f"{ks.namespace} create secret generic {ks.name} --from-file={ks.data_key}=/dev/stdin"
+                 for n in todo)
+    return InitResult(tuple(names), key_file, tuple(w[0] for w in writes), boot, new_keys=len(todo))
+
+
 def _marker(repo: Repo) -> Path | None:
     """Set while a new repository's init writes (never committed): a re-run resumes it instead of
     taking the half-written setup for an existing repository to adopt."""
@@ -185,11 +216,15 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         raise InputError(f"no clusters found under {cfg.clusters_dir}/",
                          hint=f"create {cfg.clusters_dir}/<name>/ folders or pass --cluster NAME")
     paths = {}
+    siblings = {c.path.rsplit("/", 1)[0] for c in repo.clusters if "/" in c.path}
+    base = siblings.pop() if len(siblings) == 1 else cfg.clusters_dir  # beside the clusters that exist
     for name in names:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
             raise InputError(f"{name!r} is not a valid cluster name", hint="use letters, digits, . _ -")
         known = next((c for c in repo.clusters if c.name == name), None)
-        paths[name] = known.path if known else f"{cfg.clusters_dir}/{name}"
+        paths[name] = known.path if known else f"{base}/{name}"
+    if found and _per_cluster_configs(repo):
+        return _add_per_cluster(repo, names, paths, dry_run)
     ks = cfg.key_secret
     secrets = {n: key_secret_path(paths[n], cfg.encrypted_suffix, ks.name) for n in names}
     todo = [n for n in names if not (repo.root / secrets[n]).exists()]

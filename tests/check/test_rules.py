@@ -89,15 +89,30 @@ def test_clear_file_staged_while_worktree_is_clean(repo: Path) -> None:
 
 
 def test_gitignore_rule(repo: Path) -> None:
+    """Only where the clear-file convention is in use: a clear copy exists, .secretops.yaml declares
+    it, or the change touches .gitignore. A sops repository without clear copies is left alone, so
+    every pull request's `--diff` does not fail."""
     helpers.write(repo / ".sops.yaml", "creation_rules:\n  - age: age1" + "q" * 58 + "\n")
     helpers.git(repo, "add", ".sops.yaml")
     assert check(repo, "--all")[0] == 0
     (repo / ".gitignore").write_text("")
+    helpers.git(repo, "commit", "-qam", "no ignore rules")
+    assert check(repo, "--all")[0] == 0  # no clear copy anywhere: nothing to ignore
+    helpers.write(repo / "notes.md", "x\n")
+    helpers.git(repo, "add", "notes.md")
+    helpers.git(repo, "commit", "-qm", "unrelated")
+    assert check(repo, "--diff", "HEAD~1..HEAD")[0] == 0
+    helpers.write(repo / "apps/db.clear.yaml", "a: b\n")  # a clear copy, in use (not staged)
     code, findings, _ = check(repo, "--all")
     assert rules_of(findings) == {"gitignore"}
-    (repo / ".sops.yaml").unlink()  # a repository without sops has no clear copies to ignore
-    helpers.git(repo, "rm", "-q", "--cached", ".sops.yaml")
-    assert check(repo, "--all")[0] == 0
+    (repo / "apps/db.clear.yaml").unlink()
+    (repo / ".gitignore").write_text("# nothing\n")
+    helpers.git(repo, "add", ".gitignore")  # the change touches .gitignore itself
+    code, findings, _ = check(repo, "--staged")
+    assert rules_of(findings) == {"gitignore"}
+    (repo / ".gitignore").write_text("*.clear.yaml\n")
+    helpers.git(repo, "add", ".gitignore")
+    assert check(repo, "--staged")[0] == 0
 
 
 @pytest.fixture

@@ -162,3 +162,21 @@ def test_init_dry_run_on_the_corpus_writes_nothing(corpus: Path, keys_file: Path
         assert "would generate" not in res.out and not keys_file.exists()
         assert not [ln for ln in res.out.splitlines() if ln.startswith(("would add to .sops", "would create .sops"))]
         assert helpers.snapshot(corpus / name) == before
+
+
+def test_cluster_add_follows_a_per_cluster_layout(tmp_path: Path, keys_file: Path) -> None:
+    """One `.sops.yaml` per cluster folder and `*.sops.yaml` names: a new cluster gets its own config
+    beside the others, for the repository's suffix, and no root config appears."""
+    from tests import wild
+
+    repo = wild.per_cluster_repo(tmp_path / "home-ops")
+    res = helpers.run_cli(["cluster", "add", "edge"], repo.root)
+    assert res.code == 0, res.text
+    assert not (repo.root / ".sops.yaml").exists()
+    cfg = rules.load(repo.root, "kubernetes/edge/.sops.yaml")
+    rule = cfg.rule_for("kubernetes/edge/apps/db/secret.sops.yaml")
+    assert rule is not None and len(rule.recipients.age) == 1
+    assert rule.recipients.age[0] in keys_file.read_text()
+    assert "AGE-SECRET-KEY" not in res.text and "kubectl --context edge" in res.out
+    for c in repo.keys:  # the other clusters' configs are untouched
+        assert helpers.git(repo.root, "diff", "--", f"kubernetes/{c}/.sops.yaml") == ""
