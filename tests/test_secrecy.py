@@ -38,6 +38,10 @@ V = "planted-Fq8z-value"
     ("dupes.enc.yaml", f"kind: Secret\na: {V}-1\na: {V}-2\n"),
     ("badjson.json", f'{{"kind": "Secret", "stringData": {{"password": "{V}"}}'),
     ("key.enc.yaml", f"{V}: [unclosed\n"),
+    ("crafted-tag.enc.yaml", f"kind: Secret\npassword: !a'%22{V} x\n"),  # quote pairs cannot unquote this
+    ("crafted-tag.yaml", f"kind: Secret\napiVersion: v1\nstringData: !a'\"{V} {{a: b}}\n"),
+    ("crafted-escape.enc.yaml", f'kind: Secret\npassword: "\\q{V}"\n'),
+    ("crafted-anchor.enc.yaml", f"a: &x 1\nb: &x 2\nc: *{V}\n"),
     ("regex.sops.yaml", "kind: Secret\napiVersion: v1\nstringData:\n  a: b\nsops:\n  mac: ENC[AES256_GCM,data:AA==,"
                         f"iv:AA==,tag:AA==,type:str]\n  encrypted_regex: '(?<={V})'\n  version: 3.11.0\n"),
 ])
@@ -66,6 +70,7 @@ def test_sops_yaml_errors_never_quote_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text", [f'kind: Secret\nstringData:\n  password: "{V}\n',
+                                  f"kind: Secret\nstringData: !a'%22{V} x\n",
                                   f"kind: Secret\nstringData:\n  a: {V}\n  a: {V}2\n",
                                   f"stringData:\n  x: !{V} y\n"])
 def test_encrypt_failure_paths_never_quote_the_file(fleet: Path, text: str) -> None:

@@ -32,8 +32,23 @@ def _run(args: list[str]) -> int:
         return int(ExitCode.BAD_INPUT)
 
 
+_INTERRUPTED: list[bool] = []  # set by the SIGINT handler
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    _INTERRUPTED.append(True)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    import signal
+    import threading
+
+    _INTERRUPTED.clear()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _on_sigint)
     if not os.environ.get("SECRETOPS_DEBUG"):
         import warnings
 
@@ -48,11 +63,27 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("secretops: interrupted\n")
         code = int(ExitCode.INTERRUPTED)
-    except Exception as exc:  # never a traceback (it could quote a secret) unless asked for
+    except OSError as exc:  # the machine, not secretops: a full disk, a read-only folder, a permission
         if os.environ.get("SECRETOPS_DEBUG"):
             raise
-        sys.stderr.write(f"secretops: internal error ({type(exc).__name__}), a bug in secretops; rerun with "
-                         "SECRETOPS_DEBUG=1 for a traceback and report it\n")
-        code = int(ExitCode.INTERNAL)
+        from secretops.util.display import safe
+
+        where = f" ({safe(str(exc.filename))})" if exc.filename else ""
+        sys.stderr.write(f"secretops: error: {exc.strerror or type(exc).__name__}{where}; free space or fix the "
+                         "permissions, then run the command again (an interrupted rotation resumes, or "
+                         "`secretops rotate abort`)\n")
+        code = int(ExitCode.BAD_INPUT)
+    except BaseException as exc:  # never a traceback (it could quote a secret) unless asked for
+        if os.environ.get("SECRETOPS_DEBUG") or isinstance(exc, SystemExit):
+            raise
+        if _INTERRUPTED:  # Ctrl-C landed inside native code (pyrage raises a PanicException there)
+            sys.stderr.write("secretops: interrupted\n")
+            code = int(ExitCode.INTERRUPTED)
+        else:
+            sys.stderr.write(f"secretops: internal error ({type(exc).__name__}), a bug in secretops; rerun with "
+                             "SECRETOPS_DEBUG=1 for a traceback and report it\n")
+            code = int(ExitCode.INTERNAL)
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
     sys.stdout.flush()
     sys.exit(code)

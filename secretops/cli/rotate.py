@@ -4,6 +4,19 @@ import click
 
 from secretops.cli.app import exit_with
 from secretops.cli.progress import Progress
+from secretops.repo.model import Repo
+
+
+def _repo(command: str) -> Repo:
+    """The repository; a broken `.sops.yaml` names the command to run again once it is fixed."""
+    from secretops.cli.common import repo
+    from secretops.errors import ConfigError
+
+    try:
+        return repo()
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint=f"fix it and commit the fix, then run `secretops rotate {command}` "
+                          "again") from None
 
 
 @click.group()
@@ -100,11 +113,11 @@ def tag(name: str, push: bool) -> None:
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
 def finish(unverified: bool, compromised: bool, push: bool, verify_all: bool, timeout: float) -> None:
     """Commit 2: remove the old keys from rules, files and key Secrets."""
-    from secretops.cli.common import repo, sops_for
+    from secretops.cli.common import sops_for
     from secretops.rotation.finish import finish as run_finish
     from secretops.rotation.status import report
 
-    r = repo()
+    r = _repo("finish")
 
     def verified(state: object) -> list[str]:
         return report(r, timeout=timeout).problems()
@@ -125,10 +138,10 @@ def finish(unverified: bool, compromised: bool, push: bool, verify_all: bool, ti
 @click.option("--push", is_flag=True, help="Push the abort commit to origin.")
 def abort(push: bool) -> None:
     """Go back to the old keys only and forget the new keys."""
-    from secretops.cli.common import repo, sops_for
+    from secretops.cli.common import sops_for
     from secretops.rotation.abort import abort as run_abort
 
-    r = repo()
+    r = _repo("abort")
     out = run_abort(r, sops_for(r), push=push, observer=Progress())
     if out.rotation_id == "-":
         click.echo("no rotation was in progress; unused new keys left by an interrupted start were removed")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretops.errors import ConfigError, KubeError, ToolError
+from secretops.errors import ConfigError, InputError, KubeError, ToolError
 from secretops.flux.kube import Client
 from secretops.util import proc, yamlio
 
@@ -38,6 +38,13 @@ class Kubeconfig:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, context: str, timeout: float = 10.0) -> Client:
+        try:
+            return self._client(context, timeout)
+        except (TypeError, AttributeError, ValueError, KeyError):  # a field of the wrong type
+            raise ConfigError(f"kubeconfig context {context!r}: a field has the wrong type",
+                              hint="check its cluster and user entries") from None
+
+    def _client(self, context: str, timeout: float) -> Client:
         ctx = self.entries["contexts"].get(context)
         if ctx is None:
             raise ConfigError(f"kubeconfig has no context {context!r}",
@@ -45,6 +52,8 @@ class Kubeconfig:
         cluster = self.entries["clusters"].get(str(ctx.get("cluster")))
         if cluster is None or not cluster.get("server"):
             raise ConfigError(f"kubeconfig context {context!r} names no usable cluster")
+        if not isinstance(cluster["server"], str) or not cluster["server"].startswith(("https://", "http://")):
+            raise ConfigError(f"kubeconfig context {context!r}: its cluster's server is not an http(s) URL")
         user = self.entries["users"].get(str(ctx.get("user")), {})
         headers: dict[str, str] = {}
         token = user.get("token")
@@ -103,10 +112,21 @@ def load(files: list[Path] | None = None) -> Kubeconfig:
     for path in files or paths():
         if not path.is_file():
             continue
-        data = yamlio.load_one(path.read_text(encoding="utf-8"), str(path)) or {}
+        try:
+            data = yamlio.load_one(path.read_text(encoding="utf-8"), str(path)) or {}
+        except (UnicodeDecodeError, InputError):
+            raise ConfigError(f"the kubeconfig {path} is not valid YAML text",
+                              hint="fix it, or set KUBECONFIG") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"the kubeconfig {path} is not a mapping", hint="fix it, or set KUBECONFIG")
         for kind, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
-            for item in data.get(kind) or []:
-                if isinstance(item, dict) and item.get("name") is not None:
+            items = data.get(kind) or []
+            if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get(inner) or {}, dict)
+                                                      for i in items):
+                raise ConfigError(f"the kubeconfig {path}: `{kind}` has the wrong shape (a list of "
+                                  f"{{name, {inner}}} mappings)", hint="fix it, or set KUBECONFIG")
+            for item in items:
+                if item.get("name") is not None:
                     entry = dict(item.get(inner) or {})
                     entry["_dir"] = str(path.parent)
                     merged[kind].setdefault(str(item["name"]), entry)

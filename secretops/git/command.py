@@ -128,3 +128,22 @@ def index_lock(root: Path) -> Path | None:
     """The index lock git leaves behind when it is killed (or holds while it runs), if present."""
     lock = git_dir(root) / "index.lock"
     return lock if lock.exists() else None
+
+
+_IN_PROGRESS = (("MERGE_HEAD", "a merge", "git merge --continue` or `git merge --abort"),
+                ("rebase-apply", "a `git am` or rebase", "git am --continue` or `git am --abort"),
+                ("rebase-merge", "a rebase", "git rebase --continue` or `git rebase --abort"),
+                ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue` or `--abort"),
+                ("REVERT_HEAD", "a revert", "git revert --continue` or `--abort"),
+                ("BISECT_LOG", "a bisect", "git bisect reset"))
+
+
+def operation_in_progress(root: Path) -> tuple[str, str] | None:
+    """(what, how to end it) for a merge, `git am`, rebase, cherry-pick, revert or bisect half done."""
+    gdir = git_dir(root)
+    return next(((what, how) for name, what, how in _IN_PROGRESS if (gdir / name).exists()), None)
+
+
+def is_sparse(root: Path) -> bool:
+    """Some tracked files are not on disk (skip-worktree: a sparse checkout)."""
+    return any(entry.startswith("S ") for entry in ls_files(root, "-t"))

@@ -122,5 +122,8 @@ def load(root: Path) -> Config:
     enc, clear = _str(data, "encrypted_suffix", ".enc.yaml"), _str(data, "clear_suffix", ".clear.yaml")
     if enc == clear:
         raise ConfigError(f"{FILENAME}: encrypted_suffix and clear_suffix must differ")
-    return Config(enc, clear, _str(data, "clusters_dir", "clusters").strip("/"), ks, tuple(clusters),
+    clusters_dir = _str(data, "clusters_dir", "clusters").strip("/")
+    if "clusters_dir" in data:  # named on purpose: it must be a folder inside the repository
+        clusters_dir = _inside(root, _str(data, "clusters_dir", ""), "clusters_dir", folder=True)
+    return Config(enc, clear, clusters_dir, ks, tuple(clusters),
                   bool(clusters), "encrypted_suffix" in data)

@@ -25,10 +25,11 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
         common.require_git_ready(repo, pending)
     if pending is not None and pending.op == "start" and pending.stage != "committed" \
             and common.committed(repo.root, pending.rotation_id, "1") is None:
-        return _undo_start(repo, pending)
+        return undo_start(repo, pending)
     if pending is not None and pending.op == "finish":
         _undo_finish(repo, pending)
     journal = removal.journal_for(repo, "abort")
+    common.require_valid_configs(repo, "abort")
     if journal is None and load_state(repo.root) is None:
         orphans = _orphan_keys(repo)
         if orphans:  # a start killed before its journal: only unused new keys were written
@@ -40,7 +41,9 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
         plan = removal.targets(found, state.new_keys)
         ids = common.identities(repo, found)
         _require_old_keys_left(found, plan["files"], state.new_keys)
+        _require_old_keys_local(found, plan["files"], state.new_keys)
         common.require_openable(repo, plan["files"], ids)
+        common.require_space_for(repo, [*plan["files"], *plan["key_secrets"]], "rotate abort")
         journal = Journal("abort", state.id, git.head(repo.root) or "",
                           {"drop": sorted(state.new_keys), "branch": state.branch, **plan})
         journal.save(repo.root)
@@ -79,6 +82,23 @@ def _require_old_keys_left(found: discovery.Scan, files: list[str], new: set[str
                              hint="re-encrypt it for the old key too (`sops updatekeys -y FILE`), or finish instead")
 
 
+def _require_old_keys_local(found: discovery.Scan, files: list[str], new: set[str]) -> None:
+    """Abort forgets the new keys: the local key file must hold an old key for every file, or no local
+    key would open anything afterwards (the old keys may sit only in the key Secrets)."""
+    local = {i.public for i in agekeys.load_identities()}
+    metas = {p.rel: p.meta for p in found.encrypted}
+    for rel in files:
+        meta = metas.get(rel)
+        if meta is None or [k for k, _ in meta.recipients.by_kind if k != "age"]:
+            continue
+        kept = set(meta.recipients.age) - new
+        if kept and not kept & local:
+            raise StateError(f"your key file holds none of the old keys {rel} keeps after an abort (e.g. "
+                             f"{short(sorted(kept)[0])}); aborting would leave no local key that opens it",
+                             hint="add the old key to your key file (the cluster's key Secret holds it), then run "
+                                  "`secretops rotate abort` again; or `secretops rotate finish` instead")
+
+
 def _undo_finish(repo: Repo, journal: Journal) -> None:
     """An interrupted or refused finish: if commit 2 was made the rotation is over; else put back
     commit 1's files and forget the finish."""
@@ -100,7 +120,7 @@ def _orphan_keys(repo: Repo) -> set[str]:
     return set(agekeys.labeled("rotation ")) - used
 
 
-def _undo_start(repo: Repo, journal: Journal) -> EndResult:
+def undo_start(repo: Repo, journal: Journal) -> EndResult:
     """An interrupted start, not committed: put back what HEAD has and forget the new keys."""
     removal.undo_uncommitted(repo, journal)
     atomic_delete(repo.root / STATE_FILE)

@@ -14,7 +14,7 @@ from secretops.repo import keysecrets
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.rotation.state import Journal, RotationState, require_state
-from secretops.sops import agekeys, recipients
+from secretops.sops import agekeys, creation_rules_edit, recipients
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
 from secretops.util.display import safe
@@ -68,17 +68,64 @@ def require_git_ready(repo: Repo, journal: Journal | None = None) -> None:
     problem = git.identity_problem(repo.root)
     if problem:
         raise StateError(problem, hint='set them: git config user.name "…"; git config user.email "…"')
+    require_writable_git(repo)
+
+
+def require_writable_git(repo: Repo) -> None:
+    """The journal and git's own objects go into .git: a read-only .git is refused before any write
+    (probed with a real file: permission bits say nothing to root or to a read-only mount)."""
+    import os
+    import tempfile
+
+    folder = Journal.path(repo.root).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".secretops-tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+        fd, probe = tempfile.mkstemp(prefix=".secretops-probe.", dir=git.git_dir(repo.root) / "objects")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StateError(f"cannot write into {git.git_dir(repo.root)} ({exc.strerror or type(exc).__name__})",
+                         hint="make .git writable (or free space), then run the command again") from None
+
+
+def require_no_git_operation(repo: Repo) -> None:
+    """No merge, `git am`, rebase, cherry-pick, revert or bisect half done: a commit made now would
+    become part of it (commit 1 a merge commit)."""
+    busy = git.operation_in_progress(repo.root)
+    if busy is not None:
+        what, how = busy
+        raise StateError(f"{what} is in progress in this repository", hint=f"finish or abort it first (`{how}`)")
+
+
+def require_full_checkout(repo: Repo) -> None:
+    """A sparse checkout holds only some files on disk: a rotation would change only those and leave
+    the other clusters with the old keys. Refused; work in a full checkout."""
+    if git.is_sparse(repo.root):
+        raise StateError("this is a sparse checkout: a rotation must see every file of the repository",
+                         hint="run it in a full checkout (`git sparse-checkout disable`)")
 
 
 def require_clean(repo: Repo) -> str:
     """A git repository with a branch checked out and nothing changed; returns the branch."""
     if not repo.is_git:
         raise InputError("rotation needs a git repository", hint="run it inside your GitOps repository")
+    require_space_for(repo, [], "a rotation")  # before git itself writes the index (git status refreshes it)
+    require_no_git_operation(repo)
+    require_full_checkout(repo)
     require_git_ready(repo)
     branch = git.branch(repo.root)
     if branch is None:
         raise StateError("HEAD is detached", hint="check out a branch first")
-    dirty = git.dirty_paths(repo.root)
+    dirty = []
+    for path in git.dirty_paths(repo.root):
+        name = path.rsplit("/", 1)[-1]
+        if name.startswith(".") and name.endswith(".secretops-tmp"):  # a killed write of ours: not the user's
+            atomic_delete(repo.root / path)
+        else:
+            dirty.append(path)
     if dirty:
         raise StateError(f"the work tree is not clean ({len(dirty)} changed path(s), e.g. {safe(dirty[0])})",
                          hint="commit or stash your changes first")
@@ -90,6 +137,35 @@ def ready(repo: Repo) -> RotationState:
     state = require_state(repo.root)
     require_clean(repo)
     return state
+
+
+def require_space_for(repo: Repo, files: Sequence[str], what: str) -> None:
+    """Room for every file a rotation rewrites (each about twice its size while it is replaced), the
+    index, the commit's objects, the journal and the key file, checked before the first write."""
+    from secretops.util.fsutil import require_space
+
+    sizes = [(repo.root / rel).stat().st_size for rel in files if (repo.root / rel).is_file()]
+    index = git.git_dir(repo.root) / "index"
+    index_size = index.stat().st_size if index.is_file() else 0
+    largest = max([*sizes, index_size, 8192]) * 2
+    require_space(repo.root, 3 * sum(sizes) + 2 * index_size, largest, what)
+
+
+def require_valid_configs(repo: Repo, command: str) -> None:
+    """Every `.sops.yaml` parses (and its regexes compile) before the first write: a broken one found
+    half-way would leave key Secrets changed and rules not."""
+    from secretops.errors import ConfigError
+
+    try:
+        repo.sops_config  # noqa: B018 - loading validates every config
+        for rel in configs(repo):
+            creation_rules_edit.replace_keys((repo.root / rel).read_text(encoding="utf-8"), {})
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint=f"fix it and commit the fix, then run `secretops rotate {command}` "
+                          "again") from None
+    except UnicodeDecodeError:
+        raise ConfigError("a .sops.yaml is not UTF-8 text", hint=f"fix it, then run `secretops rotate {command}` "
+                          "again") from None
 
 
 def restore(root: Path, paths: Sequence[str]) -> None:
@@ -136,8 +212,6 @@ def configs(repo: Repo) -> list[str]:
 def edit_rules(repo: Repo, mapping: dict[str, list[str]]) -> None:
     """Each `.sops.yaml` gets ``mapping`` applied (see creation_rules_edit.replace_keys); unchanged ones
     are not written."""
-    from secretops.sops import creation_rules_edit
-
     for rel in configs(repo):
         text = (repo.root / rel).read_text(encoding="utf-8")
         edited = creation_rules_edit.replace_keys(text, mapping)
@@ -146,7 +220,11 @@ def edit_rules(repo: Repo, mapping: dict[str, list[str]]) -> None:
 
 
 def clean_temps(repo: Repo, paths: Sequence[str]) -> None:
+    """Temp files a killed write left: beside the repository files, the journal and the key file."""
     remove_stale_temps(repo.root, list(paths))
+    remove_stale_temps(Journal.path(repo.root).parent, [Journal.path(repo.root).name])
+    key_file = agekeys.key_file_for_writing()
+    remove_stale_temps(key_file.parent, [key_file.name])
 
 
 def require_openable(repo: Repo, files: Sequence[str], ids: agekeys.Keyring, sops: Sops | None = None) -> None:

@@ -24,6 +24,7 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
            observer: Observer | None = None) -> EndResult:
     obs = observer or Silent()
     journal = removal.journal_for(repo, "finish")
+    common.require_valid_configs(repo, "finish")
     found = discovery.scan(repo)
     if journal is None:
         state = common.ready(repo)
@@ -32,6 +33,7 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
         require_new_keys_held(repo, found, mapping, plan["files"], plan["key_secrets"])
         ids = common.identities(repo, found)
         common.require_openable(repo, changed_since_commit_one(repo, plan["files"]), ids)
+        common.require_space_for(repo, [*plan["files"], *plan["key_secrets"]], "rotate finish")
         if not unverified:
             problems = verified(state) if verified else ["no cluster check was possible"]
             if problems:

@@ -53,9 +53,12 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
             return StartResult(plan, tuple(dict.fromkeys(problems)))
         branch = common.require_clean(repo)
         plan_mod.require_no_rotation(repo)
+        common.require_valid_configs(repo, "start")
         scanned = discovery.scan(repo)
         plan, ids = plan_mod.build(repo, scanned, names, every, agekeys.load_identities())
         common.require_openable(repo, plan.files, ids, sops)  # every file, before the first write
+        agekeys.require_key_file_writable()  # the new keys must have a place before anything names them
+        common.require_space_for(repo, [*plan.files, *plan.key_secrets, *common.configs(repo)], "rotate start")
         journal, new = _begin(repo, plan, branch)
         ring = Keyring([*ids, *new])
         ring.data_keys.update(ids.data_keys)  # the data keys the plan proved: not unwrapped twice
@@ -65,7 +68,21 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
         scanned = discovery.scan(repo)
         ring = common.identities(repo, scanned)
     assert sops is not None
-    return _apply(repo, sops, journal, scanned, ring, push, verify_all, obs)
+    try:
+        return _apply(repo, sops, journal, scanned, ring, push, verify_all, obs)
+    except OSError as exc:  # a full disk or a read-only folder half-way: put everything back
+        why = f"{exc.strerror or type(exc).__name__}" + (f" ({short(str(exc.filename))})" if exc.filename else "")
+        if common.committed(repo.root, journal.rotation_id, "1") is None:
+            from secretops.rotation.abort import undo_start
+
+            try:
+                undo_start(repo, journal)
+            except (OSError, SecretopsError):
+                raise StateError(f"rotate start failed: {why}", hint="free space, then run `secretops rotate start` "
+                                 "again to resume, or `secretops rotate abort`") from None
+            raise StateError(f"rotate start failed: {why}; everything it had written was put back",
+                             hint="free space (or fix the permissions), then run it again") from None
+        raise
 
 
 def _begin(repo: Repo, plan: Plan, branch: str) -> tuple[Journal, list[Identity]]:

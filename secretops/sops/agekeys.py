@@ -110,22 +110,59 @@ def load_identities() -> list[Identity]:
     if os.environ.get("SOPS_AGE_KEY"):
         found += parse(os.environ["SOPS_AGE_KEY"], "$SOPS_AGE_KEY")
     env_file = os.environ.get("SOPS_AGE_KEY_FILE")
-    if env_file and Path(env_file).is_file():
-        found += parse(Path(env_file).read_text(encoding="utf-8"), env_file)
+    if env_file and (Path(env_file).is_file() or Path(env_file).is_dir()):
+        found += parse(read_key_file(Path(env_file)), env_file)
     default = default_key_file()
-    if default.is_file():
-        found += parse(default.read_text(encoding="utf-8"), str(default))
+    if default.is_file() or default.is_dir():
+        found += parse(read_key_file(default), str(default))
     unique: dict[str, Identity] = {}
     for ident in found:
         unique.setdefault(ident.secret, ident)
     return list(unique.values())
 
 
+def read_key_file(path: Path) -> str:
+    """A key file's text; one clear error (never a traceback) when it is a folder, unreadable,
+    binary or not UTF-8."""
+    from secretops.errors import AgeKeyError
+
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise AgeKeyError(f"the age key file {path} is a folder", hint="point SOPS_AGE_KEY_FILE at a file") from None
+    except OSError as exc:
+        raise AgeKeyError(f"the age key file {path} cannot be read ({exc.strerror or type(exc).__name__})",
+                          hint="fix its permissions (chmod 600)") from None
+    if b"\0" in data:
+        raise AgeKeyError(f"the age key file {path} is binary, not an age key file", hint="restore it from a backup")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AgeKeyError(f"the age key file {path} is not UTF-8 text", hint="restore it from a backup") from None
+
+
+def require_key_file_writable(path: Path | None = None) -> Path:
+    """Before a command generates keys: the key file can take them (or nothing is written at all)."""
+    from secretops.errors import AgeKeyError
+
+    path = path or key_file_for_writing()
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), path.parent)
+    if path.exists():
+        read_key_file(path)
+        ok = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    else:
+        ok = folder.is_dir() and os.access(folder, os.W_OK)
+    if not ok:
+        raise AgeKeyError(f"the age key file {path} cannot be written", hint="fix the permissions of it and its "
+                          "folder, or set SOPS_AGE_KEY_FILE to a writable file")
+    return path
+
+
 def append_to_key_file(identities: Iterable[Identity], label: str, path: Path | None = None) -> Path:
     """Append keys with a comment naming what they are for; the file is kept at mode 0600."""
-    path = path or key_file_for_writing()
+    path = require_key_file_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    existing = read_key_file(path) if path.is_file() else ""
     have = set(_KEY_RE.findall(existing))
     today = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
     chunks = [existing if not existing or existing.endswith("\n") else existing + "\n"]

@@ -139,10 +139,12 @@ class Sops:
         except SopsError as exc:
             raise _explain(exc, label) from None
 
-    def edit(self, rel: str) -> int:
-        """Open sops's editor on the terminal; returns sops's exit status."""
+    def edit(self, rel: str, editor: str | None = None) -> int:
+        """Open sops's editor on the terminal; returns sops's exit status. ``editor`` replaces
+        $SOPS_EDITOR/$EDITOR (a guard that bounds sops's retry loop on invalid YAML)."""
         argv = [self.binary, "--config", str(self.config_for(rel) or os.devnull), "edit", rel]
-        return subprocess.call(argv, cwd=self.root, env=proc.clean_env())
+        extra = {"SOPS_EDITOR": editor, "EDITOR": editor} if editor else None
+        return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra))
 
 
 def _store(rel: str) -> str:
@@ -176,12 +178,18 @@ def _explain(exc: SopsError, target: str) -> SecretopsError:
         msg, hint = f"no creation rule in .sops.yaml matches {target}", "add a rule whose path_regex matches it"
         return ConfigError(msg, hint=hint)
     elif "config file not found" in err or "error loading config" in err.lower():
-        return ConfigError(f"sops could not read .sops.yaml: {err}", hint="fix .sops.yaml")
+        return ConfigError(f"sops could not read its .sops.yaml{_line(err)}", hint="fix .sops.yaml")
     elif "unmarshal" in err.lower() or "parse" in err.lower():
-        msg, hint = f"{target} is not valid for sops: {err}", "fix the file's syntax"
+        msg, hint = f"{target} is not valid for sops (a syntax error{_line(err)})", "fix the file's syntax"
         return InputError(msg, hint=hint)
     elif "Failed to get the data key" in err or "could not decrypt" in err.lower():
         return AgeKeyError(f"{target}: none of your age keys can decrypt it", hint=_NO_KEY_HINT)
     else:
-        msg, hint = f"sops failed on {target} (exit {code}): {err}", exc.hint or "see what sops reports above"
+        msg, hint = f"sops failed on {target} (exit {code})", "run sops on it yourself to see its message"
     return SopsError(msg, command=exc.command, returncode=code, stderr=err, hint=hint)
+
+
+def _line(err: str) -> str:
+    """sops's own words may quote the input they choke on: only a line number is kept from them."""
+    match = re.search(r"\bline (\d+)", err)
+    return f" at line {match.group(1)}" if match else ""

@@ -158,6 +158,21 @@ def _drop(data: Any, old: Any) -> None:
     walk(data)
 
 
+def _load(text: str) -> tuple[Any, Any]:
+    """The round-trip document and its YAML instance; a file ruamel cannot read is a ConfigError."""
+    from ruamel.yaml.error import YAMLError
+
+    yaml = yamlio.roundtrip(yamlio.detect_indent(text))
+    yaml.explicit_start = text.lstrip().startswith("---")
+    try:
+        data = yaml.load(text)
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise ConfigError(f".sops.yaml: {yamlio.describe_error(exc)}", hint="fix .sops.yaml") from None
+    if not isinstance(data, dict) or not isinstance(data.get("creation_rules"), list):
+        raise ConfigError(".sops.yaml has no creation_rules list", hint="fix .sops.yaml")
+    return data, yaml
+
+
 def _dedupe(items: list[Any]) -> None:
     """Later duplicates go: an anchor or alias, which comes first, wins over a plain copy."""
     for n in reversed([n for n, item in enumerate(items) if str(item) in {str(x) for x in items[:n]}]):
@@ -167,9 +182,7 @@ def _dedupe(items: list[Any]) -> None:
 def replace_keys(text: str, mapping: Mapping[str, list[str]]) -> str:
     """Each old public key becomes the given list: ``[old, new]`` at start, ``[new]`` at finish,
     ``[]`` to remove it. Comments, order, quotes, anchors and aliases are kept."""
-    yaml = yamlio.roundtrip(yamlio.detect_indent(text))
-    yaml.explicit_start = text.lstrip().startswith("---")
-    data = yaml.load(text)
+    data, yaml = _load(text)
     edit = _Edit(data, mapping)
     edit.anchors()
     for rule in data.get("creation_rules") or []:

@@ -65,6 +65,8 @@ def parse(rel: str, data: bytes) -> ParsedFile:
 
         try:
             doc = json.loads(text)
+        except RecursionError:
+            return ParsedFile(rel, kind, text, error=f"{rel}: JSON nested too deeply to read")
         except ValueError as exc:
             return ParsedFile(rel, kind, text, error=f"{rel}: invalid JSON at line {getattr(exc, 'lineno', '?')}")
         meta = metadata.from_mapping(doc.get("sops")) if isinstance(doc, Mapping) else None

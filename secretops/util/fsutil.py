@@ -95,3 +95,30 @@ def private_tempdir(base: Path | None = None) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="secretops-", dir=base) as name:
         os.chmod(name, 0o700)
         yield Path(name)
+
+
+def require_space(folder: Path, total: int, largest: int, what: str) -> None:
+    """Before the first write: room for ``total`` bytes on the folder's file system, and a process
+    allowed to write a file of ``largest`` bytes (RLIMIT_FSIZE). A full disk found half-way leaves a
+    command interrupted; found here, it changes nothing."""
+    import shutil
+
+    from secretops.errors import StateError
+
+    margin = 1 << 20
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < total + margin:
+        raise StateError(f"not enough free space for {what} (needs about {(total + margin) >> 10} KiB, "
+                         f"{free >> 10} KiB free)", hint="free some space, then run it again")
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    except (ImportError, OSError, ValueError):
+        return
+    if soft != resource.RLIM_INFINITY and soft < largest + 64 * 1024:
+        raise StateError(f"this process may not write files of {largest >> 10} KiB or more, which {what} needs "
+                         "(a file size limit, ulimit -f)", hint="raise the limit, then run it again")

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 from secretops.errors import InputError
-from secretops.util.redact import unquoted
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,15 +40,30 @@ def load_one(text: str, name: str) -> Any:
     return docs[0] if docs else None
 
 
+# What a parser error may say, word for word: its own fixed phrases. Anything else it says (a tag, a
+# key, a character it choked on) came from the file, and is never shown.
+_PROBLEMS = (
+    "duplicate key", "found duplicate anchor", "found undefined alias", "found undefined tag handle",
+    "could not determine a constructor for the tag", "found character that cannot start any token",
+    "found unknown escape character", "mapping values are not allowed", "could not find expected ':'",
+    "did not find expected key", "did not find expected node content", "did not find expected '-' indicator",
+    "did not find expected ',' or ']'", "did not find expected ',' or '}'", "expected <block end>",
+    "expected <document start>", "expected a single document", "found unexpected end of stream",
+    "found a tab character", "while scanning a quoted scalar", "while scanning a simple key",
+    "while scanning a block scalar", "while scanning an anchor", "while scanning an alias", "while scanning a tag",
+    "while parsing a block mapping", "while parsing a flow mapping", "while parsing a block collection",
+    "while parsing a flow sequence", "found unhashable key", "expected a mapping", "expected a sequence",
+    "special characters are not allowed", "found incompatible YAML document",
+)
+
+
 def describe_error(exc: Exception) -> str:
-    """What went wrong and where, rewritten so that nothing from the file is quoted (it may hold
-    secrets): parser problems name keys, values, tags and characters in quotes, and those go."""
+    """Where it went wrong and what kind of error it was, never what the file said there: the text
+    is built from the error's position and a fixed list of the parser's own phrases."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = str(getattr(exc, "problem", None) or type(exc).__name__)
-    if "duplicate key" in problem:
-        problem = "duplicate key"
-    problem = unquoted(problem)[:80]
-    where = f" at line {mark.line + 1}" if mark is not None else ""
+    said = f"{getattr(exc, 'context', None) or ''} {getattr(exc, 'problem', None) or ''}"
+    problem = next((p for p in _PROBLEMS if p in said), None) or type(exc).__name__
+    where = f" at line {mark.line + 1}" if mark is not None and isinstance(getattr(mark, "line", None), int) else ""
     return f"invalid YAML{where}: {problem}"
 
 

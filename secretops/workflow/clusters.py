@@ -13,7 +13,7 @@ from secretops.repo.model import Repo
 from secretops.sops import creation_rules_edit, rewrap
 from secretops.util.display import safe
 from secretops.util.fsutil import atomic_write
-from secretops.workflow.init import require_no_rotation
+from secretops.workflow.init import require_full_checkout, require_no_rotation
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Removed:
 
 def remove(repo: Repo, name: str) -> Removed:
     require_no_rotation(repo)
+    require_full_checkout(repo)
     cfg = repo.config
     path = next((c.path for c in repo.config.clusters if c.name == name), f"{cfg.clusters_dir}/{name}")
     suffix_re = re.escape(cfg.encrypted_suffix) + "$"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from secretops.errors import InputError, StateError
 from secretops.git import command as git
 from secretops.repo.model import Repo
 from secretops.sops.binary import Sops
 from secretops.util.display import safe
-from secretops.util.fsutil import atomic_write
+from secretops.util.fsutil import atomic_write, require_space
 from secretops.util.progress import Observer, Silent
 from secretops.workflow.files import Outcome, parse_plain, read
 
@@ -26,12 +27,27 @@ def require_ignored(repo: Repo, clear_names: Sequence[str], force: bool) -> None
                                   "or pass --force")
 
 
+def _through_link(root: Path, path: Path) -> bool:
+    """The path, or a folder on its way inside the repository, is a symlink."""
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    for part in (absolute, *absolute.parents):
+        if part == root or root not in part.parents:
+            return False
+        if part.is_symlink():
+            return True
+    return False
+
+
 def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False,
             observer: Observer | None = None) -> Outcome:
     """Decrypt into ``.clear`` siblings with mode 0600; nothing is written if any input is bad."""
     obs = observer or Silent()
     cfg = repo.config
     if paths:
+        for p in paths:
+            if _through_link(repo.root, Path(p)):
+                raise InputError(f"{safe(str(p))} is or goes through a symlink; secretops never follows one",
+                                 hint="pass the file the link points to")
         targets = [repo.rel(p) for p in paths]
     else:
         targets = [r for r in repo.files() if r.endswith(cfg.encrypted_suffix)]
@@ -62,6 +78,8 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
                                       "overwrite them")
         results.append((clear, data))
     obs.end()
+    if results:
+        require_space(repo.root, 2 * sum(len(d) for _c, d in results), max(len(d) for _c, d in results), "decrypt")
     for clear, data in results:
         atomic_write(repo.root / clear, data, mode=0o600)
     return Outcome(tuple(c for c, _ in results), tuple(unchanged))

@@ -9,7 +9,7 @@ from secretops.errors import ConfigError, InputError
 from secretops.repo.model import Repo
 from secretops.sops import agekeys, document
 from secretops.sops.binary import Sops
-from secretops.util.fsutil import atomic_delete, atomic_write
+from secretops.util.fsutil import atomic_delete, atomic_write, require_space
 from secretops.util.progress import Observer, Silent
 from secretops.workflow import reencrypt
 from secretops.workflow.files import Outcome, parse_plain, read
@@ -58,6 +58,9 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
         outputs.append((rel, enc, data or sops.encrypt(parsed.text.encode(), enc)))
         obs.step(enc)
     obs.end()
+    if outputs:
+        require_space(repo.root, 2 * sum(len(d) for *_x, d in outputs), max(len(d) for *_x, d in outputs),
+                      "encrypt")
     for _rel, enc, data in outputs:
         atomic_write(repo.root / enc, data, mode=0o644)
     removed = []

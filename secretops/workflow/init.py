@@ -196,6 +196,13 @@ def _marker(repo: Repo) -> Path | None:
     return git.git_dir(repo.root) / "secretops" / "init.json" if repo.is_git else None
 
 
+def require_full_checkout(repo: Repo) -> None:
+    """Adding or retiring a cluster re-keys shared files: it must see every one of them."""
+    if repo.is_git and git.is_sparse(repo.root):
+        raise StateError("this is a sparse checkout: adding or removing a cluster must see every file",
+                         hint="run it in a full checkout (`git sparse-checkout disable`)")
+
+
 def require_no_rotation(repo: Repo) -> None:
     """Clusters come and go between rotations, not during one (its plan names every cluster)."""
     if (repo.root / STATE_DIR / "rotation.yaml").exists() or (
@@ -207,6 +214,8 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
          dry_run: bool = False) -> InitResult:
     cfg = repo.config
     require_no_rotation(repo)
+    if clusters:
+        require_full_checkout(repo)
     found = existing_setup(repo)
     marker = _marker(repo)
     if found and not clusters and not (marker and marker.exists()):  # an interrupted init of ours resumes
@@ -262,6 +271,12 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         return InitResult(tuple(names), None, tuple([w[0] for w in writes] + [secrets[n] for n in todo]),
                           dry_run=True, new_keys=0 if not todo else (1 if shared else len(todo)))
     assert sops is not None
+    for rel, _data, _mode in writes:  # every precondition before the first write (the key file included)
+        if (repo.root / rel).is_symlink() or (repo.root / rel).is_dir():
+            raise InputError(f"{rel} is a symlink or a folder; secretops never writes through one",
+                             hint="replace it with a regular file (or remove it), then run again")
+    if todo:
+        agekeys.require_key_file_writable()
     if marker is not None and todo:
         marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write(marker, b'{"version": 1, "op": "init"}\n', 0o600)
