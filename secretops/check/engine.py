@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from secretops.check import allow, registry, sources, workers
 from secretops.check.model import REPO_RULES, Finding, Settings
-from secretops.errors import ConfigError, InputError
+from secretops.errors import InputError
 from secretops.git import command as git
 from secretops.repo.config import Config
 from secretops.util.display import safe
 from secretops.util.progress import Observer, Silent
 
 if TYPE_CHECKING:
-    from secretops.sops.creation_rules import SopsConfig
+    from secretops.sops.creation_rules import SopsConfigs
 
 MODES = ("staged", "diff", "all", "history")
 
@@ -40,22 +40,31 @@ class Report(NamedTuple):
         return registry.all_ids()
 
 
-def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfig | None:
-    """`.sops.yaml` as of what is being checked: the index, the range's head, or the tree. A broken
-    one is a ConfigError (exit 2): it decides which files must be encrypted, so nothing is skipped."""
+def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
+    """Every `.sops.yaml` as of what is being checked: the index, the range's head, or the tree, with
+    the names of the files there (which rules make a claim depends on them). A broken one is a
+    ConfigError (exit 2): it decides which files must be encrypted, so nothing is skipped."""
+    from secretops.repo.model import walk
     from secretops.sops import creation_rules
 
     if not is_git:
-        return creation_rules.load(root) if (root / ".sops.yaml").is_file() else None
-    res = git.git(root, "cat-file", "blob", f"{rev}:.sops.yaml", ok_codes=(0, 128))
-    if res.returncode != 0:
+        names = walk(root)
+        blobs = {rel: (root / rel).read_bytes() for rel in names if creation_rules.is_config(rel)
+                 and not (root / rel).is_symlink()}
+    else:
+        if rev == ":0":
+            names = git.ls_files(root, "--cached")
+        else:
+            names = git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, timeout=600).stdout)
+        blobs = {}
+        for rel in (n for n in names if creation_rules.is_config(n)):
+            res = git.git(root, "cat-file", "blob", f"{rev}:{rel}" if rev != ":0" else f":0:{rel}", ok_codes=(0, 128))
+            if res.returncode == 0:
+                blobs[rel] = res.stdout
+    if not blobs:
         return None
-    from secretops.util.text import decode
-
-    text = decode(res.stdout)
-    if text is None:
-        raise ConfigError(".sops.yaml is not text", hint="fix .sops.yaml")
-    return creation_rules.parse_text(text, root / ".sops.yaml")
+    configs = tuple(creation_rules.parse_bytes(data, root / rel, rel) for rel, data in sorted(blobs.items()))
+    return creation_rules.SopsConfigs(configs).with_claims(names)
 
 
 def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> sources.Source:

@@ -13,7 +13,7 @@ from secretops.util import redact
 
 if TYPE_CHECKING:
     from secretops.sops import document
-    from secretops.sops.creation_rules import SopsConfig
+    from secretops.sops.creation_rules import SopsConfigs
 
 
 
@@ -49,7 +49,7 @@ class Settings:
     """What rules need to know about the repository; `.sops.yaml` is read only if a rule asks."""
 
     def __init__(self, encrypted_suffix: str = ".enc.yaml", clear_suffix: str = ".clear.yaml",
-                 history: bool = False, sops_config: Callable[[], SopsConfig | None] | None = None,
+                 history: bool = False, sops_config: Callable[[], SopsConfigs | None] | None = None,
                  small_scan: bool = False) -> None:
         self.encrypted_suffix = encrypted_suffix
         self.clear_suffix = clear_suffix
@@ -71,7 +71,7 @@ class Settings:
                               rf"|{base}_(?:BACKUP|BASE|LOCAL|REMOTE)_\d+\.(?:ya?ml|json|env)$")
 
     @functools.cached_property
-    def sops_config(self) -> SopsConfig | None:
+    def sops_config(self) -> SopsConfigs | None:
         return self._load() if self._load else None
 
 
@@ -113,6 +113,14 @@ class FileView:
             return list(self.parsed.documents)
         return yamlio.load_all_lenient(self.text)
 
+    @property
+    def is_helm_template(self) -> bool:
+        """A chart template (`templates/*.yaml`, `*.tpl`): `{{ }}` makes it invalid YAML until Helm
+        renders it, so it is read with its template actions set aside, never called unscannable."""
+        lowered = self.path.lower()
+        return ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml", ".tpl"))) or \
+            lowered.endswith(".tpl")
+
     @functools.cached_property
     def has_duplicates(self) -> bool:
         return "duplicate key" in (self.parsed.error or "")
@@ -125,6 +133,8 @@ class FileView:
         kubectl applies it, and once with the first, so that no version of a value hides."""
         from secretops.util import yamlio
 
+        if self.is_helm_template:
+            return list(yamlio.load_all_lenient(untemplated(self.text)) or [])
         if self.path.lower().endswith((".yaml", ".yml", ".json")) and not self.parsed.error:
             return list(self.parsed.documents)
         docs = list(yamlio.load_all_lenient(self.text, last_wins=True) or [])
@@ -155,15 +165,16 @@ class FileView:
 
     @functools.cached_property
     def named_encrypted(self) -> bool:
-        if self.path.endswith(self.settings.encrypted_suffix):
+        if self.path.endswith(self.settings.encrypted_suffix) and self.path.rsplit("/", 1)[-1] != ".sops.yaml":
             return True
         cfg = self.settings.sops_config
-        return (cfg is not None and self.path != ".sops.yaml" and self.path.endswith(SOPS_SUFFIXES)
-                and cfg.has_specific_match(self.path))
+        return (cfg is not None and self.path.rsplit("/", 1)[-1] != ".sops.yaml"
+                and self.path.endswith(SOPS_SUFFIXES) and cfg.claims(self.path))
 
     def finding(self, rule: Rule, line: int, message: str, secret: str, preview: str | None = None) -> Finding:
-        return Finding(self.path, line, rule.id, rule.severity, message, redact.fingerprint(f"{rule.id}\0{secret}"),
-                       redact.preview(secret) if preview is None else preview, self.blob.commit)
+        shown = redact.preview(secret) if preview is None else preview
+        return Finding(self.path, line, rule.id, rule.severity, " ".join(message.split()),  # one line, always
+                       redact.fingerprint(f"{rule.id}\0{secret}"), " ".join(shown.split()), self.blob.commit)
 
 
 CheckFn = Callable[[FileView], Iterable[Finding]]
@@ -194,3 +205,14 @@ REPO_RULES = {
     "gitignore": ("error", "The repository does not ignore clear files",
                   "add `*.clear.yaml` (your clear suffix) to .gitignore"),
 }
+
+
+_ACTION_LINE = re.compile(r"^[ \t]*\{\{-?.*?-?\}\}[ \t]*$", re.M)
+_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+
+
+def untemplated(text: str) -> str:
+    """A Helm template with its actions set aside: lines that are only an action (`{{- if … }}`,
+    `{{- end }}`) go, and an action inside a line becomes `${TEMPLATE}`, a reference. What is
+    literal in the template stays, and is judged like any value."""
+    return _ACTION.sub("${TEMPLATE}", _ACTION_LINE.sub("", text))

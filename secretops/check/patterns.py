@@ -12,8 +12,8 @@ STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed
 KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
 PRIVATE_KEY = (
-    r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
-    r"(?P<body>[\s\S]*?)(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)")
+    r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"  # RSA, EC, DSA, ED25519, OPENSSH, PKCS#8…
+    r"(?P<body>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)")
 
 SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"

@@ -116,7 +116,7 @@ def private_key(view: FileView) -> Iterator[Finding]:
     text = view.text
     if "PRIVATE KEY" in text:
         for match in re.finditer(patterns.PRIVATE_KEY, mask(text)):
-            body = re.sub(r"\s+", "", match.group("body"))
+            body = re.sub(r"\s+|\\n|\\r", "", match.group("body"))  # a JSON string holds `\n` escapes
             body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
             if len(body) < 64 or patterns.is_template(body):
                 continue
@@ -128,7 +128,7 @@ def private_key(view: FileView) -> Iterator[Finding]:
             if inside(spans, match.start(), match.end()):
                 continue
             decoded = _b64(match.group(0))
-            kind = re.search(r"-----BEGIN ([A-Z ]*PRIVATE KEY)-----", decoded)
+            kind = re.search(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----", decoded)
             if kind:
                 yield view.finding(private_key, view.line_of(match.start()),
                                    f"base64-encoded {kind.group(1).lower()} in plaintext", match.group(0),

@@ -69,8 +69,8 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                                f"{MAX_PARSE // (1024 * 1024)} MiB the checker parses; only token formats and private "
                                "keys were searched", view.path, "")
         return
-    if not view.path.endswith(patterns.STRUCTURED) or view.named_encrypted:
-        return  # a file named encrypted that does not parse is reported by not-encrypted
+    if not view.path.endswith(patterns.STRUCTURED) or view.named_encrypted or view.is_helm_template:
+        return  # not-encrypted reports files named encrypted; templates are read leniently
     if view.binary:  # NUL bytes that no Unicode encoding explains: nothing in it can be checked
         yield view.finding(unscannable, 1, "binary data in a YAML/JSON file; nothing in it can be checked",
                            view.path, "")
@@ -93,6 +93,9 @@ def partially_encrypted(view: FileView) -> Iterator[Finding]:
     for doc, meta in zip(parsed.documents, parsed.metas):
         if meta is None:
             continue
+        if parsed.format == "dotenv":  # KEY=value lines; sops's own `sops_*=` lines are its metadata
+            doc = {k: v for k, _, v in (ln.partition("=") for ln in str(doc).splitlines())
+                   if k and not k.startswith(("sops_", "#")) and v}
         try:
             for path, value in value_policy.plaintext_values(doc, meta.encryption):
                 line = _line_of_key(view, path[-1] if path else "", value)

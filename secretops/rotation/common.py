@@ -78,14 +78,23 @@ def require_writable_git(repo: Repo) -> None:
     import tempfile
 
     folder = Journal.path(repo.root).parent
+
+    def probe(where: Path) -> None:
+        if hasattr(os, "O_TMPFILE"):  # an unnamed file: nothing to clean up, nothing another reader sees
+            os.close(os.open(where, os.O_TMPFILE | os.O_WRONLY, 0o600))
+            return
+        fd, name = tempfile.mkstemp(prefix=".probe.", suffix=".secretops-tmp", dir=where)
+        os.close(fd)
+        os.unlink(name)
+
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".secretops-tmp", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-        fd, probe = tempfile.mkstemp(prefix=".secretops-probe.", dir=git.git_dir(repo.root) / "objects")
-        os.close(fd)
-        os.unlink(probe)
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(folder))
+        if not folder.is_dir():
+            probe(folder.parent)
+        else:
+            probe(folder)
+        probe(git.git_dir(repo.root) / "objects")
     except OSError as exc:
         raise StateError(f"cannot write into {git.git_dir(repo.root)} ({exc.strerror or type(exc).__name__})",
                          hint="make .git writable (or free space), then run the command again") from None

@@ -7,6 +7,7 @@ and `path_regex` is searched in the path relative to that config's folder (check
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -83,10 +84,41 @@ class SopsConfig(NamedTuple):
         return frozenset(k for r in self.rules for k in r.recipients.age)
 
 
+_CLAIM_WORDS = re.compile(
+    r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])")
+CLAIM_LIMIT = 10  # a rule that names more plaintext-looking files than this is a catch-all
+
+
 class SopsConfigs(NamedTuple):
     """Every `.sops.yaml` of a repository; each file is governed by the nearest one above it."""
 
     configs: tuple[SopsConfig, ...]
+    claiming: frozenset[tuple[str, int]] | None = None  # (config, rule) that say their files are encrypted
+
+    def with_claims(self, names: list[str]) -> SopsConfigs:
+        """Which rules claim that the files they match must be encrypted. A creation rule picks the
+        keys sops uses *when* a file is encrypted; a catch-all such as `kubernetes/main/.*\\.ya?ml`
+        matches every Deployment and says nothing about them. So a rule claims its files when its
+        regex names what encrypted files are called (sops, enc, secret, crypt, vault, creds as words) or it
+        matches few files (at most CLAIM_LIMIT) of the repository. Plaintext Secrets under any rule
+        are still found by `plaintext-secret`."""
+        counts: dict[tuple[str, int], int] = {}
+        for rel in names:
+            if is_config(rel):
+                continue
+            rule = self.rule_for(rel)
+            if rule is not None and rule.path_regex is not None:
+                counts[(rule.source, rule.position)] = counts.get((rule.source, rule.position), 0) + 1
+        claiming = {(r.source, r.position) for r in self.rules if r.path_regex is not None and (
+            _CLAIM_WORDS.search(r.path_regex) or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT)}
+        return self._replace(claiming=frozenset(claiming))
+
+    def claims(self, rel: str) -> bool:
+        """The rule that governs ``rel`` says it must be encrypted (see with_claims)."""
+        rule = self.rule_for(rel)
+        if rule is None or rule.path_regex is None:
+            return False
+        return self.claiming is None or (rule.source, rule.position) in self.claiming
 
     def config_for(self, rel: str) -> SopsConfig | None:
         best: SopsConfig | None = None
