@@ -27,6 +27,7 @@ class Options(NamedTuple):
     paths: tuple[str, ...] = ()
     inline_allow: bool = True
     baseline: Path | None = None
+    cache: bool = True  # --history: read only the commits added since the last run (check/cache.py)
 
 
 class Report(NamedTuple):
@@ -85,7 +86,7 @@ def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: 
             if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
                 raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
         return sources.commit_range(root, spec, opts.paths, obs)
-    source, _first = sources.history(root, obs)
+    source, _first, _intro = sources.history(root, obs)
     return source
 
 
@@ -113,11 +114,14 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     rev = {"staged": "", "all": "", "diff": (opts.spec or "..HEAD").split("..")[-1] or "HEAD",
            "history": "HEAD"}.get(opts.mode)
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
-    source = _source(root, is_git, opts, files, obs)
-    settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history",
-                        functools.partial(_sops_config, root, is_git, rev or ":0"),
-                        small_scan=source.size < workers.PARALLEL_MIN)
-    found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
+    load_config = functools.partial(_sops_config, root, is_git, rev or ":0")
+    if opts.mode == "history" and is_git:
+        source, (found, scanned, suppressed) = _history(root, config, opts, load_config, obs)
+    else:
+        source = _source(root, is_git, opts, files, obs)
+        settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history", load_config,
+                            small_scan=source.size < workers.PARALLEL_MIN)
+        found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
     # Only where the clear-file convention is in use (the config declares it, a clear copy exists, or
     # the change touches .gitignore); a commit is judged for what it changes.
     changed = set(source.paths) & {".gitignore", ".secretops.yaml"} if opts.mode in ("staged", "diff") else set()
@@ -129,4 +133,56 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
         suppressed += len(found) - len(kept)
         found = kept
     unique = sorted(set(found), key=lambda f: (f.path, f.line, f.rule, f.commit or ""))
+    if source.order:
+        unique = once_per_secret(unique, source.order)
     return Report(tuple(unique), scanned, suppressed, opts.mode)
+
+
+def _history(root: Path, config: Config, opts: Options, load_config: functools.partial[SopsConfigs | None],
+             obs: Observer) -> tuple[sources.Source, workers.Tally]:
+    """Every blob of history, each once; with the cache, only those of commits added since."""
+    from secretops.check import cache as cache_mod
+    from secretops.git import blobs
+
+    settings = Settings(config.encrypted_suffix, config.clear_suffix, True, load_config)
+    use = opts.cache and not blobs.refs_beyond_commits(root)
+    key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}") \
+        if use else ""
+    cached = cache_mod.load(root, key) if use else None
+    now = cache_mod.tips(root)
+    if cached is None:
+        source, _first, intro = sources.history(root, obs)
+        settings.small_scan = source.size < workers.PARALLEL_MIN
+        tally = workers.check_many(source, settings, opts.inline_allow)
+        if use:
+            cache_mod.save(root, cache_mod.HistoryCache(key, now, intro, tally.findings, tally.scanned,
+                                                        tally.suppressed))
+        return source, tally
+    fresh = blobs.introductions(root, [*now, "--not", *cached.tips]) if set(now) - set(cached.tips) else []
+    seen = {(o, p) for _c, o, p in cached.intro}
+    first: dict[tuple[str, str], str] = {}
+    for commit, oid, path in fresh:
+        if (oid, path) not in seen:
+            first.setdefault((oid, path), commit)
+    source = sources.blobs_of(root, [(p, o) for o, p in first], first, obs)
+    settings.small_scan = source.size < workers.PARALLEL_MIN
+    new = workers.check_many(source, settings, opts.inline_allow)
+    intro = [*cached.intro, *fresh]
+    tally = workers.Tally([*cached.findings, *new.findings], cached.scanned + new.scanned,
+                          cached.suppressed + new.suppressed)
+    cache_mod.save(root, cache_mod.HistoryCache(key, now, intro, tally.findings, tally.scanned, tally.suppressed))
+    return source._replace(order=sources.order_of(intro)), tally
+
+
+def once_per_secret(findings: list[Finding], order: dict[str, int]) -> list[Finding]:
+    """One finding per (path, rule, secret): at the commit that introduced it, with the number of later
+    versions that still hold it and every such commit (the JSON keeps them all)."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.path, f.rule, f.fingerprint), []).append(f)
+    out = []
+    for group in groups.values():
+        group.sort(key=lambda f: order.get(f.commit or "", -1))
+        commits = tuple(dict.fromkeys(f.commit for f in group if f.commit))
+        out.append(group[0]._replace(later=len(commits) - 1 if commits else 0, commits=commits))
+    return sorted(out, key=lambda f: (f.path, f.line, f.rule, f.commit or ""))

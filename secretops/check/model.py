@@ -25,7 +25,9 @@ class Finding(NamedTuple):  # value types on the hook path are NamedTuples: immu
     message: str
     fingerprint: str  # a hash of the secret, never the secret
     preview: str = ""  # redacted: ``ghp_…abcd``
-    commit: str | None = None
+    commit: str | None = None  # history and ranges: the commit that brought the secret to this path
+    later: int = 0  # how many later versions of the file still hold the same secret
+    commits: tuple[str, ...] = ()  # every commit whose version holds it, oldest first
 
 
 class Blob(NamedTuple):
@@ -141,6 +143,16 @@ class FileView:
         if self.has_duplicates or not self.path.lower().endswith((".yaml", ".yml", ".json")):
             docs += list(self.lenient_documents or [])
         return docs
+
+    def documents_of(self, text: str) -> list[Any]:
+        """One document's text read as the whole file would be: strictly, else leniently (last and
+        first duplicate)."""
+        from secretops.util import yamlio
+
+        try:
+            return yamlio.load_all(text, self.path)
+        except Exception:
+            return [*(yamlio.load_all_lenient(text, last_wins=True) or []), *(yamlio.load_all_lenient(text) or [])]
 
     @functools.cached_property
     def line_starts(self) -> list[int]:

@@ -6,6 +6,7 @@ import functools
 import math
 import re
 from collections import Counter
+from typing import Any
 
 STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed from
 # `kind: Secret` however it is written: block or flow style, JSON, quoted, tagged, on the next line.
@@ -19,6 +20,25 @@ SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
     r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
 KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
+# A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
+_HINTED_KEY = (r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
+               r"(?:pass|passwd|password|pwd|secret|token|api.?key|access.?key|private.?key|credentials?|"
+               r"passphrase|key)[\"']?[ \t]*[:=]")  # a key that ends like a secret-like key
+HINTED_KEY = re.compile(_HINTED_KEY)
+
+
+def has_hinted_key(text: str) -> bool:
+    """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest)."""
+    if len(text) < 32 * 1024:
+        return HINTED_KEY.search(text) is not None
+    return _hinted_key_re2().search(text) is not None
+
+
+@functools.cache
+def _hinted_key_re2() -> Any:
+    import re2
+
+    return re2.compile(_HINTED_KEY)
 KEYED_LINE = (
     r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
     r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]{1,512})(?P=q)|(?P<value>[^\s\"'#,;]{4,512}))[ \t]*,?[ \t]*(?:[#;].*)?\r?$")

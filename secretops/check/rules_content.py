@@ -67,10 +67,36 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+_TOP_KIND = re.compile(r"^[\"']?kind[\"']?[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
+_PLAIN_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ \t]+#.*)?")
+
+
+_LETTER_ESCAPE = re.compile(r"\\(?:[xuU]|\r?\n)")  # what could spell a letter of `kind` or `Secret`
+
+
 def might_hold_a_secret(text: str) -> bool:
     """A cheap pre-test before parsing: it may let through more, never less. `kind: Secret` can be
-    spelled with escapes (`"Secr\\x65t"`), so a backslash anywhere also means: parse."""
-    return ("kind" in text or "\\" in text) and ("Secret" in text or "\\" in text)
+    spelled with escapes (`"Secr\\x65t"`, `"\\u0053ecret"`, a line folded with `\\`), so such an
+    escape anywhere also means: parse (`\\.` in a regex cannot spell a letter). A document whose one
+    top-level `kind:` is a plain other kind (`kind: CustomResourceDefinition`) cannot be a Secret,
+    so a 500 KB gotk-components.yaml of such documents is not parsed for this rule."""
+    escaped = "\\" in text and _LETTER_ESCAPE.search(text) is not None
+    if not (("kind" in text or escaped) and ("Secret" in text or escaped)):
+        return False
+    if escaped or "Secret" not in text:
+        return True
+    from secretops.util.yamlio import split_documents
+
+    for _line, doc in split_documents(text):
+        if "Secret" not in doc and "&" not in doc:
+            continue
+        kinds = _TOP_KIND.findall(doc)
+        if len(kinds) != 1 or not _PLAIN_KIND.fullmatch(kinds[0]):
+            return True  # none at the top (flow style, JSON, a List), several (duplicates), or not plain
+        value = kinds[0].split("#", 1)[0].strip()
+        if value == "Secret" or value.endswith("List"):
+            return True
+    return False
 
 
 @rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
@@ -178,6 +204,7 @@ def credential(view: FileView) -> Iterator[Finding]:
     yield from _keyed(view, seen)
 
 
+_HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential")  # every KEY_HINT holds one
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
@@ -197,9 +224,11 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     if not (name.endswith(_KEYED_FILES) or ".env" in name):
         return
     text = view.text
-    hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
-    if not hint.search(text) or ("sops" in text and view.parsed.meta is not None):
-        return
+    _hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
+    if not any(w in lower for w in _HINT_WORDS) or not patterns.has_hinted_key(text) or (
+            "sops" in text and view.parsed.meta is not None):
+        return  # no key names a secret (words in descriptions do not count): nothing to parse for
     docs = _structured(view) if name.endswith(_STRUCTURED_KEYED) else None
     if docs is not None:
         for key, value in _pairs(docs):
@@ -238,8 +267,17 @@ def _structured(view: FileView) -> list[Any] | None:
 
         doc = jsonc(view.text)
         return None if doc is None else [doc]
-    docs = view.applied_documents
-    return docs if docs or not view.text.strip() else None
+    from secretops.util.yamlio import split_documents
+
+    if view.is_helm_template or len(view.text) < 64 * 1024:
+        docs = view.applied_documents
+        return docs if docs or not view.text.strip() else None
+    # a large multi-document file: only the documents with a secret-like key are parsed
+    out: list[Any] = []
+    for _line, doc in split_documents(view.text):
+        if patterns.has_hinted_key(doc):
+            out += view.documents_of(doc)
+    return out
 
 
 def _pairs(docs: list[Any]) -> Iterator[tuple[str, str]]:

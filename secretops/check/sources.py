@@ -21,6 +21,7 @@ class Source(NamedTuple):
     size: int
     blobs: Iterator[Blob]
     paths: tuple[str, ...] = ()
+    order: dict[str, int] | None = None  # commit -> its place in history, oldest first (history, ranges)
 
 
 def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[tuple[str, str], str] | None = None,
@@ -64,21 +65,41 @@ def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Obs
     first: dict[tuple[str, str], str] = {}
     for commit, oid, path in intro:
         first.setdefault((oid, path), commit)
-    return _blobs(root, sorted({(p, o) for _c, o, p in intro}), first, observer)
+    return _blobs(root, sorted({(p, o) for _c, o, p in intro}), first, observer)._replace(order=_order(intro))
 
 
-def history(root: Path, observer: Observer | None = None) -> tuple[Source, dict[tuple[str, str], str]]:
+def blobs_of(root: Path, entries: Sequence[tuple[str, str]], first: dict[tuple[str, str], str],
+             observer: Observer | None = None) -> Source:
+    """(path, blob) entries, each finding naming the commit in ``first``."""
+    return _blobs(root, entries, first, observer)
+
+
+def order_of(intro: list[tuple[str, str, str]]) -> dict[str, int]:
+    return _order(intro)
+
+
+def _order(intro: list[tuple[str, str, str]]) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for commit, _oid, _path in intro:
+        order.setdefault(commit, len(order))
+    return order
+
+
+def history(root: Path, observer: Observer | None = None) -> tuple[Source, dict[tuple[str, str], str],
+                                                                 list[tuple[str, str, str]]]:
     """Every unique blob reachable from any ref, read once; plus the commit that first put each blob at
     each of its paths (a finding at a path names the commit that brought it there)."""
     first: dict[tuple[str, str], str] = {}
     paths: dict[str, set[str]] = {}
-    for commit, oid, path in blobs.introductions(root):
+    intro = blobs.introductions(root)
+    for commit, oid, path in intro:
         first.setdefault((oid, path), commit)
         paths.setdefault(oid, set()).add(path)
-    for oid, path in blobs.all_blobs(root):
-        paths.setdefault(oid, set()).add(path)
+    if blobs.refs_beyond_commits(root):  # a tag of a tree or a blob: its objects are in no commit's diff
+        for oid, path in blobs.all_blobs(root):
+            paths.setdefault(oid, set()).add(path)
     entries = [(p, oid) for oid, ps in paths.items() for p in sorted(ps)]
-    return _blobs(root, entries, first, observer), first
+    return _blobs(root, entries, first, observer)._replace(order=_order(intro)), first, intro
 
 
 def worktree(root: Path, files: Sequence[str], observer: Observer | None = None) -> Source:

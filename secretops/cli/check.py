@@ -20,11 +20,13 @@ from secretops.cli.progress import Progress
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the current findings as a baseline and exit 0.")
 @click.option("--no-inline-allow", is_flag=True, help="Ignore `secretops:allow` comments.")
+@click.option("--no-cache", is_flag=True, help="--history: read every commit again, not only those added since "
+              "the last run.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.argument("paths", nargs=-1, type=click.Path())
 def check(staged: bool, every: bool, history: bool, spec: str | None, format_: str, output: Path | None,
-          baseline: Path | None,
-          write_baseline: Path | None, no_inline_allow: bool, quiet: bool, paths: tuple[str, ...]) -> None:
+          baseline: Path | None, write_baseline: Path | None, no_inline_allow: bool, no_cache: bool, quiet: bool,
+          paths: tuple[str, ...]) -> None:
     """Block what must never reach git: clear files, unencrypted sops files, plaintext Secrets, keys, tokens."""
     from secretops.cli.app import exit_with
     from secretops.cli.checkrun import run
@@ -36,7 +38,8 @@ def check(staged: bool, every: bool, history: bool, spec: str | None, format_: s
         raise InputError(f"{' and '.join(chosen)} cannot be combined", hint="choose one mode")
     mode = "staged" if staged else "all" if every else "history" if history else None
 
-    out = run(mode, spec, format_, output, baseline, write_baseline, not no_inline_allow, paths, Progress(quiet))
+    out = run(mode, spec, format_, output, baseline, write_baseline, not no_inline_allow, paths, Progress(quiet),
+              cache=not no_cache)
     if out.stdout:
         click.echo(out.stdout, nl=False)
     if out.stderr:

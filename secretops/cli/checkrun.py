@@ -15,7 +15,8 @@ class Outcome(NamedTuple):
 
 
 def run(mode: str | None, spec: str | None, format_: str, output: Path | None, baseline: Path | None,
-        write_baseline: Path | None, inline_allow: bool, paths: tuple[str, ...], observer: Observer) -> Outcome:
+        write_baseline: Path | None, inline_allow: bool, paths: tuple[str, ...], observer: Observer, *,
+        cache: bool = True) -> Outcome:
     from secretops.check import allow, engine
     from secretops.errors import InputError
     from secretops.formats.findings import FORMATS
@@ -35,7 +36,7 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
     if baseline is None and write_baseline is None and default_baseline.is_file():
         baseline = default_baseline
     opts = engine.Options(mode="diff" if spec else (mode or "staged"), spec=spec, paths=rels,
-                          inline_allow=inline_allow, baseline=baseline)
+                          inline_allow=inline_allow, baseline=baseline, cache=cache)
     files = repo.files(include_ignored_clear=False) if not repo.is_git else ()
     report = engine.run(repo.root, repo.is_git, repo.config, opts, observer, files)
     if write_baseline is not None:

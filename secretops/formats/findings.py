@@ -17,7 +17,8 @@ def text(report: Report) -> str:
     lines = []
     for f in report.findings:
         where = f"{safe(f.path)}:{f.line}"
-        commit = f" (commit {f.commit[:12]})" if f.commit else ""
+        later = f", still in {f.later} later version(s)" if f.later else ""
+        commit = f" (commit {f.commit[:12]}{later})" if f.commit else ""
         preview = f" [{f.preview}]" if f.preview else ""
         lines.append(f"{where}: {f.rule}: {safe(f.message)}{preview}{commit}  fp:{f.fingerprint}")
     summary = f"{len(report.findings)} finding(s) in {report.scanned} file(s) checked ({report.mode})"
@@ -33,6 +34,9 @@ def _as_dict(report: Report) -> dict[str, Any]:
                                 "message": f.message, "fingerprint": f.fingerprint, "preview": f.preview}
         if f.commit:
             item["commit"] = f.commit
+        if f.commits:
+            item["commits"] = list(f.commits)
+            item["later_versions"] = f.later
         out.append(item)
     return {"version": 1, "mode": report.mode, "scanned": report.scanned, "suppressed": report.suppressed,
             "findings": out}
@@ -66,7 +70,7 @@ def sarif(report: Report) -> str:
             "partialFingerprints": {"secretops/v1": f.fingerprint},
         }
         if f.commit:
-            result["properties"] = {"commit": f.commit}
+            result["properties"] = {"commit": f.commit, "commits": list(f.commits or (f.commit,))}
         results.append(result)
     import json
 

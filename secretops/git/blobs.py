@@ -91,6 +91,14 @@ def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
+def refs_beyond_commits(root: Path) -> bool:
+    """A ref (or the tag it points to) names a tree or a blob, not a commit. Every blob in a commit's
+    tree enters history through some commit's diff (a root commit's diff adds everything), so
+    introductions() covers all blobs unless this is true."""
+    out = git(root, "for-each-ref", "--format=%(objecttype) %(*objecttype)").stdout.decode()
+    return any(line.split()[-1] not in ("commit",) for line in out.splitlines() if line.strip())
+
+
 def all_blobs(root: Path) -> list[tuple[str, str]]:
     """(oid, path) for every unique blob reachable from any ref, each once."""
     res = git(root, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600).stdout

@@ -178,3 +178,37 @@ def test_password_keys_at_any_case_or_entropy_in_helm_values(repo: Path) -> None
     helpers.write(repo / "apps/app/helmrelease.yaml", body)
     helpers.git(repo, "add", "-A")
     assert rules_of(check(repo, "--staged")[1]) == {"credential"}
+
+
+def test_history_reports_each_secret_once(repo: Path) -> None:
+    """A secret that stays in a file through later versions is one finding, at the commit that
+    introduced it, with the number of later versions that still hold it; the JSON keeps every commit."""
+    token = helpers.plant("gh" + "p_" + rand(36))
+    shas = []
+    for n in range(4):
+        shas.append(helpers.commit_file(repo, "apps/app/values.yaml", f"image: app:{n}\ntoken: {token}\n", f"v{n}"))
+    helpers.commit_file(repo, "apps/app/values.yaml", "image: app:9\n", "removed")
+    code, findings, out = check(repo, "--history")
+    mine = [f for f in findings if f["path"] == "apps/app/values.yaml"]
+    assert len(mine) == 1, out
+    assert mine[0]["commit"] == shas[0] and mine[0]["later_versions"] == 3 and mine[0]["commits"] == shas
+    text = helpers.run_cli(["check", "--history"], repo).out
+    assert "still in 3 later version(s)" in text and text.count("apps/app/values.yaml") == 1
+    code, findings, _ = check(repo, "--diff", f"{shas[0]}~1..HEAD")
+    assert [f["later_versions"] for f in findings if f["path"] == "apps/app/values.yaml"] == [3]
+
+
+def test_a_large_manifest_of_other_kinds_is_not_parsed_for_secrets(repo: Path) -> None:
+    """The pre-test lets a gotk-components.yaml of CRDs through unparsed, and still lets every way
+    of spelling a Secret in (test_guard.py); a Secret appended to it is found."""
+    from secretops.check.rules_content import might_hold_a_secret
+
+    crd = ("---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n"
+           "spec:\n  description: a reference to a Secret with the kind of token\n")
+    assert not might_hold_a_secret(crd * 200)
+    leak = helpers.plant("pw-" + rand(12))
+    assert might_hold_a_secret(crd * 200 + "---\n" + helpers.secret_yaml("db", leak))
+    helpers.write(repo / "clusters/main/flux-system/gotk-components.yaml", crd * 200 + "---\n" +
+                  helpers.secret_yaml("db", leak))
+    helpers.git(repo, "add", "-A")
+    assert rules_of(check(repo, "--staged")[1]) == {"plaintext-secret"}
