@@ -107,7 +107,7 @@ def build(root: Path, home: Path, commits: int = 10_000, files: int = 1500, sops
     first: dict[str, bytes] = {".sops.yaml": (scratch / ".sops.yaml").read_bytes(), ".gitignore": b"*.clear.yaml\n"}
     versions = {n: 0 for n in range(files - sops_files - 1)}
     for n in versions:
-        first[f"kubernetes/apps/app{n}/helmrelease.yaml"] = DEPLOY.format(n=n, v=0, digest="%064x" % n).encode()
+        first[f"kubernetes/apps/app{n}/helmrelease.yaml"] = DEPLOY.format(n=n, v=0, digest=f"{n:064x}").encode()
     first.update(sops_texts)
     gotk = "".join(CRD.format(n=i, v=0) for i in range(420)).encode()
     first["kubernetes/flux-system/gotk-components.yaml"] = gotk
@@ -130,7 +130,7 @@ def build(root: Path, home: Path, commits: int = 10_000, files: int = 1500, sops
             n = rng.randrange(len(versions))
             versions[n] += 1
             changes[f"kubernetes/apps/app{n}/helmrelease.yaml"] = DEPLOY.format(
-                n=n, v=versions[n], digest="%064x" % (n * 1000 + versions[n])).encode()
+                n=n, v=versions[n], digest=f"{n * 1000 + versions[n]:064x}").encode()
             message = f"fix(container): update image app{n} to 1.{versions[n]}.{n}"
         if c in leaks:
             token = {"ghp_": "ghp_" + fleet.rand(36), "xoxb-": "xoxb-" + "1234567890-1234567890123-" + fleet.rand(24),
