@@ -22,9 +22,27 @@ SECRET_KEY = (
 KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
 _HINTED_KEY = (r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
-               r"(?:pass|passwd|password|pwd|secret|token|api.?key|access.?key|private.?key|credentials?|"
-               r"passphrase|key)[\"']?[ \t]*[:=]")  # a key that ends like a secret-like key
+               r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
+               r"credentials?|passphrase)[\"']?[ \t]*[:=]")  # a key that ends like a secret-like key
 HINTED_KEY = re.compile(_HINTED_KEY)
+
+
+# A hinted key whose value the line reader sees whole: `key: value` on one line, block style, a plain
+# or quoted scalar that holds no `#`, `,`, `;`, space, anchor, tag, block or flow indicator.
+_SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
+                          r"(?:\"[^\"\\#\n]*\"|'[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*(?:[ \t]#.*)?$")
+
+
+def needs_parse(text: str) -> bool:
+    """Some hinted key's value is not on its line as a simple scalar (flow style, the next line, a
+    block scalar, an anchor or tag, `#`, `,`, `;` or spaces in it, JSON): the parser must read it."""
+    for match in (HINTED_KEY if len(text) < 32 * 1024 else _hinted_key_re2()).finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        line = text[start:len(text) if end < 0 else end].rstrip("\r")
+        if not _SIMPLE_LINE.fullmatch(line):
+            return True
+    return False
 
 
 def has_hinted_key(text: str) -> bool:

@@ -229,7 +229,9 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     if not any(w in lower for w in _HINT_WORDS) or not patterns.has_hinted_key(text) or (
             "sops" in text and view.parsed.meta is not None):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
-    docs = _structured(view) if name.endswith(_STRUCTURED_KEYED) else None
+    structured = name.endswith(_STRUCTURED_KEYED) and (
+        name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or patterns.needs_parse(text))
+    docs = _structured(view) if structured else None
     if docs is not None:
         for key, value in _pairs(docs):
             if value in seen or not secret_key.search(key) or patterns.is_placeholder(value.strip()):
@@ -295,6 +297,11 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str]]:
             for key, value in node.items():
                 if isinstance(value, str) and isinstance(key, str):
                     yield key, value
+                elif key == "literals" and isinstance(value, list):  # kustomize secretGenerator: `k=v`
+                    for item in value:
+                        if isinstance(item, str) and "=" in item:
+                            name, _eq, literal = item.partition("=")
+                            yield name.strip(), literal
                 elif isinstance(value, Mapping | list):
                     stack.append(value)
         elif isinstance(node, list):
@@ -309,10 +316,27 @@ def _line_of_value(view: FileView, key: str, value: str) -> int:
     return view.line_of(max(at, 0))
 
 
+def _reference_spans(text: str) -> list[tuple[int, int]]:
+    """Where documents of kinds that only name secrets elsewhere (ExternalSecret…) lie in the text."""
+    if not any(kind in text for kind in _REFERENCE_KINDS):
+        return []
+    from secretops.util.yamlio import split_documents
+
+    spans, at = [], 0
+    for _line, doc in split_documents(text):
+        start = text.find(doc, at) if doc else at
+        kinds = _TOP_KIND.findall(doc)
+        if kinds and kinds[0].split("#", 1)[0].strip().strip("\"'") in _REFERENCE_KINDS:
+            spans.append((start, start + len(doc)))
+        at = max(at, start + len(doc))
+    return spans
+
+
 def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     hint, line_rx, secret_key, strong_key = patterns.keyed_regexes()
-    hints = [m.start() for m in hint.finditer(text)]
+    references = _reference_spans(text) if view.path.lower().endswith((".yaml", ".yml")) else []
+    hints = [m.start() for m in hint.finditer(text) if not inside(references, m.start(), m.start() + 1)]
     spans: list[tuple[int, int]] | None = None
     done: set[int] = set()
     for at in hints:  # only the lines a key hint is on

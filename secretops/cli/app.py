@@ -22,6 +22,9 @@ COMMANDS = {
     "rotate": "secretops.cli.rotate:rotate",
     "cluster": "secretops.cli.cluster:cluster",
     "updatekeys": "secretops.cli.updatekeys:updatekeys",
+    "diff": "secretops.cli.review:diff",
+    "textconv": "secretops.cli.review:textconv",
+    "merge-driver": "secretops.cli.review:merge_driver",
 }
 
 

@@ -12,7 +12,19 @@ def install_hook(force: bool) -> None:
     """Install the plain git pre-commit hook that runs `secretops check --staged`."""
     from pathlib import Path
 
-    out = hook.install(require_repo(Path.cwd()), force)
+    from secretops.cli.common import repo
+    from secretops.util.fsutil import atomic_write
+    from secretops.workflow import gitwiring
+
+    root = require_repo(Path.cwd())
+    out = hook.install(root, force)
     if out.backup:
         click.echo(f"kept the previous hook as {out.backup}")
     click.echo(f"installed {out.path}")
+    r = repo()
+    attributes = gitwiring.attributes_update(r.root, r.config.encrypted_suffix)
+    if attributes is not None:
+        atomic_write(r.root / ".gitattributes", attributes, 0o644)
+        click.echo(f"added `{gitwiring.attribute_line(r.config.encrypted_suffix)}` to .gitattributes (commit it)")
+    for key in gitwiring.configure(r.root):
+        click.echo(f"set {key} in this clone's git config")

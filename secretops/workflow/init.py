@@ -68,6 +68,10 @@ def _adopt(repo: Repo, found: list[str], dry_run: bool) -> InitResult:
     if not dry_run:
         for rel, data, mode in writes:
             atomic_write(repo.root / rel, data, mode)
+        if repo.is_git:
+            from secretops.workflow import gitwiring
+
+            gitwiring.configure(repo.root)
     warnings = tuple(f"cluster {c.cluster}: its key Secret lives in the cluster only; secretops leaves it there "
                      "(a rotation delivers new keys through the API)" for c in layout.clusters if c.delivery == "api")
     return InitResult(tuple(c.name for c in repo.clusters), None, tuple(w[0] for w in writes), (), warnings,
@@ -86,6 +90,11 @@ def _ignore_writes(repo: Repo, folders: list[str]) -> list[tuple[str, bytes, int
     data = repofiles.append_line(repo.root / ".sourceignore", f"{STATE_DIR}/")
     if data:
         writes.append((".sourceignore", data, 0o644))
+    from secretops.workflow import gitwiring
+
+    attributes = gitwiring.attributes_update(repo.root, cfg.encrypted_suffix)
+    if attributes and repo.is_git:
+        writes.append((".gitattributes", attributes, 0o644))
     return writes
 
 
@@ -298,6 +307,10 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
     if marker is not None and marker.exists():
         marker.unlink()
+    if repo.is_git:
+        from secretops.workflow import gitwiring
+
+        gitwiring.configure(repo.root)
     bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
     warnings = tuple(f"{paths[n]}/flux-system/gotk-sync.yaml: its Kustomization has no spec.decryption; add "
                      f"{{provider: sops, secretRef: {{name: {ks.name}}}}} so Flux can decrypt"

@@ -212,3 +212,15 @@ def test_a_large_manifest_of_other_kinds_is_not_parsed_for_secrets(repo: Path) -
                   helpers.secret_yaml("db", leak))
     helpers.git(repo, "add", "-A")
     assert rules_of(check(repo, "--staged")[1]) == {"plaintext-secret"}
+
+
+def test_secret_generator_literals(repo: Path) -> None:
+    body = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n  - name: db\n"
+            "    literals:\n      - username=app\n      - password=" + helpers.plant("pw-" + rand(12)) + "\n")
+    helpers.write(repo / "apps/db/kustomization.yaml", body)
+    helpers.git(repo, "add", "-A")
+    assert rules_of(check(repo, "--staged")[1]) == {"credential"}
+    helpers.write(repo / "apps/db/kustomization.yaml", body.split("      - password=")[0] +
+                  "      - password=${DB_PASSWORD}\n")
+    helpers.git(repo, "add", "-A")
+    assert check(repo, "--staged")[0] == 0
