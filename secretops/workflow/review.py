@@ -137,7 +137,8 @@ def review(root: Any, config: Any, spec: str | None, staged: bool, paths: Sequen
         if not rel.endswith((".yaml", ".yml", ".json", ".env")) or rel.rsplit("/", 1)[-1] == ".sops.yaml":
             continue
         before, after = read(before_rev, rel), read(after_rev, rel)
-        if not any(b is not None and b"sops" in b for b in (before, after)) and not rel.endswith(config.encrypted_suffix):
+        sops_like = any(b is not None and b"sops" in b for b in (before, after))
+        if not sops_like and not rel.endswith(config.encrypted_suffix):
             continue
         found = compare(rel, before, after)
         if found is not None:
