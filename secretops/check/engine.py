@@ -48,24 +48,32 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
     from secretops.repo.model import walk
     from secretops.sops import creation_rules
 
+    @functools.cache
+    def names() -> list[str]:
+        if not is_git:
+            return walk(root)
+        if rev == ":0":
+            return git.ls_files(root, "--cached")
+        return git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, timeout=600).stdout)
+
     if not is_git:
-        names = walk(root)
-        blobs = {rel: (root / rel).read_bytes() for rel in names if creation_rules.is_config(rel)
+        blobs = {rel: (root / rel).read_bytes() for rel in names() if creation_rules.is_config(rel)
                  and not (root / rel).is_symlink()}
     else:
         if rev == ":0":
-            names = git.ls_files(root, "--cached")
+            configs = git.ls_files(root, "--cached", "--", ".sops.yaml", "*/.sops.yaml")
         else:
-            names = git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, timeout=600).stdout)
+            configs = git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, "--", ".sops.yaml",
+                                          timeout=600).stdout) + [n for n in names() if n.endswith("/.sops.yaml")]
         blobs = {}
-        for rel in (n for n in names if creation_rules.is_config(n)):
+        for rel in (n for n in configs if creation_rules.is_config(n)):
             res = git.git(root, "cat-file", "blob", f"{rev}:{rel}" if rev != ":0" else f":0:{rel}", ok_codes=(0, 128))
             if res.returncode == 0:
                 blobs[rel] = res.stdout
     if not blobs:
         return None
-    configs = tuple(creation_rules.parse_bytes(data, root / rel, rel) for rel, data in sorted(blobs.items()))
-    return creation_rules.SopsConfigs(configs).with_claims(names)
+    parsed = tuple(creation_rules.parse_bytes(data, root / rel, rel) for rel, data in sorted(blobs.items()))
+    return creation_rules.SopsConfigs(parsed).claims_lazily(names)
 
 
 def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> sources.Source:

@@ -87,6 +87,7 @@ class SopsConfig(NamedTuple):
 _CLAIM_WORDS = re.compile(
     r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])")
 CLAIM_LIMIT = 10  # a rule that names more plaintext-looking files than this is a catch-all
+_COUNTED: dict[int, tuple[Any, frozenset[tuple[str, int]]]] = {}  # one command's configs, counted once
 
 
 class SopsConfigs(NamedTuple):
@@ -94,6 +95,12 @@ class SopsConfigs(NamedTuple):
 
     configs: tuple[SopsConfig, ...]
     claiming: frozenset[tuple[str, int]] | None = None  # (config, rule) that say their files are encrypted
+    names: Any = None  # a callable giving the repository's file names, read only if a claim needs counting
+
+    def claims_lazily(self, names: Any) -> SopsConfigs:
+        """Like with_claims, counting files only when a file falls under a rule whose regex does not
+        name encrypted files (the hook's common path never lists the repository)."""
+        return self._replace(names=names)
 
     def with_claims(self, names: list[str]) -> SopsConfigs:
         """Which rules claim that the files they match must be encrypted. A creation rule picks the
@@ -118,7 +125,18 @@ class SopsConfigs(NamedTuple):
         rule = self.rule_for(rel)
         if rule is None or rule.path_regex is None:
             return False
-        return self.claiming is None or (rule.source, rule.position) in self.claiming
+        if _CLAIM_WORDS.search(rule.path_regex):
+            return True
+        if self.claiming is not None:
+            return (rule.source, rule.position) in self.claiming
+        if self.names is None:
+            return True
+        counted = _COUNTED.get(id(self))
+        if counted is None or counted[0] is not self:
+            counted = (self, self.with_claims(self.names()).claiming or frozenset())
+            _COUNTED.clear()
+            _COUNTED[id(self)] = counted
+        return (rule.source, rule.position) in counted[1]
 
     def config_for(self, rel: str) -> SopsConfig | None:
         best: SopsConfig | None = None
