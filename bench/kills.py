@@ -135,10 +135,15 @@ def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: in
         if subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout:
             raise SystemExit(f"kill test FAILED: the tree is not clean after recovering from a killed {op}")
         _verify(root, old, new, _step_of(root), env)
+        strays = [p for where in (root, keyfile.parent) for p in where.rglob("*.secretops-tmp")]
+        if strays:
+            raise SystemExit(f"kill test FAILED: a temp file was left after recovering from a killed {op}: "
+                             f"{strays[0].relative_to(work)}")
         shutil.rmtree(root)
     files = len(_files(template))
     return f"{files} files: {made} kills in {runs} runs; after each, a re-run or `rotate abort` left every file " \
-           f"opening with exactly the expected keys (real sops, old-only and new-only key files)"
+           f"opening with exactly the expected keys (real sops, old-only and new-only key files) and no temp file " \
+           f"anywhere (the tree, .git, the key folder)"
 
 
 def run() -> list[str]:

@@ -138,7 +138,9 @@ def test_init_adopts_an_existing_repository(tmp_path: Path, keys_file: Path) -> 
     assert res.code == 0, res.text
     assert keys_file.read_bytes() == keys_before
     changed = helpers.git(repo.root, "status", "--porcelain").splitlines()
-    assert sorted(line[3:] for line in changed) == [".gitignore", ".pre-commit-config.yaml", ".sourceignore"]
+    assert sorted(line[3:] for line in changed) == [".gitattributes", ".gitignore", ".pre-commit-config.yaml",
+                                                    ".sourceignore"]
+    assert "*.sops.yaml merge=secretops diff=secretops" in (repo.root / ".gitattributes").read_text()
     diff = helpers.git(repo.root, "diff", "-U0", "--", ".gitignore", ".pre-commit-config.yaml")
     assert not [ln for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]  # only added
     text = (repo.root / ".pre-commit-config.yaml").read_text()
@@ -150,7 +152,7 @@ def test_init_adopts_an_existing_repository(tmp_path: Path, keys_file: Path) -> 
     assert hooks and hooks[0]["pass_filenames"] is shipped["pass_filenames"] is True
     assert hooks[0]["entry"] == shipped["entry"] and "always_run" not in hooks[0]
     assert helpers.run_cli(["init"], repo.root).code == 0 and len(helpers.git(
-        repo.root, "status", "--porcelain").splitlines()) == 3  # idempotent
+        repo.root, "status", "--porcelain").splitlines()) == 4  # idempotent
 
 
 def test_init_dry_run_on_the_corpus_writes_nothing(corpus: Path, keys_file: Path) -> None:
