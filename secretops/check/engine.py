@@ -76,6 +76,16 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
     return creation_rules.SopsConfigs(parsed).claims_lazily(names)
 
 
+def _reader(root: Path, is_git: bool, rev: str, path: str, commit: str | None) -> bytes | None:
+    """A file as of what is checked: the index, a commit (history, ranges), or the folder."""
+    if not is_git:
+        target = root / path
+        return target.read_bytes() if target.is_file() and not target.is_symlink() else None
+    spec = f"{commit}:{path}" if commit else (f":0:{path}" if rev == ":0" else f"{rev}:{path}")
+    res = git.git(root, "cat-file", "blob", spec, ok_codes=(0, 128))
+    return res.stdout if res.returncode == 0 else None
+
+
 def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> sources.Source:
     if not is_git:
         if opts.mode != "all":
@@ -123,12 +133,13 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
            "history": "HEAD"}.get(opts.mode)
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
     load_config = functools.partial(_sops_config, root, is_git, rev or ":0")
+    reader = functools.partial(_reader, root, is_git, rev or ":0")
     if opts.mode == "history" and is_git:
-        source, (found, scanned, suppressed) = _history(root, config, opts, load_config, obs)
+        source, (found, scanned, suppressed) = _history(root, config, opts, load_config, obs, reader)
     else:
         source = _source(root, is_git, opts, files, obs)
         settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history", load_config,
-                            small_scan=source.size < workers.PARALLEL_MIN)
+                            small_scan=source.size < workers.PARALLEL_MIN, read=reader)
         found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
     # Only where the clear-file convention is in use (the config declares it, a clear copy exists, or
     # the change touches .gitignore); a commit is judged for what it changes.
@@ -147,12 +158,12 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
 
 
 def _history(root: Path, config: Config, opts: Options, load_config: functools.partial[SopsConfigs | None],
-             obs: Observer) -> tuple[sources.Source, workers.Tally]:
+             obs: Observer, reader: functools.partial[bytes | None]) -> tuple[sources.Source, workers.Tally]:
     """Every blob of history, each once; with the cache, only those of commits added since."""
     from secretops.check import cache as cache_mod
     from secretops.git import blobs
 
-    settings = Settings(config.encrypted_suffix, config.clear_suffix, True, load_config)
+    settings = Settings(config.encrypted_suffix, config.clear_suffix, True, load_config, read=reader)
     use = opts.cache and not blobs.refs_beyond_commits(root)
     key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}") \
         if use else ""

@@ -99,10 +99,54 @@ def might_hold_a_secret(text: str) -> bool:
     return False
 
 
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _generator_inputs(view: FileView) -> Iterator[Finding]:
+    """kustomize `secretGenerator` `envs:`/`env:`/`files:` read files whose content becomes a Secret:
+    each must be sops-encrypted (Flux decrypts them), else its values are plaintext in git."""
+    import posixpath
+
+    if view.path.rsplit("/", 1)[-1] not in _KUSTOMIZATIONS or "secretGenerator" not in view.text or \
+            view.settings.read is None:
+        return
+    folder = posixpath.dirname(view.path)
+    for doc in view.applied_documents:
+        generators = doc.get("secretGenerator") if isinstance(doc, Mapping) else None
+        for gen in generators if isinstance(generators, list) else []:
+            if not isinstance(gen, Mapping):
+                continue
+            inputs = [*(gen.get("envs") or []), *([gen["env"]] if isinstance(gen.get("env"), str) else []),
+                      *(str(f).split("=", 1)[-1] for f in gen.get("files") or [])]
+            for item in inputs:
+                target = posixpath.normpath(posixpath.join(folder, str(item)))
+                data = view.settings.read(target, view.blob.commit)
+                if data is None or not data.strip() or _sops_encrypted(target, data):
+                    continue
+                line = next((n for n, text in enumerate(view.lines, 1) if str(item) in text), 1)
+                yield view.finding(plaintext_secret, line, "a secretGenerator reads a file that is not "
+                                   f"sops-encrypted, and its content becomes a Secret; {_FIX_SECRET}", target, "")
+
+
+def _sops_encrypted(rel: str, data: bytes) -> bool:
+    from secretops.sops import document
+
+    if document.parse(rel, data).meta is not None:
+        return True
+    import json
+
+    try:  # sops's binary store: {"data": "ENC[…]", "sops": {…}}
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("sops"), dict) and str(doc.get("data", "")).startswith("ENC[")
+
+
 @rule("plaintext-secret", "error", "A Kubernetes Secret with plaintext data or stringData", _FIX_SECRET)
 def plaintext_secret(view: FileView) -> Iterator[Finding]:
     if view.binary or view.blob.chunked or view.is_clear_file:
         return  # clear files are reported as clear-file
+    yield from _generator_inputs(view)
     if not might_hold_a_secret(view.text):
         return
     for doc in view.applied_documents:

@@ -196,3 +196,19 @@ def test_identities_beside_references_are_not_secrets(repo: Path) -> None:
     helpers.git(repo, "add", "apps/s.yaml")
     code, findings, _ = check(repo, "--staged")
     assert code == 1 and {f["rule"] for f in findings} == {"plaintext-secret"}
+
+
+def test_a_sparse_checkout_is_checked_from_the_index(repo: Path) -> None:
+    """Files outside the cone are not on disk and pre-commit never passes them: `--all` reads the
+    index, and `--staged FILE` reads the index content of a file that is not on disk."""
+    helpers.plant(PW)
+    helpers.write(repo / "far/away/s.yaml", _secret())
+    helpers.write(repo / "near/ok.yaml", "kind: ConfigMap\n")
+    helpers.git(repo, "add", "-A")
+    helpers.git(repo, "commit", "-qm", "leak far away")
+    helpers.git(repo, "sparse-checkout", "set", "near")
+    assert not (repo / "far/away/s.yaml").exists()
+    code, findings, _ = check(repo, "--all")
+    assert ("far/away/s.yaml", "plaintext-secret") in _found(findings)
+    code, findings, _ = check(repo, "--staged", "far/away/s.yaml")
+    assert ("far/away/s.yaml", "plaintext-secret") in _found(findings)

@@ -224,3 +224,28 @@ def test_secret_generator_literals(repo: Path) -> None:
                   "      - password=${DB_PASSWORD}\n")
     helpers.git(repo, "add", "-A")
     assert check(repo, "--staged")[0] == 0
+
+
+def test_secret_generator_inputs_must_be_encrypted(repo: Path, tmp_path: Path) -> None:
+    from secretops.sops import agekeys
+
+    kustomization = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n"
+                     "  - name: app\n    envs: [app.env]\n    files: [tls.key=certs/tls.key]\n")
+    _commit(repo, {"apps/app/kustomization.yaml": kustomization,
+                   "apps/app/app.env": "FOO=" + helpers.plant("pw-" + rand(10)) + "\n",
+                   "apps/app/certs/tls.key": "not a key but plaintext " + helpers.plant("pw-" + rand(10)) + "\n"})
+    code, findings, out = check(repo, "--all")
+    got = {(f["path"], f["rule"]) for f in findings}
+    assert got >= {("apps/app/kustomization.yaml", "plaintext-secret")}, out
+    assert len([f for f in findings if f["path"] == "apps/app/kustomization.yaml"]) == 2
+    key = agekeys.generate()
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"creation_rules:\n  - age: {key.public}\n")
+    for rel, kind in (("apps/app/app.env", "dotenv"), ("apps/app/certs/tls.key", "binary")):
+        res = helpers.run_proc([helpers.sops_bin(), "--config", str(cfg), "encrypt", "--input-type", kind,
+                                "--output-type", kind, str(repo / rel)], repo)
+        assert res.code == 0, res.err
+        (repo / rel).write_text(res.out)
+    helpers.git(repo, "add", "-A")
+    helpers.git(repo, "commit", "-qm", "encrypted")
+    assert not [f for f in check(repo, "--all")[1] if f["path"] == "apps/app/kustomization.yaml"]
