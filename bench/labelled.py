@@ -150,6 +150,12 @@ def gitops_cases() -> list[tuple[str, str]]:
         ("app.env", f"API_KEY={r(10, LOW)}{random.randint(10, 99)}\n"),
         ("kubeconfig", "users:\n- name: admin\n  user:\n    client-key-data: " + _pem_b64() + "\n"),
         ("values.yaml", f"redis:\n  url: redis://default:{r(14)}@redis.svc:6379/0\n"),
+        # homepage dashboard widgets: an API key under a generic `key:` field
+        ("services.yaml", "- Media:\n    - Sonarr:\n        href: http://sonarr.lan\n        widget:\n"
+                          f"          type: sonarr\n          url: http://sonarr.lan\n          key: {r(32, HEX)}\n"),
+        ("widgets.yaml", "- Radarr:\n    widget: {type: radarr, url: 'http://radarr:7878', key: " + r(32, HEX) + "}\n"),
+        ("dashboard.yaml", "services:\n  - Jellyfin:\n      widget:\n        type: jellyfin\n        url: http://jf\n"
+                           f"        key: {r(32, HEX)}\n        enableBlocks: true\n"),
     ]
 
 
@@ -169,6 +175,14 @@ def placeholders() -> list[tuple[str, str]]:
         ("existing.yaml", "auth:\n  existingSecret: grafana-admin\n  passwordKey: admin-password\n"),
         ("secretkeyref.yaml", "env:\n  - name: TOKEN\n    valueFrom:\n      secretKeyRef:\n        name: api-token\n"
                               "        key: token\n"),
+        ("widget-ref.yaml", "- Sonarr:\n    widget:\n      type: sonarr\n      url: http://sonarr.lan\n"
+                            "      key: \"{{HOMEPAGE_VAR_SONARR_KEY}}\"\n"),
+        ("widget-ref2.yaml", "- Radarr:\n    widget: {type: radarr, url: http://radarr, key: \"{{HOMEPAGE_FILE_RADARR}}\"}\n"),
+        ("replacements.yaml", "replacements:\n  - source: {kind: ConfigMap, name: vars, fieldPath: data.key}\n"
+                              "    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [metadata.name]\n"
+                              "  - source:\n      kind: Secret\n      name: tls\n    key: tls.crt\n"),
+        ("es-key.yaml", "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  data:\n    - secretKey: api\n"
+                        "      remoteRef: {key: " + r(32, HEX) + ", property: credential}\n"),
         ("digest.yaml", f"image: ghcr.io/org/app@sha256:{r(64, HEX)}\n"),
         ("uuid.yaml", f"uid: {uuid.uuid4()}\nrequestId: {uuid.uuid4()}\n"),
         ("gitsha.yaml", f"revision: main@sha1:{r(40, HEX)}\n"),

@@ -249,6 +249,7 @@ def credential(view: FileView) -> Iterator[Finding]:
 
 
 _HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential")  # every KEY_HINT holds one
+_WIDGET_KEY = re.compile(r"(?m)(?:^[ \t]*|[{,][ \t]*)key[ \t]*:")  # homepage widgets: `key: <api key>`
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
@@ -270,14 +271,23 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     _hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
-    if not any(w in lower for w in _HINT_WORDS) or not patterns.has_hinted_key(text) or (
+    if not ((any(w in lower for w in _HINT_WORDS) and patterns.has_hinted_key(text))
+            or ("widget" in lower and _WIDGET_KEY.search(text))) or (
             "sops" in text and view.parsed.meta is not None):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
+    widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
     structured = name.endswith(_STRUCTURED_KEYED) and (
-        name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or patterns.needs_parse(text))
+        name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or widget
+        or patterns.needs_parse(text))
     docs = _structured(view) if structured else None
     if docs is not None:
         for key, value in _pairs(docs):
+            if key == "\0widget-key":  # a dashboard widget's API key: high entropy under a generic `key:`
+                if value not in seen and _api_key_like(value.strip()) and not patterns.is_placeholder(value):
+                    seen.add(value)
+                    yield view.finding(credential, _line_of_value(view, "key", value), "an API key in a dashboard "
+                                       "widget", value)
+                continue
             if value in seen or not secret_key.search(key) or patterns.is_placeholder(value.strip()):
                 continue
             if _judged_secret(value, strong_key.search(key) is not None, key):
@@ -286,6 +296,12 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
                                    value)
         return
     yield from _keyed_lines(view, seen)
+
+
+def _api_key_like(value: str) -> bool:
+    """What dashboards (homepage and the like) take as an API key: 20+ letters and digits, both."""
+    return bool(re.fullmatch(r"[A-Za-z0-9_\-]{20,128}", value)) and bool(re.search(r"[0-9]", value)) and \
+        bool(re.search(r"[A-Za-z]", value)) and patterns.entropy(value) >= 3.0 and not patterns.is_identifier(value)
 
 
 def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
@@ -338,8 +354,11 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str]]:
         if isinstance(node, Mapping):
             if _kind(node) in _REFERENCE_KINDS:
                 continue
+            widget = isinstance(node.get("type"), str) and isinstance(node.get("url"), str)
             for key, value in node.items():
-                if isinstance(value, str) and isinstance(key, str):
+                if widget and key == "key" and isinstance(value, str):
+                    yield "\0widget-key", value
+                elif isinstance(value, str) and isinstance(key, str):
                     yield key, value
                 elif key == "literals" and isinstance(value, list):  # kustomize secretGenerator: `k=v`
                     for item in value:

@@ -249,3 +249,19 @@ def test_secret_generator_inputs_must_be_encrypted(repo: Path, tmp_path: Path) -
     helpers.git(repo, "add", "-A")
     helpers.git(repo, "commit", "-qm", "encrypted")
     assert not [f for f in check(repo, "--all")[1] if f["path"] == "apps/app/kustomization.yaml"]
+
+
+@pytest.mark.parametrize("body,found", [
+    ("- Sonarr:\n    widget:\n      type: sonarr\n      url: http://sonarr.lan\n      key: {key}\n", True),
+    ("- Radarr:\n    widget: {{type: radarr, url: 'http://radarr:7878', key: {key}}}\n", True),
+    ("- Sonarr:\n    widget:\n      type: sonarr\n      url: http://sonarr.lan\n      key: \"{{{{HOMEPAGE_VAR_KEY}}}}\"\n",
+     False),
+    ("env:\n  - name: TOKEN\n    valueFrom:\n      secretKeyRef: {{name: api, key: token}}\n", False),
+    ("widget:\n  type: sonarr\n  url: http://sonarr\n  key: sonarr-api-key-name\n", False),
+])
+def test_api_keys_in_dashboard_widgets(repo: Path, body: str, found: bool) -> None:
+    key = helpers.plant("".join(rand(1) for _ in range(0)) + "9f" + "0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c")
+    helpers.write(repo / "apps/homepage/services.yaml", body.format(key=key))
+    helpers.git(repo, "add", "-A")
+    code, findings, _ = check(repo, "--staged")
+    assert (rules_of(findings) == {"credential"}) is found
