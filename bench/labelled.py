@@ -177,12 +177,13 @@ def placeholders() -> list[tuple[str, str]]:
                               "        key: token\n"),
         ("widget-ref.yaml", "- Sonarr:\n    widget:\n      type: sonarr\n      url: http://sonarr.lan\n"
                             "      key: \"{{HOMEPAGE_VAR_SONARR_KEY}}\"\n"),
-        ("widget-ref2.yaml", "- Radarr:\n    widget: {type: radarr, url: http://radarr, key: \"{{HOMEPAGE_FILE_RADARR}}\"}\n"),
+        ("widget-ref2.yaml", "- Radarr:\n    widget: {type: radarr, url: http://radarr, "
+                             "key: \"{{HOMEPAGE_FILE_RADARR}}\"}\n"),
         ("replacements.yaml", "replacements:\n  - source: {kind: ConfigMap, name: vars, fieldPath: data.key}\n"
                               "    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [metadata.name]\n"
                               "  - source:\n      kind: Secret\n      name: tls\n    key: tls.crt\n"),
-        ("es-key.yaml", "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  data:\n    - secretKey: api\n"
-                        "      remoteRef: {key: " + r(32, HEX) + ", property: credential}\n"),
+        ("es-key.yaml", "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  data:\n"
+                        "    - secretKey: api\n      remoteRef: {key: " + r(32, HEX) + ", property: credential}\n"),
         ("digest.yaml", f"image: ghcr.io/org/app@sha256:{r(64, HEX)}\n"),
         ("uuid.yaml", f"uid: {uuid.uuid4()}\nrequestId: {uuid.uuid4()}\n"),
         ("gitsha.yaml", f"revision: main@sha1:{r(40, HEX)}\n"),
