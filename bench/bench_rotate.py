@@ -53,13 +53,18 @@ def _updatekeys_loop(root: Path, files: list[str], e: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def run_rotation() -> list[str]:
-    work = Path(tempfile.mkdtemp(prefix="secretops-bench-rot-"))
+def _fleet_in_tmp(prefix: str) -> tuple[Path, Path, Path, list[str], dict[str, str]]:
+    """(work folder, home, the 2,100-file fleet, its encrypted files, the environment)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     home = work / "home"
     home.mkdir()
     root = work / "fleet"
     files = build_fleet(root, home)
-    e = fleet.env(home)
+    return work, home, root, files, fleet.env(home)
+
+
+def run_rotation() -> list[str]:
+    work, home, root, files, e = _fleet_in_tmp("secretops-bench-rot-")
     twin = work / "twin"
     shutil.copytree(root, twin, symlinks=True)
     keys_before = home / ".config/sops/age/keys.txt"
@@ -154,12 +159,7 @@ def status_once(clusters: int, delay: float) -> list[str]:
 def run_updatekeys() -> list[str]:
     """2,100 files drifted from their rules (an operator key added to every rule): `secretops
     updatekeys` against the same serial `sops updatekeys -y` loop."""
-    work = Path(tempfile.mkdtemp(prefix="secretops-bench-upd-"))
-    home = work / "home"
-    home.mkdir()
-    root = work / "fleet"
-    files = build_fleet(root, home)
-    e = fleet.env(home)
+    work, _home, root, files, e = _fleet_in_tmp("secretops-bench-upd-")
     operator = agekeys.generate().public
     from secretops.util import yamlio
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from secretops.check import allow, registry, sources, workers
 from secretops.check.model import REPO_RULES, Finding, Settings
-from secretops.errors import InputError
+from secretops.errors import ConfigError, InputError
 from secretops.git import command as git
 from secretops.repo.config import Config
 from secretops.util.display import safe
@@ -56,24 +56,21 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
             return git.ls_files(root, "--cached")
         return git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, timeout=600).stdout)
 
-    if not is_git:
-        blobs = {rel: (root / rel).read_bytes() for rel in names() if creation_rules.is_config(rel)
-                 and not (root / rel).is_symlink()}
-    else:
-        if rev == ":0":
-            configs = git.ls_files(root, "--cached", "--", ".sops.yaml", "*/.sops.yaml")
-        else:
-            configs = git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, "--", ".sops.yaml",
-                                          timeout=600).stdout) + [n for n in names() if n.endswith("/.sops.yaml")]
-        blobs = {}
-        for rel in (n for n in configs if creation_rules.is_config(n)):
-            res = git.git(root, "cat-file", "blob", f"{rev}:{rel}" if rev != ":0" else f":0:{rel}", ok_codes=(0, 128))
-            if res.returncode == 0:
-                blobs[rel] = res.stdout
+    # the index's configs without listing every file (the hook's path); other revisions list their tree
+    listed = git.ls_files(root, "--cached", "--", ".sops.yaml", "*/.sops.yaml") if is_git and rev == ":0" \
+        else names()
+    blobs = {}
+    for rel in (n for n in listed if creation_rules.is_config(n)):
+        data = _reader(root, is_git, rev, rel, None)
+        if data is None:
+            raise ConfigError(f"{safe(rel)} cannot be read (a symlink or not a file)",
+                              hint="make it a regular file; secretops never follows a link")
+        blobs[rel] = data
     if not blobs:
         return None
-    parsed = tuple(creation_rules.parse_bytes(data, root / rel, rel) for rel, data in sorted(blobs.items()))
-    return creation_rules.SopsConfigs(parsed).claims_lazily(names)
+    configs = creation_rules.SopsConfigs(tuple(creation_rules.parse_bytes(data, root / rel, rel)
+                                               for rel, data in sorted(blobs.items())))
+    return configs._replace(claiming=functools.cache(lambda: creation_rules.claiming_rules(configs, names())))
 
 
 def _reader(root: Path, is_git: bool, rev: str, path: str, commit: str | None) -> bytes | None:
@@ -163,7 +160,10 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
     from secretops.check import cache as cache_mod
     from secretops.git import blobs
 
-    settings = Settings(config.encrypted_suffix, config.clear_suffix, True, load_config, read=reader)
+    def settings(source: sources.Source) -> Settings:
+        return Settings(config.encrypted_suffix, config.clear_suffix, True, load_config,
+                        small_scan=source.size < workers.PARALLEL_MIN, read=reader)
+
     use = opts.cache and not blobs.refs_beyond_commits(root)
     key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}") \
         if use else ""
@@ -171,8 +171,7 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
     now = cache_mod.tips(root)
     if cached is None:
         source, _first, intro = sources.history(root, obs)
-        settings.small_scan = source.size < workers.PARALLEL_MIN
-        tally = workers.check_many(source, settings, opts.inline_allow)
+        tally = workers.check_many(source, settings(source), opts.inline_allow)
         if use:
             cache_mod.save(root, cache_mod.HistoryCache(key, now, intro, tally.findings, tally.scanned,
                                                         tally.suppressed))
@@ -184,8 +183,7 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
         if (oid, path) not in seen:
             first.setdefault((oid, path), commit)
     source = sources.blobs_of(root, [(p, o) for o, p in first], first, obs)
-    settings.small_scan = source.size < workers.PARALLEL_MIN
-    new = workers.check_many(source, settings, opts.inline_allow)
+    new = workers.check_many(source, settings(source), opts.inline_allow)
     intro = [*cached.intro, *fresh]
     tally = workers.Tally([*cached.findings, *new.findings], cached.scanned + new.scanned,
                           cached.suppressed + new.suppressed)

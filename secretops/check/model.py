@@ -121,8 +121,7 @@ class FileView:
         """A chart template (`templates/*.yaml`, `*.tpl`): `{{ }}` makes it invalid YAML until Helm
         renders it, so it is read with its template actions set aside, never called unscannable."""
         lowered = self.path.lower()
-        return ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml", ".tpl"))) or \
-            lowered.endswith(".tpl")
+        return lowered.endswith(".tpl") or ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml")))
 
     @functools.cached_property
     def has_duplicates(self) -> bool:
@@ -148,11 +147,12 @@ class FileView:
     def documents_of(self, text: str) -> list[Any]:
         """One document's text read as the whole file would be: strictly, else leniently (last and
         first duplicate)."""
+        from secretops.errors import InputError
         from secretops.util import yamlio
 
         try:
             return yamlio.load_all(text, self.path)
-        except Exception:
+        except InputError:  # read leniently, both ways, like applied_documents
             return [*(yamlio.load_all_lenient(text, last_wins=True) or []), *(yamlio.load_all_lenient(text) or [])]
 
     @functools.cached_property

@@ -281,8 +281,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         or patterns.needs_parse(text))
     docs = _structured(view) if structured else None
     if docs is not None:
-        for key, value in _pairs(docs):
-            if key == "\0widget-key":  # a dashboard widget's API key: high entropy under a generic `key:`
+        for key, value, in_widget in _pairs(docs):
+            if in_widget and key == "key":  # a dashboard widget's API key under a generic `key:`
                 if value not in seen and _api_key_like(value.strip()) and not patterns.is_placeholder(value):
                     seen.add(value)
                     yield view.finding(credential, _line_of_value(view, "key", value), "an API key in a dashboard "
@@ -342,8 +342,10 @@ def _structured(view: FileView) -> list[Any] | None:
     return out
 
 
-def _pairs(docs: list[Any]) -> Iterator[tuple[str, str]]:
-    """(key, string value) of every mapping entry, outside documents that only reference secrets."""
+def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, bool]]:
+    """(key, string value, in a dashboard widget) of every mapping entry (secretGenerator `k=v`
+    literals too), outside documents that only reference secrets. A widget is a mapping with a
+    `type` and a `url`, as homepage writes them."""
     stack: list[Any] = [d for d in docs if not (isinstance(d, Mapping) and _kind(d) in _REFERENCE_KINDS)]
     seen: set[int] = set()
     while stack:
@@ -356,15 +358,13 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str]]:
                 continue
             widget = isinstance(node.get("type"), str) and isinstance(node.get("url"), str)
             for key, value in node.items():
-                if widget and key == "key" and isinstance(value, str):
-                    yield "\0widget-key", value
-                elif isinstance(value, str) and isinstance(key, str):
-                    yield key, value
+                if isinstance(value, str) and isinstance(key, str):
+                    yield key, value, widget
                 elif key == "literals" and isinstance(value, list):  # kustomize secretGenerator: `k=v`
                     for item in value:
                         if isinstance(item, str) and "=" in item:
                             name, _eq, literal = item.partition("=")
-                            yield name.strip(), literal
+                            yield name.strip(), literal, False
                 elif isinstance(value, Mapping | list):
                     stack.append(value)
         elif isinstance(node, list):

@@ -34,8 +34,8 @@ class Repo:
                                  ".sops.yaml", "**/.sops.yaml")
         else:
             names = [n for n in walk(self.root) if rules.is_config(n)]
-        return rules.load_all(self.root, [n for n in names if not (self.root / n).is_symlink()
-                                          and (self.root / n).exists()])
+        # a config deleted in the work tree governs nothing; a linked one is an error (load), never skipped
+        return rules.load_all(self.root, [n for n in names if (self.root / n).exists() or (self.root / n).is_symlink()])
 
     @functools.cached_property
     def clusters(self) -> tuple[ClusterConfig, ...]:

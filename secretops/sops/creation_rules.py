@@ -8,7 +8,7 @@ and `path_regex` is searched in the path relative to that config's folder (check
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -87,56 +87,40 @@ class SopsConfig(NamedTuple):
 _CLAIM_WORDS = re.compile(
     r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])")
 CLAIM_LIMIT = 10  # a rule that names more plaintext-looking files than this is a catch-all
-_COUNTED: dict[int, tuple[Any, frozenset[tuple[str, int]]]] = {}  # one command's configs, counted once
+
+
+def claiming_rules(configs: SopsConfigs, names: Iterable[str]) -> frozenset[tuple[str, int]]:
+    """Which rules claim that the files they match must be encrypted. A creation rule picks the
+    keys sops uses *when* a file is encrypted; a catch-all such as `kubernetes/main/.*\\.ya?ml`
+    matches every Deployment and says nothing about them. So a rule claims its files when its regex
+    names what encrypted files are called (sops, enc, secret, crypt, vault, creds as words) or it
+    matches few files (at most CLAIM_LIMIT) of the repository. Plaintext Secrets under any rule are
+    still found by `plaintext-secret`."""
+    counts: dict[tuple[str, int], int] = {}
+    for rel in names:
+        rule = None if is_config(rel) else configs.rule_for(rel)
+        if rule is not None and rule.path_regex is not None:
+            counts[(rule.source, rule.position)] = counts.get((rule.source, rule.position), 0) + 1
+    return frozenset((r.source, r.position) for r in configs.rules if r.path_regex is not None and (
+        _CLAIM_WORDS.search(r.path_regex) or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT))
 
 
 class SopsConfigs(NamedTuple):
     """Every `.sops.yaml` of a repository; each file is governed by the nearest one above it."""
 
     configs: tuple[SopsConfig, ...]
-    claiming: frozenset[tuple[str, int]] | None = None  # (config, rule) that say their files are encrypted
-    names: Any = None  # a callable giving the repository's file names, read only if a claim needs counting
-
-    def claims_lazily(self, names: Any) -> SopsConfigs:
-        """Like with_claims, counting files only when a file falls under a rule whose regex does not
-        name encrypted files (the hook's common path never lists the repository)."""
-        return self._replace(names=names)
-
-    def with_claims(self, names: list[str]) -> SopsConfigs:
-        """Which rules claim that the files they match must be encrypted. A creation rule picks the
-        keys sops uses *when* a file is encrypted; a catch-all such as `kubernetes/main/.*\\.ya?ml`
-        matches every Deployment and says nothing about them. So a rule claims its files when its
-        regex names what encrypted files are called (sops, enc, secret, crypt, vault, creds as words) or it
-        matches few files (at most CLAIM_LIMIT) of the repository. Plaintext Secrets under any rule
-        are still found by `plaintext-secret`."""
-        counts: dict[tuple[str, int], int] = {}
-        for rel in names:
-            if is_config(rel):
-                continue
-            rule = self.rule_for(rel)
-            if rule is not None and rule.path_regex is not None:
-                counts[(rule.source, rule.position)] = counts.get((rule.source, rule.position), 0) + 1
-        claiming = {(r.source, r.position) for r in self.rules if r.path_regex is not None and (
-            _CLAIM_WORDS.search(r.path_regex) or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT)}
-        return self._replace(claiming=frozenset(claiming))
+    # (config, rule) pairs that claim their files (claiming_rules), computed on first need: the
+    # hook's common path never lists the repository. None: every rule with a path_regex claims.
+    claiming: Callable[[], frozenset[tuple[str, int]]] | None = None
 
     def claims(self, rel: str) -> bool:
-        """The rule that governs ``rel`` says it must be encrypted (see with_claims)."""
+        """The rule that governs ``rel`` says it must be encrypted (see claiming_rules)."""
         rule = self.rule_for(rel)
         if rule is None or rule.path_regex is None:
             return False
-        if _CLAIM_WORDS.search(rule.path_regex):
+        if _CLAIM_WORDS.search(rule.path_regex) or self.claiming is None:
             return True
-        if self.claiming is not None:
-            return (rule.source, rule.position) in self.claiming
-        if self.names is None:
-            return True
-        counted = _COUNTED.get(id(self))
-        if counted is None or counted[0] is not self:
-            counted = (self, self.with_claims(self.names()).claiming or frozenset())
-            _COUNTED.clear()
-            _COUNTED[id(self)] = counted
-        return (rule.source, rule.position) in counted[1]
+        return (rule.source, rule.position) in self.claiming()
 
     def config_for(self, rel: str) -> SopsConfig | None:
         best: SopsConfig | None = None
@@ -235,7 +219,9 @@ def parse_rule(index: int, raw: Any, where: str, source: str = CONFIG_NAME) -> C
 
 def load(root: Path, rel: str = CONFIG_NAME) -> SopsConfig:
     path = root / rel
-    if not path.is_file() or path.is_symlink():
+    if path.is_symlink():
+        raise ConfigError(f"{rel} is a symlink; secretops never follows one", hint="make it a regular file")
+    if not path.is_file():
         raise ConfigError(f"{rel} does not exist or is not a regular file", hint="create a .sops.yaml with "
                           "creation_rules (or `secretops init` in a new repository)")
     return parse_bytes(path.read_bytes(), path, rel)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from secretops.errors import AgeKeyError, InputError, SecretopsError
+from secretops.errors import AgeKeyError, InputError, SecretopsError, StateError
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.sops import agekeys, document, recipients, rewrap
@@ -144,8 +144,8 @@ def _sops_check(sops: Sops, made: dict[str, str], ids: Sequence[Identity], verif
             copy.write_text(made[rel], encoding="utf-8")
             try:
                 sops.decrypt(str(copy), env=env, label=rel)
-            except SecretopsError as exc:
-                raise type(exc)(f"verification failed before writing: {exc.message}",
-                                hint="nothing was written; run `secretops status` and check the file") from None
+            except SecretopsError as exc:  # one line, one error type (a SopsError needs its command)
+                raise StateError(f"verification failed before writing: {exc.message}",
+                                 hint="nothing was written; run `secretops status` and check the file") from None
             checked += 1
     return checked
