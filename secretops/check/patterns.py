@@ -11,6 +11,7 @@ from typing import Any
 STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed from
 # `kind: Secret` however it is written: block or flow style, JSON, quoted, tagged, on the next line.
 KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
+LARGE = 32 * 1024  # characters: from here on a pattern runs on RE2 (linear), not on Python's re
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
 PRIVATE_KEY = (
     r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"  # RSA, EC, DSA, ED25519, OPENSSH, PKCS#8…
@@ -36,7 +37,7 @@ _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
 def needs_parse(text: str) -> bool:
     """Some hinted key's value is not on its line as a simple scalar (flow style, the next line, a
     block scalar, an anchor or tag, `#`, `,`, `;` or spaces in it, JSON): the parser must read it."""
-    for match in (HINTED_KEY if len(text) < 32 * 1024 else _hinted_key_re2()).finditer(text):
+    for match in (HINTED_KEY if len(text) < LARGE else large(_HINTED_KEY)).finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
         line = text[start:len(text) if end < 0 else end].rstrip("\r")
@@ -47,16 +48,24 @@ def needs_parse(text: str) -> bool:
 
 def has_hinted_key(text: str) -> bool:
     """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest)."""
-    if len(text) < 32 * 1024:
-        return HINTED_KEY.search(text) is not None
-    return _hinted_key_re2().search(text) is not None
+    return (HINTED_KEY if len(text) < LARGE else large(_HINTED_KEY)).search(text) is not None
+
+
+def kind_secret(text: str) -> bool:
+    """KIND_SECRET somewhere in ``text`` (RE2 on large texts: Python's re takes ~9 ms on 350 KB)."""
+    return "Secret" in text and (KIND_SECRET if len(text) < LARGE else large(KIND_SECRET.pattern)).search(
+        text) is not None
 
 
 @functools.cache
-def _hinted_key_re2() -> Any:
+def large(pattern: str) -> Any:
+    """``pattern`` compiled by RE2, for large texts. Only patterns without look-arounds or
+    backreferences, whose ASCII classes read alike in both engines."""
     import re2
 
-    return re2.compile(_HINTED_KEY)
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
 KEYED_LINE = (
     r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
     r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]{1,512})(?P=q)|(?P<value>[^\s\"'#,;]{4,512}))[ \t]*,?[ \t]*(?:[#;].*)?\r?$")

@@ -85,15 +85,23 @@ def might_hold_a_secret(text: str) -> bool:
         return False
     if escaped or "Secret" not in text:
         return True
-    from secretops.util.yamlio import split_documents
+    from secretops.util.yamlio import document_bounds, lines_starting
 
-    for _line, doc in split_documents(text):
-        if "Secret" not in doc and "&" not in doc:
+    # Top-level `kind:` lines (with or without quotes), found with str.find, then read by _TOP_KIND.
+    kinds = sorted((at, m.group(1)) for prefix in ("kind", '"kind', "'kind") for at in lines_starting(text, prefix)
+                   if (m := _TOP_KIND.match(text, at)))
+    index = 0
+    for start, end in document_bounds(text):
+        mine = []
+        while index < len(kinds) and kinds[index][0] < end:
+            if kinds[index][0] >= start:
+                mine.append(kinds[index][1])
+            index += 1
+        if text.find("Secret", start, end) < 0 and text.find("&", start, end) < 0:
             continue
-        kinds = _TOP_KIND.findall(doc)
-        if len(kinds) != 1 or not _PLAIN_KIND.fullmatch(kinds[0]):
+        if len(mine) != 1 or not _PLAIN_KIND.fullmatch(mine[0]):
             return True  # none at the top (flow style, JSON, a List), several (duplicates), or not plain
-        value = kinds[0].split("#", 1)[0].strip()
+        value = mine[0].split("#", 1)[0].strip()
         if value == "Secret" or value.endswith("List"):
             return True
     return False

@@ -76,7 +76,7 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                            view.path, "")
         return
     text = view.text
-    if ("Secret" not in text or not patterns.KIND_SECRET.search(text)) and "sops" not in text:
+    if not patterns.kind_secret(text) and "sops" not in text:
         return
     parsed = view.parsed
     if parsed.error and view.lenient_documents is None:

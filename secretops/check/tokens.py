@@ -224,10 +224,63 @@ def _keyed(index: int) -> tuple[str, re.Pattern[str]]:
     return kind, re.compile(rf"(?i:{words}){_ASSIGN}(?P<s>{value})(?![A-Za-z0-9_\-+/=])")
 
 
+# Rules whose markers are common words (`pat` in `pattern`, `://` in every URL): in a large text
+# the selector looks for the start of their token instead, a bounded piece of the rule's own pattern
+# (every match of the rule holds a match of it).
+_SHAPES = {
+    "Airtable token": r"pat[A-Za-z0-9]{14}\.",
+    "Notion token": r"ntn_[0-9]{11}|secret_[A-Za-z0-9]{43}",
+    "Twilio API key": r"SK[0-9a-f]{32}",
+    "URL with a password": r"://[^\s:/@\"'<>]{1,64}:[^\s:/@\"'$%{}<>]{3,128}@",
+}
+
+
+@functools.cache
+def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
+    """Every marker (and shape) in one RE2::Set: one linear pass over a large text names the rules
+    worth running there, however often a marker occurs (RE2's findall costs a Python call a match).
+    The last pattern, the end of the text, proves that the pass was whole: RE2 gives no match at
+    all when its DFA runs out of memory, and then the markers are searched as for other texts."""
+    import re2
+
+    by_marker, by_word, _markers, _words = _finder()
+    shaped = {i for i, (kind, _m, _rx) in enumerate(PREFIXED) if kind in _SHAPES}
+    entries: list[tuple[str, tuple[list[int], list[int]]]] = []
+    for marker, rules in by_marker.items():
+        if [i for i in rules if i not in shaped]:
+            entries.append((re.escape(marker), ([i for i in rules if i not in shaped], [])))
+    entries += [(_SHAPES[PREFIXED[i][0]], ([i], [])) for i in sorted(shaped)]
+    entries += [("(?i)" + re.escape(word), ([], rules)) for word, rules in by_word.items()]
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    selector = re2.Set.SearchSet(options)
+    for pattern, _rules in entries:
+        selector.Add(pattern)
+    selector.Add(r"\z")
+    selector.Compile()
+    return selector, [rules for _p, rules in entries]
+
+
+def _select(text: str) -> tuple[list[int], list[int]] | None:
+    selector, rules = _selector()
+    hits = selector.Match(text) or []
+    if len(rules) not in hits:
+        return None  # the pass did not reach the end
+    prefixed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][0]})
+    keyed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][1]})
+    return prefixed, keyed
+
+
 def candidates(text: str, small: bool = False) -> tuple[list[tuple[str, re.Pattern[str]]],
                                                          list[tuple[str, re.Pattern[str]]]]:
-    """The prefixed and keyed rules whose markers occur in ``text``, each compiled on first use. A
-    small scan (a commit's worth) tests the markers as substrings and never loads RE2."""
+    """The prefixed and keyed rules that may match in ``text``, each compiled on first use. A small
+    scan (a commit's worth) tests the markers as substrings and never loads RE2; a large text is
+    read once by the selector; other texts are searched for every marker at once."""
+    from secretops.check.patterns import LARGE
+
+    if len(text) >= LARGE and (selected := _select(text)) is not None:
+        return [_prefixed(i) for i in selected[0]], [_keyed(i) for i in selected[1]]
     if small:
         lower = text.lower()
         hits = [i for i, (_k, markers, _rx) in enumerate(PREFIXED) if any(m in text for m in markers)]

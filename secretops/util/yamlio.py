@@ -191,16 +191,39 @@ def dump_all(yaml: Any, docs: list[Any]) -> str:
     return buf.getvalue()
 
 
-_DOC_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+_DOC_SPLIT = re.compile(r"---[ \t]*(?:#[^\n]*)?(?=\n|$)")
+
+
+def lines_starting(text: str, prefix: str) -> list[int]:
+    """Offsets of the lines of ``text`` that start with ``prefix``: `str.find` in C (Python's re scans
+    a ``^`` pattern in MULTILINE mode position by position: ~2 ms on 350 KB)."""
+    out = [0] if text.startswith(prefix) else []
+    needle, at = "\n" + prefix, text.find("\n" + prefix)
+    while at >= 0:
+        out.append(at + 1)
+        at = text.find(needle, at + 1)
+    return out
+
+
+def document_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each document between ``---`` lines (the separators left out)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for at in lines_starting(text, "---"):
+        match = _DOC_SPLIT.match(text, at)
+        if match:
+            bounds.append((start, at))
+            start = match.end() + 1
+    bounds.append((min(start, len(text)), len(text)))
+    return bounds
 
 
 def split_documents(text: str) -> list[tuple[int, str]]:
     """Split on ``---`` lines: (first line number, text) per document, for line lookups."""
     parts: list[tuple[int, str]] = []
-    start, line = 0, 1
-    for match in _DOC_SPLIT.finditer(text):
-        parts.append((line, text[start:match.start()]))
-        line += text.count("\n", start, match.end()) + 1
-        start = match.end() + 1
-    parts.append((line, text[start:]))
+    line, counted = 1, 0
+    for start, end in document_bounds(text):
+        line += text.count("\n", counted, start)
+        counted = start
+        parts.append((line, text[start:end]))
     return parts

@@ -26,6 +26,26 @@ def test_credential_formats(repo: Path, kind: str) -> None:
     assert made[kind] not in text
 
 
+# A large manifest (over patterns.LARGE) is searched by the RE2 selector, not marker by marker: words
+# that are markers elsewhere (`pattern`, URLs with ports) fill it, and every format is still found.
+_PADDING = "".join(f"  # pattern {n}: https://svc{n}.example.com:8443/path, a SecretRef to a token\n"
+                   for n in range(600))
+
+
+@pytest.mark.parametrize("kind", sorted(tokens.config_lines({k: "x" for k in tokens.tokens()})))
+def test_credential_formats_in_a_large_file(repo: Path, kind: str) -> None:
+    from secretops.check.patterns import LARGE
+
+    made = tokens.tokens()
+    rel = "config/app.env" if kind in ("github", "npm") else "config/app.yaml"
+    assert len(_PADDING) > LARGE
+    _stage(repo, rel, _PADDING)
+    assert check(repo, "--staged")[0] == 0
+    _stage(repo, rel, _PADDING + tokens.config_lines(made)[kind] + _PADDING)
+    code, findings, text = check(repo, "--staged")
+    assert code == 1 and rules_of(findings) == {"credential"}, text
+
+
 @pytest.mark.parametrize("line", [
     "password: ${DB_PASSWORD}\n", "token: '{{ .Values.token }}'\n", "apiKey: <<MY_API_KEY>>\n",
     "secretKey: aws-secret-access-key\n", "existingSecret: grafana-admin-secret\n", "password: changeme\n",
