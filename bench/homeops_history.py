@@ -73,6 +73,12 @@ def _blob(out: list[bytes], data: bytes) -> str:
     return mark
 
 
+def _app(n: int) -> str:
+    """Nested as in real home-ops repositories (`kubernetes/apps/<namespace>/<app>/app/`): no folder
+    holds more than ~30 entries there, and git's tree diffs cost what they cost on them."""
+    return f"kubernetes/apps/ns{n % 50}/app{n}/app/helmrelease.yaml"
+
+
 def build(root: Path, home: Path, commits: int = 10_000, files: int = 1500, sops_files: int = 100,
           gotk_versions: int = 30) -> dict[str, int]:
     e = fleet.env(home)
@@ -107,7 +113,7 @@ def build(root: Path, home: Path, commits: int = 10_000, files: int = 1500, sops
     first: dict[str, bytes] = {".sops.yaml": (scratch / ".sops.yaml").read_bytes(), ".gitignore": b"*.clear.yaml\n"}
     versions = {n: 0 for n in range(files - sops_files - 1)}
     for n in versions:
-        first[f"kubernetes/apps/app{n}/helmrelease.yaml"] = DEPLOY.format(n=n, v=0, digest=f"{n:064x}").encode()
+        first[_app(n)] = DEPLOY.format(n=n, v=0, digest=f"{n:064x}").encode()
     first.update(sops_texts)
     gotk = "".join(CRD.format(n=i, v=0) for i in range(420)).encode()
     first["kubernetes/flux-system/gotk-components.yaml"] = gotk
@@ -129,7 +135,7 @@ def build(root: Path, home: Path, commits: int = 10_000, files: int = 1500, sops
         else:
             n = rng.randrange(len(versions))
             versions[n] += 1
-            changes[f"kubernetes/apps/app{n}/helmrelease.yaml"] = DEPLOY.format(
+            changes[_app(n)] = DEPLOY.format(
                 n=n, v=versions[n], digest=f"{n * 1000 + versions[n]:064x}").encode()
             message = f"fix(container): update image app{n} to 1.{versions[n]}.{n}"
         if c in leaks:

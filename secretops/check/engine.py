@@ -101,8 +101,7 @@ def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: 
             if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
                 raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
         return sources.commit_range(root, spec, opts.paths, obs)
-    source, _first, _intro = sources.history(root, obs)
-    return source
+    raise InputError(f"unknown mode {safe(opts.mode)}", hint=f"use one of: {', '.join(MODES)}")  # history: _history
 
 
 def _clear_copies(root: Path, config: Config) -> bool:
@@ -170,10 +169,12 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
     cached = cache_mod.load(root, key) if use else None
     now = cache_mod.tips(root)
     if cached is None:
-        source, _first, intro = sources.history(root, obs)
+        history = sources.History(root, obs)
+        source = history.source()
         tally = workers.check_many(source, settings(source), opts.inline_allow)
+        tally = tally._replace(findings=history.attributed(tally.findings))
         if use:
-            cache_mod.save(root, cache_mod.HistoryCache(key, now, intro, tally.findings, tally.scanned,
+            cache_mod.save(root, cache_mod.HistoryCache(key, now, history.intro(), tally.findings, tally.scanned,
                                                         tally.suppressed))
         return source, tally
     fresh = blobs.introductions(root, [*now, "--not", *cached.tips]) if set(now) - set(cached.tips) else []

@@ -59,6 +59,8 @@ class Settings:
         self.history = history
         self._load = sops_config
         self.small_scan = small_scan  # a commit's worth of blobs: cheap set-up beats per-blob speed
+        self._clear: dict[str, bool] = {}
+        self._encrypted: dict[str, bool] = {}
 
     @functools.cached_property
     def clear_suffixes(self) -> tuple[str, ...]:
@@ -76,6 +78,26 @@ class Settings:
     @functools.cached_property
     def sops_config(self) -> SopsConfigs | None:
         return self._load() if self._load else None
+
+    def is_clear_file(self, path: str) -> bool:
+        """A clear copy, and the leftovers editors and merge tools make of one (`db.clear.yaml~`,
+        `.orig`, `.bak`, `.swp`, `db.clear_BACKUP_123.yaml`). Remembered per path: a history holds
+        many versions of each file."""
+        known = self._clear.get(path)
+        if known is None:
+            known = self._clear[path] = path.endswith(self.clear_suffixes) or \
+                self.clear_leftover.search(path) is not None
+        return known
+
+    def named_encrypted(self, path: str) -> bool:
+        """Named with the encrypted suffix, or claimed by its creation rule (remembered per path)."""
+        known = self._encrypted.get(path)
+        if known is None:
+            name = path.rsplit("/", 1)[-1]
+            cfg = self.sops_config
+            known = self._encrypted[path] = name != ".sops.yaml" and (path.endswith(self.encrypted_suffix) or (
+                cfg is not None and path.endswith(SOPS_SUFFIXES) and cfg.claims(path)))
+        return known
 
 
 class FileView:
@@ -170,19 +192,11 @@ class FileView:
 
     @property
     def is_clear_file(self) -> bool:
-        """A clear copy, and the leftovers editors and merge tools make of one (`db.clear.yaml~`,
-        `.orig`, `.bak`, `.swp`, `db.clear_BACKUP_123.yaml`)."""
-        if self.path.endswith(self.settings.clear_suffixes):
-            return True
-        return self.settings.clear_leftover.search(self.path) is not None
+        return self.settings.is_clear_file(self.path)
 
-    @functools.cached_property
+    @property
     def named_encrypted(self) -> bool:
-        if self.path.endswith(self.settings.encrypted_suffix) and self.path.rsplit("/", 1)[-1] != ".sops.yaml":
-            return True
-        cfg = self.settings.sops_config
-        return (cfg is not None and self.path.rsplit("/", 1)[-1] != ".sops.yaml"
-                and self.path.endswith(SOPS_SUFFIXES) and cfg.claims(self.path))
+        return self.settings.named_encrypted(self.path)
 
     def finding(self, rule: Rule, line: int, message: str, secret: str, preview: str | None = None) -> Finding:
         shown = redact.preview(secret) if preview is None else preview

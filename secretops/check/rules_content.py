@@ -231,7 +231,7 @@ def credential(view: FileView) -> Iterator[Finding]:
     text = view.text
     spans: list[tuple[int, int]] | None = None
     seen: set[str] = set()
-    prefixed, keyed = tokens.candidates(text, view.settings.small_scan)
+    prefixed, keyed, hinted = tokens.candidates(text, view.settings.small_scan)
     keyed_kinds = {kind for kind, _rx in keyed}
     for kind, regex in [*prefixed, *keyed]:
         for match in regex.finditer(text):
@@ -253,10 +253,10 @@ def credential(view: FileView) -> Iterator[Finding]:
                     continue
             seen.add(secret)
             yield view.finding(credential, view.line_of(match.start(group)), kind, secret)
-    yield from _keyed(view, seen)
+    if hinted:
+        yield from _keyed(view, seen)
 
 
-_HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential")  # every KEY_HINT holds one
 _WIDGET_KEY = re.compile(r"(?m)(?:^[ \t]*|[{,][ \t]*)key[ \t]*:")  # homepage widgets: `key: <api key>`
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
@@ -279,7 +279,7 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     _hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
-    if not ((any(w in lower for w in _HINT_WORDS) and patterns.has_hinted_key(text))
+    if not (patterns.has_hinted_key(text)
             or ("widget" in lower and _WIDGET_KEY.search(text))) or (
             "sops" in text and view.parsed.meta is not None):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for

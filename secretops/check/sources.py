@@ -1,13 +1,19 @@
-"""Where blobs come from: the index, a commit range, the tracked tree, or every blob in history."""
+"""Where blobs come from: the index, a commit range, the tracked tree, or every blob in history.
+
+A source lists references (path, blob, commit), never content: whoever checks a batch reads it
+(`fetch`), so that forked workers read their own blobs from git and nothing large crosses a pipe
+twice.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from secretops.check import rules_files
-from secretops.check.model import Blob
+from secretops.check.model import Blob, Finding
 from secretops.git import blobs
 from secretops.git import command as git
 from secretops.util.progress import Observer
@@ -15,36 +21,64 @@ from secretops.util.progress import Observer
 MAX_PARSE = rules_files.MAX_PARSE  # larger blobs come in chunks (bounded memory), never skipped
 
 
-class Source(NamedTuple):
-    """How many blobs there are, and a stream of them that starts reading only when iterated."""
+class Ref(NamedTuple):
+    path: str
+    oid: str | None  # None: a file in a plain folder, read from disk
+    commit: str | None = None  # history and ranges: the commit that brought the blob to this path
 
+
+class Source(NamedTuple):
+    """Where the blobs are, how many (for history: how many commits, as its blobs are found while it
+    is read), and the references, produced only when iterated."""
+
+    root: Path
     size: int
-    blobs: Iterator[Blob]
+    refs: Iterator[Ref]
     paths: tuple[str, ...] = ()
     order: dict[str, int] | None = None  # commit -> its place in history, oldest first (history, ranges)
 
 
-def _blobs(root: Path, entries: Sequence[tuple[str, str]], commits: dict[tuple[str, str], str] | None = None,
-           observer: Observer | None = None) -> Source:
-    """``commits`` names the commit that first put each (blob, path) pair in history."""
-    paths: dict[str, list[str]] = {}
-    for path, oid in entries:
-        paths.setdefault(oid, []).append(path)
-    return Source(len(entries), _stream(root, paths, commits, observer), tuple(p for p, _o in entries))
+_READERS: dict[tuple[int, Path], blobs.Reader] = {}
 
 
-def _stream(root: Path, paths: dict[str, list[str]], commits: dict[tuple[str, str], str] | None,
-            observer: Observer | None) -> Iterator[Blob]:
+def fetch(root: Path, refs: Sequence[Ref]) -> Iterator[Blob]:
+    """The blobs of ``refs``: from git through this process's own `git cat-file` (opened on first use,
+    in each worker after the fork), or from disk for a plain folder."""
+    if refs and refs[0].oid is None:
+        yield from _files(root, refs)
+        return
+    reader = _READERS.get((os.getpid(), root))
+    if reader is None:
+        reader = _READERS[(os.getpid(), root)] = blobs.Reader(root)
+    paths: dict[str, list[Ref]] = {}
+    for ref in refs:
+        paths.setdefault(ref.oid or "", []).append(ref)
+    for piece in reader.pieces(list(paths), MAX_PARSE):
+        for ref in paths[piece.oid]:
+            yield Blob(ref.path, piece.data, piece.oid, ref.commit, piece.size, piece.offset, piece.first_line)
+
+
+def close_readers() -> None:
+    for key in [k for k in _READERS if k[0] == os.getpid()]:
+        _READERS.pop(key).close()
+
+
+def _refs(entries: Sequence[tuple[str, str | None]], commits: dict[tuple[str, str], str] | None,
+          observer: Observer | None) -> Iterator[Ref]:
     if observer:
-        observer.begin("checking", len(paths))
-    for piece in blobs.stream_blobs(root, list(paths), MAX_PARSE):
-        if observer and piece.offset <= 0:
+        observer.begin("checking", len(entries))
+    for path, oid in entries:
+        if observer:
             observer.step()
-        for path in paths[piece.oid]:
-            yield Blob(path, piece.data, piece.oid, (commits or {}).get((piece.oid, path)), piece.size,
-                       piece.offset, piece.first_line)
+        yield Ref(path, oid, (commits or {}).get((oid, path)) if oid else None)
     if observer:
         observer.end()
+
+
+def _of(root: Path, entries: Sequence[tuple[str, str]], commits: dict[tuple[str, str], str] | None = None,
+        observer: Observer | None = None) -> Source:
+    """(path, blob) entries; ``commits`` names the commit that first put each (blob, path) pair in history."""
+    return Source(root, len(entries), _refs(entries, commits, observer), tuple(p for p, _o in entries))
 
 
 def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
@@ -52,11 +86,11 @@ def staged(root: Path, paths: Sequence[str] = (), observer: Observer | None = No
     staged changes; with paths (as pre-commit passes them, `run --all-files` included), the index
     content of exactly those paths, changed or not."""
     entries = git.index_entries(root, paths) if paths else git.staged_entries(root)
-    return _blobs(root, entries, observer=observer)
+    return _of(root, entries, observer=observer)
 
 
 def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
-    return _blobs(root, git.index_entries(root, paths), observer=observer)
+    return _of(root, git.index_entries(root, paths), observer=observer)
 
 
 def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
@@ -65,63 +99,88 @@ def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Obs
     first: dict[tuple[str, str], str] = {}
     for commit, oid, path in intro:
         first.setdefault((oid, path), commit)
-    return _blobs(root, sorted({(p, o) for _c, o, p in intro}), first, observer)._replace(order=_order(intro))
+    return _of(root, sorted({(p, o) for _c, o, p in intro}), first, observer)._replace(order=order_of(intro))
 
 
 def blobs_of(root: Path, entries: Sequence[tuple[str, str]], first: dict[tuple[str, str], str],
              observer: Observer | None = None) -> Source:
     """(path, blob) entries, each finding naming the commit in ``first``."""
-    return _blobs(root, entries, first, observer)
+    return _of(root, entries, first, observer)
 
 
 def order_of(intro: list[tuple[str, str, str]]) -> dict[str, int]:
-    return _order(intro)
-
-
-def _order(intro: list[tuple[str, str, str]]) -> dict[str, int]:
     order: dict[str, int] = {}
     for commit, _oid, _path in intro:
         order.setdefault(commit, len(order))
     return order
 
 
-def history(root: Path, observer: Observer | None = None) -> tuple[Source, dict[tuple[str, str], str],
-                                                                 list[tuple[str, str, str]]]:
-    """Every unique blob reachable from any ref, read once; plus the commit that first put each blob at
-    each of its paths (a finding at a path names the commit that brought it there)."""
-    first: dict[tuple[str, str], str] = {}
-    paths: dict[str, set[str]] = {}
-    intro = blobs.introductions(root)
-    for commit, oid, path in intro:
-        first.setdefault((oid, path), commit)
-        paths.setdefault(oid, set()).add(path)
-    if blobs.refs_beyond_commits(root):  # a tag of a tree or a blob: its objects are in no commit's diff
-        for oid, path in blobs.all_blobs(root):
-            paths.setdefault(oid, set()).add(path)
-    entries = [(p, oid) for oid, ps in paths.items() for p in sorted(ps)]
-    return _blobs(root, entries, first, observer)._replace(order=_order(intro)), first, intro
+class History:
+    """Every (blob, path) pair reachable from any ref, each once, found while `git diff-tree` reads
+    the commits (one process a core); once the references are all read, the commit that first
+    brought each pair: the oldest in topological order, whichever process found it first."""
+
+    def __init__(self, root: Path, observer: Observer | None = None) -> None:
+        self.root = root
+        self.order = blobs.topo_order(root)
+        self.observer = observer
+        self.first: dict[tuple[str, str], str] = {}
+        self._named: dict[tuple[str, str], tuple[str, str]] = {}  # (path, commit a Ref names) -> (blob, path)
+
+    def source(self) -> Source:
+        return Source(self.root, len(self.order), self._refs(), order=self.order)
+
+    def _refs(self) -> Iterator[Ref]:
+        order, first = self.order, self.first
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if self.observer:
+            self.observer.begin("checking", len(order))
+        for commit, oid, path in blobs.introductions_of(self.root, list(order), cores):
+            key = (oid, path)
+            known = first.get(key)
+            if known is None:
+                first[key] = commit
+                self._named[(path, commit)] = key
+                if self.observer:
+                    self.observer.step()
+                yield Ref(path, oid, commit)
+            elif order.get(commit, 0) < order.get(known, 0):
+                first[key] = commit
+        if blobs.refs_beyond_commits(self.root):  # a tag of a tree or a blob: its objects are in no commit
+            for oid, path in blobs.all_blobs(self.root):
+                if (oid, path) not in first:
+                    first[(oid, path)] = ""
+                    yield Ref(path, oid)
+        if self.observer:
+            self.observer.end()
+
+    def intro(self) -> list[tuple[str, str, str]]:
+        """(commit, blob, path) for each pair, oldest commit first (for the cache)."""
+        return sorted(((c, o, p) for (o, p), c in self.first.items() if c), key=lambda e: self.order.get(e[0], 0))
+
+    def attributed(self, findings: list[Finding]) -> list[Finding]:
+        """Each finding at the commit that first brought its blob to its path."""
+        out = []
+        for f in findings:
+            key = self._named.get((f.path, f.commit or ""))
+            out.append(f._replace(commit=self.first[key]) if key else f)
+        return out
 
 
 def worktree(root: Path, files: Sequence[str], observer: Observer | None = None) -> Source:
     """Outside git (a plain folder): read files from disk."""
-    return Source(len(files), _files(root, files, observer))
+    return Source(root, len(files), _refs([(rel, None) for rel in files], None, observer))
 
 
-def _files(root: Path, files: Sequence[str], observer: Observer | None) -> Iterator[Blob]:
-    if observer:
-        observer.begin("checking", len(files))
-    for rel in files:
-        if observer:
-            observer.step()
-        path = root / rel
+def _files(root: Path, refs: Sequence[Ref]) -> Iterator[Blob]:
+    for ref in refs:
+        path = root / ref.path
         if path.is_symlink() or not path.is_file():
             continue
         size = path.stat().st_size
         if size <= MAX_PARSE:
-            yield Blob(rel, path.read_bytes(), size=size)
+            yield Blob(ref.path, path.read_bytes(), size=size)
             continue
         with path.open("rb") as fh:
             for piece in blobs.chunks(fh.read, "", size):
-                yield Blob(rel, piece.data, None, None, size, piece.offset, piece.first_line)
-    if observer:
-        observer.end()
+                yield Blob(ref.path, piece.data, None, None, size, piece.offset, piece.first_line)

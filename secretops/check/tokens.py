@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, NamedTuple
+
+# Words every secret-like key holds (patterns.KEY_HINT and HINTED_KEY), and `widget` (a dashboard
+# widget's API key sits under a plain `key:`): where none occurs, no key names a secret.
+HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget")
+# What else a content rule needs to find before it can fire. The markers and HINT_WORDS already
+# hold `Secret` (a Secret, `secretGenerator`, `AGE-SECRET-KEY-`) and `key` (`PRIVATE KEY`); beside
+# them: sops metadata, an escape (`kind: "Secr\x65t"`), and base64 of `-----BEGIN` (tls.key, kubeconfig).
+TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi")
 
 _END = r"(?![A-Za-z0-9_\-])"  # the token ends here: no more token characters follow
 _B = r"(?<![A-Za-z0-9_\-])"  # …and none come before it
@@ -251,6 +259,8 @@ def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
             entries.append((re.escape(marker), ([i for i in rules if i not in shaped], [])))
     entries += [(_SHAPES[PREFIXED[i][0]], ([i], [])) for i in sorted(shaped)]
     entries += [("(?i)" + re.escape(word), ([], rules)) for word, rules in by_word.items()]
+    entries.append(("|".join(map(re.escape, TRIGGERS)), ([], [])))  # the other rules' needs
+    entries.append(("(?i)" + "|".join(map(re.escape, HINT_WORDS)), ([], [])))  # a key may name a secret
     options = re2.Options()
     options.log_errors = False
     options.max_mem = 64 << 20
@@ -262,31 +272,44 @@ def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
     return selector, [rules for _p, rules in entries]
 
 
-def _select(text: str) -> tuple[list[int], list[int]] | None:
+def _select(text: str) -> tuple[list[int], list[int], bool] | None:
     selector, rules = _selector()
     hits = selector.Match(text) or []
     if len(rules) not in hits:
         return None  # the pass did not reach the end
     prefixed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][0]})
     keyed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][1]})
-    return prefixed, keyed
+    return prefixed, keyed, len(rules) - 1 in hits
 
 
-def candidates(text: str, small: bool = False) -> tuple[list[tuple[str, re.Pattern[str]]],
-                                                         list[tuple[str, re.Pattern[str]]]]:
-    """The prefixed and keyed rules that may match in ``text``, each compiled on first use. A small
-    scan (a commit's worth) tests the markers as substrings and never loads RE2; a large text is
-    read once by the selector; other texts are searched for every marker at once."""
+class Candidates(NamedTuple):
+    prefixed: list[tuple[str, re.Pattern[str]]]
+    keyed: list[tuple[str, re.Pattern[str]]]
+    hinted: bool  # a word of HINT_WORDS (any case) occurs: some key may name a secret
+
+
+def quiet(text: str) -> bool:
+    """Nothing in ``text`` that any content rule looks for: no marker, no hint word, no trigger (the
+    selector's one pass). False when the pass could not be proved whole."""
+    selector, rules = _selector()
+    return (selector.Match(text) or []) == [len(rules)]
+
+
+def candidates(text: str, small: bool = False) -> Candidates:
+    """The prefixed and keyed rules that may match in ``text``, each compiled on first use: the
+    selector names them in one pass (~4 us on a 1 KB manifest); a small scan (a commit's worth)
+    tests the markers as substrings instead, and never loads RE2 for small texts."""
     from secretops.check.patterns import LARGE
 
-    if len(text) >= LARGE and (selected := _select(text)) is not None:
-        return [_prefixed(i) for i in selected[0]], [_keyed(i) for i in selected[1]]
+    if (not small or len(text) >= LARGE) and (selected := _select(text)) is not None:
+        return Candidates([_prefixed(i) for i in selected[0]], [_keyed(i) for i in selected[1]], selected[2])
+    lower = text.lower()
+    hinted = any(w in lower for w in HINT_WORDS)
     if small:
-        lower = text.lower()
         hits = [i for i, (_k, markers, _rx) in enumerate(PREFIXED) if any(m in text for m in markers)]
         keyed = [i for i, (_k, words, _v) in enumerate(KEYED) if any(w in lower for w in words)]
-        return [_prefixed(i) for i in hits], [_keyed(i) for i in keyed]
+        return Candidates([_prefixed(i) for i in hits], [_keyed(i) for i in keyed], hinted)
     by_marker, by_word, markers, words = _finder()
     hits = sorted({i for m in set(markers.findall(text)) for i in by_marker[m]})
     keyed = sorted({i for w in set(words.findall(text)) for i in by_word[w.lower()]})
-    return [_prefixed(i) for i in hits], [_keyed(i) for i in keyed]
+    return Candidates([_prefixed(i) for i in hits], [_keyed(i) for i in keyed], hinted)

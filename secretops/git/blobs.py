@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
@@ -46,46 +47,66 @@ def chunks(read: Callable[[int], bytes], oid: str, size: int) -> Iterator[Piece]
 SMALL = 256  # a commit's worth of object names fits in a pipe's buffer: no writer thread needed
 
 
-def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]:
-    """Many blobs through one `git cat-file --batch`, streamed; blobs over ``limit`` come in chunks."""
-    argv = ["git", "-C", str(root), "cat-file", "--batch"]
-    child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             env=proc.clean_env())
-    assert child.stdin is not None and child.stdout is not None
+class Reader:
+    """One `git cat-file --batch` for the life of a process: each call writes object names and
+    reads those blobs back, streamed; blobs over ``limit`` come in chunks. Workers open their own
+    (a reader is never shared across a fork)."""
 
-    def feed() -> None:
-        assert child.stdin is not None
+    def __init__(self, root: Path) -> None:
+        self.argv = ["git", "-C", str(root), "cat-file", "--batch"]
+        self.pid = os.getpid()
+        self._child = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, env=proc.clean_env())
+
+    def pieces(self, oids: Sequence[str], limit: int) -> Iterator[Piece]:
+        child = self._child
+        assert child.stdin is not None and child.stdout is not None
+        request = b"".join(oid.encode() + b"\n" for oid in oids)
+        writer = None
+        if len(oids) <= SMALL:
+            child.stdin.write(request)
+            child.stdin.flush()
+        else:
+            import threading
+
+            def feed() -> None:
+                assert child.stdin is not None
+                child.stdin.write(request)
+                child.stdin.flush()
+
+            writer = threading.Thread(target=feed, daemon=True)
+            writer.start()
+        out = child.stdout
         try:
-            child.stdin.write(b"".join(oid.encode() + b"\n" for oid in oids))
+            for _ in oids:
+                header = out.readline().split()
+                if len(header) < 3:
+                    raise GitError("git cat-file gave no blob", command=self.argv, returncode=None,
+                                   hint="is the repository complete (not a partial clone)?")
+                oid, size = header[0].decode(), int(header[2])
+                if size > limit:
+                    yield from chunks(out.read, oid, size)
+                else:
+                    yield Piece(oid, out.read(size), size)
+                out.read(1)
         finally:
-            child.stdin.close()
+            if writer is not None:
+                writer.join()
 
-    writer = None
-    if len(oids) <= SMALL:
-        feed()
-    else:
-        import threading
+    def close(self) -> None:
+        for pipe in (self._child.stdin, self._child.stdout):
+            if pipe is not None:
+                pipe.close()
+        self._child.wait()
 
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-    out = child.stdout
+
+def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]:
+    """Many blobs through one `git cat-file --batch` of their own, streamed."""
+    reader = Reader(root)
     try:
-        for _ in oids:
-            header = out.readline().split()
-            if len(header) < 3:
-                raise GitError("git cat-file gave no blob", command=argv, returncode=None,
-                               hint="is the repository complete (not a partial clone)?")
-            oid, size = header[0].decode(), int(header[2])
-            if size > limit:
-                yield from chunks(out.read, oid, size)
-            else:
-                yield Piece(oid, out.read(size), size)
-            out.read(1)
+        yield from reader.pieces(oids, limit)
     finally:
-        if writer is not None:
-            writer.join()
-        out.close()
-        child.wait()
+        reader.close()
 
 
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -130,3 +151,35 @@ def introductions(root: Path, revs: Sequence[str] = ("--all",),
         elif head.startswith(":"):
             meta = head.split()
     return out
+
+
+def topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> dict[str, int]:
+    """Each commit's place in history, oldest first (parents before children)."""
+    listing = git(root, "rev-list", "--topo-order", "--reverse", *revs, timeout=3600).stdout.split()
+    return {commit.decode(): place for place, commit in enumerate(listing)}
+
+
+def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str]]:
+    """(commit, blob oid, path) for each blob the commits add or change (against every parent; a root
+    commit adds all it holds), in no set order: ``parts`` `git diff-tree` processes read a share of
+    the commits each, at once, and their output is read as it comes."""
+    argv = ["git", "-C", str(root), "diff-tree", "--stdin", "-r", "-m", "--root", "--raw", "-z", "--no-abbrev",
+            "--no-renames"]
+    size = max(1, -(-len(commits) // max(1, parts)))
+    shares = [commits[at:at + size] for at in range(0, len(commits), size)]
+    states: list[tuple[str, list[str] | None, bytes]] = [("", None, b"")] * len(shares)
+    for which, data in proc.streams([(argv, "".join(c + "\n" for c in share).encode()) for share in shares],
+                                    error=GitError, what="git diff-tree"):
+        commit, meta, tail = states[which]
+        tokens = (tail + data).split(b"\0")
+        tail = tokens.pop()
+        for token in tokens:
+            if meta is not None:  # the token after a raw record is its path, byte for byte
+                if len(meta) >= 5 and meta[4] != "D" and meta[1].startswith("100"):
+                    yield commit, meta[3], token.decode("utf-8", "surrogateescape")
+                meta = None
+            elif token.startswith(b":"):
+                meta = token.decode("ascii", "replace").split()
+            elif token.strip():
+                commit = token.strip().decode("ascii", "replace")
+        states[which] = (commit, meta, tail)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from secretops.errors import ToolError
@@ -75,3 +76,74 @@ def run(
         raise error(f"{what} failed (exit {proc.returncode}): {stderr}", command=argv,
                     returncode=proc.returncode, stderr=stderr, hint=hint)
     return proc
+
+
+
+def streams(
+    commands: Sequence[tuple[Sequence[str], bytes]],
+    *,
+    error: type[ToolError],
+    what: str,
+    timeout: float = 3600.0,
+) -> Iterator[tuple[int, bytes]]:
+    """Several programs at once, each given its input, their output as it comes: (which, chunk),
+    so that the reader works while they run. ``error`` with redacted stderr if one fails; all are
+    killed after ``timeout`` seconds, or when the reader stops early."""
+    import selectors
+    import tempfile
+    import threading
+
+    with contextlib.ExitStack() as stack:
+        children: list[subprocess.Popen[bytes]] = []
+        errors = []
+        stack.callback(_end, children)
+        for argv, data in commands:
+            given, err = stack.enter_context(tempfile.TemporaryFile()), stack.enter_context(tempfile.TemporaryFile())
+            given.write(data)
+            given.seek(0)
+            try:
+                children.append(subprocess.Popen(list(argv), stdin=given, stdout=subprocess.PIPE, stderr=err,
+                                                 env=clean_env()))
+            except FileNotFoundError as exc:
+                raise error(f"{argv[0]} was not found", command=argv, returncode=None) from exc
+            errors.append(err)
+        expired: list[bool] = []
+
+        def expire() -> None:
+            expired.append(True)
+            for child in children:
+                child.kill()
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        timer.start()
+        stack.callback(timer.cancel)
+        with selectors.DefaultSelector() as sel:
+            for index, child in enumerate(children):
+                assert child.stdout is not None
+                sel.register(child.stdout, selectors.EVENT_READ, index)
+            while sel.get_map():
+                for key, _events in sel.select():
+                    data = key.fileobj.read1(256 * 1024)  # type: ignore[union-attr]
+                    if data:
+                        yield key.data, data
+                    else:
+                        sel.unregister(key.fileobj)
+        for (argv, _data), child, err in zip(commands, children, errors):
+            child.wait()
+            if expired:
+                raise error(f"{what} timed out after {timeout:.0f}s", command=argv, returncode=None)
+            if child.returncode != 0:
+                err.seek(0)
+                stderr = redact_text(err.read(64 * 1024).decode("utf-8", "replace"))
+                raise error(f"{what} failed (exit {child.returncode}): {stderr}", command=argv,
+                            returncode=child.returncode, stderr=stderr)
+
+
+def _end(children: Sequence[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        if child.stdout is not None:
+            child.stdout.close()
+        child.wait()

@@ -130,6 +130,22 @@ def test_all_diff_and_history(leaky: Path) -> None:
         assert PW not in out
 
 
+def test_a_large_scan_finds_every_case(leaky: Path) -> None:
+    """A scan of PARALLEL_MIN blobs or more runs in forked workers that read their own blobs, and
+    passes over the blobs in which the selector finds nothing any rule looks for (tokens.quiet):
+    it finds every case that --staged finds, and none of the fillers."""
+    from secretops.check import workers
+
+    for n in range(workers.PARALLEL_MIN):
+        helpers.write(leaky / f"apps/filler/app{n}/ks.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+                      f"kind: Kustomization\nmetadata:\n  name: app{n}\nspec:\n  path: ./apps/app{n}\n")
+    helpers.git(leaky, "add", "-A")
+    helpers.git(leaky, "commit", "-qm", "leaks and fillers")
+    code, findings, out = check(leaky, "--all")
+    assert code == 1 and not _missing(_found(findings)), _missing(_found(findings))
+    assert not [f for f in findings if "/filler/" in str(f["path"])] and PW not in out
+
+
 def test_plain_git_hook_blocks_the_commit(leaky: Path) -> None:
     assert helpers.run_cli(["install-hook"], leaky).code == 0
     res = helpers.run_proc(["git", "commit", "-qm", "leaks"], leaky)
