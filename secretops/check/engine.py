@@ -135,7 +135,7 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     else:
         source = _source(root, is_git, opts, files, obs)
         settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history", load_config,
-                            small_scan=source.size < workers.PARALLEL_MIN, read=reader)
+                            small_scan=workers.small(source), read=reader)
         found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
     # Only where the clear-file convention is in use (the config declares it, a clear copy exists, or
     # the change touches .gitignore); a commit is judged for what it changes.
@@ -161,7 +161,7 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
 
     def settings(source: sources.Source) -> Settings:
         return Settings(config.encrypted_suffix, config.clear_suffix, True, load_config,
-                        small_scan=source.size < workers.PARALLEL_MIN, read=reader)
+                        small_scan=workers.small(source), read=reader)
 
     use = opts.cache and not blobs.refs_beyond_commits(root)
     key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}") \
@@ -176,7 +176,7 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
         if use:
             cache_mod.save(root, cache_mod.HistoryCache(key, now, history.intro(), tally.findings, tally.scanned,
                                                         tally.suppressed))
-        return source, tally
+        return source._replace(order=history.order), tally
     fresh = blobs.introductions(root, [*now, "--not", *cached.tips]) if set(now) - set(cached.tips) else []
     seen = {(o, p) for _c, o, p in cached.intro}
     first: dict[tuple[str, str], str] = {}

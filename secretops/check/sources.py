@@ -28,11 +28,11 @@ class Ref(NamedTuple):
 
 
 class Source(NamedTuple):
-    """Where the blobs are, how many (for history: how many commits, as its blobs are found while it
-    is read), and the references, produced only when iterated."""
+    """Where the blobs are, how many (None for a history: its blobs are found while it is read),
+    and the references, produced only when iterated."""
 
     root: Path
-    size: int
+    size: int | None
     refs: Iterator[Ref]
     paths: tuple[str, ...] = ()
     order: dict[str, int] | None = None  # commit -> its place in history, oldest first (history, ranges)
@@ -122,13 +122,18 @@ class History:
 
     def __init__(self, root: Path, observer: Observer | None = None) -> None:
         self.root = root
-        self.order = blobs.topo_order(root)
+        self._order = blobs.topo_order(root)  # git walks the commits while the workers start
         self.observer = observer
         self.first: dict[tuple[str, str], str] = {}
         self._named: dict[tuple[str, str], tuple[str, str]] = {}  # (path, commit a Ref names) -> (blob, path)
 
+    @property
+    def order(self) -> dict[str, int]:
+        return self._order()
+
     def source(self) -> Source:
-        return Source(self.root, len(self.order), self._refs(), order=self.order)
+        """Its size is not known before the walk: a history is checked as a large scan."""
+        return Source(self.root, None, self._refs())
 
     def _refs(self) -> Iterator[Ref]:
         order, first = self.order, self.first

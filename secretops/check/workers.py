@@ -85,12 +85,17 @@ def _batches(refs: Iterable[Ref]) -> Iterator[list[Ref]]:
         yield batch
 
 
+def small(source: Source) -> bool:
+    """Fewer than PARALLEL_MIN blobs: checked in this process, with the small scan's cheap set-up."""
+    return source.size is not None and source.size < PARALLEL_MIN
+
+
 def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     """Like check_blobs; a scan of PARALLEL_MIN blobs (or history commits) or more is spread over
     workers forked before the source starts any git process (so no pipe leaks into them), each
     reading its own blobs, with at most two batches a worker in flight."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if source.size < PARALLEL_MIN or cores < 2 or not hasattr(os, "fork"):
+    if small(source) or cores < 2 or not hasattr(os, "fork"):
         try:
             return _sum([check_blobs(sources.fetch(source.root, batch), settings, inline_allow)
                          for batch in _batches(source.refs)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -55,7 +56,7 @@ class Reader:
     def __init__(self, root: Path) -> None:
         self.argv = ["git", "-C", str(root), "cat-file", "--batch"]
         self.pid = os.getpid()
-        self._child = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self._child = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20,
                                        stderr=subprocess.DEVNULL, env=proc.clean_env())
 
     def pieces(self, oids: Sequence[str], limit: int) -> Iterator[Piece]:
@@ -153,10 +154,17 @@ def introductions(root: Path, revs: Sequence[str] = ("--all",),
     return out
 
 
-def topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> dict[str, int]:
-    """Each commit's place in history, oldest first (parents before children)."""
-    listing = git(root, "rev-list", "--topo-order", "--reverse", *revs, timeout=3600).stdout.split()
-    return {commit.decode(): place for place, commit in enumerate(listing)}
+def topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> Callable[[], dict[str, int]]:
+    """Each commit's place in history, oldest first (parents before children): git starts now, and
+    the order is read when the returned function is first called."""
+    result = proc.started(["git", "-C", str(root), "rev-list", "--topo-order", "--reverse", *revs],
+                          error=GitError, what="git rev-list")
+
+    @functools.cache
+    def order() -> dict[str, int]:
+        return {commit.decode(): place for place, commit in enumerate(result().split())}
+
+    return order
 
 
 def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str]]:
@@ -167,19 +175,25 @@ def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator
             "--no-renames"]
     size = max(1, -(-len(commits) // max(1, parts)))
     shares = [commits[at:at + size] for at in range(0, len(commits), size)]
-    states: list[tuple[str, list[str] | None, bytes]] = [("", None, b"")] * len(shares)
+    tails = [b""] * len(shares)
+    commits_of = [""] * len(shares)
     for which, data in proc.streams([(argv, "".join(c + "\n" for c in share).encode()) for share in shares],
                                     error=GitError, what="git diff-tree"):
-        commit, meta, tail = states[which]
-        tokens = (tail + data).split(b"\0")
-        tail = tokens.pop()
-        for token in tokens:
-            if meta is not None:  # the token after a raw record is its path, byte for byte
-                if len(meta) >= 5 and meta[4] != "D" and meta[1].startswith("100"):
-                    yield commit, meta[3], token.decode("utf-8", "surrogateescape")
-                meta = None
-            elif token.startswith(b":"):
-                meta = token.decode("ascii", "replace").split()
-            elif token.strip():
-                commit = token.strip().decode("ascii", "replace")
-        states[which] = (commit, meta, tail)
+        text, end, commit = tails[which] + data, 0, commits_of[which]
+        for match in _RAW.finditer(text):
+            if match.start() != end:
+                raise GitError("git diff-tree gave output it does not give", command=argv, returncode=None)
+            end = match.end()
+            if match.group("commit"):
+                commit = match.group("commit").decode()
+            elif match.group("status") != b"D" and match.group("mode").startswith(b"100"):
+                yield commit, match.group("oid").decode(), match.group("path").decode("utf-8", "surrogateescape")
+        tails[which], commits_of[which] = text[end:], commit
+    if any(tails):
+        raise GitError("git diff-tree output ended inside a record", command=argv, returncode=None)
+
+
+# `git diff-tree --stdin -r --raw -z`: a commit's name, then one record per changed path:
+# ":<old mode> <new mode> <old oid> <new oid> <status>[score]\0<path>\0". Read in C, by one regex.
+_RAW = re.compile(rb"(?P<commit>[0-9a-f]{40}(?:[0-9a-f]{24})?)\0|:[0-7]{6} (?P<mode>[0-7]{6}) [0-9a-f]+ "
+                  rb"(?P<oid>[0-9a-f]+) (?P<status>[A-Z])[0-9]*\0(?P<path>[^\0]*)\0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from secretops.errors import ToolError
@@ -77,6 +77,48 @@ def run(
                     returncode=proc.returncode, stderr=stderr, hint=hint)
     return proc
 
+
+
+def started(
+    argv: Sequence[str],
+    *,
+    error: type[ToolError],
+    what: str,
+    timeout: float = 3600.0,
+) -> Callable[[], bytes]:
+    """``argv`` started now, its output (to a temporary file, so no pipe is held open) read when the
+    returned function is called: the caller works while it runs. ``error`` with redacted stderr if
+    it failed; it is killed after ``timeout`` seconds."""
+    import tempfile
+
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by result())
+    try:
+        child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=clean_env())
+    except FileNotFoundError as exc:
+        out.close()
+        err.close()
+        raise error(f"{argv[0]} was not found", command=argv, returncode=None) from exc
+
+    def result() -> bytes:
+        try:
+            try:
+                child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+                raise error(f"{what} timed out after {timeout:.0f}s", command=argv, returncode=None) from None
+            if child.returncode != 0:
+                err.seek(0)
+                stderr = redact_text(err.read(64 * 1024).decode("utf-8", "replace"))
+                raise error(f"{what} failed (exit {child.returncode}): {stderr}", command=argv,
+                            returncode=child.returncode, stderr=stderr)
+            out.seek(0)
+            return out.read()
+        finally:
+            out.close()
+            err.close()
+
+    return result
 
 
 def streams(
