@@ -34,10 +34,10 @@ _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
                           r"(?:\"[^\"\\#\n]*\"|'[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*(?:[ \t]#.*)?$")
 
 
-def needs_parse(text: str) -> bool:
+def needs_parse(text: str, large_scan: bool) -> bool:
     """Some hinted key's value is not on its line as a simple scalar (flow style, the next line, a
     block scalar, an anchor or tag, `#`, `,`, `;` or spaces in it, JSON): the parser must read it."""
-    for match in _hinted_key(text).finditer(text):
+    for match in _hinted_key(text, large_scan).finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
         line = text[start:len(text) if end < 0 else end].rstrip("\r")
@@ -46,9 +46,9 @@ def needs_parse(text: str) -> bool:
     return False
 
 
-def has_hinted_key(text: str) -> bool:
+def has_hinted_key(text: str, large_scan: bool) -> bool:
     """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest)."""
-    return _hinted_key(text).search(text) is not None
+    return _hinted_key(text, large_scan).search(text) is not None
 
 
 def kind_secret(text: str) -> bool:
@@ -57,20 +57,18 @@ def kind_secret(text: str) -> bool:
         text) is not None
 
 
-def _hinted_key(text: str) -> Any:
-    """HINTED_KEY on RE2 for large texts, and for every text once RE2 is loaded (a large scan loads
-    it for its selector): Python's re tries its leading alternation at every position, ~50 us a
-    manifest; RE2 reads it in one pass."""
-    import sys
-
-    return HINTED_KEY if len(text) < LARGE and "re2" not in sys.modules else large(_HINTED_KEY)
+def _hinted_key(text: str, large_scan: bool) -> Any:
+    """HINTED_KEY on RE2 for large texts, and for every text of a large scan (which loads RE2 for
+    its selector anyway): Python's re tries its leading alternation at every position, ~50 us a
+    manifest; RE2 reads it in one pass. The hook's small scan never loads RE2 for it."""
+    return HINTED_KEY if len(text) < LARGE and not large_scan else large(_HINTED_KEY)
 
 
 @functools.cache
 def large(pattern: str) -> Any:
     """``pattern`` compiled by RE2, for large texts. Only patterns without look-arounds or
     backreferences; ``\\w`` (ASCII in RE2, Unicode in Python's re) is spelled out in Unicode
-    classes, so that both engines find the same keys."""
+    classes (letters, numbers and marks: at least what Python's re takes for a word character)."""
     import re2
 
     options = re2.Options()

@@ -279,14 +279,15 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     _hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
-    if not (patterns.has_hinted_key(text)
+    large_scan = not view.settings.small_scan
+    if not (patterns.has_hinted_key(text, large_scan)
             or ("widget" in lower and _WIDGET_KEY.search(text))) or (
             "sops" in text and view.parsed.meta is not None):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
     widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
     structured = name.endswith(_STRUCTURED_KEYED) and (
         name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or widget
-        or patterns.needs_parse(text))
+        or patterns.needs_parse(text, large_scan))
     docs = _structured(view) if structured else None
     if docs is not None:
         for key, value, in_widget in _pairs(docs):
@@ -345,7 +346,7 @@ def _structured(view: FileView) -> list[Any] | None:
     # a large multi-document file: only the documents with a secret-like key are parsed
     out: list[Any] = []
     for _line, doc in split_documents(view.text):
-        if patterns.has_hinted_key(doc):
+        if patterns.has_hinted_key(doc, not view.settings.small_scan):
             out += view.documents_of(doc)
     return out
 

@@ -48,7 +48,7 @@ def fetch(root: Path, refs: Sequence[Ref]) -> Iterator[Blob]:
         yield from _files(root, refs)
         return
     reader = _READERS.get((os.getpid(), root))
-    if reader is None:
+    if reader is None or reader.broken:
         reader = _READERS[(os.getpid(), root)] = blobs.Reader(root)
     paths: dict[str, list[Ref]] = {}
     for ref in refs:
@@ -136,18 +136,19 @@ class History:
         return Source(self.root, None, self._refs())
 
     def _refs(self) -> Iterator[Ref]:
-        order, first = self.order, self.first
+        order, first, seen = self.order, self.first, set()
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if self.observer:
-            self.observer.begin("checking", len(order))
+            self.observer.begin("checking", len(order))  # a step a commit, as git reports them
         for commit, oid, path in blobs.introductions_of(self.root, list(order), cores):
+            if self.observer and commit not in seen:
+                seen.add(commit)
+                self.observer.step()
             key = (oid, path)
             known = first.get(key)
             if known is None:
                 first[key] = commit
                 self._named[(path, commit)] = key
-                if self.observer:
-                    self.observer.step()
                 yield Ref(path, oid, commit)
             elif order.get(commit, 0) < order.get(known, 0):
                 first[key] = commit

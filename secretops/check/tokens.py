@@ -272,14 +272,22 @@ def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
     return selector, [rules for _p, rules in entries]
 
 
-def _select(text: str) -> tuple[list[int], list[int], bool] | None:
+class _Selection(NamedTuple):
+    prefixed: list[int]
+    keyed: list[int]
+    hinted: bool
+    quiet: bool  # nothing but the end of the text: no marker, hint word or trigger
+
+
+@functools.lru_cache(maxsize=1)  # the blob's quiet test and its credential rule share the one pass
+def _select(text: str) -> _Selection | None:
     selector, rules = _selector()
     hits = selector.Match(text) or []
     if len(rules) not in hits:
         return None  # the pass did not reach the end
     prefixed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][0]})
     keyed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][1]})
-    return prefixed, keyed, len(rules) - 1 in hits
+    return _Selection(prefixed, keyed, len(rules) - 1 in hits, hits == [len(rules)])
 
 
 class Candidates(NamedTuple):
@@ -291,8 +299,8 @@ class Candidates(NamedTuple):
 def quiet(text: str) -> bool:
     """Nothing in ``text`` that any content rule looks for: no marker, no hint word, no trigger (the
     selector's one pass). False when the pass could not be proved whole."""
-    selector, rules = _selector()
-    return (selector.Match(text) or []) == [len(rules)]
+    selected = _select(text)
+    return selected is not None and selected.quiet
 
 
 def candidates(text: str, small: bool = False) -> Candidates:
@@ -302,7 +310,8 @@ def candidates(text: str, small: bool = False) -> Candidates:
     from secretops.check.patterns import LARGE
 
     if (not small or len(text) >= LARGE) and (selected := _select(text)) is not None:
-        return Candidates([_prefixed(i) for i in selected[0]], [_keyed(i) for i in selected[1]], selected[2])
+        return Candidates([_prefixed(i) for i in selected.prefixed], [_keyed(i) for i in selected.keyed],
+                          selected.hinted)
     lower = text.lower()
     hinted = any(w in lower for w in HINT_WORDS)
     if small:

@@ -59,19 +59,17 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
 
 _SETTINGS: Settings | None = None  # set before the fork; the workers inherit it
 _INLINE = True
+_FINALIZER: object | None = None  # a worker's: closes its own `git cat-file` when it exits
 
 
 def _work(root: Path, batch: list[Ref]) -> Tally:
     assert _SETTINGS is not None
     global _FINALIZER
-    if _FINALIZER is None:  # this worker's own `git cat-file` ends with it
+    if _FINALIZER is None:
         import multiprocessing.util
 
         _FINALIZER = multiprocessing.util.Finalize(None, sources.close_readers, exitpriority=10)
     return check_blobs(sources.fetch(root, batch), _SETTINGS, _INLINE)
-
-
-_FINALIZER: object | None = None
 
 
 def _batches(refs: Iterable[Ref]) -> Iterator[list[Ref]]:

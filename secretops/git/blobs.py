@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
@@ -51,11 +51,12 @@ SMALL = 256  # a commit's worth of object names fits in a pipe's buffer: no writ
 class Reader:
     """One `git cat-file --batch` for the life of a process: each call writes object names and
     reads those blobs back, streamed; blobs over ``limit`` come in chunks. Workers open their own
-    (a reader is never shared across a fork)."""
+    (a reader is never shared across a fork). A call left unfinished (its reader stopped early or
+    failed) ends the process: what is left in its pipe belongs to no later call."""
 
     def __init__(self, root: Path) -> None:
         self.argv = ["git", "-C", str(root), "cat-file", "--batch"]
-        self.pid = os.getpid()
+        self.broken = False
         self._child = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20,
                                        stderr=subprocess.DEVNULL, env=proc.clean_env())
 
@@ -72,42 +73,41 @@ class Reader:
 
             def feed() -> None:
                 assert child.stdin is not None
-                child.stdin.write(request)
-                child.stdin.flush()
+                with contextlib.suppress(BrokenPipeError, ValueError):  # abandoned: the process has ended
+                    child.stdin.write(request)
+                    child.stdin.flush()
 
             writer = threading.Thread(target=feed, daemon=True)
             writer.start()
-        out = child.stdout
+        out, finished = child.stdout, False
         try:
-            for _ in oids:
+            for wanted in oids:
                 header = out.readline().split()
-                if len(header) < 3:
+                if len(header) < 3 or header[0].decode() != wanted:
                     raise GitError("git cat-file gave no blob", command=self.argv, returncode=None,
                                    hint="is the repository complete (not a partial clone)?")
-                oid, size = header[0].decode(), int(header[2])
+                size = int(header[2])
                 if size > limit:
-                    yield from chunks(out.read, oid, size)
+                    yield from chunks(out.read, wanted, size)
                 else:
-                    yield Piece(oid, out.read(size), size)
+                    yield Piece(wanted, out.read(size), size)
                 out.read(1)
+            finished = True
         finally:
+            if not finished:
+                self.broken = True
+                child.kill()
             if writer is not None:
                 writer.join()
+            if not finished:
+                self.close()
 
     def close(self) -> None:
         for pipe in (self._child.stdin, self._child.stdout):
             if pipe is not None:
-                pipe.close()
+                with contextlib.suppress(BrokenPipeError):  # its process is gone: what it was sent no longer matters
+                    pipe.close()
         self._child.wait()
-
-
-def stream_blobs(root: Path, oids: Sequence[str], limit: int) -> Iterator[Piece]:
-    """Many blobs through one `git cat-file --batch` of their own, streamed."""
-    reader = Reader(root)
-    try:
-        yield from reader.pieces(oids, limit)
-    finally:
-        reader.close()
 
 
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")

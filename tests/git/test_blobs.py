@@ -1,0 +1,67 @@
+"""Reading blobs and history through the git seam, checked against git itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from secretops.git import blobs
+from tests import helpers
+
+
+def _repo(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    root = tmp_path / "g"
+    root.mkdir()
+    helpers.git(root, "init", "-q", "-b", "main")
+    for n in range(5):
+        helpers.write(root / f"d/f{n}.yaml", f"n: {n}\n" * (n + 1))
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "base")
+    oids = {helpers.git(root, "rev-parse", f"HEAD:d/f{n}.yaml").strip(): n for n in range(5)}
+    return root, {oid: helpers.run_proc(["git", "cat-file", "blob", oid], root).out.encode() for oid in oids}
+
+
+def test_a_reader_left_mid_call_is_spent_not_reused(tmp_path: Path) -> None:
+    root, truth = _repo(tmp_path)
+    oids = list(truth)
+    reader = blobs.Reader(root)
+    stopped = reader.pieces(oids, 1 << 20)
+    next(stopped)
+    stopped.close()  # four answers are still in the pipe: the reader is spent, never reused
+    assert reader.broken and reader._child.poll() is not None
+
+
+def test_fetch_after_a_call_left_mid_way_reads_the_right_blobs(tmp_path: Path) -> None:
+    from secretops.check import sources
+
+    root, truth = _repo(tmp_path)
+    refs = [sources.Ref(f"x{n}", oid) for n, oid in enumerate(truth)]
+    try:
+        stopped = sources.fetch(root, refs)
+        next(stopped)
+        stopped.close()
+        assert {b.oid: b.data for b in sources.fetch(root, refs[::-1])} == truth
+    finally:
+        sources.close_readers()
+
+
+def test_history_in_parallel_shares_finds_what_git_log_finds(tmp_path: Path) -> None:
+    root, _truth = _repo(tmp_path)
+    helpers.git(root, "checkout", "-qb", "side")
+    helpers.write(root / "d/side.yaml", "side: 1\n")
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "side")
+    helpers.git(root, "checkout", "-q", "main")
+    helpers.write(root / "d/f0.yaml", "changed\n")
+    helpers.git(root, "commit", "-qam", "main")
+    helpers.git(root, "merge", "-q", "--no-edit", "side")
+    order = blobs.topo_order(root)()
+    listed = helpers.git(root, "log", "--all", "-m", "--raw", "--no-abbrev", "--format=commit %H")
+    expected, commit = set(), ""
+    for line in listed.splitlines():
+        if line.startswith("commit "):
+            commit = line.split()[1]
+        elif line.startswith(":") and line.split()[4] != "D":
+            meta, path = line.split("\t", 1)
+            expected.add((commit, meta.split()[3], path))
+    for parts in (1, 2, 3):
+        assert set(blobs.introductions_of(root, list(order), parts)) == expected
