@@ -29,6 +29,16 @@ class SecretopsError(Exception):
         text = self.message if not self.hint else f"{self.message}; {self.hint}"
         return " ".join(text.split())
 
+    def __reduce__(self) -> tuple[object, ...]:  # whole across a pickle (a worker's error, raised in the parent)
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type[SecretopsError], args: tuple[object, ...], state: dict[str, object]) -> SecretopsError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(SecretopsError):
     """Bad input: a file, a path, an argument."""
@@ -44,6 +54,12 @@ class AgeKeyError(SecretopsError):
 
 class StateError(SecretopsError):
     """The repository or the rotation is not in a state that allows the command."""
+
+
+class InternalError(SecretopsError):
+    """A bug in secretops, not the user's input (exit 3)."""
+
+    exit_code = ExitCode.INTERNAL
 
 
 class CheckFailed(SecretopsError):

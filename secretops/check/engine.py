@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from secretops.check import allow, registry, sources, workers
+from secretops.check import allow, early, registry, sources, workers
 from secretops.check.model import REPO_RULES, Finding, Settings
 from secretops.errors import ConfigError, InputError
 from secretops.git import command as git
@@ -56,19 +57,25 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
             return git.ls_files(root, "--cached")
         return git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, timeout=600).stdout)
 
-    # the index's configs without listing every file (the hook's path); other revisions list their tree
-    listed = git.ls_files(root, "--cached", "--", ".sops.yaml", "*/.sops.yaml") if is_git and rev == ":0" \
-        else names()
-    blobs = {}
-    for rel in (n for n in listed if creation_rules.is_config(n)):
-        data = _reader(root, is_git, rev, rel, None)
-        if data is None:
+    blobs: dict[str, bytes | None] = {}
+    if is_git and rev == ":0":  # the index's configs without listing every file (the hook's path)
+        from secretops.git.blobs import reader
+
+        found = {path: oid if mode.startswith("100") else None  # a link or a submodule: not a file
+                 for mode, oid, path in git.index_records(root, *early.CONFIG_PATHSPECS)
+                 if creation_rules.is_config(path)}
+        wanted = [oid for oid in found.values() if oid]
+        data = {piece.oid: piece.data for piece in reader(root).pieces(wanted, sys.maxsize)}
+        blobs = {path: data[oid] if oid else None for path, oid in found.items()}
+    else:
+        blobs = {rel: _reader(root, is_git, rev, rel, None) for rel in names() if creation_rules.is_config(rel)}
+    for rel, content in blobs.items():
+        if content is None:
             raise ConfigError(f"{safe(rel)} cannot be read (a symlink or not a file)",
                               hint="make it a regular file; secretops never follows a link")
-        blobs[rel] = data
     if not blobs:
         return None
-    configs = creation_rules.SopsConfigs(tuple(creation_rules.parse_bytes(data, root / rel, rel)
+    configs = creation_rules.SopsConfigs(tuple(creation_rules.parse_bytes(data or b"", root / rel, rel)
                                                for rel, data in sorted(blobs.items())))
     return configs._replace(claiming=functools.cache(lambda: creation_rules.claiming_rules(configs, names())))
 
@@ -106,9 +113,8 @@ def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: 
 
 def _clear_copies(root: Path, config: Config) -> bool:
     """A clear copy exists in the work tree (ignored or not) or in the index."""
-    pattern = f"*{config.clear_suffix}"
-    return bool(git.ls_files(root, "--cached", "--others", "--", pattern)) or bool(
-        git.ls_files(root, "--others", "--ignored", "--exclude-standard", "--", pattern))
+    tracked_or_not, ignored = early.clear_copy_listings(config.clear_suffix)
+    return bool(git.split_z(git.git(root, *tracked_or_not).stdout)) or bool(git.split_z(git.git(root, *ignored).stdout))
 
 
 def _gitignore(root: Path, config: Config) -> list[Finding]:

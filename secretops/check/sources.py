@@ -38,29 +38,19 @@ class Source(NamedTuple):
     order: dict[str, int] | None = None  # commit -> its place in history, oldest first (history, ranges)
 
 
-_READERS: dict[tuple[int, Path], blobs.Reader] = {}
-
-
 def fetch(root: Path, refs: Sequence[Ref]) -> Iterator[Blob]:
     """The blobs of ``refs``: from git through this process's own `git cat-file` (opened on first use,
     in each worker after the fork), or from disk for a plain folder."""
     if refs and refs[0].oid is None:
         yield from _files(root, refs)
         return
-    reader = _READERS.get((os.getpid(), root))
-    if reader is None or reader.broken:
-        reader = _READERS[(os.getpid(), root)] = blobs.Reader(root)
+    reader = blobs.reader(root)
     paths: dict[str, list[Ref]] = {}
     for ref in refs:
         paths.setdefault(ref.oid or "", []).append(ref)
     for piece in reader.pieces(list(paths), MAX_PARSE):
         for ref in paths[piece.oid]:
             yield Blob(ref.path, piece.data, piece.oid, ref.commit, piece.size, piece.offset, piece.first_line)
-
-
-def close_readers() -> None:
-    for key in [k for k in _READERS if k[0] == os.getpid()]:
-        _READERS.pop(key).close()
 
 
 def _refs(entries: Sequence[tuple[str, str | None]], commits: dict[tuple[str, str], str] | None,

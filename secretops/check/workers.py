@@ -16,6 +16,7 @@ from typing import NamedTuple
 from secretops.check import allow, registry, sources, tokens
 from secretops.check.model import Blob, FileView, Finding, Settings
 from secretops.check.sources import Ref, Source
+from secretops.git import blobs
 
 PARALLEL_MIN = 256  # blobs: fewer are checked in this process (a commit's worth never forks)
 BATCH = 128
@@ -59,16 +60,11 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
 
 _SETTINGS: Settings | None = None  # set before the fork; the workers inherit it
 _INLINE = True
-_FINALIZER: object | None = None  # a worker's: closes its own `git cat-file` when it exits
 
 
-def _work(root: Path, batch: list[Ref]) -> Tally:
+def _work(task: tuple[Path, list[Ref]]) -> Tally:
     assert _SETTINGS is not None
-    global _FINALIZER
-    if _FINALIZER is None:
-        import multiprocessing.util
-
-        _FINALIZER = multiprocessing.util.Finalize(None, sources.close_readers, exitpriority=10)
+    root, batch = task
     return check_blobs(sources.fetch(root, batch), _SETTINGS, _INLINE)
 
 
@@ -89,33 +85,22 @@ def small(source: Source) -> bool:
 
 
 def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
-    """Like check_blobs; a scan of PARALLEL_MIN blobs (or history commits) or more is spread over
-    workers forked before the source starts any git process (so no pipe leaks into them), each
-    reading its own blobs, with at most two batches a worker in flight."""
+    """Like check_blobs; a scan of PARALLEL_MIN blobs (or history commits) or more is spread over a
+    worker a core (util/forkpool), each reading its own blobs, one batch at a time."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    _ = settings.sops_config  # read once, before any blob (and inherited by workers): a broken one fails first
     if small(source) or cores < 2 or not hasattr(os, "fork"):
         try:
             return _sum([check_blobs(sources.fetch(source.root, batch), settings, inline_allow)
                          for batch in _batches(source.refs)])
         finally:
-            sources.close_readers()
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+            blobs.close_readers()
+    from secretops.util.forkpool import Pool
 
     global _SETTINGS, _INLINE
     _SETTINGS, _INLINE = settings, inline_allow
-    _ = settings.sops_config  # parsed once, here, and inherited: a broken one fails before any fork
-    sources.close_readers()  # none of this process's pipes may reach a worker
-    parts: list[Tally] = []
-    pending: set[Future[Tally]] = set()
-    with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork")) as pool:
-        pool.submit(_work, source.root, []).result()  # fork: every worker starts on the first submit
-        for batch in _batches(source.refs):
-            if len(pending) >= 2 * cores:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                parts += [f.result() for f in done]
-            pending.add(pool.submit(_work, source.root, batch))
-        parts += [f.result() for f in wait(pending)[0]]
+    with Pool(cores, _work) as pool:
+        parts = list(pool.run((source.root, batch) for batch in _batches(source.refs)))
     return _sum(parts)
 
 

@@ -17,9 +17,7 @@ class Outcome(NamedTuple):
 def run(mode: str | None, spec: str | None, format_: str, output: Path | None, baseline: Path | None,
         write_baseline: Path | None, inline_allow: bool, paths: tuple[str, ...], observer: Observer, *,
         cache: bool = True) -> Outcome:
-    from secretops.check import allow, engine
     from secretops.errors import InputError
-    from secretops.formats.findings import FORMATS
     from secretops.repo.model import open_repo
 
     if spec and mode:
@@ -32,6 +30,14 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
             raise InputError(f"cannot write {target}: its folder does not exist", hint="create the folder first")
     repo = open_repo()
     rels = tuple(repo.rel(p, must_exist=False) for p in paths)
+    if repo.is_git and mode in (None, "staged", "all") and not spec:
+        from secretops.check import early
+
+        every = mode == "all" and not (repo.root / ".secretops.yaml").is_file()  # then --all looks for clear copies
+        early.start(repo.root, mode or "staged", rels, repo.config.clear_suffix if every else None)
+    from secretops.check import allow, engine
+    from secretops.formats.findings import FORMATS
+
     default_baseline = repo.root / allow.DEFAULT_BASELINE
     if baseline is None and write_baseline is None and default_baseline.is_file():
         baseline = default_baseline
@@ -65,30 +71,49 @@ def pushed_range() -> str | None:
     return f"{start}..{end}"
 
 
-def hook_call(args: list[str]) -> tuple[bool, tuple[str, ...]] | None:
-    """`secretops check --staged [-q] [--] [FILE…]` as the hooks run it: (quiet, files), parsed without
-    loading click (~20 ms a commit); None for anything else, which click parses."""
+class Plain(NamedTuple):
+    """A `check` call with only flags that take no value: what the hooks and most CI jobs run."""
+
+    mode: str | None
+    quiet: bool
+    cache: bool
+    files: tuple[str, ...]
+
+
+_MODES = {"--staged": "staged", "--all": "all", "--history": "history"}
+_FLAGS = {*_MODES, "-q", "--quiet", "--no-cache"}
+
+
+def plain_call(args: list[str]) -> Plain | None:
+    """`secretops check [--staged|--all|--history] [-q] [--no-cache] [--] [FILE…]`, parsed without
+    loading click (~30 ms a run); None for anything else (a value-taking option, two modes, an
+    unknown flag, a dash among the files), which click parses and reports."""
     if not args or args[0] != "check":
         return None
-    flags, rest = set(), args[1:]
+    flags, rest = [], args[1:]
     while rest and rest[0].startswith("-") and rest[0] != "--":
-        flags.add(rest.pop(0))
+        flags.append(rest.pop(0))
     if rest[:1] == ["--"]:
-        rest = rest[1:]
-    files = rest
-    if not flags <= {"--staged", "-q", "--quiet"}:
+        files = rest[1:]
+    elif any(a.startswith("-") for a in rest):
+        return None  # an option after a file: click's to parse
+    else:
+        files = rest
+    modes = [_MODES[f] for f in flags if f in _MODES]
+    if not set(flags) <= _FLAGS or len(set(modes)) > 1:
         return None
-    return bool(flags & {"-q", "--quiet"}), tuple(files)
+    return Plain(modes[0] if modes else None, bool({"-q", "--quiet"} & set(flags)), "--no-cache" not in flags,
+                 tuple(files))
 
 
-def run_hook_call(quiet: bool, files: tuple[str, ...]) -> Outcome:
+def run_plain(call: Plain) -> Outcome:
     import sys
 
     from secretops.util.progress import Silent
 
     observer: Observer = Silent()
-    if not quiet and sys.stderr.isatty():
+    if not call.quiet and sys.stderr.isatty():
         from secretops.cli.progress import Progress
 
         observer = Progress()
-    return run("staged", None, "text", None, None, None, True, files, observer)
+    return run(call.mode, None, "text", None, None, None, True, call.files, observer, cache=call.cache)

@@ -1,4 +1,4 @@
-"""Entry point: the one place errors are caught. The hook's exact call skips loading click."""
+"""Entry point: the one place errors are caught. Plain `check` calls (the hooks', CI's) skip loading click."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from secretops.errors import ExitCode, SecretopsError
 def _run(args: list[str]) -> int:
     from secretops.cli import checkrun
 
-    hook = checkrun.hook_call(args)
-    if hook is not None:
-        out = checkrun.run_hook_call(*hook)
+    plain = checkrun.plain_call(args)
+    if plain is not None:
+        out = checkrun.run_plain(plain)
         sys.stdout.write(out.stdout)
         sys.stderr.write(out.stderr)
         return out.code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,40 @@ def chunks(read: Callable[[int], bytes], oid: str, size: int) -> Iterator[Piece]
         tail = data[-OVERLAP:]
 
 
+_READERS: dict[tuple[int, Path], list[Reader]] = {}
+
+
+def reader(root: Path) -> Reader:
+    """A reader of ``root`` for this process (opened on first use, and in each worker after the
+    fork); a second one while the first is in the middle of a call (a blob read while checking another)."""
+    readers = _READERS.setdefault((os.getpid(), root), [])
+    readers[:] = [r for r in readers if not r.broken]
+    idle = next((r for r in readers if not r.busy), None)
+    if idle is None:
+        idle = Reader(root)
+        readers.append(idle)
+    return idle
+
+
+def _forget_readers() -> None:
+    """In a forked child: the parent's readers are the parent's. Our copies of their pipes are closed
+    (a `git cat-file` whose input a worker still held open would never see its end)."""
+    for readers in _READERS.values():
+        for open_one in readers:
+            open_one.forget()
+    _READERS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_readers)
+
+
+def close_readers() -> None:
+    """This process's readers ended."""
+    for key in [k for k in _READERS if k[0] == os.getpid()]:
+        for open_one in _READERS.pop(key):
+            open_one.close()
+
+
 SMALL = 256  # a commit's worth of object names fits in a pipe's buffer: no writer thread needed
 
 
@@ -57,12 +92,13 @@ class Reader:
     def __init__(self, root: Path) -> None:
         self.argv = ["git", "-C", str(root), "cat-file", "--batch"]
         self.broken = False
+        self.busy = False  # in the middle of a call
         self._child = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20,
                                        stderr=subprocess.DEVNULL, env=proc.clean_env())
 
     def pieces(self, oids: Sequence[str], limit: int) -> Iterator[Piece]:
         child = self._child
-        assert child.stdin is not None and child.stdout is not None
+        assert child.stdin is not None and child.stdout is not None and not self.busy
         request = b"".join(oid.encode() + b"\n" for oid in oids)
         writer = None
         if len(oids) <= SMALL:
@@ -80,6 +116,7 @@ class Reader:
             writer = threading.Thread(target=feed, daemon=True)
             writer.start()
         out, finished = child.stdout, False
+        self.busy = True
         try:
             for wanted in oids:
                 header = out.readline().split()
@@ -94,6 +131,7 @@ class Reader:
                 out.read(1)
             finished = True
         finally:
+            self.busy = False
             if not finished:
                 self.broken = True
                 child.kill()
@@ -101,6 +139,13 @@ class Reader:
                 writer.join()
             if not finished:
                 self.close()
+
+    def forget(self) -> None:
+        """Close this process's ends of the pipes without ending or waiting for git (not our child)."""
+        for pipe in (self._child.stdin, self._child.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
     def close(self) -> None:
         for pipe in (self._child.stdin, self._child.stdout):

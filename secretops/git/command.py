@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,8 +13,37 @@ from secretops.util import proc
 
 def git(root: Path, *args: str, input: bytes | None = None, timeout: float = 120.0,
         ok_codes: Sequence[int] = (0,)) -> subprocess.CompletedProcess[bytes]:
-    return proc.run(["git", "-C", str(root), *args], error=GitError, what=f"git {args[0]}",
+    argv = ("git", "-C", str(root), *args)
+    early = _STARTED.pop(argv, None) if input is None else None
+    if early is not None:
+        return proc.finish(early, error=GitError, what=f"git {args[0]}", timeout=timeout, ok_codes=ok_codes)
+    return proc.run(argv, error=GitError, what=f"git {args[0]}",
                     input=input, timeout=timeout, ok_codes=ok_codes, missing_hint="install git")
+
+
+_STARTED: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+
+
+def _forget_started() -> None:
+    """In a forked worker: the parent's started reads are the parent's (their pipes closed here)."""
+    for child in _STARTED.values():
+        for pipe in (child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()
+    _STARTED.clear()
+
+
+os.register_at_fork(after_in_child=_forget_started)
+
+
+def start(root: Path, *args: str) -> None:
+    """Start a read-only `git args` now; the next ``git(root, *args)`` takes its answer. The hook
+    starts its reads before it loads the checker, so that git works while Python imports."""
+    argv = ("git", "-C", str(root), *args)
+    if argv not in _STARTED:
+        child = proc.begin(argv)
+        if child is not None:
+            _STARTED[argv] = child
 
 
 def out(root: Path, *args: str, **kw: object) -> str:
@@ -48,8 +78,7 @@ def ls_files(root: Path, *args: str) -> list[str]:
 
 def staged_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(path, blob oid) for files added, copied, modified or renamed in the index."""
-    recs = split_z(git(root, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
-                       "--diff-filter=ACMR", "--", *literal(paths)).stdout)
+    recs = split_z(git(root, *STAGED_ARGS, *literal(paths)).stdout)
     entries = []
     for meta, path in zip(recs[::2], recs[1::2]):  # ":old new oldoid newoid status" then the path
         fields = meta.split()
@@ -58,16 +87,23 @@ def staged_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str
     return entries
 
 
+STAGED_ARGS = ("diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-filter=ACMR", "--")
+INDEX_ARGS = ("ls-files", "-s", "-z", "--")
+
+
 def index_entries(root: Path, paths: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(path, blob oid) of regular files in the index; gitlinks and symlinks are skipped."""
-    res = git(root, "ls-files", "-s", "-z", "--", *literal(paths)).stdout
-    entries = []
-    for rec in split_z(res):
+    return [(path, oid) for mode, oid, path in index_records(root, *literal(paths)) if mode.startswith("100")]
+
+
+def index_records(root: Path, *pathspecs: str) -> list[tuple[str, str, str]]:
+    """(mode, object, path) of every index entry the pathspecs match (git's pathspec magic applies)."""
+    records = []
+    for rec in split_z(git(root, *INDEX_ARGS, *pathspecs).stdout):
         meta, _, path = rec.partition("\t")
         mode, oid, _stage = meta.split(" ")
-        if mode.startswith("100"):
-            entries.append((path, oid))
-    return entries
+        records.append((mode, oid, path))
+    return records
 
 
 def head(root: Path) -> str | None:

@@ -71,11 +71,40 @@ def run(
         raise error(f"{argv[0]} was not found", command=argv, returncode=None, hint=missing_hint or hint) from exc
     except subprocess.TimeoutExpired as exc:
         raise error(f"{what} timed out after {timeout:.0f}s", command=argv, returncode=None) from exc
+    return _judged(proc, error=error, what=what, ok_codes=ok_codes, hint=hint)
+
+
+def _judged(proc: subprocess.CompletedProcess[bytes], *, error: type[ToolError], what: str,
+            ok_codes: Sequence[int], hint: str | None) -> subprocess.CompletedProcess[bytes]:
     if proc.returncode not in ok_codes:
         stderr = redact_text(proc.stderr.decode("utf-8", "replace"))
-        raise error(f"{what} failed (exit {proc.returncode}): {stderr}", command=argv,
+        raise error(f"{what} failed (exit {proc.returncode}): {stderr}", command=list(proc.args),
                     returncode=proc.returncode, stderr=stderr, hint=hint)
     return proc
+
+
+def begin(argv: Sequence[str]) -> subprocess.Popen[bytes] | None:
+    """``argv`` started now with no input, for ``finish`` to collect: the caller works while it runs.
+    None if it cannot start (``run`` of the same argv then says why)."""
+    try:
+        return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=clean_env())
+    except OSError:
+        return None
+
+
+def finish(child: subprocess.Popen[bytes], *, error: type[ToolError], what: str, timeout: float = 120.0,
+           ok_codes: Sequence[int] = (0,), hint: str | None = None) -> subprocess.CompletedProcess[bytes]:
+    """What ``run`` returns or raises, for a program ``begin`` started."""
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise error(f"{what} timed out after {timeout:.0f}s", command=[str(a) for a in child.args],  # type: ignore[union-attr]
+                    returncode=None) from None
+    done = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+    return _judged(done, error=error, what=what, ok_codes=ok_codes, hint=hint)
 
 
 

@@ -6,16 +6,55 @@ import functools
 import io
 import itertools
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from secretops.errors import InputError
 
 
 @functools.lru_cache(maxsize=1)
-def _safe() -> Any:
+def _safe() -> Callable[[str], Iterator[Any]]:
+    """ruamel's safe load, YAML 1.2: through libyaml (ruamel.yaml.clib) as `YAML(typ="safe")` reads,
+    with its loader class built once (ruamel builds one a call) and the version's resolvers looked
+    up once a document (ruamel asks, for every scalar, for a `%YAML` directive that its C parser
+    never reports, through two caught AttributeErrors): a third of the time of a sops file."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.resolver import VersionedResolver
 
-    return YAML(typ="safe")  # the C loader when ruamel.yaml.clib is there
+    try:
+        from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+    except ImportError:  # the pure parser reports %YAML directives: ruamel's own path
+        yaml = YAML(typ="safe")
+        return yaml.load_all
+
+    TABLES: dict[Any, Any] = {}  # version -> first character -> resolvers (ruamel never changes them once built)
+
+    class Loader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+            self._version_implicit_resolver = TABLES  # built once, not for every loader
+            self._fixed: Any = None
+
+        @property
+        def versioned_resolver(self) -> Any:
+            if self._fixed is None:
+                self._fixed = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
+            return self._fixed
+
+    def load_all(text: str) -> Iterator[Any]:
+        loader = Loader(text)
+        try:
+            while loader.check_data():
+                yield loader.get_data()
+        finally:
+            loader.dispose()
+
+    return load_all
 
 
 def load_all(text: str, name: str) -> list[Any]:
@@ -26,7 +65,7 @@ def load_all(text: str, name: str) -> list[Any]:
         if alias_bomb(text):
             raise InputError(f"{name}: its aliases expand into more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb)",
                              hint="remove the nested anchors and aliases")
-        return list(_safe().load_all(text))
+        return list(_safe()(text))
     except YAMLError as exc:
         raise InputError(f"{name}: {describe_error(exc)}", hint="fix the YAML syntax") from None
     except (ValueError, TypeError, RecursionError) as exc:

@@ -163,8 +163,9 @@ def test_corpus_has_no_false_positives(corpus: Path) -> None:
     assert rules_of(findings) == {"not-encrypted"}
 
 
-def test_hook_call_does_not_load_click(repo: Path) -> None:
-    """`secretops check --staged` (what both hooks run) skips click; other calls use it."""
+def test_plain_calls_do_not_load_click(repo: Path) -> None:
+    """`secretops check --staged` (what both hooks run), `--all` and `--history` (CI) skip click, and
+    say what click's path says; other calls use click."""
     import subprocess
     import sys
 
@@ -173,9 +174,17 @@ def test_hook_call_does_not_load_click(repo: Path) -> None:
     helpers.git(repo, "add", "a.yaml")
     code = ("import sys\nfrom secretops.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
             "    print('exit', e.code, 'click' in sys.modules, file=sys.stderr)\n")
+    outputs: dict[str, set[str]] = {}
     for args, loaded in ((["check", "--staged"], False), (["check", "-q"], False),
-                         (["check", "--staged", "--format", "text"], True)):
+                         (["check", "--staged", "--format", "text"], True), (["check", "--all", "-q"], False),
+                         (["check", "--all", "--format", "text", "-q"], True), (["check", "-q", "--all", "--"], False),
+                         (["check", "--history", "-q", "--no-cache"], False),
+                         (["check", "--history", "-q", "--no-cache", "--format", "text"], True)):
+        if args[1] == "--history" and helpers.git(repo, "diff", "--cached", "--name-only") != "":
+            helpers.git(repo, "commit", "-qm", "a token")
         res = subprocess.run([sys.executable, "-c", code, *args], cwd=repo, capture_output=True, text=True)
         helpers.OUTPUTS.append(res.stdout + res.stderr)
         assert f"exit 1 {loaded}" in res.stderr, (args, res.stderr)
         assert "a.yaml:1: credential: npm token" in res.stdout
+        outputs.setdefault(next((a for a in args if a in ("--all", "--history")), "--staged"), set()).add(res.stdout)
+    assert all(len(seen) == 1 for seen in outputs.values()), outputs

@@ -41,7 +41,7 @@ def test_fetch_after_a_call_left_mid_way_reads_the_right_blobs(tmp_path: Path) -
         stopped.close()
         assert {b.oid: b.data for b in sources.fetch(root, refs[::-1])} == truth
     finally:
-        sources.close_readers()
+        blobs.close_readers()
 
 
 def test_history_in_parallel_shares_finds_what_git_log_finds(tmp_path: Path) -> None:
@@ -65,3 +65,22 @@ def test_history_in_parallel_shares_finds_what_git_log_finds(tmp_path: Path) -> 
             expected.add((commit, meta.split()[3], path))
     for parts in (1, 2, 3):
         assert set(blobs.introductions_of(root, list(order), parts)) == expected
+
+
+def test_a_blob_read_while_another_call_is_under_way_gets_its_own_reader(tmp_path: Path) -> None:
+    """Checking a blob can read another (the `.sops.yaml`, a secretGenerator's input) while the
+    first call still streams: that read goes through a second reader, and both answers are git's."""
+    root, truth = _repo(tmp_path)
+    oids = list(truth)
+    try:
+        outer = blobs.reader(root)
+        got = {}
+        for piece in outer.pieces(oids, 1 << 20):
+            inner = blobs.reader(root)
+            assert inner is not outer
+            got[piece.oid] = (piece.data, [p.data for p in inner.pieces(oids[::-1], 1 << 20)])
+        assert {oid: data for oid, (data, _inner) in got.items()} == truth
+        assert all(inner_data == [truth[o] for o in oids[::-1]] for _data, inner_data in got.values())
+        assert blobs.reader(root) is outer  # idle again: reused
+    finally:
+        blobs.close_readers()

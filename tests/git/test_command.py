@@ -47,3 +47,35 @@ def test_commit_refuses_other_staged_changes(tmp_path: Path) -> None:
     (root / "d/f0.yaml").write_text("ours\n")
     with pytest.raises(GitError, match="other staged changes"):
         git_mod.commit(root, ["d/f0.yaml"], "x")
+
+
+def test_a_started_read_is_taken_once_by_the_same_call(tmp_path: Path) -> None:
+    """git.start begins a read; the next identical git() call gets that answer (what git itself
+    says), and a later one runs git again: it sees what changed in between."""
+    from secretops.git import command as git
+
+    root = _repo(tmp_path, 2)
+    git.start(root, "ls-files", "-z")
+    helpers.write(root / "d/new.yaml", "n: new\n")
+    helpers.git(root, "add", "d/new.yaml")
+    first = git.split_z(git.git(root, "ls-files", "-z").stdout)
+    assert first in (["d/f0.yaml", "d/f1.yaml"], ["d/f0.yaml", "d/f1.yaml", "d/new.yaml"])  # as of the start
+    assert git.split_z(git.git(root, "ls-files", "-z").stdout) == ["d/f0.yaml", "d/f1.yaml", "d/new.yaml"]
+    git.start(root, "ls-files", "-z", "--", "d/f1.yaml")
+    assert git.git(root, "ls-files", "-z", "--", "d/f1.yaml").stdout == \
+        helpers.run_proc(["git", "ls-files", "-z", "--", "d/f1.yaml"], root).out.encode()
+
+
+def test_a_started_read_that_fails_is_the_same_typed_error(tmp_path: Path) -> None:
+    from secretops.git import command as git
+
+    root = _repo(tmp_path, 1)
+    git.start(root, "cat-file", "blob", "HEAD:missing.yaml")
+    with pytest.raises(GitError) as started:
+        git.git(root, "cat-file", "blob", "HEAD:missing.yaml")
+    with pytest.raises(GitError) as plain:
+        git.git(root, "cat-file", "blob", "HEAD:missing.yaml")
+    assert (started.value.returncode, started.value.user_message) == (plain.value.returncode, plain.value.user_message)
+    assert started.value.returncode == 128
+    git.start(root, "cat-file", "blob", "HEAD:missing.yaml")
+    assert git.git(root, "cat-file", "blob", "HEAD:missing.yaml", ok_codes=(0, 128)).returncode == 128

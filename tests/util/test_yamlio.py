@@ -1,0 +1,55 @@
+"""The safe loader reads YAML exactly as ruamel's `YAML(typ="safe")` does (values, types, errors),
+on real repositories' files and on the corners of YAML 1.2; only faster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from secretops.errors import InputError
+from secretops.util import yamlio
+
+CORNERS = [
+    "%YAML 1.1\n---\na: yes\nb: 0777\nc: 1:20\n", "a: yes\nb: 0777\nc: 0o17\nd: 2001-12-14t21:59:43.10-05:00\n",
+    "a: 1\na: 2\n", "x: &a {p: 1}\ny:\n  <<: *a\n  q: 2\n", "!!binary aGVsbG8=\n", "- !!set {a, b}\n",
+    "a: !custom 1\n", "---\na: 1\n---\n---\nb: .inf\nc: ~\nd: null\ne: 1_000\n", "[1, 2, {a: b}]", "a: '\\x'\n",
+    "{a: 1, a: 1}", "? [a]\n: 1\n", "a: *b\n", "a: &b 1\nc: &b 2\nd: *b\n", "\t- a", "a: 0x1F\nb: -.5\nc: +12e03\n",
+    "a: !!str 12\nb: !!int '7'\n", "", "# only a comment\n", "a: |\n  x\n  y\nb: >-\n  p\n  q\n", "a: [1, 2\n",
+    "k: v\n...\n---\nk: w\n", "- &x [1]\n- *x\n", "a: 2001-12-14\nb: 12:30:45\nc: 1e3\nd: .NaN\n", "'a': \"\\u263A\"\n",
+]
+
+
+def _ruamel(text: str) -> tuple[Any, str | None]:
+    try:
+        return list(YAML(typ="safe").load_all(text)), None
+    except Exception as exc:  # every error ruamel raises
+        return None, yamlio.describe_error(exc)
+
+
+def _ours(text: str) -> tuple[Any, str | None]:
+    try:
+        return yamlio.load_all(text, "f"), None
+    except InputError as exc:
+        return None, exc.message.removeprefix("f: ")
+
+
+def _same(value: Any) -> Any:  # nan != nan: compare its text
+    return repr(value)
+
+
+@pytest.mark.parametrize("text", CORNERS)
+def test_reads_every_corner_as_ruamel_does(text: str) -> None:
+    ours, theirs = _ours(text), _ruamel(text)
+    assert (_same(ours[0]), ours[1]) == (_same(theirs[0]), theirs[1])
+
+
+def test_reads_real_repositories_as_ruamel_does(corpus: Path) -> None:
+    files = [p for p in corpus.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    assert len(files) > 1000
+    for path in files:
+        text = path.read_text("utf-8", "replace")
+        ours, theirs = _ours(text), _ruamel(text)
+        assert (_same(ours[0]), ours[1]) == (_same(theirs[0]), theirs[1]), path
