@@ -34,3 +34,19 @@ def start(root: Path, mode: str, paths: Sequence[str], clear_suffix: str | None)
     if clear_suffix is not None:
         for args in clear_copy_listings(clear_suffix):
             git.start(root, *args)
+
+
+def start_history(root: Path, cache: bool) -> None:
+    """``check --history``: the commit order (unless a cache makes it unneeded) and the tree's names."""
+    if not cache or not _cache_file(root).is_file():
+        blobs.start_topo_order(root)
+    git.start(root, *HEAD_NAMES)
+
+
+HEAD_NAMES = ("ls-tree", "-r", "-z", "--name-only", "HEAD")  # the names at HEAD (which rules make a claim)
+
+
+def _cache_file(root: Path) -> Path:
+    from secretops.check import cache
+
+    return cache.path(root)

@@ -55,7 +55,7 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
             return walk(root)
         if rev == ":0":
             return git.ls_files(root, "--cached")
-        return git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", rev, timeout=600).stdout)
+        return git.split_z(git.git(root, *early.HEAD_NAMES[:-1], rev, timeout=600).stdout)
 
     blobs: dict[str, bytes | None] = {}
     if is_git and rev == ":0":  # the index's configs without listing every file (the hook's path)

@@ -141,6 +141,20 @@ def keyed_regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], 
     return re.compile(KEY_HINT), re.compile(KEYED_LINE), re.compile(SECRET_KEY), re.compile(STRONG_KEY)
 
 
+@functools.cache
+def _key_hint_lower() -> re.Pattern[str]:
+    return re.compile(KEY_HINT.removeprefix("(?i)"))
+
+
+def hint_offsets(text: str) -> list[int]:
+    """Where KEY_HINT matches in ``text``. An ASCII text is searched lowered, case-sensitively: the
+    same offsets (lowering ASCII keeps every offset, and no ASCII letter has another case fold), ~7x
+    faster than Python's re on ``(?i)`` (it folds at every position)."""
+    if text.isascii():
+        return [m.start() for m in _key_hint_lower().finditer(text.lower())]
+    return [m.start() for m in keyed_regexes()[0].finditer(text)]
+
+
 def entropy(value: str) -> float:
     counts = Counter(value)
     n = len(value)

@@ -277,14 +277,14 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     if not (name.endswith(_KEYED_FILES) or ".env" in name):
         return
     text = view.text
+    if "sops" in text and view.parsed.meta is not None:
+        return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
     _hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
-    if not (patterns.has_hinted_key(text, large_scan)
-            or ("widget" in lower and _WIDGET_KEY.search(text))) or (
-            "sops" in text and view.parsed.meta is not None):
-        return  # no key names a secret (words in descriptions do not count): nothing to parse for
     widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
+    if not (widget or patterns.has_hinted_key(text, large_scan)):
+        return  # no key names a secret (words in descriptions do not count): nothing to parse for
     structured = name.endswith(_STRUCTURED_KEYED) and (
         name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or widget
         or patterns.needs_parse(text, large_scan))
@@ -406,9 +406,9 @@ def _reference_spans(text: str) -> list[tuple[int, int]]:
 
 def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
-    hint, line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    _hint, line_rx, secret_key, strong_key = patterns.keyed_regexes()
     references = _reference_spans(text) if view.path.lower().endswith((".yaml", ".yml")) else []
-    hints = [m.start() for m in hint.finditer(text) if not inside(references, m.start(), m.start() + 1)]
+    hints = [at for at in patterns.hint_offsets(text) if not references or not inside(references, at, at + 1)]
     spans: list[tuple[int, int]] | None = None
     done: set[int] = set()
     for at in hints:  # only the lines a key hint is on

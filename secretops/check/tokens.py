@@ -281,6 +281,10 @@ class _Selection(NamedTuple):
 
 @functools.lru_cache(maxsize=1)  # the blob's quiet test and its credential rule share the one pass
 def _select(text: str) -> _Selection | None:
+    return _selected(text)
+
+
+def _selected(text: str | bytes) -> _Selection | None:
     selector, rules = _selector()
     hits = selector.Match(text) or []
     if len(rules) not in hits:
@@ -296,10 +300,11 @@ class Candidates(NamedTuple):
     hinted: bool  # a word of HINT_WORDS (any case) occurs: some key may name a secret
 
 
-def quiet(text: str) -> bool:
+def quiet(text: str | bytes) -> bool:
     """Nothing in ``text`` that any content rule looks for: no marker, no hint word, no trigger (the
-    selector's one pass). False when the pass could not be proved whole."""
-    selected = _select(text)
+    selector's one pass). False when the pass could not be proved whole. Bytes are read as UTF-8:
+    pass only bytes that are their own text (ASCII without NUL: what util.text.decode reads them as)."""
+    selected = _select(text) if isinstance(text, str) else _selected(text)
     return selected is not None and selected.quiet
 
 

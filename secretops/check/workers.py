@@ -45,10 +45,17 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
     scanned = suppressed = 0
     for blob in blobs:
         scanned += blob.offset == 0
-        view = FileView(blob, settings)
-        if not settings.small_scan and not blob.chunked and not view.binary and not view.is_clear_file \
-                and not view.named_encrypted and tokens.quiet(view.text):
-            continue
+        view = None
+        if not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) \
+                and not settings.named_encrypted(blob.path):
+            if blob.data.isascii() and b"\0" not in blob.data:  # its bytes are its text: no decoding
+                if tokens.quiet(blob.data):
+                    continue
+            else:
+                view = FileView(blob, settings)
+                if not view.binary and tokens.quiet(view.text):
+                    continue
+        view = view or FileView(blob, settings)
         rules = registry.CHUNK_RULES if blob.chunked else registry.RULES
         for finding in _dedupe([f for rule in rules for f in rule.check(view)]):
             if inline_allow and allow.inline_allowed(finding, view.lines):

@@ -35,6 +35,10 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
 
         every = mode == "all" and not (repo.root / ".secretops.yaml").is_file()  # then --all looks for clear copies
         early.start(repo.root, mode or "staged", rels, repo.config.clear_suffix if every else None)
+    elif repo.is_git and mode == "history":
+        from secretops.check import early
+
+        early.start_history(repo.root, cache)
     from secretops.check import allow, engine
     from secretops.formats.findings import FORMATS
 

@@ -199,9 +199,21 @@ def introductions(root: Path, revs: Sequence[str] = ("--all",),
     return out
 
 
+_EARLY_ORDERS: dict[tuple[Path, tuple[str, ...]], Callable[[], dict[str, int]]] = {}
+
+
+def start_topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> None:
+    """Begin the next ``topo_order(root, revs)`` now (the history check begins it before it loads)."""
+    _EARLY_ORDERS[(root, tuple(revs))] = _started_order(root, revs)
+
+
 def topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> Callable[[], dict[str, int]]:
-    """Each commit's place in history, oldest first (parents before children): git starts now, and
-    the order is read when the returned function is first called."""
+    """Each commit's place in history, oldest first (parents before children): git starts now (or
+    started at ``start_topo_order``), and the order is read when the returned function is first called."""
+    return _EARLY_ORDERS.pop((root, tuple(revs)), None) or _started_order(root, revs)
+
+
+def _started_order(root: Path, revs: Sequence[str]) -> Callable[[], dict[str, int]]:
     result = proc.started(["git", "-C", str(root), "rev-list", "--topo-order", "--reverse", *revs],
                           error=GitError, what="git rev-list")
 

@@ -30,9 +30,13 @@ R = TypeVar("R")
 _LENGTH = struct.Struct("<Q")
 
 
-def _send(fd: int, obj: object) -> None:
+def _frame(obj: object) -> bytes:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _send(fd: int, obj: object) -> None:
+    view = memoryview(_frame(obj))
     while view:
         view = view[os.write(fd, view):]
 
@@ -57,7 +61,25 @@ def _read(fd: int, size: int) -> bytes:
 class _Worker:
     def __init__(self, pid: int, tasks: int, results: int) -> None:
         self.pid, self.tasks, self.results = pid, tasks, results
-        self.busy = False
+        self.outstanding = 0  # tasks sent whose results have not come back
+        self.outbox = bytearray()  # tasks not yet written into its pipe
+        self.waiting = False  # its task pipe is registered for writing
+
+
+def _flush(w: _Worker, sel: Any) -> None:
+    """Write what the pipe takes now; register for writing while something is left."""
+    import selectors
+
+    while w.outbox:
+        try:
+            del w.outbox[:os.write(w.tasks, w.outbox)]
+        except BlockingIOError:
+            break
+    if w.outbox and not w.waiting:
+        sel.register(w.tasks, selectors.EVENT_WRITE, (w, True))
+    elif not w.outbox and w.waiting:
+        sel.unregister(w.tasks)
+    w.waiting = bool(w.outbox)
 
 
 def _serve(work: Callable[[Any], Any], tasks: int, results: int) -> None:
@@ -118,43 +140,47 @@ class Pool(Generic[T, R]):
     def __exit__(self, *exc: object) -> None:
         self.close(kill=exc[0] is not None)
 
-    def run(self, tasks: Iterable[T]) -> Iterator[R]:
-        """Each task's result, in the order they finish; a task's exception is raised here."""
+    def run(self, tasks: Iterable[T], depth: int = 2) -> Iterator[R]:
+        """Each task's result, in the order they finish; a task's exception is raised here. Each
+        worker has up to ``depth`` tasks sent (its next one waits in its pipe, so it never waits on
+        this process); tasks are written without blocking, so neither side can wait on the other."""
         import selectors
 
         pending = iter(tasks)
-        running = 0
+        exhausted = False
         with selectors.DefaultSelector() as sel:
-            by_fd = {}
             for w in self._workers:
-                sel.register(w.results, selectors.EVENT_READ, w)
-                by_fd[w.results] = w
-            exhausted = False
+                os.set_blocking(w.tasks, False)
+                sel.register(w.results, selectors.EVENT_READ, (w, False))
             while True:
                 for w in self._workers:
-                    if not w.busy and not exhausted:
+                    while not exhausted and w.outstanding < depth:
                         task = next(pending, _END)
                         if task is _END:
                             exhausted = True
                             break
-                        _send(w.tasks, task)
-                        w.busy, running = True, running + 1
-                if not running:
+                        w.outbox += _frame(task)
+                        w.outstanding += 1
+                    _flush(w, sel)
+                if not any(w.outstanding for w in self._workers):
                     return
                 for key, _events in sel.select():
-                    w = key.data
+                    w, writable = key.data
+                    if writable:
+                        _flush(w, sel)
+                        continue
                     try:
                         ok, value = _receive(w.results)
                     except EOFError:
                         raise InternalError("a worker ended unexpectedly") from None
-                    w.busy, running = False, running - 1
+                    w.outstanding -= 1
                     if not ok:
                         raise value
                     yield value
 
     def close(self, kill: bool = False) -> None:
         """End every worker (closing its task pipe ends it; ``kill`` does not wait) and reap it."""
-        kill = kill or any(w.busy for w in self._workers)  # stopped early: their results are not wanted
+        kill = kill or any(w.outstanding for w in self._workers)  # stopped early: their results are not wanted
         for w in self._workers:
             if kill:
                 with contextlib.suppress(ProcessLookupError):

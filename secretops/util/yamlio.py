@@ -20,7 +20,9 @@ def _safe() -> Callable[[str], Iterator[Any]]:
     never reports, through two caught AttributeErrors): a third of the time of a sops file."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
     from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
 
     try:
         from _ruamel_yaml import CParser  # type: ignore[import-not-found]
@@ -46,6 +48,29 @@ def _safe() -> Callable[[str], Iterator[Any]]:
                 self._fixed = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
             return self._fixed
 
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            """VersionedResolver.resolve for a loader without path resolvers, without its two list
+            copies a scalar: the first implicit resolver of the value's first character that
+            matches, else the kind's default tag."""
+            if kind is ScalarNode and implicit[0]:
+                table = self.versioned_resolver
+                for tag, regexp in (*table.get(value[0] if value else "", ()), *table.get(None, ())):
+                    if regexp.match(value):
+                        return Tag(suffix=tag)
+            if self.yaml_path_resolvers:
+                return VersionedResolver.resolve(self, kind, value, implicit)
+            if kind is ScalarNode:
+                return self.DEFAULT_SCALAR_TAG
+            return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+
+        def construct_document(self, node: Any) -> Any:
+            try:
+                return _plain(self, node)
+            except (_Mixed, RecursionError):  # anything else: ruamel's constructor, its errors and all
+                return SafeConstructor.construct_document(self, node)
+            finally:
+                self.constructed_objects = {}
+
     def load_all(text: str) -> Iterator[Any]:
         loader = Loader(text)
         try:
@@ -55,6 +80,50 @@ def _safe() -> Callable[[str], Iterator[Any]]:
             loader.dispose()
 
     return load_all
+
+
+class _Mixed(Exception):
+    """A node that the plain builder leaves to ruamel's constructor."""
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_SCALARS = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp")}
+
+
+def _plain(loader: Any, root: Any) -> Any:
+    """A document of plain maps, lists and scalars (what manifests and sops files are) built the way
+    SafeConstructor builds it, without its per-node bookkeeping; _Mixed at the first thing that is
+    not plain: an alias, a merge key, a duplicate key, a non-scalar key, any other tag."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    seen: set[int] = set()
+
+    def build(node: Any) -> Any:
+        kind, tag = node.__class__, node.tag
+        if kind is ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _SCALARS:
+                return loader.construct_non_recursive_object(node)
+            raise _Mixed
+        if id(node) in seen:
+            raise _Mixed  # an alias: ruamel shares the object
+        seen.add(id(node))
+        if kind is SequenceNode and tag == _SEQ:
+            return [build(child) for child in node.value]
+        if kind is MappingNode and tag == _MAP:
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not ScalarNode:
+                    raise _Mixed
+                key = build(key_node)
+                if key in out:
+                    raise _Mixed  # ruamel's DuplicateKeyError, with its words
+                out[key] = build(value_node)
+            return out
+        raise _Mixed
+
+    return build(root)
 
 
 def load_all(text: str, name: str) -> list[Any]:

@@ -58,6 +58,27 @@ def test_secret_in_other_encodings(repo: Path, codec: str) -> None:
     assert code == 1 and "plaintext-secret" in rules_of(findings), out
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-8-sig", "utf-32", "utf-8"])
+def test_other_encodings_in_a_large_scan(repo: Path, codec: str) -> None:
+    """A large scan passes over blobs with nothing to find after one RE2 pass, on the raw bytes when
+    they are their own text (ASCII without NUL); every other encoding is decoded first, so a UTF-16
+    token and a Secret with a non-ASCII name are found there too."""
+    from secretops.check import workers
+
+    helpers.plant(PW)
+    token = helpers.plant("gh" + "p_" + rand(36))
+    for n in range(workers.PARALLEL_MIN):
+        helpers.write(repo / f"apps/filler/f{n}.yaml", f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f{n}\n")
+    _stage(repo, "apps/s.yaml", ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: dé\nstringData:\n  password: "
+                                 + PW + "\n").encode(codec))
+    _stage(repo, "apps/t.yaml", f"note: café\ntoken: {token}\n".encode(codec))
+    helpers.git(repo, "add", "-A")
+    code, findings, out = check(repo, "--all")
+    got = {(f["rule"], f["path"]) for f in findings}
+    assert {("plaintext-secret", "apps/s.yaml"), ("credential", "apps/t.yaml")} <= got, out
+    assert not [f for f in findings if "/filler/" in str(f["path"])]
+
+
 def test_big_file_is_never_skipped(repo: Path) -> None:
     helpers.plant(PW)
     token = helpers.plant("gh" + "p_" + rand(36))

@@ -19,6 +19,10 @@ CORNERS = [
     "{a: 1, a: 1}", "? [a]\n: 1\n", "a: *b\n", "a: &b 1\nc: &b 2\nd: *b\n", "\t- a", "a: 0x1F\nb: -.5\nc: +12e03\n",
     "a: !!str 12\nb: !!int '7'\n", "", "# only a comment\n", "a: |\n  x\n  y\nb: >-\n  p\n  q\n", "a: [1, 2\n",
     "k: v\n...\n---\nk: w\n", "- &x [1]\n- *x\n", "a: 2001-12-14\nb: 12:30:45\nc: 1e3\nd: .NaN\n", "'a': \"\\u263A\"\n",
+    "a: &p {x: 1}\nb: &q {y: 2}\nc:\n  <<: [*p, *q]\n  z: 3\n", "1: a\n2.5: b\ntrue: c\n~: d\n", "a: !!float 1\n",
+    "a:\n  b:\n    - c: 1\n      c: 2\n", "a: &r\n  self: *r\n", "- !!map {a: 1}\n- !!seq [1]\n- !!str\n", "? |\n  k\n: v\n",
+    "a: !!binary aGk=\n", "a: !!timestamp 2001-12-14\n", "a: !!omap [x: 1]\n", "<<: {a: 1}\nb: 2\n",
+    "a: 1\n'a': 2\n", "a:\n- - - deep\n", "x: " + "[" * 300 + "]" * 300 + "\n",
 ]
 
 
