@@ -42,16 +42,24 @@ def run() -> list[str]:
     found = json.loads(out)["findings"]
     t_ds, out_ds = timing.once_s([str(BIN / "detect-secrets"), "scan", "--all-files"], root, env)
     ds_found = json.loads(out_ds)["results"]
-    ms_ours, ms_bl = timing.paired_median_ms([str(BIN / "secretops"), "check", "--all", "-q"],
-                                             [bl, "fs", ".", "--no-banner", "-l", "error"], root, env, runs=7)
+    # CI checks out a clone (its objects packed); the fleet as built has them loose, as after many
+    # local commits that git never packed: both are timed, the clone against the goal.
+    clone = work / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-local", str(root), str(clone)], env=env, check=True)
+    every = [str(BIN / "secretops"), "check", "--all", "-q"]
+    bl_fs = [bl, "fs", ".", "--no-banner", "-l", "error"]
+    ms_ours, ms_bl = timing.paired_median_ms(every, bl_fs, clone, env, runs=15)
+    ms_loose, ms_bl_loose = timing.paired_median_ms(every, bl_fs, root, env, runs=15)
     n = 2000
     ours_fp = sum(1 for f in found if f["path"].endswith(".enc.yaml"))
     ds_fp = sum(1 for p in ds_found if p.endswith(".enc.yaml"))
     caught = {f["path"] for f in found}
     missed = [p for k in ("plaintext-secret", "credential") for p in kinds[k] if p not in caught]
     lines.append(f"--all over {n} files: secretops {t_ours:.2f} s, detect-secrets scan {t_ds:.2f} s -> "
-                 f"{t_ds / t_ours:.1f}x (goal >= 10x); secretops {ms_ours / 1000:.2f} s, betterleaks fs "
-                 f"{ms_bl / 1000:.2f} s -> {ms_bl / ms_ours:.1f}x (goal >= 1x; medians of 7 alternating runs)")
+                 f"{t_ds / t_ours:.1f}x (goal >= 10x); on a clone of it (objects packed, as CI checks out) "
+                 f"secretops {ms_ours / 1000:.2f} s, betterleaks fs {ms_bl / 1000:.2f} s -> {ms_bl / ms_ours:.2f}x "
+                 f"(goal >= 1.5x); with its objects loose (never packed) {ms_loose / 1000:.2f} s vs "
+                 f"{ms_bl_loose / 1000:.2f} s -> {ms_bl_loose / ms_loose:.2f}x (medians of 15 alternating runs)")
     lines.append(f"false positives on the 400 SOPS files: secretops {ours_fp}, detect-secrets {ds_fp} files flagged; "
                  f"secretops missed {len(missed)} of the 40 planted plaintext Secrets and credentials")
 
@@ -80,12 +88,12 @@ def homeops(root: Path, home: Path, env: dict[str, str], bl: str) -> list[str]:
     credentials = [f for f in found if f["rule"] == "credential"]
     bl_argv = [bl, "git", ".", "--no-banner", "-l", "error"]
     ms_first, ms_bl = timing.paired_median_ms([str(BIN / "secretops"), "check", "--history", "-q", "--no-cache"],
-                                              bl_argv, root, env, runs=7)
+                                              bl_argv, root, env, runs=9)
     ms_cached, ms_bl2 = timing.paired_median_ms([str(BIN / "secretops"), "check", "--history", "-q"], bl_argv, root,
                                                 env, runs=5)
     return [f"--history on a home-ops-shaped history ({made['commits']} commits, {made['files']} files nested as in "
             f"real repositories, 100 sops files, a 500 KB gotk-components.yaml committed 30 times): a first run "
             f"(--no-cache) {ms_first / 1000:.2f} s, betterleaks git {ms_bl / 1000:.2f} s -> {ms_bl / ms_first:.2f}x "
-            f"(medians of 7 alternating runs); with the history cache {ms_cached / 1000:.2f} s vs "
-            f"{ms_bl2 / 1000:.2f} s -> {ms_bl2 / ms_cached:.1f}x (goal >= 1.5x, never slower); {len(found)} "
+            f"(goal >= 1.5x, never slower; medians of 9 alternating runs); with the history cache "
+            f"{ms_cached / 1000:.2f} s vs {ms_bl2 / 1000:.2f} s -> {ms_bl2 / ms_cached:.1f}x; {len(found)} "
             f"finding(s) ({len(credentials)} credentials; {made['planted']} planted), one per secret"]

@@ -10,7 +10,6 @@ force-push or a deleted branch starts over). `--no-cache` ignores it. A damaged 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -51,6 +50,8 @@ def tips(root: Path) -> tuple[str, ...]:
 
 def key_of(root: Path, settings_words: str) -> str:
     """Everything a cached finding depends on: the rule code, the settings, the configs at HEAD."""
+    import hashlib  # OpenSSL's: ~5 ms to load, for runs that use the cache only
+
     digest = hashlib.sha256(settings_words.encode())
     here = Path(__file__).resolve().parents[1]
     for sub in ("check", "sops", "util"):

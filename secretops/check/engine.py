@@ -173,7 +173,7 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
     key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}") \
         if use else ""
     cached = cache_mod.load(root, key) if use else None
-    now = cache_mod.tips(root)
+    now = cache_mod.tips(root) if use else ()
     if cached is None:
         history = sources.History(root, obs)
         source = history.source()

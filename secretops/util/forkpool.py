@@ -1,4 +1,4 @@
-"""Forked workers, each fed one task at a time through its own pipe; results as they finish.
+"""Forked workers, each fed its tasks through its own pipe; results as they finish.
 
 `concurrent.futures` would do, but it loads multiprocessing, logging, tempfile and friends (~25 ms
 before the first worker runs), and its queue threads are more than a fork and two pipes need. A
