@@ -1,4 +1,4 @@
-from secretops.cli.main import main
+from secretops.cli.main import console
 
 if __name__ == "__main__":
-    main()
+    console()

@@ -137,8 +137,8 @@ def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
 
 
 @functools.cache
-def keyed_regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    return re.compile(KEY_HINT), re.compile(KEYED_LINE), re.compile(SECRET_KEY), re.compile(STRONG_KEY)
+def keyed_regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    return re.compile(KEYED_LINE), re.compile(SECRET_KEY), re.compile(STRONG_KEY)
 
 
 @functools.cache
@@ -152,7 +152,7 @@ def hint_offsets(text: str) -> list[int]:
     faster than Python's re on ``(?i)`` (it folds at every position)."""
     if text.isascii():
         return [m.start() for m in _key_hint_lower().finditer(text.lower())]
-    return [m.start() for m in keyed_regexes()[0].finditer(text)]
+    return [m.start() for m in re.finditer(KEY_HINT, text)]
 
 
 def entropy(value: str) -> float:

@@ -279,7 +279,7 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     if "sops" in text and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
-    _hint, _line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
     widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
@@ -406,7 +406,7 @@ def _reference_spans(text: str) -> list[tuple[int, int]]:
 
 def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
-    _hint, line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    line_rx, secret_key, strong_key = patterns.keyed_regexes()
     references = _reference_spans(text) if view.path.lower().endswith((".yaml", ".yml")) else []
     hints = [at for at in patterns.hint_offsets(text) if not references or not inside(references, at, at + 1)]
     spans: list[tuple[int, int]] | None = None

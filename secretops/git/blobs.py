@@ -237,7 +237,7 @@ def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator
     for which, data in proc.streams([(argv, "".join(c + "\n" for c in share).encode()) for share in shares],
                                     error=GitError, what="git diff-tree"):
         text, end, commit = tails[which] + data, 0, commits_of[which]
-        for match in _RAW.finditer(text):
+        for match in _raw().finditer(text):
             if match.start() != end:
                 raise GitError("git diff-tree gave output it does not give", command=argv, returncode=None)
             end = match.end()
@@ -252,5 +252,10 @@ def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator
 
 # `git diff-tree --stdin -r --raw -z`: a commit's name, then one record per changed path:
 # ":<old mode> <new mode> <old oid> <new oid> <status>[score]\0<path>\0". Read in C, by one regex.
-_RAW = re.compile(rb"(?P<commit>[0-9a-f]{40}(?:[0-9a-f]{24})?)\0|:[0-7]{6} (?P<mode>[0-7]{6}) [0-9a-f]+ "
-                  rb"(?P<oid>[0-9a-f]+) (?P<status>[A-Z])[0-9]*\0(?P<path>[^\0]*)\0")
+@functools.cache
+def _raw() -> re.Pattern[bytes]:
+    return re.compile(_RAW)
+
+
+_RAW = (rb"(?P<commit>[0-9a-f]{40}(?:[0-9a-f]{24})?)\0|:[0-7]{6} (?P<mode>[0-7]{6}) [0-9a-f]+ "
+        rb"(?P<oid>[0-9a-f]+) (?P<status>[A-Z])[0-9]*\0(?P<path>[^\0]*)\0")

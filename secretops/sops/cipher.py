@@ -6,7 +6,6 @@ trailing ``:`` (list indices are not part of it); the MAC's AAD is ``lastmodifie
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from collections.abc import Sequence
@@ -36,6 +35,8 @@ def open_value(key: bytes, enc: str, associated: bytes) -> bytes:
     if not match:
         raise NotCiphertext("not a sops value")
     try:
+        import base64
+
         data, iv, tag = (base64.b64decode(g) for g in match.groups()[:3])
         return AESGCM(key).decrypt(iv, data + tag, associated)
     except (InvalidTag, ValueError):
@@ -48,5 +49,7 @@ def seal(key: bytes, plaintext: bytes, associated: bytes, kind: str = "str") -> 
 
     iv = os.urandom(32)
     sealed = AESGCM(key).encrypt(iv, plaintext, associated)
+    import base64
+
     parts = (base64.b64encode(p).decode() for p in (sealed[:-16], iv, sealed[-16:]))
     return "ENC[AES256_GCM,data:{},iv:{},tag:{},type:".format(*parts) + kind + "]"

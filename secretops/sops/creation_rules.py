@@ -84,8 +84,7 @@ class SopsConfig(NamedTuple):
         return frozenset(k for r in self.rules for k in r.recipients.age)
 
 
-_CLAIM_WORDS = re.compile(
-    r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])")
+_CLAIM_WORDS = r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])"
 CLAIM_LIMIT = 10  # a rule that names more plaintext-looking files than this is a catch-all
 
 
@@ -102,7 +101,7 @@ def claiming_rules(configs: SopsConfigs, names: Iterable[str]) -> frozenset[tupl
         if rule is not None and rule.path_regex is not None:
             counts[(rule.source, rule.position)] = counts.get((rule.source, rule.position), 0) + 1
     return frozenset((r.source, r.position) for r in configs.rules if r.path_regex is not None and (
-        _CLAIM_WORDS.search(r.path_regex) or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT))
+        re.search(_CLAIM_WORDS, r.path_regex) or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT))
 
 
 class SopsConfigs(NamedTuple):
@@ -118,7 +117,7 @@ class SopsConfigs(NamedTuple):
         rule = self.rule_for(rel)
         if rule is None or rule.path_regex is None:
             return False
-        if _CLAIM_WORDS.search(rule.path_regex) or self.claiming is None:
+        if re.search(_CLAIM_WORDS, rule.path_regex) or self.claiming is None:
             return True
         return (rule.source, rule.position) in self.claiming()
 

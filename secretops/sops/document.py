@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from secretops.errors import InputError
-from secretops.sops import metablock, metadata
+from secretops.sops import metadata
 from secretops.sops.metadata import SopsMeta
 from secretops.util import yamlio
 from secretops.util.text import decode
@@ -102,6 +102,8 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
             block = chunk[match.start():]
             end = re.search(r"^(?![ \t]|$)", block[match.end() - match.start():], re.M)
             block = block[: (match.end() - match.start()) + end.start()] if end else block
+            from secretops.sops import metablock  # sops files only
+
             meta = metablock.from_block_text(block)
             if meta is None:
                 try:

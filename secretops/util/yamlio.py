@@ -127,7 +127,16 @@ def _plain(loader: Any, root: Any) -> Any:
 
 
 def load_all(text: str, name: str) -> list[Any]:
-    """Every document of ``text``; a one-line InputError (no file content) on bad YAML."""
+    """Every document of ``text``; a one-line InputError (no file content) on bad YAML. Until ruamel
+    is loaded, plain block YAML is read without it (util/yamlsimple: the same documents, or None)."""
+    import sys
+
+    if "ruamel.yaml" not in sys.modules:
+        from secretops.util import yamlsimple
+
+        plain = yamlsimple.load_all(text)
+        if plain is not None:
+            return plain
     from ruamel.yaml.error import YAMLError
 
     try:
