@@ -22,9 +22,21 @@ def clear_copy_listings(clear_suffix: str) -> tuple[tuple[str, ...], tuple[str, 
             ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", pattern))
 
 
-def start(root: Path, mode: str, paths: Sequence[str], clear_suffix: str | None) -> None:
-    """``check --staged [FILE…]`` or ``check --all [FILE…]`` (in a git repository): its list of blobs,
-    the index's `.sops.yaml` files, a blob reader, and (``clear_suffix``) the clear-copy listings."""
+def begin(root: Path, mode: str, paths: Sequence[str], clear_suffix: str, cache: bool) -> None:
+    """The first reads of ``check --MODE [FILE…]`` in a git repository (none for --diff)."""
+    if mode == "history":
+        _history(root, cache)
+    elif mode in ("staged", "all"):
+        from secretops.repo.config import FILENAME
+
+        # --all looks for clear copies unless .secretops.yaml declares the convention (engine.run)
+        looks = mode == "all" and not (root / FILENAME).is_file()
+        _index(root, mode, paths, clear_suffix if looks else None)
+
+
+def _index(root: Path, mode: str, paths: Sequence[str], clear_suffix: str | None) -> None:
+    """--staged or --all: the list of blobs, the index's `.sops.yaml` files, a blob reader, and
+    (``clear_suffix``) the clear-copy listings."""
     if mode == "staged" and not paths:
         git.start(root, *git.STAGED_ARGS)
     else:
@@ -36,8 +48,8 @@ def start(root: Path, mode: str, paths: Sequence[str], clear_suffix: str | None)
             git.start(root, *args)
 
 
-def start_history(root: Path, cache: bool) -> None:
-    """``check --history``: the commit order (unless a cache makes it unneeded) and the tree's names."""
+def _history(root: Path, cache: bool) -> None:
+    """--history: the commit order (unless a cache makes it unneeded) and the tree's names."""
     if not cache or not _cache_file(root).is_file():
         blobs.start_topo_order(root)
     git.start(root, *HEAD_NAMES)

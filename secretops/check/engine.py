@@ -12,6 +12,7 @@ from secretops.check import allow, early, registry, sources, workers
 from secretops.check.model import REPO_RULES, Finding, Settings
 from secretops.errors import ConfigError, InputError
 from secretops.git import command as git
+from secretops.repo import config as config_mod
 from secretops.repo.config import Config
 from secretops.util.display import safe
 from secretops.util.progress import Observer, Silent
@@ -69,14 +70,16 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
         blobs = {path: data[oid] if oid else None for path, oid in found.items()}
     else:
         blobs = {rel: _reader(root, is_git, rev, rel, None) for rel in names() if creation_rules.is_config(rel)}
+    readable: dict[str, bytes] = {}
     for rel, content in blobs.items():
         if content is None:
             raise ConfigError(f"{safe(rel)} cannot be read (a symlink or not a file)",
                               hint="make it a regular file; secretops never follows a link")
-    if not blobs:
+        readable[rel] = content
+    if not readable:
         return None
-    configs = creation_rules.SopsConfigs(tuple(creation_rules.parse_bytes(data or b"", root / rel, rel)
-                                               for rel, data in sorted(blobs.items())))
+    configs = creation_rules.SopsConfigs(tuple(creation_rules.parse_bytes(data, root / rel, rel)
+                                               for rel, data in sorted(readable.items())))
     return configs._replace(claiming=functools.cache(lambda: creation_rules.claiming_rules(configs, names())))
 
 
@@ -147,7 +150,7 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     # the change touches .gitignore); a commit is judged for what it changes.
     changed = set(source.paths) & {".gitignore", ".secretops.yaml"} if opts.mode in ("staged", "diff") else set()
     if is_git and opts.mode != "history" and (opts.mode != "staged" or changed) and (
-            ".gitignore" in changed or (root / ".secretops.yaml").is_file() or _clear_copies(root, config)):
+            ".gitignore" in changed or (root / config_mod.FILENAME).is_file() or _clear_copies(root, config)):
         found += _gitignore(root, config)
     if baseline:
         kept = [f for f in found if not baseline.suppresses(f)]

@@ -93,7 +93,7 @@ def small(source: Source) -> bool:
 
 def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     """Like check_blobs; a scan of PARALLEL_MIN blobs (or history commits) or more is spread over a
-    worker a core (util/forkpool), each reading its own blobs, one batch at a time."""
+    worker a core (util/forkpool), each reading its own blobs, its next batch waiting in its pipe."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     _ = settings.sops_config  # read once, before any blob (and inherited by workers): a broken one fails first
     if small(source) or cores < 2 or not hasattr(os, "fork"):

@@ -30,15 +30,10 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
             raise InputError(f"cannot write {target}: its folder does not exist", hint="create the folder first")
     repo = open_repo()
     rels = tuple(repo.rel(p, must_exist=False) for p in paths)
-    if repo.is_git and mode in (None, "staged", "all") and not spec:
+    if repo.is_git and not spec:
         from secretops.check import early
 
-        every = mode == "all" and not (repo.root / ".secretops.yaml").is_file()  # then --all looks for clear copies
-        early.start(repo.root, mode or "staged", rels, repo.config.clear_suffix if every else None)
-    elif repo.is_git and mode == "history":
-        from secretops.check import early
-
-        early.start_history(repo.root, cache)
+        early.begin(repo.root, mode or "staged", rels, repo.config.clear_suffix, cache)  # git reads while we load
     from secretops.check import allow, engine
     from secretops.formats.findings import FORMATS
 
