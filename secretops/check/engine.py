@@ -172,11 +172,12 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
         return Settings(config.encrypted_suffix, config.clear_suffix, True, load_config,
                         small_scan=workers.small(source), read=reader)
 
-    use = opts.cache and not blobs.refs_beyond_commits(root)
-    key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}") \
+    graph = cache_mod.graph_words(root) if opts.cache and not blobs.refs_beyond_commits(root) else None
+    use = graph is not None
+    key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}\0{graph}") \
         if use else ""
-    cached = cache_mod.load(root, key) if use else None
     now = cache_mod.tips(root) if use else ()
+    cached = cache_mod.load(root, key, obs.info) if use else None
     if cached is None:
         history = sources.History(root, obs)
         source = history.source()

@@ -108,9 +108,9 @@ def plain_call(args: list[str]) -> Plain | None:
 def run_plain(call: Plain) -> Outcome:
     import sys
 
-    from secretops.util.progress import Silent
+    from secretops.util.progress import Notes
 
-    observer: Observer = Silent()
+    observer: Observer = Notes()
     if not call.quiet and sys.stderr.isatty():
         from secretops.cli.progress import Progress
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 
+from secretops.cli.common import writes
 from secretops.util.display import safe
 
 
@@ -12,6 +13,7 @@ def cluster() -> None:
 
 @cluster.command()
 @click.argument("name")
+@writes
 def add(name: str) -> None:
     """A key, a creation rule before the shared one, a key Secret and its bootstrap line for NAME; the
     shared rule and every shared file also get NAME's key."""
@@ -31,6 +33,7 @@ def add(name: str) -> None:
 
 @cluster.command()
 @click.argument("name")
+@writes
 def remove(name: str) -> None:
     """Retire NAME: its rule goes, its key leaves the other rules and the files it shares."""
     from secretops.cli.common import repo

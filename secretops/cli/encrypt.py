@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretops.cli.common import Progress, repo, sops_for
+from secretops.cli.common import Progress, repo, sops_for, writes
 from secretops.util.display import safe
 from secretops.workflow.encrypt import encrypt as run_encrypt
 
@@ -10,6 +10,7 @@ from secretops.workflow.encrypt import encrypt as run_encrypt
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--rm", "remove_clear", is_flag=True, help="Remove each clear file once it is encrypted.")
+@writes
 def encrypt(paths: tuple[str, ...], remove_clear: bool) -> None:
     """Encrypt *.clear.yaml files into their *.enc.yaml siblings (all of them without PATHs)."""
     r = repo()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretops.cli.common import repo, sops_for
+from secretops.cli.common import repo, sops_for, writes
 from secretops.util.display import safe
 from secretops.workflow import init as scaffold
 
@@ -11,6 +11,7 @@ from secretops.workflow import init as scaffold
 @click.option("--cluster", "clusters", multiple=True, help="Cluster name (default: the folders under clusters/).")
 @click.option("--shared-key", is_flag=True, help="One age key for every cluster.")
 @click.option("--dry-run", is_flag=True, help="Show what init finds and what it would add; write nothing.")
+@writes
 def init(clusters: tuple[str, ...], shared_key: bool, dry_run: bool) -> None:
     """Set up a new repository (.sops.yaml, keys, key Secrets, ignore files, the pre-commit hook), or
     adopt an existing one: then no key, rule or key Secret is written and no file replaced."""

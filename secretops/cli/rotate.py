@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from secretops.cli.app import exit_with
+from secretops.cli.common import writes
 from secretops.cli.progress import Progress
 from secretops.repo.model import Repo
 
@@ -33,6 +34,7 @@ def rotate() -> None:
 @click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="The plan's format (with --dry-run).")
 @click.option("--tag", "tag_name", metavar="NAME", help="Also tag commit 1 as NAME, for clusters that follow tags.")
+@writes
 def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool, format_: str,
           tag_name: str | None) -> None:
     """Commit 1: every secret encrypted for the old and the new key; key Secrets hold both."""
@@ -95,6 +97,7 @@ def status(format_: str, wait_s: float, reconcile: bool, timeout: float, concurr
 @rotate.command()
 @click.argument("name")
 @click.option("--push", is_flag=True, help="Push the tag to origin.")
+@writes
 def tag(name: str, push: bool) -> None:
     """Tag commit 1 of the rotation as NAME, for clusters that follow release tags or semver ranges."""
     from secretops.cli.common import repo
@@ -111,6 +114,7 @@ def tag(name: str, push: bool) -> None:
 @click.option("--push", is_flag=True, help="Push commit 2 to origin.")
 @click.option("--verify-all", is_flag=True, help="Have the real sops decrypt every changed file, not a sample.")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
+@writes
 def finish(unverified: bool, compromised: bool, push: bool, verify_all: bool, timeout: float) -> None:
     """Commit 2: remove the old keys from rules, files and key Secrets."""
     from secretops.cli.common import sops_for
@@ -136,6 +140,7 @@ def finish(unverified: bool, compromised: bool, push: bool, verify_all: bool, ti
 
 @rotate.command()
 @click.option("--push", is_flag=True, help="Push the abort commit to origin.")
+@writes
 def abort(push: bool) -> None:
     """Go back to the old keys only and forget the new keys."""
     from secretops.cli.common import sops_for

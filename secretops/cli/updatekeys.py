@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from secretops.cli.common import Progress, repo, sops_for
+from secretops.cli.common import Progress, repo, sops_for, writes
 from secretops.util.display import safe, short
 
 
@@ -11,6 +11,7 @@ from secretops.util.display import safe, short
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
 @click.option("--verify-all", is_flag=True, help="Have the real sops decrypt every new file before writing, "
               "not a sample.")
+@writes
 def updatekeys(paths: tuple[str, ...], dry_run: bool, verify_all: bool) -> None:
     """Bring every encrypted file's recipients in line with its .sops.yaml creation rule (repo-wide
     `sops updatekeys`). Only key blocks change; everything is proved before the first write."""

@@ -144,6 +144,13 @@ def git_dir(root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
+def common_dir(start: Path) -> Path | None:
+    """The git dir that every linked worktree of this clone shares, or None outside a repository."""
+    res = git(start, "rev-parse", "--path-format=absolute", "--git-common-dir", ok_codes=(0, 128))
+    text = res.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(text) if res.returncode == 0 and text else None
+
+
 def require_repo(start: Path) -> Path:
     top = toplevel(start)
     if top is None:

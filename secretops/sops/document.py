@@ -82,10 +82,11 @@ _SOPS_KEY = re.compile(r"^sops:[ \t]*(?:#.*)?$", re.M)
 def parse_light(rel: str, data: bytes) -> ParsedFile:
     """Only each document's ``sops:`` block is parsed: enough for recipients and state, and fast.
 
-    Documents are ``{}`` placeholders (None when empty). Files that may be key Secrets, and
-    anything that is not YAML, get a full parse.
+    Documents are ``{}`` placeholders (None when empty). Files that may be key Secrets, CRLF files,
+    and anything that is not YAML, get a full parse.
     """
-    if kind_of(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192] or data[:3] == b"\xef\xbb\xbf":
+    if kind_of(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192] or data[:3] == b"\xef\xbb\xbf" \
+            or b"\r" in data:  # a CRLF file (the block scan reads LF lines)
         return parse(rel, data)
     text = data.decode("utf-8", "replace")
     docs: list[Any] = []

@@ -89,6 +89,34 @@ def remove_stale_temps(root: Path, names: list[str]) -> None:
                 stray.unlink()
 
 
+def require_replaceable(root: Path, names: list[str], what: str) -> None:
+    """Before the first of several atomic writes: none of ``names`` (repo-relative) is a symlink or a
+    folder, each folder takes a new file (probed for real: permission bits say nothing to root or to
+    a read-only mount) and the disk has room for all of them. A refusal found half-way would leave
+    some files written and others not."""
+    for name in names:
+        target = root / name
+        if target.is_symlink() or target.is_dir():
+            raise InputError(f"{safe(name)} is a symlink or a folder; secretops never writes through one",
+                             hint="replace it with a regular file, then run again (nothing was written)")
+    for folder in sorted({(root / name).parent for name in names}):
+        try:
+            if hasattr(os, "O_TMPFILE"):  # an unnamed file: nothing to clean up, nothing another reader sees
+                os.close(os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o600))
+            else:
+                fd, tmp = tempfile.mkstemp(prefix=".probe.", suffix=".secretops-tmp", dir=folder)
+                os.close(fd)
+                os.unlink(tmp)
+        except OSError as exc:
+            from secretops.errors import StateError
+
+            raise StateError(f"cannot write into {safe(str(folder))} ({exc.strerror or type(exc).__name__}), "
+                             f"which {what} needs", hint="make it writable, then run again (nothing was "
+                             "written)") from None
+    sizes = [(root / name).stat().st_size for name in names if (root / name).is_file()]
+    require_space(root, 2 * sum(sizes), max([*sizes, 8192]) * 2, what)
+
+
 @contextlib.contextmanager
 def private_tempdir(base: Path | None = None) -> Iterator[Path]:
     """A 0700 temp folder, removed afterwards."""

@@ -29,3 +29,12 @@ class Silent:
 
     def info(self, message: str) -> None:
         pass
+
+
+class Notes(Silent):
+    """No progress, but notes (a discarded cache) reach stderr: the hook's and CI's observer."""
+
+    def info(self, message: str) -> None:
+        import sys
+
+        sys.stderr.write(message + "\n")

@@ -9,6 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from secretops.errors import StateError
 from secretops.git import command as git
 from secretops.workflow import repofiles
 
@@ -23,28 +24,83 @@ def attribute_line(suffix: str) -> str:
 
 
 def attributes_update(root: Path, suffix: str) -> bytes | None:
-    """The `.gitattributes` bytes with our line appended, or None when the suffix is configured
-    already (by us or by the user, whatever they chose for it)."""
+    """The `.gitattributes` bytes with our line appended (in the file's own line ending), or None when
+    the suffix is configured already (by us or by the user, whatever they chose for it). A symlink or
+    a folder there is refused (ConfigError): nothing is written through one."""
     path = root / ".gitattributes"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    for line in text.splitlines():
+    text, _eol = repofiles.read_lines_file(path)
+    for line in repofiles.lines_of(text):
         words = line.split()
         if words and words[0] == f"*{suffix}":
             return None
     return repofiles.append_line(path, attribute_line(suffix))
 
 
+def _wanted() -> dict[str, str]:
+    return {"merge.secretops.name": "secretops: merge sops files value by value",
+            "merge.secretops.driver": f"{command()} merge-driver %O %A %B %P",
+            "diff.secretops.textconv": f"{command()} textconv"}
+
+
+def _ours(key: str, value: str) -> bool:
+    """A value secretops wrote: exactly ours, or ours from another interpreter (a moved virtualenv)."""
+    import re
+
+    want = _wanted()[key]
+    if value == want or not want.startswith(command()):
+        return value == want
+    tail = want.removeprefix(command())
+    return re.fullmatch(r"(?:'[^']*'|[^\s'\\]+) -m secretops" + re.escape(tail), value) is not None
+
+
+def plan(root: Path) -> list[tuple[str, str]]:
+    """The (key, value) pairs `apply` would set in the clone's config: ours that are missing or were
+    written by another interpreter; never a user's own. Refused (StateError) before anything is
+    written: a key with several values, or a config git could not write."""
+    todo = []
+    for key, value in _wanted().items():
+        res = git.git(root, "config", "--local", "--get-all", key, ok_codes=(0, 1))
+        values = [v for v in res.stdout.decode("utf-8", "replace").split("\n") if v]
+        if len(values) > 1:
+            raise StateError(f"{key} has {len(values)} values in this clone's git config",
+                             hint=f"keep one (`git config --local --unset-all {key}` removes them all), then "
+                             "run again")
+        if values and not _ours(key, values[0]):
+            continue  # the user's own
+        if values != [value]:
+            todo.append((key, value))
+    if todo:
+        _require_writable_config(root)
+    return todo
+
+
+def _require_writable_config(root: Path) -> None:
+    """git writes `config.lock` beside the config and renames it over: both must be possible (probed
+    for real: permission bits say nothing to root, an immutable file or a read-only mount does)."""
+    import os
+
+    config = Path(git.out(root, "rev-parse", "--path-format=absolute", "--git-path", "config").strip())
+    try:
+        if config.exists():
+            os.close(os.open(config, os.O_WRONLY | os.O_APPEND))
+        probe = config.with_name("config.lock")
+        if probe.exists():
+            raise StateError(f"{probe} exists: another git command is changing the config, or one was killed",
+                             hint="wait for it; if none runs, remove that file and run again")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as exc:
+        raise StateError(f"cannot write this clone's git config {config} ({exc.strerror})",
+                         hint="make it writable, then run again") from None
+
+
+def apply(root: Path, todo: list[tuple[str, str]]) -> list[str]:
+    """Set what ``plan`` found missing; the keys set."""
+    for key, value in todo:
+        git.git(root, "config", "--local", key, value)
+    return [key for key, _value in todo]
+
+
 def configure(root: Path) -> list[str]:
     """Set the merge driver and the textconv in the clone's config, unless the user set their own."""
-    wanted = {"merge.secretops.name": "secretops: merge sops files value by value",
-              "merge.secretops.driver": f"{command()} merge-driver %O %A %B %P",
-              "diff.secretops.textconv": f"{command()} textconv"}
-    done = []
-    for key, value in wanted.items():
-        current = git.git(root, "config", "--local", "--get", key, ok_codes=(0, 1)).stdout.decode().strip()
-        if current and "secretops" not in current:
-            continue  # the user's own
-        if current != value:
-            git.git(root, "config", "--local", key, value)
-            done.append(key)
-    return done
+    return apply(root, plan(root))

@@ -31,11 +31,15 @@ def script(python: str | None = None) -> str:
     return text
 
 
-def install(root: Path, force: bool = False) -> Installed:
+def plan(root: Path, force: bool = False) -> tuple[Path, Path | None]:
+    """(the hook's path, where the current one is kept or None), or StateError before any write."""
     hooks = Path(git.out(root, "rev-parse", "--git-path", "hooks").strip())
     hooks = hooks if hooks.is_absolute() else root / hooks
     target = hooks / "pre-commit"
     backup = None
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise StateError(f"{target} is a symlink or not a regular file", hint="replace it with nothing or a file, "
+                         "or add `secretops check --staged` to the hook it points to")
     if target.exists():
         current = target.read_text(encoding="utf-8", errors="replace")
         if MARKER not in current:
@@ -43,7 +47,12 @@ def install(root: Path, force: bool = False) -> Installed:
                 raise StateError(f"{target} already exists and is not secretops's",
                                  hint="pass --force to replace it (it is kept as pre-commit.bak)")
             backup = target.with_name("pre-commit.bak")
-            atomic_write(backup, target.read_bytes(), 0o755)
-    hooks.mkdir(parents=True, exist_ok=True)
+    return target, backup
+
+
+def install(target: Path, backup: Path | None) -> Installed:
+    if backup is not None:
+        atomic_write(backup, target.read_bytes(), 0o755)
+    target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, script().encode(), 0o755)
     return Installed(target, backup)

@@ -66,12 +66,12 @@ def _adopt(repo: Repo, found: list[str], dry_run: bool) -> InitResult:
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
     created = tuple(rel for rel, _d, _m in writes if not (repo.root / rel).exists())
     if not dry_run:
+        from secretops.workflow import gitwiring
+
+        wiring = gitwiring.plan(repo.root) if repo.is_git else []  # every refusal before the first write
         for rel, data, mode in writes:
             atomic_write(repo.root / rel, data, mode)
-        if repo.is_git:
-            from secretops.workflow import gitwiring
-
-            gitwiring.configure(repo.root)
+        gitwiring.apply(repo.root, wiring)
     warnings = tuple(f"cluster {c.cluster}: its key Secret lives in the cluster only; secretops leaves it there "
                      "(a rotation delivers new keys through the API)" for c in layout.clusters if c.delivery == "api")
     return InitResult(tuple(c.name for c in repo.clusters), None, tuple(w[0] for w in writes), (), warnings,
@@ -286,6 +286,9 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
                              hint="replace it with a regular file (or remove it), then run again")
     if todo:
         agekeys.require_key_file_writable()
+    from secretops.workflow import gitwiring
+
+    wiring = gitwiring.plan(repo.root) if repo.is_git else []
     if marker is not None and todo:
         marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write(marker, b'{"version": 1, "op": "init"}\n', 0o600)
@@ -307,10 +310,7 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
     if marker is not None and marker.exists():
         marker.unlink()
-    if repo.is_git:
-        from secretops.workflow import gitwiring
-
-        gitwiring.configure(repo.root)
+    gitwiring.apply(repo.root, wiring)
     bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
     warnings = tuple(f"{paths[n]}/flux-system/gotk-sync.yaml: its Kustomization has no spec.decryption; add "
                      f"{{provider: sops, secretRef: {{name: {ks.name}}}}} so Flux can decrypt"

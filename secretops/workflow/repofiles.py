@@ -12,11 +12,36 @@ HOOK = {"id": "secretops", "name": "secretops check", "entry": "secretops check 
         "language": "system", "pass_filenames": True, "stages": ["pre-commit", "pre-push", "manual"]}
 
 
+BOM = "\ufeff"
+
+
+def read_lines_file(path: Path) -> tuple[str, str]:
+    """(text, line ending) of a plain config file, its bytes kept: a CRLF file stays CRLF."""
+    from secretops.errors import ConfigError
+
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ConfigError(f"{path.name} is a symlink or not a regular file; secretops never writes through one",
+                          hint="replace it with a regular file (or remove it), then run again")
+    if not path.is_file():
+        return "", "\n"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name} is not UTF-8 text", hint="fix its encoding, then run again") from None
+    return text, "\r\n" if "\r\n" in text else "\n"
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines as git reads them: a BOM before the first, and CR before each LF, are not part of it."""
+    return [line.removesuffix("\r") for line in text.removeprefix(BOM).split("\n")]
+
+
 def append_line(path: Path, line: str) -> bytes | None:
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if line in text.splitlines():
+    """The file's bytes with ``line`` appended in its own line ending, or None if it holds the line."""
+    text, eol = read_lines_file(path)
+    if line in lines_of(text):
         return None
-    return (text + ("" if not text or text.endswith("\n") else "\n") + line + "\n").encode()
+    return (text + ("" if not text or text.endswith("\n") else eol) + line + eol).encode()
 
 
 def has_hook(path: Path) -> bool:
@@ -28,23 +53,48 @@ def has_hook(path: Path) -> bool:
                                            for h in r.get("hooks") or []) for r in repos or [])
 
 
+def _unreadable(problem: str) -> Exception:
+    from secretops.errors import ConfigError
+
+    return ConfigError(f".pre-commit-config.yaml {problem}", hint="fix it (`pre-commit validate-config`), or add "
+                       "the secretops hook to it by hand, then run again")
+
+
 def precommit_config(path: Path) -> str | None:
     """The config with the secretops hook added (a ruamel round trip: every other line and comment
-    stays), or None when a secretops hook is there already."""
+    stays, and its line endings), or None when a secretops hook is there already. A config that
+    pre-commit could not read either is refused before anything is written."""
+    import warnings
+
+    from ruamel.yaml.error import YAMLError
+
+    text, eol = read_lines_file(path)
+    if not text.strip() and not path.is_file():
+        text = "repos: []\n"
     if has_hook(path):
         return None
-    text = path.read_text(encoding="utf-8") if path.is_file() else "repos: []\n"
-    yaml = yamlio.roundtrip(yamlio.detect_indent(text))
-    yaml.explicit_start = text.lstrip().startswith("---")
-    data = yaml.load(text)
-    if data is None:
-        data = yaml.load("repos: []\n")
-    if not isinstance(data, dict) or not isinstance(data.setdefault("repos", []), list):
-        from secretops.errors import ConfigError
-
-        raise ConfigError(".pre-commit-config.yaml has no `repos` list", hint="fix it, or add the hook by hand")
-    data["repos"].append({"repo": "local", "hooks": [dict(HOOK)]})
-    return yamlio.dump(yaml, data)
+    body = text.removeprefix(BOM).replace("\r\n", "\n")
+    yaml = yamlio.roundtrip(yamlio.detect_indent(body))
+    yaml.explicit_start = body.lstrip().startswith("---")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = yaml.load(body)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise _unreadable(f"is not valid YAML or holds more than one document{where}") from None
+    hook = {"repo": "local", "hooks": [dict(HOOK)]}
+    if data is None:  # only comments (or nothing): they stay as they are, the hook comes after them
+        yaml.explicit_start = False
+        added = yamlio.dump(yaml, {"repos": [hook]})
+        out = body + ("" if not body or body.endswith("\n") else "\n") + added
+    else:
+        if not isinstance(data, dict) or not isinstance(data.setdefault("repos", []), list):
+            raise _unreadable("has no `repos` list")
+        data["repos"].append(hook)
+        out = yamlio.dump(yaml, data)
+    return (BOM if text.startswith(BOM) else "") + out.replace("\n", eol)
 
 
 def with_resource(path: Path, name: str) -> str | None:

@@ -25,7 +25,7 @@ from secretops.sops.binary import Sops
 from secretops.sops.document import ParsedFile
 from secretops.util import parallel
 from secretops.util.display import safe
-from secretops.util.fsutil import atomic_write, batch, private_tempdir
+from secretops.util.fsutil import atomic_write, batch, private_tempdir, remove_stale_temps, require_replaceable
 from secretops.util.progress import Observer, Silent
 
 IN_PROCESS, THROUGH_SOPS = "in-process", "through-sops"
@@ -87,6 +87,7 @@ def plan(repo: Repo, scan: Scan, paths: Sequence[str] = ()) -> UpdateReport:
 def run(repo: Repo, sops: Sops, scan: Scan, paths: Sequence[str] = (), *, verify_all: bool = False,
         observer: Observer | None = None) -> UpdateReport:
     obs = observer or Silent()
+    remove_stale_temps(repo.root, [p.rel for p in _selected(repo, scan, paths)])  # a killed run's (we hold the lock)
     report = plan(repo, scan, paths)
     if not report.drift:
         return report
@@ -95,7 +96,9 @@ def run(repo: Repo, sops: Sops, scan: Scan, paths: Sequence[str] = (), *, verify
 
     def make(rel: str) -> str:
         item = by_path[rel]
-        text = (root / rel).read_text(encoding="utf-8")
+        raw = (root / rel).read_bytes()
+        crlf = b"\r\n" in raw
+        text = raw.decode("utf-8").replace("\r\n", "\n")
         if item.how == IN_PROCESS:
             try:
                 new = rewrap.rewrap_text(text, rel, ids, item.add, item.remove)
@@ -104,7 +107,7 @@ def run(repo: Repo, sops: Sops, scan: Scan, paths: Sequence[str] = (), *, verify
             expected = recipients.age_of_text(rel, text) - set(item.remove) | set(item.add)
             recipients.verify_meta(document.parse_light(rel, new.encode()).meta, rel, expected, item.remove,
                                    ids.by_public, None)
-            return new
+            return new.replace("\n", "\r\n") if crlf else new  # its own line endings kept
         return _through_sops(root, sops, rel)
 
     by_path = {d.path: d for d in report.drift}
@@ -114,6 +117,7 @@ def run(repo: Repo, sops: Sops, scan: Scan, paths: Sequence[str] = (), *, verify
         raise AgeKeyError(exc.message, hint="add an age key that opens the file to your key file (or set "
                           "SOPS_AGE_KEY_FILE), then run again") from None
     checked = _sops_check(sops, made, ids, verify_all)
+    require_replaceable(root, sorted(made), "updatekeys")  # every refusal before the first write
     with batch():
         for rel in sorted(made):
             atomic_write(root / rel, made[rel].encode())
