@@ -24,8 +24,9 @@ class Scan:
 
     def key_secrets_for(self, repo: Repo, cluster_name: str) -> list[KeySecret]:
         """A cluster's key Secrets. The ones its Flux reads (the name and namespace its Kustomizations'
-        decryption names): those its Flux applies, else those under a folder named after it (e.g.
-        `bootstrap/<cluster>/`), else those no cluster applies and no other cluster is named in. With
+        decryption names): the one so named; of several, those its Flux applies, else those under a
+        folder named after it (e.g. `bootstrap/<cluster>/`), else those no cluster applies and no other
+        cluster is named in. With
         no Flux decryption known: those under its path, else those outside every cluster (shared)."""
         cluster = repo.cluster(cluster_name)
         if cluster.key_secret:
@@ -39,6 +40,8 @@ class Scan:
             return inside or [k for k in self.key_secrets if self.owners.get(k.rel) is None]
         named = [k for k in self.key_secrets if (k.name, k.namespace) in wanted]
         named = named or [k for k in self.key_secrets if k.name in {n for n, _ns in wanted}]
+        if len(named) <= 1:
+            return named
         applied = [k for k in named if cluster.name in repo.clusters_of(k.rel)]
         if applied:
             return applied

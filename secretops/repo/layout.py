@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from secretops.repo import config as config_mod
+from secretops.repo import keysecrets
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
+from secretops.sops.agekeys import Identity
 from secretops.sops.document import ParsedFile
 
 _GLOBAL_FLAG = re.compile(rb"--sops-age-secret[= ]\s*([A-Za-z0-9][A-Za-z0-9.-]*)")
@@ -182,7 +184,8 @@ def _narrow(repo: Repo, found: dict[str, ClusterKeys], guessed: dict[str, set[st
     for name, keys in guessed.items():
         if len(keys) < 2:
             continue
-        spread = {k for other, c in found.items() if other != name and set(c.keys) != keys for k in c.keys}
+        spread = {k for other, c in found.items() if other != name
+                  for k in guessed.get(other, set(c.keys)) if guessed.get(other, set(c.keys)) != keys}
         narrowed = keys - spread
         named = {k for k in narrowed if name.lower() in anchors.get(k, set())}
         narrowed = named or narrowed
@@ -229,6 +232,23 @@ def _judge(keys: ClusterKeys, mine: list[ParsedFile], guessed: bool) -> ClusterK
         return dataclasses.replace(keys, conflict=f"{len(keys.keys)} keys ({', '.join(short(k) for k in keys.keys)}) "
                                    "are on every file only it applies; which one is its Flux key cannot be told")
     return keys
+
+
+def holders(repo: Repo, scan: Scan, identities: Iterable[Identity]) -> dict[str, list[Identity]]:
+    """Key Secret file -> the private keys it holds, for those the given keys open (in memory)."""
+    from secretops.errors import AgeKeyError
+
+    ids = list(identities)
+    out: dict[str, list[Identity]] = {}
+    if not ids:
+        return out
+    for ks in scan.key_secrets:
+        try:
+            entries = keysecrets.read_entries(repo.root, ks.rel, ids)
+        except AgeKeyError:
+            continue
+        out[ks.rel] = keysecrets.identities_of(entries, ks.rel)
+    return out
 
 
 def _manifests(repo: Repo) -> list[str]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from secretops.errors import AgeKeyError, InputError, SettleError, StateError
 from secretops.repo import config as config_mod
-from secretops.repo import keysecrets
 from secretops.repo import layout as layout_mod
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
@@ -39,18 +38,6 @@ def require_no_rotation(repo: Repo) -> None:
         raise StateError("an interrupted rotation command left a journal", hint="run that command again or abort")
 
 
-def _holders(repo: Repo, scan: Scan, identities: list[Identity]) -> dict[str, list[Identity]]:
-    """Key Secret file -> the private keys it holds (decrypted in memory)."""
-    out: dict[str, list[Identity]] = {}
-    for ks in scan.key_secrets:
-        try:
-            entries = keysecrets.read_entries(repo.root, ks.rel, identities)
-        except AgeKeyError:
-            continue
-        out[ks.rel] = keysecrets.identities_of(entries, ks.rel)
-    return out
-
-
 def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list[Identity],
           problems: list[str] | None = None) -> tuple[Plan, Keyring]:
     """The plan and every identity it can use. Raises before anything is written.
@@ -66,7 +53,7 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
     if not names and not every:
         raise InputError("say which keys to rotate", hint="pass --cluster NAME (repeatable) or --all")
     chosen = [repo.cluster(n) for n in names] if names else list(repo.clusters)
-    holders = _holders(repo, scan, local)
+    holders = layout_mod.holders(repo, scan, local)
     identities = Keyring({i.secret: i for i in [*local, *(i for ids in holders.values() for i in ids)]}.values())
     for ks in scan.key_secrets:
         if ks.rel not in holders:

@@ -36,7 +36,7 @@ def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], min
     cluster = layout.cluster_of(repo, parsed)
     names, placement = repo.placement(parsed.rel)
     if cluster and not names:
-        names, placement = (cluster,), "keys"
+        placement = "keys"  # no Flux Kustomization applies it; its keys are one cluster's alone
     rule = repo.sops_config.rule_for(parsed.rel)
     base = dict(path=parsed.rel, kind="encrypted", cluster=cluster, clusters=names, placement=placement,
                 rule=rule.describe() if rule else None,
