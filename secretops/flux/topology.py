@@ -113,7 +113,7 @@ class FluxCluster:
         parts = self.path.split("/") if self.path else []
         while len(parts) > 1 and parts[-1] in ("flux", "flux-system", "config"):
             parts.pop()
-        return "/".join(parts)
+        return "/".join(parts) or "."  # `flux bootstrap --path=.`: the whole repository
 
 
 @dataclass(frozen=True)
@@ -396,11 +396,18 @@ def _entry_points(index: _Index, build: _Builder) -> list[EntryPoint]:
                 continue
             entries.append(EntryPoint("flux-instance", rel, name, path, str(sync.get("name") or "flux-system"),
                                       str(sync.get("url") or "") or None, _instance_decryption(spec)))
-    # A bootstrap sync applies its own file; a wider one that a more specific sync also applies (the
-    # Flux install from an OCI artifact at ./, a parent folder) is another source's, or a child's
-    return [e for e in entries if e.kind != "bootstrap" or not any(
-        o.kind == "bootstrap" and len(o.path) > len(e.path) and o.path.startswith(e.path)
-        and e.file in build.folder(o.path, o.describe()) for o in entries)]
+    # A bootstrap sync applies its own file and nothing else applies it. One that another entry point
+    # applies is that one's child (an app's `ks.yaml` inside the folder it applies), unless each
+    # applies the other: then the wider one is another source's (the Flux install from an OCI
+    # artifact at ./) or a parent folder's, and the more specific one is the sync.
+    def applies(o: EntryPoint, e: EntryPoint) -> bool:
+        return o.path != e.path and e.file in build.folder(o.path, o.describe())
+
+    def wider(e: EntryPoint) -> bool:
+        return any(len(o.path) > len(e.path) and applies(o, e) and applies(e, o) for o in entries)
+
+    entries = [e for e in entries if e.kind != "bootstrap" or not wider(e)]
+    return [e for e in entries if e.kind != "bootstrap" or not any(applies(o, e) for o in entries)]
 
 
 def _name(path: str, taken: set[str]) -> str:

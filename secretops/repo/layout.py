@@ -159,7 +159,8 @@ def infer(repo: Repo, scan: Scan, holders: Mapping[str, list[str]] | None = None
             keys = set(rule.recipients.age) if rule else set()
             evidence = f"{rule.describe()}, which governs {cluster.path}/" if rule else "no age key found"
             delivery = "api" if keys else "none"
-        found[cluster.name] = ClusterKeys(cluster.name, tuple(sorted(keys)), rels, evidence, delivery, source)
+        found[cluster.name] = ClusterKeys(cluster.name, tuple(sorted(keys)), rels, evidence,
+                                          delivery if keys else "none", source)
     _narrow(repo, found, guessed)
     out = tuple(_judge(found[c.name], alone.get(c.name, []), c.name in guessed) for c in repo.clusters)
     ours = {k for c in out for k in c.keys}
@@ -219,7 +220,7 @@ def _judge(keys: ClusterKeys, mine: list[ParsedFile], guessed: bool) -> ClusterK
     from secretops.util.display import short
 
     if not keys.keys:
-        if mine and guessed:
+        if guessed and any(p.meta is not None and p.meta.recipients.age for p in mine):
             return dataclasses.replace(keys, conflict=f"the {len(mine)} file(s) only it applies share no age key: "
                                        + ", ".join(p.rel for p in mine[:4]))
         return keys
@@ -278,14 +279,15 @@ def describe(repo: Repo, layout: Layout) -> list[str]:
             f": {'; '.join(e.describe() for e in flux.entries)}" if flux else ""))
         if flux and flux.decryptions:
             lines.append(f"cluster: {c.cluster} decrypts with "
-                         + ", ".join(d.describe() for d in flux.decryptions)
+                         + ", ".join(dict.fromkeys(d.describe() for d in flux.decryptions))
                          + (f" (--sops-age-secret={flux.global_secret})" if flux.global_secret and any(
                              d.global_flag for d in flux.decryptions) else ""))
         if c.conflict:
             lines.append(f"conflict: cluster {c.cluster}: {c.conflict}")
     for recipient, count in layout.others:
-        what = short(recipient) if recipient.startswith("age1") else recipient.split(":", 1)[0]
-        lines.append(f"recipient: {what} is no cluster's key (on {count} file(s); a rotation keeps it)")
+        kind, _, value = recipient.rpartition(":") if not recipient.startswith("age1") else ("", "", recipient)
+        what = f"{kind} {short(value)}" if kind else short(value)
+        lines.append(f"recipient: {what} is no cluster's age key (on {count} file(s); a rotation keeps it)")
     if layout.hints.global_secret:
         name, rel = layout.hints.global_secret
         lines.append(f"flux: global decryption key Secret {name} (--sops-age-secret, set in {rel})")

@@ -48,7 +48,7 @@ def test_each_cluster_gets_its_own_key_and_people_keep_theirs(tmp_path: Path, na
     assert shape.person.public not in {k["old"] for k in plan["keys"]}  # the person's key is nobody's cluster key
     assert sorted(plan["files"]) == sorted(shape.applies)
     layout = _status(shape.root)["layout"]
-    assert any(line.startswith("recipient: ") and "no cluster's key" in line and f"on {len(shape.applies)} file"
+    assert any(line.startswith("recipient: ") and "no cluster's age key" in line and f"on {len(shape.applies)} file"
                in line for line in layout), layout
 
 
