@@ -44,6 +44,14 @@ class InputError(SecretopsError):
     """Bad input: a file, a path, an argument."""
 
 
+class SettleError(InputError):
+    """Conflicting evidence that lines of configuration settle: printed after the error, one a line."""
+
+    def __init__(self, message: str, *, hint: str | None = None, lines: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.lines = lines
+
+
 class ConfigError(SecretopsError):
     """A bad or missing `.sops.yaml` or `.secretops.yaml`."""
 

@@ -78,7 +78,38 @@ creation_rules:
 """
 
 
-def _flux(cluster: str) -> str:
+def _bootstrap_sync(cluster: str) -> str:
+    """The sync that applies the cluster's flux folder (as onedr0p's `flux/config/cluster.yaml`)."""
+    return f"""---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: home-kubernetes
+  namespace: flux-system
+spec:
+  interval: 30m
+  url: ssh://git@github.com/acme/home-ops
+  ref:
+    branch: main
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: cluster
+  namespace: flux-system
+spec:
+  interval: 30m
+  path: ./kubernetes/{cluster}/flux
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: home-kubernetes
+  decryption:
+    provider: sops
+"""
+
+
+def _flux(cluster: str, source: str = "flux-system") -> str:
     return f"""---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -91,7 +122,7 @@ spec:
   prune: true
   sourceRef:
     kind: GitRepository
-    name: flux-system
+    name: {source}
   decryption:
     provider: sops
 """
@@ -164,7 +195,8 @@ def per_cluster_repo(root: Path, clusters: tuple[str, ...] = ("main", "staging")
             helpers.write(root / "bootstrap" / c / "flux-instance.yaml", _flux_instance(c))
             helpers.write(root / base / "config" / "cluster.yaml", _flux(c))
         else:
-            helpers.write(root / base / "flux" / "config" / "cluster.yaml", _flux(c))
+            helpers.write(root / base / "flux" / "config" / "cluster.yaml", _bootstrap_sync(c))
+            helpers.write(root / base / "flux" / "apps.yaml", _flux(c, "home-kubernetes"))
         helpers.write(root / base / "apps" / "web" / "app" / "deployment.yaml",
                       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n")
         files = []

@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         from secretops.util.display import safe
 
         sys.stderr.write(f"secretops: error: {safe(exc.user_message)}\n")
+        for line in getattr(exc, "lines", ()):  # a SettleError's configuration, indented under it
+            sys.stderr.write(f"    {safe(line)}\n")
         code = int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("secretops: interrupted\n")

@@ -17,10 +17,13 @@ def status(format_: str, cluster: str | None) -> None:
     if cluster:
         r.cluster(cluster)  # an unknown name is an error before any work
     from secretops.repo import layout as layout_mod
+    from secretops.sops import agekeys
 
     found = scan.scan(r)
-    layout = layout_mod.infer(r, found)
-    rows = inventory.inventory(r, found, layout=layout)
+    ids = agekeys.load_identities()
+    held = layout_mod.holders(r, found, ids)  # a key Secret the user's keys open says its cluster's key
+    layout = layout_mod.infer(r, found, {rel: [i.public for i in keys] for rel, keys in held.items()})
+    rows = inventory.inventory(r, found, ids, layout=layout)
     if cluster:
         rows = [row for row in rows if row.cluster == cluster]
     inferred = tuple(layout_mod.describe(r, layout))

@@ -19,7 +19,8 @@ def text(inv: Inventory) -> str:
     for r in rows:
         recips = ", ".join(f"{k}:{short(v)}" for k, vs in r.recipients.items() for v in vs) or "-"
         note = f"  ({r.detail})" if r.detail else ""
-        lines.append(f"{safe(r.path):<{width}}  {safe(r.cluster or '-'):<10} {r.state:<19} {recips}{safe(note)}")
+        where = r.cluster or ",".join(r.clusters) or "-"
+        lines.append(f"{safe(r.path):<{width}}  {safe(where):<10} {r.state:<19} {recips}{safe(note)}")
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + 1

@@ -28,6 +28,7 @@ class ClusterConfig(NamedTuple):
     path: str
     kube_context: str
     key_secret: str | None = None  # repo-relative path of the in-git key Secret file
+    age_keys: tuple[str, ...] = ()  # the age public keys its Flux decrypts with (settles conflicting evidence)
 
 
 class Config(NamedTuple):
@@ -109,16 +110,23 @@ def load(root: Path) -> Config:
             raise ConfigError(f"{FILENAME}: cluster names are letters, digits, . _ - (got {safe(str(name))!r})")
         if not isinstance(raw, Mapping):
             raise ConfigError(f"{FILENAME}: cluster {name} must be a mapping")
-        extra = sorted(str(k) for k in raw if k not in ("path", "kube_context", "key_secret"))
+        extra = sorted(str(k) for k in raw if k not in ("path", "kube_context", "key_secret", "age_keys"))
         if extra:
             raise ConfigError(f"{FILENAME}: cluster {name}: unknown setting `{safe(extra[0])}`",
-                              hint="known: path, kube_context, key_secret")
+                              hint="known: path, kube_context, key_secret, age_keys")
+        age_keys = raw.get("age_keys") or []
+        if isinstance(age_keys, str):
+            age_keys = [k.strip() for k in age_keys.split(",")]
+        if not isinstance(age_keys, list) or not all(
+                isinstance(k, str) and re.fullmatch(r"age1[0-9a-z]{58,}", k) for k in age_keys):
+            raise ConfigError(f"{FILENAME}: cluster {name}: age_keys must list age public keys (age1…)")
         cluster_path = _inside(root, _str(raw, "path", f"{data.get('clusters_dir', 'clusters')}/{name}"),
                                f"clusters.{name}.path", folder=True)
         key_secret = raw.get("key_secret")
         if key_secret is not None:
             key_secret = _inside(root, _str(raw, "key_secret", ""), f"clusters.{name}.key_secret", folder=False)
-        clusters.append(ClusterConfig(name, cluster_path, _str(raw, "kube_context", name), key_secret))
+        clusters.append(ClusterConfig(name, cluster_path, _str(raw, "kube_context", name), key_secret,
+                                      tuple(age_keys)))
     enc, clear = _str(data, "encrypted_suffix", ".enc.yaml"), _str(data, "clear_suffix", ".clear.yaml")
     if enc == clear:
         raise ConfigError(f"{FILENAME}: encrypted_suffix and clear_suffix must differ")

@@ -23,12 +23,31 @@ class Scan:
     owners: dict[str, str | None]  # key Secret file -> the cluster whose folder holds it
 
     def key_secrets_for(self, repo: Repo, cluster_name: str) -> list[KeySecret]:
-        """A cluster's key Secrets: those under its path, else those outside every cluster (shared)."""
+        """A cluster's key Secrets. The ones its Flux reads (the name and namespace its Kustomizations'
+        decryption names): the one so named; of several, those its Flux applies, else those under a
+        folder named after it (e.g. `bootstrap/<cluster>/`), else those no cluster applies and no other
+        cluster is named in. With
+        no Flux decryption known: those under its path, else those outside every cluster (shared)."""
         cluster = repo.cluster(cluster_name)
         if cluster.key_secret:
             return [k for k in self.key_secrets if k.rel == cluster.key_secret]
-        inside = [k for k in self.key_secrets if self.owners.get(k.rel) == cluster.name]
-        return inside or [k for k in self.key_secrets if self.owners.get(k.rel) is None]
+        flux = repo.flux_cluster(cluster)
+        wanted = {(d.secret, d.namespace) for d in flux.decryptions if d.secret} if flux else set()
+        if flux and flux.global_secret and any(d.global_flag for d in flux.decryptions):
+            wanted.add((flux.global_secret, "flux-system"))
+        if not wanted:
+            inside = [k for k in self.key_secrets if self.owners.get(k.rel) == cluster.name]
+            return inside or [k for k in self.key_secrets if self.owners.get(k.rel) is None]
+        named = [k for k in self.key_secrets if (k.name, k.namespace) in wanted]
+        named = named or [k for k in self.key_secrets if k.name in {n for n, _ns in wanted}]
+        if len(named) <= 1:
+            return named
+        applied = [k for k in named if cluster.name in repo.clusters_of(k.rel)]
+        if applied:
+            return applied
+        others = {c.name for c in repo.clusters if c.name != cluster.name}
+        mine = [k for k in named if cluster.name in k.rel.split("/")[:-1]]
+        return mine or [k for k in named if not repo.clusters_of(k.rel) and not others & set(k.rel.split("/")[:-1])]
 
 
 def candidates(repo: Repo, files: list[str]) -> Iterator[tuple[str, bool]]:

@@ -13,6 +13,7 @@ from secretops.repo import config as config_mod
 from secretops.repo.config import SOPS_SUFFIXES, ClusterConfig, Config
 
 if TYPE_CHECKING:
+    from secretops.flux import topology as topology_mod
     from secretops.sops import creation_rules as rules
 
 
@@ -38,10 +39,64 @@ class Repo:
         return rules.load_all(self.root, [n for n in names if (self.root / n).exists() or (self.root / n).is_symlink()])
 
     @functools.cached_property
+    def topology(self) -> topology_mod.Topology:
+        """What the repository's Flux syncs: its entry points, and the files each cluster applies."""
+        from secretops.flux import topology as topology_mod
+
+        def read(rel: str) -> bytes | None:
+            try:
+                return (self.root / rel).read_bytes()
+            except OSError:
+                return None
+
+        return topology_mod.read(self.files(include_ignored_clear=False), read)
+
+    @functools.cached_property
     def clusters(self) -> tuple[ClusterConfig, ...]:
+        """`.secretops.yaml`'s clusters; else the clusters Flux syncs; else, in a repository with no
+        Flux entry point yet (before `flux bootstrap`), the folders under `clusters/`."""
         if self.config.explicit_clusters:
             return self.config.clusters
+        flux = self.topology.clusters
+        if flux:
+            return tuple(ClusterConfig(c.name, c.home, c.kube_context) for c in flux)
         return discover_clusters(self.root, self.config.clusters_dir)
+
+    def cluster_source(self, name: str) -> str:
+        """Where a cluster comes from: override, flux entry point, or folder."""
+        from secretops.flux import topology as topology_mod
+
+        if self.config.explicit_clusters:
+            return topology_mod.OVERRIDE
+        return topology_mod.ENTRY if self.topology.of(name) is not None else topology_mod.FOLDER
+
+    def flux_cluster(self, cluster: ClusterConfig) -> topology_mod.FluxCluster | None:
+        """The Flux cluster behind a cluster (an override names it by its path)."""
+        if not self.config.explicit_clusters:
+            return self.topology.of(cluster.name)
+        return next((c for c in self.topology.clusters if cluster.path in (c.path, c.home)), None)
+
+    def placement(self, rel: str) -> tuple[tuple[str, ...], str]:
+        """The clusters that apply a file, and where that answer came from (kustomization: a Flux
+        Kustomization reaches it; override/folder: it lies under the cluster's path; none)."""
+        from secretops.flux import topology as topology_mod
+
+        names: list[str] = []
+        source = topology_mod.NONE
+        for cluster in self.clusters:
+            flux = self.flux_cluster(cluster)
+            if flux is not None:
+                if flux.name in self.topology.clusters_of(rel):
+                    names.append(cluster.name)
+                    source = topology_mod.KUSTOMIZATION
+            elif rel == cluster.path or rel.startswith(cluster.path + "/") or cluster.path in ("", "."):
+                names.append(cluster.name)
+                if source == topology_mod.NONE:
+                    source = topology_mod.OVERRIDE if self.config.explicit_clusters else topology_mod.FOLDER
+        return tuple(sorted(names)), source
+
+    def clusters_of(self, rel: str) -> tuple[str, ...]:
+        return self.placement(rel)[0]
 
     def cluster(self, name: str) -> ClusterConfig:
         for cluster in self.clusters:
@@ -52,12 +107,9 @@ class Repo:
                          hint="list clusters in .secretops.yaml or create clusters/<name>/")
 
     def cluster_of(self, rel: str) -> ClusterConfig | None:
-        best = None
-        for cluster in self.clusters:
-            inside = rel == cluster.path or rel.startswith(cluster.path + "/")
-            if inside and (best is None or len(cluster.path) > len(best.path)):
-                best = cluster
-        return best
+        """The one cluster that applies a file (None: none, or several share it)."""
+        names = self.clusters_of(rel)
+        return self.cluster(names[0]) if len(names) == 1 else None
 
     def rel(self, path: str | os.PathLike[str], *, must_exist: bool = True) -> str:
         """Repo-relative POSIX path; refuses paths (and symlinks) that lead outside the repo."""
@@ -112,9 +164,8 @@ def walk(root: Path) -> list[str]:
 
 
 def discover_clusters(root: Path, clusters_dir: str) -> tuple[ClusterConfig, ...]:
-    """Folders under ``clusters/``; failing that, under the first ``*/clusters/`` one level down;
-    failing that, every folder (up to three levels down) that holds Flux's own ``flux-system`` or
-    ``flux`` folder, as in ``kubernetes/<cluster>/flux``."""
+    """A repository before `flux bootstrap` (no Flux entry point yet): the folders under
+    ``clusters/``, or under the first ``*/clusters/`` one level down, that `init` sets up."""
     candidates = [root / clusters_dir]
     if not candidates[0].is_dir():
         candidates = sorted(p / clusters_dir for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -123,66 +174,7 @@ def discover_clusters(root: Path, clusters_dir: str) -> tuple[ClusterConfig, ...
             names = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
             rel = base.relative_to(root).as_posix()
             return tuple(ClusterConfig(n, f"{rel}/{n}", n) for n in names)
-    found = {c.path: c for c in _flux_folders(root)}
-    for path in flux_instance_paths(root):  # Flux Operator: no flux-system folder, a FluxInstance instead
-        if path not in found and (root / path).is_dir():
-            name = path.rsplit("/", 1)[-1]
-            found[path] = ClusterConfig(name, path, name)
-    names = [c.name for c in found.values()]
-    return tuple(sorted((c for c in found.values() if names.count(c.name) == 1), key=lambda c: c.path))
-
-
-def flux_instance_paths(root: Path) -> list[str]:
-    """The folders Flux Operator instances sync: `spec.sync.path` of a `FluxInstance`, or
-    `instance.sync.path` in the values of the flux-instance Helm chart."""
-    from secretops.util import yamlio
-
-    paths: list[str] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if not name.endswith((".yaml", ".yml")) or Path(folder, name).is_symlink():
-                continue
-            try:
-                data = Path(folder, name).read_bytes()
-            except OSError:
-                continue
-            if b"sync:" not in data or (b"FluxInstance" not in data and b"instance:" not in data):
-                continue
-            for doc in yamlio.load_all_lenient(data.decode("utf-8", "replace")) or []:
-                for sync in _syncs(doc):
-                    path = str(sync.get("path") or "").strip().removeprefix("./").strip("/")
-                    if path and ".." not in path.split("/") and path not in paths:
-                        paths.append(path)
-    return paths
-
-
-def _syncs(doc: object) -> list[dict[str, object]]:
-    if not isinstance(doc, dict):
-        return []
-    spec = doc.get("spec") if doc.get("kind") == "FluxInstance" else None
-    if doc.get("kind") == "HelmRelease":
-        spec = ((doc.get("spec") or {}).get("values") or {}).get("instance")
-    elif "instance" in doc and "kind" not in doc:  # a values.yaml of the flux-instance chart
-        spec = doc.get("instance")
-    sync = spec.get("sync") if isinstance(spec, dict) else None
-    return [sync] if isinstance(sync, dict) else []
-
-
-def _flux_folders(root: Path, depth: int = 3) -> tuple[ClusterConfig, ...]:
-    found: list[ClusterConfig] = []
-    level = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    for _ in range(depth):
-        below = []
-        for folder in sorted(level):
-            children = [c for c in folder.iterdir() if c.is_dir() and not c.name.startswith(".")]
-            if any(c.name in ("flux-system", "flux") for c in children):
-                found.append(ClusterConfig(folder.name, folder.relative_to(root).as_posix(), folder.name))
-            else:
-                below += children
-        level = below
-    names = [c.name for c in found]
-    return tuple(c for c in found if names.count(c.name) == 1)  # ambiguous names need .secretops.yaml
+    return ()
 
 
 def infer_suffix(repo: Repo) -> str | None:
@@ -246,7 +238,7 @@ def open_repo(start: Path | None = None, *, infer: bool = False) -> Repo:
         if suffix:
             repo = Repo(root, is_git, repo.config._replace(encrypted_suffix=suffix))
             repo.inferred.append(f"encrypted files are named *{suffix} (from the files .sops.yaml matches)")
-        if not repo.config.explicit_clusters and repo.clusters and not (root / repo.config.clusters_dir).is_dir():
+        if not repo.config.explicit_clusters and repo.topology.clusters:
             where = ", ".join(f"{c.name} ({c.path})" for c in repo.clusters)
-            repo.inferred.append(f"clusters: {where} (folders with Flux's flux-system or flux folder)")
+            repo.inferred.append(f"clusters: {where} (the entry points Flux syncs)")
     return repo

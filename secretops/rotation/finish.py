@@ -30,6 +30,9 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
         state = common.ready(repo)
         mapping = {k.old: k.new for k in state.keys}
         plan = removal.targets(found, state.old_keys)
+        from secretops.rotation.plan import require_covered
+
+        require_covered(repo, [*plan["files"], *plan["key_secrets"]], sorted(state.old_keys), None)
         require_new_keys_held(repo, found, mapping, plan["files"], plan["key_secrets"])
         ids = common.identities(repo, found)
         common.require_openable(repo, changed_since_commit_one(repo, plan["files"]), ids)

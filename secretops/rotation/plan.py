@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from secretops.errors import AgeKeyError, InputError, StateError
-from secretops.repo import keysecrets
+from secretops.errors import AgeKeyError, InputError, SettleError, StateError
+from secretops.repo import config as config_mod
+from secretops.repo import layout as layout_mod
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
@@ -37,18 +38,6 @@ def require_no_rotation(repo: Repo) -> None:
         raise StateError("an interrupted rotation command left a journal", hint="run that command again or abort")
 
 
-def _holders(repo: Repo, scan: Scan, identities: list[Identity]) -> dict[str, list[Identity]]:
-    """Key Secret file -> the private keys it holds (decrypted in memory)."""
-    out: dict[str, list[Identity]] = {}
-    for ks in scan.key_secrets:
-        try:
-            entries = keysecrets.read_entries(repo.root, ks.rel, identities)
-        except AgeKeyError:
-            continue
-        out[ks.rel] = keysecrets.identities_of(entries, ks.rel)
-    return out
-
-
 def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list[Identity],
           problems: list[str] | None = None) -> tuple[Plan, Keyring]:
     """The plan and every identity it can use. Raises before anything is written.
@@ -61,12 +50,10 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
     folder, and `rotate status --apply-key-secrets` delivers the new key through the API. A cluster
     with no age key (KMS or PGP only) needs no age delivery and is left out, with a note.
     """
-    from secretops.repo import layout as layout_mod
-
     if not names and not every:
         raise InputError("say which keys to rotate", hint="pass --cluster NAME (repeatable) or --all")
     chosen = [repo.cluster(n) for n in names] if names else list(repo.clusters)
-    holders = _holders(repo, scan, local)
+    holders = layout_mod.holders(repo, scan, local)
     identities = Keyring({i.secret: i for i in [*local, *(i for ids in holders.values() for i in ids)]}.values())
     for ks in scan.key_secrets:
         if ks.rel not in holders:
@@ -83,6 +70,9 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
     notes: list[str] = []
     for cluster in chosen:
         found = layout.of(cluster.name)
+        if found is not None and found.conflict and not found.keys:
+            _require_settled(repo, layout, [cluster.name], problems)
+            continue
         if found is None or not found.keys:
             if names:
                 raise StateError(f"cluster {cluster.name} has no age key to rotate (no key Secret in git, and its "
@@ -114,9 +104,58 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
         name, rel = layout.hints.global_secret
         notes.append(f"Flux's global decryption key: Secret {name} (--sops-age-secret, set in {rel}); "
                      "`rotate status` reads the controller's flag through the API")
-    plan = _files(repo, scan, old, refs, holders, identities, problems)
+    plan = _files(repo, scan, old, refs, holders, identities, problems)  # a broken file: its own fix first
+    _require_settled(repo, layout, [c.name for c in chosen] + [r.name for r in refs], problems)
+    require_covered(repo, [*plan.files, *plan.key_secrets], plan.old_keys, problems)
     refs = [dataclasses.replace(r, kms_covered=_kms_covered(scan, r.name, old)) for r in plan.clusters]
     return dataclasses.replace(plan, clusters=tuple(refs), notes=tuple(notes)), identities
+
+
+def _require_settled(repo: Repo, layout: layout_mod.Layout, names: Sequence[str],
+                     problems: list[str] | None) -> None:
+    """Evidence that disagrees about a cluster's key is settled by the user, never by a guess."""
+    for name in dict.fromkeys(names):
+        found = layout.of(name)
+        if found is None or not found.conflict:
+            continue
+        lines = tuple(layout.settling_lines(repo))
+        err = SettleError(f"cluster {name}: {found.conflict}",
+                          hint=f"say which key is the cluster's: put these lines in {config_mod.FILENAME} "
+                               "(check each age_keys), then run again", lines=lines)
+        if problems is None:
+            raise err
+        problems.append(err.user_message)
+        problems += [f"  {line}" for line in lines]
+        return
+
+
+def require_covered(repo: Repo, planned: Sequence[str], keys: Sequence[str], problems: list[str] | None) -> None:
+    """Every sops file of the repository (any store, any folder, inside or outside every config's
+    reach) that carries a key being rotated is planned: read from the raw bytes, not from what the
+    scan understood, so no file is left behind on a key that is about to go."""
+    from secretops.sops.creation_rules import is_config
+
+    needles = [k.encode() for k in keys]
+    known = set(planned)
+    for rel in repo.files(include_ignored_clear=False):
+        if rel in known or is_config(rel) or rel == STATE_FILE:
+            continue
+        try:
+            data = (repo.root / rel).read_bytes()
+        except OSError as exc:
+            err = InputError(f"{rel} cannot be read ({exc.strerror or type(exc).__name__}): it may carry a key "
+                             "being rotated", hint="fix its permissions, or remove it")
+        else:
+            hit = next((k for k, n in zip(keys, needles) if n in data), None)
+            if hit is None or b"ENC[AES256_GCM," not in data:
+                continue
+            err = InputError(f"{rel} is encrypted for the key being rotated {short(hit)}, but secretops cannot "
+                             "re-key it, so the rotation would leave it on the old key",
+                             hint=f"re-key it by hand (`sops updatekeys -y {rel}`) or remove that key from it, "
+                                  "then run again")
+        if problems is None:
+            raise err
+        problems.append(err.user_message)
 
 
 def _kms_covered(scan: Scan, cluster: str, old: dict[str, set[str]]) -> bool:

@@ -145,7 +145,7 @@ def from_dotenv(text: str) -> SopsMeta | None:
         for part in parts[:-1]:
             name = part.replace("list_", "").replace("map_", "")
             node = node.setdefault(name, {})
-        node[parts[-1].replace("map_", "")] = value
+        node[parts[-1].replace("map_", "")] = value.replace("\\n", "\n")  # the dotenv store escapes newlines
     for kind in KINDS:
         if isinstance(tree.get(kind), dict):
             tree[kind] = list(tree[kind].values())

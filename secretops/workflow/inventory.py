@@ -27,13 +27,18 @@ class FileStatus:
     sops_version: str | None = None
     lastmodified: str | None = None
     detail: str = ""
+    clusters: tuple[str, ...] = ()  # every cluster that applies it (a shared file: several)
+    placement: str = "none"  # where that answer came from: kustomization | override | folder | keys | none
 
 
 def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], mine: set[str],
                       layout: Layout) -> FileStatus:
     cluster = layout.cluster_of(repo, parsed)
+    names, placement = repo.placement(parsed.rel)
+    if cluster and not names:
+        placement = "keys"  # no Flux Kustomization applies it; its keys are one cluster's alone
     rule = repo.sops_config.rule_for(parsed.rel)
-    base = dict(path=parsed.rel, kind="encrypted", cluster=cluster,
+    base = dict(path=parsed.rel, kind="encrypted", cluster=cluster, clusters=names, placement=placement,
                 rule=rule.describe() if rule else None,
                 rule_recipients=rule.recipients.as_dict() if rule else None)
     if parsed.error or not parsed.encrypted:
@@ -81,10 +86,11 @@ def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | N
     encrypted_names = {p.rel for p in scan.encrypted}
     for rel in scan.clear:
         enc = repo.config.encrypted_name(rel)
-        cluster = repo.cluster_of(rel)
+        names, placement = repo.placement(rel)
         rule = repo.sops_config.rule_for(enc)
         out.append(FileStatus(
-            path=rel, kind="clear", cluster=cluster.name if cluster else None, state=OK,
+            path=rel, kind="clear", cluster=names[0] if len(names) == 1 else None, state=OK,
+            clusters=names, placement=placement,
             recipients=rule.recipients.as_dict() if rule else {}, rule=rule.describe() if rule else None,
             rule_recipients=rule.recipients.as_dict() if rule else None,
             detail="" if enc in encrypted_names else f"not encrypted yet: run `secretops encrypt {rel}`"))

@@ -20,10 +20,12 @@ def test_finds_sops_files_and_key_secrets(fleet: Path, tmp_path: Path) -> None:
     assert found.owners["clusters/dev/flux-system/sops-age.enc.yaml"] == "dev"
 
 
-def test_flux_folder_layout(tmp_path: Path) -> None:
+def test_flux_named_folders_are_not_clusters(tmp_path: Path) -> None:
+    """Issue 21: a folder is a cluster only when a Flux entry point syncs it, never by its name
+    (this test asserted the old guess, `kubernetes/<name>/flux` makes a cluster)."""
     for name in ("main", "storage"):
-        (tmp_path / "kubernetes" / name / "flux").mkdir(parents=True)
-        (tmp_path / "kubernetes" / name / "bootstrap" / "flux").mkdir(parents=True)
-    found = discover_clusters(tmp_path, "clusters")
-    assert [(c.name, c.path) for c in found] == [("main", "kubernetes/main"), ("storage", "kubernetes/storage")]
+        helpers.write(tmp_path / "kubernetes" / name / "flux" / "apps.yaml", "kind: ConfigMap\n")
+        helpers.write(tmp_path / "kubernetes" / name / "bootstrap" / "flux" / "x.yaml", "kind: ConfigMap\n")
+    assert discover_clusters(tmp_path, "clusters") == ()
     helpers.git(tmp_path, "init", "-q")
+    assert open_repo(tmp_path).clusters == ()
