@@ -51,7 +51,7 @@ def test_pull_request_range(fleet: Path, tmp_path: Path) -> None:
                                        SECRETOPS_EVENT_BASE=base)
     assert res.returncode == 0, res.stderr
     assert outputs["findings"] == "0" and Path(outputs["sarif"]).is_file()
-    assert "secretops check** (diff): 0 finding(s)" in summary and "`apps/db.enc.yaml`" in summary
+    assert "secretops check** (diff): 0 finding(s)" in summary and "| `apps/db.enc.yaml` |" in summary
     # a leak in the range: counted in the outputs and the SARIF, and the last step would fail
     helpers.write(fleet / "apps/leak.yaml", helpers.secret_yaml("leak", helpers.plant("pw-leak-Zq8s")))
     helpers.git(fleet, "add", "-A")
