@@ -137,15 +137,16 @@ class _Writer:
         return [f"{pad}- {self.leaf(value, path)}\n"]
 
 
-def _changes(before: Any, after: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+def changes(before: Any, after: Any, path: list[str] | None = None) -> Iterator[tuple[list[str], Any]]:
     """(path, new value or MISSING) for each key whose value differs, deepest mapping first."""
+    path = path or []
     for key in before:
         if key not in after:
             yield [*path, str(key)], MISSING
     for key, value in after.items():
         old = before.get(key, MISSING)
         if isinstance(old, Mapping) and isinstance(value, Mapping) and old and value:
-            yield from _changes(old, value, [*path, str(key)])
+            yield from changes(old, value, [*path, str(key)])
         elif old is MISSING or old != value or type(old) is not type(value):
             yield [*path, str(key)], value
 
@@ -154,8 +155,8 @@ def edit_tree(text: str, rel: str, identities: Iterable[Identity], before: Any, 
     """``text`` (which decrypts to ``before``) rewritten to decrypt to ``after``."""
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         raise Unsupported("not a mapping")
-    changes = list(_changes(before, after, []))
-    if not changes:
+    todo = list(changes(before, after))
+    if not todo:
         return text
     key, meta = valueedit.opened(text, rel, identities)
     if meta.encryption.option in ("encrypted_comment_regex", "unencrypted_comment_regex"):
@@ -166,7 +167,7 @@ def edit_tree(text: str, rel: str, identities: Iterable[Identity], before: Any, 
     from secretops.util import yamlio
 
     writer = _Writer(key, meta.encryption, yamlio.detect_indent(text)[0])
-    for path, value in changes:
+    for path, value in todo:
         try:
             row, start, end, inline = _locate(lines, path[:-1])
         except KeyError:

@@ -11,11 +11,12 @@ one encrypted file conflict on `sops.mac` and `sops.lastmodified`; this merges t
 - recipients of every kind: ours and theirs' additions, minus what either side removed (a branch
   merged into a rotation keeps the rotation's new keys). age ones are wrapped in-process; PGP, KMS,
   GCP KMS, Azure Key Vault and Vault stanzas are copied whole from a side with the same data key,
-  or the merge is built on theirs when only theirs holds them under another data key;
+  or the merge is built on theirs when only theirs holds them under another data key; a file with
+  key groups is built by the real sops on the side that changed its groups;
 - the real sops must decrypt the result to exactly the merged tree before git sees it.
 A conflict leaves the file unmerged and git's copy encrypted (ours); the merged tree with conflict
 markers goes to the clear copy (`*.clear.yaml`, 0600, ignored) when git ignores it. No private key,
-or a file this cannot merge (key groups, several documents, nesting deeper than 64 levels, both
+or a file this cannot merge (several documents, nesting deeper than 64 levels, both
 sides adding key-service recipients under different data keys): a plain conflict, with ours kept
 whole. Nothing is ever left broken.
 """
@@ -111,7 +112,7 @@ def merge(repo: Repo, sops: Sops, base: Path, ours: Path, theirs: Path, rel: str
         return Outcome(False, f"{safe(rel)}: both sides changed {len(conflicts)} value(s): "
                        f"{', '.join(safe(c) for c in conflicts[:5])}; " + where, conflicts)
     try:
-        text = _result(texts, rel, metas, trees, merged, ids)
+        text = _result(sops, texts, rel, metas, trees, merged, ids)
     except _Refused as exc:
         return Outcome(False, f"{safe(rel)}: {exc}; resolve it by hand")
     except (Unsupported, SecretopsError, ValueError):
@@ -158,14 +159,14 @@ def _wanted(metas: Mapping[str, SopsMeta | None], kind: str) -> set[str]:
     return (base | (ours - base) | (theirs - base)) - ((base - ours) | (base - theirs))
 
 
-def _result(texts: Mapping[str, bytes], rel: str, metas: Mapping[str, SopsMeta | None],
+def _result(sops: Sops, texts: Mapping[str, bytes], rel: str, metas: Mapping[str, SopsMeta | None],
             trees: Mapping[str, list[Any]], merged: Any, ids: Sequence[Identity]) -> str:
     """The merged file: one side's file (ours, unless only theirs holds every wanted PGP, KMS or
     Vault stanza and the data keys differ) with only the changed values rewritten, then every
     recipient either side has: age ones wrapped in-process, other kinds' stanzas copied whole from
     a side with the same data key (no key service is reachable here), removed ones dropped."""
     if any(m is not None and m.uses_key_groups for m in metas.values()):
-        raise Unsupported("key groups")
+        return _in_key_groups(sops, texts, rel, metas, trees, merged, ids)
     others = [k for k in KINDS if k != "age"]
     wanted = {k: _wanted(metas, k) for k in KINDS}
     keys = {n: datakey.unwrap(metas[n], ids, rel) for n in ("ours", "theirs")}  # type: ignore[arg-type]
@@ -192,6 +193,31 @@ def _result(texts: Mapping[str, bytes], rel: str, metas: Mapping[str, SopsMeta |
     have = set(document.parse_light(rel, text.encode()).meta.recipients.age)  # type: ignore[union-attr]
     add, remove = sorted(wanted["age"] - have), sorted(have - wanted["age"])
     return rewrap.rewrap_text(text, rel, ids, add, remove) if add or remove else text
+
+
+def _in_key_groups(sops: Sops, texts: Mapping[str, bytes], rel: str, metas: Mapping[str, SopsMeta | None],
+                   trees: Mapping[str, list[Any]], merged: Any, ids: Sequence[Identity]) -> str:
+    """A file with key groups (Shamir: each group holds a share of the data key, so no stanza can
+    move between sides): the side that changed its groups (else ours) carries the merge, and the
+    real sops sets the other side's values in a private copy of it (values on stdin)."""
+    import json
+
+    groups = {n: (m.key_groups, m.shamir_threshold) for n, m in metas.items() if m is not None}
+    changed = [n for n in ("ours", "theirs") if groups[n] != groups.get("base")]
+    if groups["ours"] != groups["theirs"] and len(changed) > 1:
+        raise _Refused("both sides changed its key groups")
+    carrier = "theirs" if changed == ["theirs"] else "ours"
+    env = agekeys.identity_env(ids)
+    with private_tempdir() as tmp:
+        copy = _named(tmp, carrier, rel, texts[carrier])
+        for path, value in treeedit.changes(trees[carrier][0], merged):
+            index = "".join(f"[{json.dumps(p)}]" for p in path)
+            if value is treeedit.MISSING:
+                sops.run(["unset", str(copy), index], target=rel, env=env)
+            else:
+                sops.run(["set", "--value-stdin", str(copy), index], target=rel, env=env,
+                         input=json.dumps(value).encode())
+        return copy.read_text(encoding="utf-8")
 
 
 def _write_conflict(repo: Repo, rel: str, trees: Mapping[str, list[Any]], conflicts: list[str]) -> str:

@@ -302,3 +302,52 @@ def test_deep_nesting_is_a_conflict_in_one_line(wired: Path) -> None:
     assert res.returncode != 0 and "Traceback" not in res.stderr and "internal error" not in res.stderr
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("secretops")]
     assert len(lines) == 1
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_recipient_added_to_a_key_group_on_one_side_is_kept(wired: Path, side: str, keys_file: Path) -> None:
+    """Shamir key groups (two, threshold 2; the user holds a key of each): the real sops made the
+    file and adds the recipient."""
+    dev = _dev(wired)[0]
+    second, added = agekeys.generate(), agekeys.generate()
+    keys_file.write_text(keys_file.read_text() + second.secret + "\n")
+    rule = "creation_rules:\n  - path_regex: .*\n    shamir_threshold: 2\n    key_groups:\n      - age: [{}]\n      - age: [{}]\n"
+    config = wired.parent / "groups.yaml"
+    config.write_text(rule.format(dev.public, second.public))
+    clear = wired / "groups.yaml"
+    clear.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: app0\nstringData:\n" +
+                     "".join(f"  {k}: {v}\n" for k, v in BASE.items()))
+    res = helpers.run_proc([helpers.sops_bin(), "--config", str(config), "encrypt", "--filename-override", REL,
+                            "groups.yaml"], wired)
+    clear.unlink()
+    assert res.code == 0, res.err
+    (wired / REL).write_text(res.out)
+    helpers.git(wired, "commit", "-qam", "key groups", "--no-verify")
+
+    def add_to_group(root: Path) -> None:
+        config.write_text(rule.format(dev.public, f"{second.public}, {added.public}"))
+        keys = agekeys.identity_env([dev, second])
+        res = helpers.run_proc([helpers.sops_bin(), "--config", str(config), "updatekeys", "-y", REL], root, keys)
+        assert res.code == 0, res.err
+
+    data = _clean(wired, _merge(wired, side, add_to_group, _password))
+    assert data["stringData"] == {**BASE, "password": "pw-changed-Mx4"}
+    groups = _meta(wired)["key_groups"]
+    assert [[s["recipient"] for s in g["age"]] for g in groups] == [[dev.public], [second.public, added.public]]
+    assert (_opened(wired, [dev, added]) or {}).get("stringData", {}).get("password") == "pw-changed-Mx4"
+    assert (_opened(wired, [dev, second]) or {}).get("stringData", {}).get("password") == "pw-changed-Mx4"
+    assert _opened(wired, [added]) is None  # one share is not enough: the groups are sops's, kept
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_values_named_like_sops_metadata_or_quoted_merge_clean(wired: Path, side: str) -> None:
+    """Keys named `lastmodified` and `mac` (only the sops block's are restamped), a key sops quotes
+    (`"n"`, a YAML 1.1 boolean), a key with a colon and a dotted key."""
+    def odd_keys(root: Path) -> None:
+        for key, value in (("lastmodified", "lm-Mx4"), ("mac", "mac-Mx4"), ("n", "n-Mx4"), ("a: b", "ab-Mx4"),
+                           ("tls.crt", "crt-Mx4")):
+            _set(root, f'["stringData"][{json.dumps(key)}]', value)
+
+    data = _clean(wired, _merge(wired, side, odd_keys, _password))
+    assert data["stringData"] == {**BASE, "password": "pw-changed-Mx4", "lastmodified": "lm-Mx4", "mac": "mac-Mx4",
+                                  "n": "n-Mx4", "a: b": "ab-Mx4", "tls.crt": "crt-Mx4"}
