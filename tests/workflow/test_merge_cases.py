@@ -351,3 +351,31 @@ def test_values_named_like_sops_metadata_or_quoted_merge_clean(wired: Path, side
     data = _clean(wired, _merge(wired, side, odd_keys, _password))
     assert data["stringData"] == {**BASE, "password": "pw-changed-Mx4", "lastmodified": "lm-Mx4", "mac": "mac-Mx4",
                                   "n": "n-Mx4", "a: b": "ab-Mx4", "tls.crt": "crt-Mx4"}
+
+
+def test_the_same_change_on_both_sides_merges_clean(wired: Path) -> None:
+    data = _clean(wired, _merge(wired, "ours", _password, _password))
+    assert data["stringData"] == {**BASE, "password": "pw-changed-Mx4"}
+
+
+def test_a_branch_from_before_a_rotation_takes_the_rotation_in(wired: Path) -> None:
+    """The other direction of test_merge's rotation case: the feature branch merges main after
+    `rotate start`; the file keeps the old and the new key, and each opens it."""
+    from tests.rotation.conftest import with_remote
+
+    with_remote(wired)
+    old = agekeys.load_identities()
+    helpers.git(wired, "checkout", "-qb", "feature")
+    _password(wired)
+    helpers.git(wired, "commit", "-qam", "feature", "--no-verify")
+    helpers.git(wired, "checkout", "-q", "main")
+    assert helpers.run_cli(["rotate", "start", "--all"], wired).code == 0
+    new = [i for i in agekeys.load_identities() if i.public not in {o.public for o in old}]
+    helpers.git(wired, "checkout", "-q", "feature")
+    res = _git(wired, "merge", "--no-edit", "main")
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = (wired / REL).read_text()
+    dev_old, dev_new = [i for i in old if i.public in text], [i for i in new if i.public in text]
+    assert dev_old and dev_new
+    for keys in (dev_old, dev_new):
+        assert (_opened(wired, keys) or {}).get("stringData", {}).get("password") == "pw-changed-Mx4"
