@@ -25,7 +25,7 @@ if [ "$mode" = "diff" ] && [ -z "$base" ]; then
   [ -n "$base" ] || mode=all
 fi
 sarif="${RUNNER_TEMP:-/tmp}/secretops.sarif"
-read -r -a extra <<< "${SECRETOPS_ARGS:-}"
+read -r -d "" -a extra <<< "${SECRETOPS_ARGS:-}" || true  # every line of the input, not only the first
 for arg in "${extra[@]}"; do  # the action writes and counts the SARIF report itself
   case "$arg" in
     --format|--format=*|--output|--output=*|-o*|-[!-]*o*)

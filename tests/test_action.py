@@ -79,7 +79,8 @@ def test_args_that_take_the_report_away_are_refused(fleet: Path, tmp_path: Path)
     helpers.write(fleet / "apps/leak.yaml", helpers.secret_yaml("leak", helpers.plant("pw-leak-Zq8s")))
     helpers.git(fleet, "add", "-A")
     helpers.git(fleet, "commit", "-qm", "oops")
-    for args in ("--format text", "--format=json", "-o out.txt", f"--output={tmp_path}/x", "-qo x", "-ox"):
+    for args in ("--format text", "--format=json", "-o out.txt", f"--output={tmp_path}/x", "-qo x", "-ox",
+                 "--no-inline-allow\n--format text"):
         res, outputs, _summary = _run_check(fleet, tmp_path, GITHUB_EVENT_NAME="push", SECRETOPS_ARGS=args)
         assert res.returncode == 2 and outputs == {}, (args, res.stdout, res.stderr)
         lines = (res.stdout + res.stderr).strip().splitlines()
