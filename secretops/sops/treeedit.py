@@ -138,7 +138,8 @@ class _Writer:
 
 
 def changes(before: Any, after: Any, path: list[str] | None = None) -> Iterator[tuple[list[str], Any]]:
-    """(path, new value or MISSING) for each key whose value differs, deepest mapping first."""
+    """(path, new value or MISSING) for each key whose value differs: removals first at each level,
+    then changes and additions in the new order; mappings on both sides are compared key by key."""
     path = path or []
     for key in before:
         if key not in after:
