@@ -27,8 +27,10 @@ def _run(args: list[str]) -> int:
         raise KeyboardInterrupt from None
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        sys.stderr.write(f"secretops: error: {exc.format_message()}\n")
+    except click.ClickException as exc:  # its message quotes the argument as given
+        from secretops.util.display import safe
+
+        sys.stderr.write(f"secretops: error: {safe(exc.format_message())}\n")
         return int(ExitCode.BAD_INPUT)
 
 

@@ -19,7 +19,7 @@ def text(report: Report) -> str:
         where = f"{safe(f.path)}:{f.line}"
         later = f", still in {f.later} later version(s)" if f.later else ""
         commit = f" (commit {f.commit[:12]}{later})" if f.commit else ""
-        preview = f" [{f.preview}]" if f.preview else ""
+        preview = f" [{safe(f.preview)}]" if f.preview else ""
         lines.append(f"{where}: {f.rule}: {safe(f.message)}{preview}{commit}  fp:{f.fingerprint}")
     summary = f"{len(report.findings)} finding(s) in {report.scanned} file(s) checked ({report.mode})"
     if report.suppressed:

@@ -17,7 +17,7 @@ def text(inv: Inventory) -> str:
         return "\n".join([*lines, "no encrypted or clear files found"]) + "\n"
     width = max(len(safe(r.path)) for r in rows)
     for r in rows:
-        recips = ", ".join(f"{k}:{short(v)}" for k, vs in r.recipients.items() for v in vs) or "-"
+        recips = ", ".join(f"{k}:{safe(short(v))}" for k, vs in r.recipients.items() for v in vs) or "-"
         note = f"  ({r.detail})" if r.detail else ""
         where = r.cluster or ",".join(r.clusters) or "-"
         lines.append(f"{safe(r.path):<{width}}  {safe(where):<10} {r.state:<19} {recips}{safe(note)}")

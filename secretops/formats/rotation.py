@@ -23,8 +23,8 @@ def plan_text(report: PlanReport) -> str:
     lines = ["rotation plan (dry run, nothing written):", "keys (by public key):"]
     for key in plan.old_keys:
         clusters = ", ".join(plan.key_clusters.get(key, ())) or "no cluster"
-        lines.append(f"  {short(key)} -> a new key   used by: {clusters}")
-    lines.append(f"clusters: {', '.join(c.name for c in plan.clusters) or '-'}")
+        lines.append(f"  {safe(short(key))} -> a new key   used by: {safe(clusters)}")
+    lines.append(f"clusters: {safe(', '.join(c.name for c in plan.clusters)) or '-'}")
     lines.append(f".sops.yaml rules naming these keys: {plan.rules}")
     lines.append(f"key Secrets ({len(plan.key_secrets)}): both keys during the rotation, then only the new one")
     lines += [f"  {safe(rel)}" for rel in plan.key_secrets]
@@ -33,7 +33,7 @@ def plan_text(report: PlanReport) -> str:
     lines += [f"  {safe(rel)}" for rel in plan.files]
     lines += [f"note: {safe(note)}" for note in plan.notes]
     for problem in problems:
-        lines.append(f"would fail: {problem}")
+        lines.append(f"would fail: {safe(problem)}")
     return "\n".join(lines) + "\n"
 
 

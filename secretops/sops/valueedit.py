@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from secretops.sops import cipher, datakey, document, mac
 from secretops.sops.agekeys import Identity
+from secretops.sops.metadata import SopsMeta
 from secretops.sops.rewrap import Unsupported
 
 
@@ -39,18 +40,7 @@ def edit(text: str, rel: str, identities: Iterable[Identity], changes: Mapping[t
 
     With ``encode_data``, values for ``data`` are base64-encoded first (a key file's text); without,
     they are stored as given (they are base64 already, as in a clear Secret)."""
-    parsed = document.parse(rel, text.encode())
-    meta = parsed.meta
-    docs = [d for d in parsed.documents if d is not None]
-    if meta is None or len(docs) != 1 or meta.uses_key_groups:
-        raise Unsupported("only single-document files without key groups")
-    key = datakey.unwrap(meta, identities, rel)
-    try:
-        reproduced = mac.compute(docs, key, meta) == datakey.stored_mac(meta, key)
-    except cipher.NotCiphertext:
-        raise Unsupported("a value does not open with the data key") from None
-    if not reproduced:
-        raise Unsupported("the MAC rules of this file are not reproduced in-process")
+    key, meta = opened(text, rel, identities)
     lines = text.splitlines(keepends=True)
     for (fld, name), value in changes.items():
         first, end, indent = _field_lines(lines, fld)
@@ -67,13 +57,39 @@ def edit(text: str, rel: str, identities: Iterable[Identity], changes: Mapping[t
             lines.insert(last + 1, new)
         else:
             lines[row] = new
+    return restamp("".join(lines), rel, key, meta)
+
+
+def opened(text: str, rel: str, identities: Iterable[Identity]) -> tuple[bytes, SopsMeta]:
+    """The data key and metadata of a single-document file without key groups, once recomputing
+    its MAC from its own values reproduces the stored one (the hashing rules match this file)."""
+    parsed = document.parse(rel, text.encode())
+    meta = parsed.meta
+    docs = [d for d in parsed.documents if d is not None]
+    if meta is None or len(docs) != 1 or meta.uses_key_groups:
+        raise Unsupported("only single-document files without key groups")
+    key = datakey.unwrap(meta, identities, rel)
+    try:
+        reproduced = mac.compute(docs, key, meta) == datakey.stored_mac(meta, key)
+    except cipher.NotCiphertext:
+        raise Unsupported("a value does not open with the data key") from None
+    if not reproduced:
+        raise Unsupported("the MAC rules of this file are not reproduced in-process")
+    return key, meta
+
+
+def restamp(body: str, rel: str, key: bytes, meta: SopsMeta) -> str:
+    """``lastmodified`` set to now and ``mac`` recomputed over the edited values, as sops does."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body = "".join(lines)
     reparsed = document.parse(rel, body.encode())
     mac_hex = mac.compute([d for d in reparsed.documents if d is not None], key, meta)
     sealed_mac = cipher.seal(key, mac_hex.encode(), stamp.encode())
-    body, n1 = re.subn(r"^(\s+lastmodified:\s*).*$", lambda m: f'{m.group(1)}"{stamp}"', body, count=1, flags=re.M)
-    body, n2 = re.subn(r"^(\s+mac:\s*).*$", lambda m: m.group(1) + sealed_mac, body, count=1, flags=re.M)
+    block = list(re.finditer(r"^sops:[ \t]*$", body, re.M))  # only the sops block's lines: a value may be
+    if len(block) != 1:                                        # named lastmodified or mac too
+        raise Unsupported("not one top-level sops block")
+    head, tail = body[: block[0].start()], body[block[0].start():]
+    tail, n1 = re.subn(r"^(\s+lastmodified:\s*).*$", lambda m: f'{m.group(1)}"{stamp}"', tail, count=1, flags=re.M)
+    tail, n2 = re.subn(r"^(\s+mac:\s*).*$", lambda m: m.group(1) + sealed_mac, tail, count=1, flags=re.M)
     if n1 != 1 or n2 != 1:
         raise Unsupported("no lastmodified/mac lines")
-    return body
+    return head + tail

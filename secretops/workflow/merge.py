@@ -5,14 +5,20 @@ one encrypted file conflict on `sops.mac` and `sops.lastmodified`; this merges t
 - base, ours and theirs are decrypted in memory (the real sops, with the local age keys);
 - the plaintext trees are merged key by key (a value changed on one side wins; the same change on
   both is fine; different changes to one value are a conflict);
-- the result is our file with only the changed values re-encrypted, with our data key: every other
+- the result is our file with only the changed values rewritten (anywhere in the tree: a label, an
+  empty value), each encrypted with our data key where the file's own rule says so: every other
   value keeps its ciphertext byte for byte, and the MAC and `lastmodified` are recomputed;
-- recipients: ours and theirs' additions, minus what either side removed (a branch merged into a
-  rotation keeps the rotation's new keys);
+- recipients of every kind: ours and theirs' additions, minus what either side removed (a branch
+  merged into a rotation keeps the rotation's new keys). age ones are wrapped in-process; PGP, KMS,
+  GCP KMS, Azure Key Vault and Vault stanzas are copied whole from a side with the same data key,
+  or the merge is built on theirs when only theirs holds them under another data key; a file with
+  key groups is built by the real sops on the side that changed its groups;
 - the real sops must decrypt the result to exactly the merged tree before git sees it.
 A conflict leaves the file unmerged and git's copy encrypted (ours); the merged tree with conflict
 markers goes to the clear copy (`*.clear.yaml`, 0600, ignored) when git ignores it. No private key,
-or a file this cannot merge: a plain conflict, with ours kept whole. Nothing is ever left broken.
+or a file this cannot merge (several documents, nesting deeper than 64 levels, both
+sides adding key-service recipients under different data keys): a plain conflict, with ours kept
+whole. Nothing is ever left broken.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from typing import Any
 
 from secretops.errors import SecretopsError
 from secretops.repo.model import Repo
-from secretops.sops import agekeys, document, rewrap, valueedit
+from secretops.sops import agekeys, datakey, document, rewrap, treeedit
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
+from secretops.sops.metadata import KINDS, SopsMeta
 from secretops.sops.rewrap import Unsupported
 from secretops.util import yamlio
 from secretops.util.display import safe, short
@@ -96,6 +103,8 @@ def merge(repo: Repo, sops: Sops, base: Path, ours: Path, theirs: Path, rel: str
         return Outcome(False, f"{safe(rel)}: a side does not decrypt with your keys; resolve it by hand")
     if len(trees["ours"]) != 1 or len(trees["theirs"]) != 1 or len(trees["base"]) > 1:
         return Outcome(False, f"{safe(rel)}: only single-document files are merged; resolve it by hand")
+    if any(_deeper(t[0], MAX_DEPTH) for t in trees.values() if t):
+        return Outcome(False, f"{safe(rel)}: nested more than {MAX_DEPTH} levels deep; resolve it by hand")
     conflicts: list[str] = []
     merged = _three_way(trees["base"][0] if trees["base"] else {}, trees["ours"][0], trees["theirs"][0], [], conflicts)
     if conflicts:
@@ -103,8 +112,9 @@ def merge(repo: Repo, sops: Sops, base: Path, ours: Path, theirs: Path, rel: str
         return Outcome(False, f"{safe(rel)}: both sides changed {len(conflicts)} value(s): "
                        f"{', '.join(safe(c) for c in conflicts[:5])}; " + where, conflicts)
     try:
-        text = _encrypt_like_ours(ours.read_text(encoding="utf-8"), rel, trees["ours"][0], merged, ids)
-        text = _recipients(text, rel, metas, ids)
+        text = _result(sops, texts, rel, metas, trees, merged, ids)
+    except _Refused as exc:
+        return Outcome(False, f"{safe(rel)}: {exc}; resolve it by hand")
     except (Unsupported, SecretopsError, ValueError):
         return Outcome(False, f"{safe(rel)}: the values changed in ways this driver does not re-encrypt in "
                        "place; resolve it by hand")
@@ -121,37 +131,93 @@ def merge(repo: Repo, sops: Sops, base: Path, ours: Path, theirs: Path, rel: str
     return Outcome(True, f"{safe(rel)}: merged value by value")
 
 
-def _encrypt_like_ours(text: str, rel: str, ours: Any, merged: Any, ids: Sequence[Identity]) -> str:
-    """Ours with only the values that differ re-encrypted (our data key); every other line is ours."""
-    if not isinstance(ours, Mapping) or not isinstance(merged, Mapping):
-        raise Unsupported("not a mapping")
-    for key in {*ours, *merged}:
-        if key not in ("data", "stringData") and ours.get(key) != merged.get(key):
-            raise Unsupported("a value outside data/stringData changed")
-    changes: dict[tuple[str, str], str | None] = {}
-    for fld in ("data", "stringData"):
-        before, after = ours.get(fld) or {}, merged.get(fld) or {}
-        if not isinstance(before, Mapping) or not isinstance(after, Mapping):
-            raise Unsupported("data/stringData is not a mapping")
-        for name in {*before, *after}:
-            if before.get(name, MISSING) != after.get(name, MISSING):
-                value = after.get(name, MISSING)
-                if value is not MISSING and not isinstance(value, str):
-                    raise Unsupported("a changed value is not a string")
-                changes[(fld, str(name))] = None if value is MISSING else str(value)
-    return valueedit.edit(text, rel, ids, changes, encode_data=False) if changes else text
+MAX_DEPTH = 64  # Secrets are a few levels deep; the merge walks trees recursively
 
 
-def _recipients(text: str, rel: str, metas: Mapping[str, Any], ids: Sequence[Identity]) -> str:
-    """Ours' and theirs' added age recipients, minus those either removed (relative to the base)."""
-    base = set(metas["base"].recipients.age) if metas.get("base") is not None else set()
-    ours, theirs = set(metas["ours"].recipients.age), set(metas["theirs"].recipients.age)
-    if not base:
-        base = ours & theirs
-    wanted = (base | (ours - base) | (theirs - base)) - ((base - ours) | (base - theirs))
+class _Refused(Exception):
+    """A merge that would lose a recipient: its message says which."""
+
+
+def _deeper(node: Any, limit: int) -> bool:
+    """Whether the tree nests more than ``limit`` levels (walked without recursion)."""
+    stack = [(node, 0)]
+    while stack:
+        here, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = here.values() if isinstance(here, Mapping) else here if isinstance(here, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _wanted(metas: Mapping[str, SopsMeta | None], kind: str) -> set[str]:
+    """Both sides' recipients of one kind: each side's additions kept, each side's removals made
+    (relative to the base; with no base, what both have counts as the base)."""
+    ours, theirs = set(metas["ours"].recipients.get(kind)), set(metas["theirs"].recipients.get(kind))  # type: ignore[union-attr]
+    base_meta = metas.get("base")
+    base = set(base_meta.recipients.get(kind)) if base_meta is not None else ours & theirs
+    return (base | (ours - base) | (theirs - base)) - ((base - ours) | (base - theirs))
+
+
+def _result(sops: Sops, texts: Mapping[str, bytes], rel: str, metas: Mapping[str, SopsMeta | None],
+            trees: Mapping[str, list[Any]], merged: Any, ids: Sequence[Identity]) -> str:
+    """The merged file: one side's file (ours, unless only theirs holds every wanted PGP, KMS or
+    Vault stanza and the data keys differ) with only the changed values rewritten, then every
+    recipient either side has: age ones wrapped in-process, other kinds' stanzas copied whole from
+    a side with the same data key (no key service is reachable here), removed ones dropped."""
+    if any(m is not None and m.uses_key_groups for m in metas.values()):
+        return _in_key_groups(sops, texts, rel, metas, trees, merged, ids)
+    others = [k for k in KINDS if k != "age"]
+    wanted = {k: _wanted(metas, k) for k in KINDS}
+    keys = {n: datakey.unwrap(metas[n], ids, rel) for n in ("ours", "theirs")}  # type: ignore[arg-type]
+    lacks = {n: [k for k in others if wanted[k] - set(metas[n].recipients.get(k))]  # type: ignore[union-attr]
+             for n in ("ours", "theirs")}
+    same_key = keys["ours"] == keys["theirs"]
+    if same_key or not lacks["ours"]:
+        carrier, other = "ours", "theirs"
+    elif not lacks["theirs"]:
+        carrier, other = "theirs", "ours"
+    else:
+        raise _Refused("both sides added recipients this machine cannot wrap a data key for "
+                       f"({', '.join(sorted({*lacks['ours'], *lacks['theirs']}))}) under different data keys")
+    text = treeedit.edit_tree(texts[carrier].decode("utf-8"), rel, ids, trees[carrier][0], merged)
+    for kind in others:
+        mine = treeedit.stanzas(text, kind)
+        if set(mine) == wanted[kind]:
+            continue
+        pool = {**(treeedit.stanzas(texts[other].decode("utf-8"), kind) if same_key else {}), **mine}
+        if wanted[kind] - set(pool):
+            raise _Refused(f"a {kind} recipient would be lost")
+        order = [i for i in mine if i in wanted[kind]] + [i for i in pool if i in wanted[kind] and i not in mine]
+        text = treeedit.set_stanzas(text, kind, {i: pool[i] for i in order})
     have = set(document.parse_light(rel, text.encode()).meta.recipients.age)  # type: ignore[union-attr]
-    add, remove = sorted(wanted - have), sorted(have - wanted)
+    add, remove = sorted(wanted["age"] - have), sorted(have - wanted["age"])
     return rewrap.rewrap_text(text, rel, ids, add, remove) if add or remove else text
+
+
+def _in_key_groups(sops: Sops, texts: Mapping[str, bytes], rel: str, metas: Mapping[str, SopsMeta | None],
+                   trees: Mapping[str, list[Any]], merged: Any, ids: Sequence[Identity]) -> str:
+    """A file with key groups (Shamir: each group holds a share of the data key, so no stanza can
+    move between sides): the side that changed its groups (else ours) carries the merge, and the
+    real sops sets the other side's values in a private copy of it (values on stdin)."""
+    import json
+
+    groups = {n: (m.key_groups, m.shamir_threshold) for n, m in metas.items() if m is not None}
+    changed = [n for n in ("ours", "theirs") if groups[n] != groups.get("base")]
+    if groups["ours"] != groups["theirs"] and len(changed) > 1:
+        raise _Refused("both sides changed its key groups")
+    carrier = "theirs" if changed == ["theirs"] else "ours"
+    env = agekeys.identity_env(ids)
+    with private_tempdir() as tmp:
+        copy = _named(tmp, carrier, rel, texts[carrier])
+        for path, value in treeedit.changes(trees[carrier][0], merged):
+            index = "".join(f"[{json.dumps(p)}]" for p in path)
+            if value is treeedit.MISSING:
+                sops.run(["unset", str(copy), index], target=rel, env=env)
+            else:
+                sops.run(["set", "--value-stdin", str(copy), index], target=rel, env=env,
+                         input=json.dumps(value).encode())
+        return copy.read_text(encoding="utf-8")
 
 
 def _write_conflict(repo: Repo, rel: str, trees: Mapping[str, list[Any]], conflicts: list[str]) -> str:

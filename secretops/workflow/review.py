@@ -14,19 +14,22 @@ from typing import Any
 
 from secretops.sops import document
 from secretops.sops.metadata import SopsMeta
+from secretops.util.display import key_path, safe
 
 
-def _leaves(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if not path and key == "sops":
-                continue
-            yield from _leaves(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for n, value in enumerate(node):
-            yield from _leaves(value, (*path, f"[{n}]"))
-    else:
-        yield ".".join(path), hashlib.sha256(str(node).encode()).hexdigest()[:10]
+def _leaves(node: Any) -> Iterator[tuple[str, str]]:
+    """(key path, fingerprint) of every leaf in document order, without recursion (a file nested
+    10,000 levels deep is read like any other)."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), node)]
+    while stack:
+        path, here = stack.pop()
+        if isinstance(here, Mapping):
+            items = [((*path, str(k)), v) for k, v in here.items() if path or k != "sops"]
+            stack.extend(reversed(items))
+        elif isinstance(here, list):
+            stack.extend(reversed([((*path, n), v) for n, v in enumerate(here)]))
+        else:
+            yield key_path(path), hashlib.sha256(str(here).encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -53,14 +56,14 @@ def textconv(rel: str, data: bytes) -> str:
         return "# secretops: not a sops-encrypted file (its content is not shown)\n"
     lines = ["# secretops: values are shown as fingerprints of their ciphertext; a changed one changed"]
     lines += [f"{path}: <{fp}>" for path, fp in sorted(s.values.items())]
-    lines += [f"sops.{kind}: {r}" for kind, rs in sorted(s.recipients.items()) for r in rs]
+    lines += [f"sops.{kind}: {safe(r)}" for kind, rs in sorted(s.recipients.items()) for r in rs]
     return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
 class FileChange:
     path: str
-    status: str  # changed | added | deleted | re-encrypted | became-unencrypted | clear-file
+    status: str  # changed | added | deleted | re-encrypted | became-unencrypted | not-encrypted | clear-file
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
@@ -76,11 +79,15 @@ class Review:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def compare(rel: str, before: bytes | None, after: bytes | None) -> FileChange | None:
+def compare(rel: str, before: bytes | None, after: bytes | None, named_encrypted: bool = False) -> FileChange | None:
+    """What changed in one file; ``named_encrypted``: its name carries the encrypted suffix, so a
+    plaintext version is reported (never a clean review of a plaintext Secret under that name)."""
     old = structure(rel, before) if before is not None else None
     new = structure(rel, after) if after is not None else None
     if new is not None and not new.encrypted:
-        return FileChange(rel, "became-unencrypted") if old is not None and old.encrypted else None
+        if old is not None and old.encrypted:
+            return FileChange(rel, "became-unencrypted")
+        return FileChange(rel, "not-encrypted") if named_encrypted else None
     if new is None:
         return FileChange(rel, "deleted") if old is not None and old.encrypted else None
     if old is None or not old.encrypted:
@@ -140,7 +147,7 @@ def review(root: Any, config: Any, spec: str | None, staged: bool, paths: Sequen
         sops_like = any(b is not None and b"sops" in b for b in (before, after))
         if not sops_like and not rel.endswith(config.encrypted_suffix):
             continue
-        found = compare(rel, before, after)
+        found = compare(rel, before, after, rel.endswith(config.encrypted_suffix))
         if found is not None:
             changes.append(found)
     state = read(after_rev, ".secretops/rotation.yaml")
