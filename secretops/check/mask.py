@@ -31,11 +31,12 @@ def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
-def masked_spans(text: str) -> list[tuple[int, int]]:
-    """Spans that are never secrets; computed only for files that have a candidate."""
+def masked_spans(text: str, uuids: bool = True) -> list[tuple[int, int]]:
+    """Spans that are never secrets; computed only for files that have a candidate. Without
+    ``uuids``, a UUID is not masked (under a secret-like key it is a token: a Splunk HEC token)."""
     spans: list[tuple[int, int]] = []
     plain, sops, sealed = _compiled()
-    pats = [*plain]
+    pats = [*plain] if uuids else plain[:-1]
     if "sops" in text:
         pats += sops
     if "encryptedData" in text:

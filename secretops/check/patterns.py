@@ -20,12 +20,21 @@ PRIVATE_KEY = (
 SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
     r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
-KEY_HINT = r"(?i)pass|pwd|secret|token|api.?key|access.?key|private.?key|credential"
+KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential"
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
 _HINTED_KEY = (r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
                r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
-               r"credentials?|passphrase)[\"']?[ \t]*[:=]")  # a key that ends like a secret-like key
+               r"credentials?|passphrase|[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]")  # a key that
+# ends like a secret-like key. Beside it, what the parser pairs with a value on another line or in
+# another item: an env entry's name (`- name: X_TOKEN` / `value: …`) and a flag (`--hmac-key=…`,
+# `["--token", "…"]`) that names a secret.
+_PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*(?:pass|pwd|secret|"
+           r"token|key|hmac|licen[cs]e|credential)[\w.\-]*[\"']?[ \t]*(?:$|[,}])"
+           r"|(?:^|[\s\"'\[,])--?[\w.\-]*(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential)[\w.\-]*"
+           r"(?:=|[\"']?[ \t]*(?:,|$))")
+_HINTED_KEY += "|" + _PAIRED.removeprefix("(?im)")
 HINTED_KEY = re.compile(_HINTED_KEY)
+PAIRED = re.compile(_PAIRED)
 
 
 # A hinted key whose value the line reader sees whole: `key: value` on one line, block style, a plain
@@ -37,6 +46,8 @@ _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
 def needs_parse(text: str, large_scan: bool) -> bool:
     """Some hinted key's value is not on its line as a simple scalar (flow style, the next line, a
     block scalar, an anchor or tag, `#`, `,`, `;` or spaces in it, JSON): the parser must read it."""
+    if "secretGenerator" in text or (PAIRED if len(text) < LARGE and not large_scan else large(_PAIRED)).search(text):
+        return True
     for match in _hinted_key(text, large_scan).finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
@@ -82,6 +93,15 @@ KEYED_LINE = (
 STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
               r"access[_\-]?token|auth[_\-]?token|bearer[_\-]?token|token|client[_\-]?secret|secret[_\-]?key|"
               r"private[_\-]?key)$")
+# Keys that name a key of any kind (`hmacKey`, `license_key`, `--hmac-key`, `licence`, `LICENSE`): only
+# values shaped like a generated secret count under them (high entropy, a UUID, 32+ hex digits).
+GENERIC_KEY = r"(?i)(?:[a-z0-9][_.\-]?key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)$|^(?:hmac|licen[cs]e)"
+# …but not those that name a public key, a key's name or a lookup key.
+NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[_.\-]?pub|ca[_.\-]?cert|cache|"
+                  r"partition|sort|primary|foreign|routing[_.\-]?name|idempotency|object|label|node|map|dict|"
+                  r"hash|sharding|cluster|match|selector|group|index|lookup|field|path)[_.\-]?key$"
+                  r"|(?:^|[_.\-])(?:secret|password|token)[_.\-]?key$|licen[cs]e[_.\-]?(?:file|path|url|type|"
+                  r"name|server|mode|accepted|agreement|accept|id)$")
 PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$")
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
                          r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
@@ -139,6 +159,34 @@ def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
 @functools.cache
 def keyed_regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     return re.compile(KEYED_LINE), re.compile(SECRET_KEY), re.compile(STRONG_KEY)
+
+
+@functools.cache
+def generic_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(GENERIC_KEY), re.compile(NOT_SECRET_KEY)
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_LONG_HEX = re.compile(r"[0-9a-f]{32,128}|[0-9A-F]{32,128}")
+# Values that are public or are hashes where a hash is expected: digests, public keys, recipients.
+_PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|blake3|sha3-\d+)[:=\-~]|age1|npub1|"
+                             r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-ssh-\S+) |-----BEGIN (?:CERTIFICATE|PUBLIC)"
+                             r"|h1:)")
+
+
+def is_public_or_hash(value: str) -> bool:
+    return _PUBLIC_OR_HASH.match(value) is not None
+
+
+def looks_generated(value: str) -> bool:
+    """A value shaped like a generated secret: a UUID, 32+ hex digits, or high entropy (not a
+    placeholder, a template, a digest or a public key)."""
+    text = value.strip()
+    if len(text) < 12 or is_placeholder(text) or is_public_or_hash(text):
+        return False
+    if _UUID.fullmatch(text) or _LONG_HEX.fullmatch(text):
+        return len(set(text.replace("-", ""))) >= 8  # not 0000…, not abab…
+    return looks_random(text)
 
 
 @functools.cache

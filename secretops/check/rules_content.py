@@ -279,30 +279,29 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     if "sops" in text and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
-    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
     widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
-    if not (widget or patterns.has_hinted_key(text, large_scan)):
+    if not (widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
     structured = name.endswith(_STRUCTURED_KEYED) and (
         name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or widget
         or patterns.needs_parse(text, large_scan))
     docs = _structured(view) if structured else None
     if docs is not None:
-        for key, value, in_widget in _pairs(docs):
-            if in_widget and key == "key":  # a dashboard widget's API key under a generic `key:`
-                if value not in seen and _api_key_like(value.strip()) and not patterns.is_placeholder(value):
+        for key, value, where in _pairs(docs):
+            if value in seen:
+                continue
+            if where == "widget" and key == "key":  # a dashboard widget's API key under a generic `key:`
+                if _api_key_like(value.strip()) and not patterns.is_placeholder(value):
                     seen.add(value)
                     yield view.finding(credential, _line_of_value(view, "key", value), "an API key in a dashboard "
                                        "widget", value)
                 continue
-            if value in seen or not secret_key.search(key) or patterns.is_placeholder(value.strip()):
-                continue
-            if _judged_secret(value, strong_key.search(key) is not None, key):
+            what = _judge(key, value, where)
+            if what:
                 seen.add(value)
-                yield view.finding(credential, _line_of_value(view, key, value), "a value under a secret-like key",
-                                   value)
+                yield view.finding(credential, _line_of_value(view, key, value), what, value)
         return
     yield from _keyed_lines(view, seen)
 
@@ -311,6 +310,28 @@ def _api_key_like(value: str) -> bool:
     """What dashboards (homepage and the like) take as an API key: 20+ letters and digits, both."""
     return bool(re.fullmatch(r"[A-Za-z0-9_\-]{20,128}", value)) and bool(re.search(r"[0-9]", value)) and \
         bool(re.search(r"[A-Za-z]", value)) and patterns.entropy(value) >= 3.0 and not patterns.is_identifier(value)
+
+
+_WHERE = {"": "a value under a secret-like key", "env": "an env entry whose name is secret-like",
+          "flag": "a command-line flag whose name is secret-like", "generator": "a secretGenerator literal"}
+
+
+def _judge(key: str, value: str, where: str = "") -> str:
+    """What the value is, if it is a secret under ``key``, else "". A key that names a password or
+    token: as _judged_secret. A key that names a key of any kind (`hmacKey`, `license`): a value
+    shaped like a generated secret (a UUID, 32+ hex digits, high entropy). A secretGenerator
+    literal becomes a Secret value: shaped like a generated secret, under any key."""
+    text = value.strip()
+    if not text or patterns.is_placeholder(text) or patterns.is_public_or_hash(text):
+        return ""
+    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    if secret_key.search(key):
+        return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key) else ""
+    generic, not_secret = patterns.generic_regexes()
+    if (where == "generator" or (generic.search(key) and not not_secret.search(key))) and \
+            patterns.looks_generated(text):
+        return _WHERE[where]
+    return ""
 
 
 def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
@@ -351,14 +372,20 @@ def _structured(view: FileView) -> list[Any] | None:
     return out
 
 
-def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, bool]]:
-    """(key, string value, in a dashboard widget) of every mapping entry (secretGenerator `k=v`
-    literals too), outside documents that only reference secrets. A widget is a mapping with a
-    `type` and a `url`, as homepage writes them."""
-    stack: list[Any] = [d for d in docs if not (isinstance(d, Mapping) and _kind(d) in _REFERENCE_KINDS)]
+def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
+    """(key, string value, where) of every mapping entry, outside documents that only reference
+    secrets. ``where`` says what pairs them: "" a mapping entry, "widget" one in a dashboard widget
+    (a mapping with a `type` and a `url`, as homepage writes them), "env" an env entry (`name:` and
+    `value:`), "flag" a command-line flag in a list of arguments (`--hmac-key=…`, `["--token", "…"]`),
+    "generator" a kustomize secretGenerator `k=v` literal. A bare `key:` under a secret-like parent
+    (`license: {key: …}`) is read as `license.key`."""
+    stack: list[tuple[Any, str]] = [(d, "") for d in docs if not (isinstance(d, Mapping) and
+                                                                   _kind(d) in _REFERENCE_KINDS)]
     seen: set[int] = set()
+    generic, _not = patterns.generic_regexes()
+    _rx, secret_key, _strong = patterns.keyed_regexes()
     while stack:
-        node = stack.pop()
+        node, parent = stack.pop()
         if id(node) in seen:  # aliases share objects: each is walked once
             continue
         seen.add(id(node))
@@ -366,18 +393,41 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, bool]]:
             if _kind(node) in _REFERENCE_KINDS:
                 continue
             widget = isinstance(node.get("type"), str) and isinstance(node.get("url"), str)
+            env_name, env_value = node.get("name"), node.get("value")
+            if isinstance(env_name, str) and isinstance(env_value, str):
+                yield env_name, env_value, "env"
             for key, value in node.items():
                 if isinstance(value, str) and isinstance(key, str):
-                    yield key, value, widget
-                elif key == "literals" and isinstance(value, list):  # kustomize secretGenerator: `k=v`
+                    named = f"{parent}.{key}" if key in ("key", "value") and parent and (
+                        generic.search(parent) or secret_key.search(parent)) else key
+                    yield named, value, "widget" if widget else ""
+                elif key == "literals" and isinstance(value, list):  # kustomize generators: `k=v`
                     for item in value:
                         if isinstance(item, str) and "=" in item:
                             name, _eq, literal = item.partition("=")
-                            yield name.strip(), literal, False
+                            yield name.strip(), literal, "generator" if parent == "secretGenerator" else ""
                 elif isinstance(value, Mapping | list):
-                    stack.append(value)
+                    stack.append((value, str(key) if isinstance(key, str) else ""))
         elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, Mapping | list))
+            yield from _flags(node)
+            stack.extend((v, parent) for v in node if isinstance(v, Mapping | list))
+
+
+_FLAG = re.compile(r"(?:^|\s)--?([A-Za-z][\w.\-]*)=(\S+)")
+_BARE_FLAG = re.compile(r"--?([A-Za-z][\w.\-]*)")
+
+
+def _flags(items: list[Any]) -> Iterator[tuple[str, str, str]]:
+    """`--name=value` in a list's strings (a shell command line too), and `--name` `value` as two items."""
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or "-" not in item:
+            continue
+        for match in _FLAG.finditer(item):
+            yield match.group(1), match.group(2).strip("\"'"), "flag"
+        bare = _BARE_FLAG.fullmatch(item.strip())
+        if bare and index + 1 < len(items) and isinstance(items[index + 1], str) and \
+                not items[index + 1].startswith("-"):
+            yield bare.group(1), items[index + 1], "flag"
 
 
 def _line_of_value(view: FileView, key: str, value: str) -> int:
@@ -406,7 +456,7 @@ def _reference_spans(text: str) -> list[tuple[int, int]]:
 
 def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
-    line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    line_rx, _secret_key, _strong_key = patterns.keyed_regexes()
     references = _reference_spans(text) if view.path.lower().endswith((".yaml", ".yml")) else []
     hints = [at for at in patterns.hint_offsets(text) if not references or not inside(references, at, at + 1)]
     spans: list[tuple[int, int]] | None = None
@@ -421,16 +471,17 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         if match is None:
             continue
         key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
-        if not value or value in seen or not secret_key.search(key) or patterns.is_placeholder(value.strip()):
+        if not value or value in seen:
             continue
-        if not _judged_secret(value, strong_key.search(key) is not None, key):
+        what = _judge(key, value)
+        if not what:
             continue
-        spans = masked_spans(text) if spans is None else spans
+        spans = masked_spans(text, uuids=False) if spans is None else spans
         where = "value" if match.group("value") else "quoted"
         if inside(spans, match.start(where), match.end(where)):
             continue
         seen.add(value)
-        yield view.finding(credential, view.line_of(match.start(where)), "a value under a secret-like key", value)
+        yield view.finding(credential, view.line_of(match.start(where)), what, value)
 
 
 def _docker_config(value: str) -> bool:

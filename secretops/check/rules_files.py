@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from secretops.check import patterns
 from secretops.check.model import FileView, Finding, rule
@@ -39,11 +39,35 @@ def not_encrypted(view: FileView) -> Iterator[Finding]:
         return
     if parsed.format == "other":
         return
+    selects = _selected_by_rule(view)
     for index in parsed.plaintext_documents():
+        if selects is not None and not selects(index):
+            continue  # claimed by a creation rule, and sops would encrypt nothing in it
         line = _document_line(view, index)
         what = "file" if len(parsed.documents) == 1 else f"document {index + 1}"
         yield view.finding(not_encrypted, line, f"{what} has no sops metadata; {_FIX_ENCRYPT}",
                            f"{view.path}\0{index}", "")
+
+
+def _selected_by_rule(view: FileView) -> Callable[[int], bool] | None:
+    """For a file claimed by its creation rule (not named with the encrypted suffix): whether sops,
+    with that rule's options, would encrypt something in document ``index``. None: named encrypted."""
+    cfg = view.settings.sops_config
+    rule_ = cfg.rule_for(view.path) if cfg is not None and not view.path.endswith(view.settings.encrypted_suffix) \
+        else None
+    if rule_ is None:
+        return None
+    docs, text = view.parsed.documents, view.text
+
+    def selects(index: int) -> bool:
+        doc = docs[index]
+        if not isinstance(doc, Mapping | list):
+            return True  # a store read as text (dotenv, INI): judged as claimed
+        try:
+            return value_policy.would_encrypt(doc, text, rule_.encryption)
+        except BadRegex:
+            return True
+    return selects
 
 
 def _document_line(view: FileView, index: int) -> int:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 # Words every secret-like key holds (patterns.KEY_HINT and HINTED_KEY), and `widget` (a dashboard
 # widget's API key sits under a plain `key:`): where none occurs, no key names a secret.
-HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget")
+HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget", "hmac", "licen")
 # What else a content rule needs to find before it can fire. The markers and HINT_WORDS already
 # hold `Secret` (a Secret, `secretGenerator`, `AGE-SECRET-KEY-`) and `key` (`PRIVATE KEY`); beside
 # them: sops metadata, an escape (`kind: "Secr\x65t"`), and base64 of `-----BEGIN` (tls.key, kubeconfig).

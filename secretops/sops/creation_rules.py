@@ -45,6 +45,11 @@ class CreationRule(NamedTuple):
         return self.path_regex is None or regex.search(self.path_regex, rel)
 
     @property
+    def catch_all(self) -> bool:
+        """No path_regex, or one that matches what no one names an encrypted file (`.*.yaml`)."""
+        return self.path_regex is None or any(regex.search(self.path_regex, p) for p in _ORDINARY)
+
+    @property
     def recipients(self) -> Recipients:
         union = Recipients()
         for group in self.key_groups:
@@ -84,6 +89,7 @@ class SopsConfig(NamedTuple):
         return frozenset(k for r in self.rules for k in r.recipients.age)
 
 
+_ORDINARY = ("deployment.yaml", "app/deployment.yaml", "apps/default/app/deployment.yaml")
 _CLAIM_WORDS = r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])"
 CLAIM_LIMIT = 10  # a rule that names more plaintext-looking files than this is a catch-all
 
@@ -98,10 +104,10 @@ def claiming_rules(configs: SopsConfigs, names: Iterable[str]) -> frozenset[tupl
     counts: dict[tuple[str, int], int] = {}
     for rel in names:
         rule = None if is_config(rel) else configs.rule_for(rel)
-        if rule is not None and rule.path_regex is not None:
+        if rule is not None and not rule.catch_all:
             counts[(rule.source, rule.position)] = counts.get((rule.source, rule.position), 0) + 1
-    return frozenset((r.source, r.position) for r in configs.rules if r.path_regex is not None and (
-        re.search(_CLAIM_WORDS, r.path_regex) or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT))
+    return frozenset((r.source, r.position) for r in configs.rules if not r.catch_all and (
+        re.search(_CLAIM_WORDS, r.path_regex or "") or counts.get((r.source, r.position), 0) <= CLAIM_LIMIT))
 
 
 class SopsConfigs(NamedTuple):
@@ -113,11 +119,13 @@ class SopsConfigs(NamedTuple):
     claiming: Callable[[], frozenset[tuple[str, int]]] | None = None
 
     def claims(self, rel: str) -> bool:
-        """The rule that governs ``rel`` says it must be encrypted (see claiming_rules)."""
+        """The rule that governs ``rel`` says it must be encrypted (see claiming_rules). A catch-all
+        (no path_regex, or one that matches any `deployment.yaml`) claims nothing by itself. Which of
+        its values sops would encrypt is the content's question: value_policy.would_encrypt."""
         rule = self.rule_for(rel)
-        if rule is None or rule.path_regex is None:
+        if rule is None or rule.catch_all:
             return False
-        if re.search(_CLAIM_WORDS, rule.path_regex) or self.claiming is None:
+        if re.search(_CLAIM_WORDS, rule.path_regex or "") or self.claiming is None:
             return True
         return (rule.source, rule.position) in self.claiming()
 

@@ -28,6 +28,18 @@ def should_encrypt(path: list[str], enc: Encryption) -> bool:
     return not any(k.endswith(suffix) for k in path)
 
 
+def would_encrypt(doc: Any, text: str, enc: Encryption) -> bool:
+    """sops, given this plaintext document and these options, would encrypt at least one value: a
+    value its key path selects (`encrypted_regex`, `unencrypted_regex`, the suffixes), or one after a
+    matching comment (`encrypted_comment_regex`). With `unencrypted_comment_regex`, any value but
+    those after a matching comment: read as any value (fail closed)."""
+    if enc.option == "encrypted_comment_regex":
+        return next(commented_plaintext(text, enc), None) is not None
+    if enc.option == "unencrypted_comment_regex":
+        enc = enc._replace(option=None, value=None)
+    return next(_walk(doc, [], enc, top=True), None) is not None
+
+
 def plaintext_values(doc: Any, enc: Encryption) -> Iterator[tuple[list[str], str]]:
     """(key path, value) for every value that should be ciphertext but is not."""
     if enc.option in ("encrypted_comment_regex", "unencrypted_comment_regex"):

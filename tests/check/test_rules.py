@@ -149,7 +149,8 @@ def test_not_encrypted_and_second_plaintext_document(sops_repo: tuple[Path, agek
     text = styles.encrypt_in_place(repo, "apps/a.enc.yaml", helpers.secret_yaml("a", helpers.plant("first-Rt61")))
     _stage(repo, "apps/a.enc.yaml", text + "---\n" + helpers.secret_yaml("b", value))
     _stage(repo, "apps/plain.enc.yaml", helpers.secret_yaml("p", "${X}"))
-    _stage(repo, "apps/named.sops.yml", "key: value\n")  # matched by the path_regex, not the suffix
+    # matched by the path_regex, not the suffix, and holding what its encrypted_regex selects
+    _stage(repo, "apps/named.sops.yml", "data:\n  key: dmFsdWU=\n")
     helpers.git(repo, "add", ".sops.yaml")
     code, findings, out = check(repo, "--staged")
     got = {(f["rule"], f["path"]) for f in findings}
