@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from secretops.check import allow, registry, sources, tokens
+from secretops.check import allow, delta, registry, sources, tokens
 from secretops.check.model import Blob, FileView, Finding, Settings
 from secretops.check.sources import Ref, Source
 from secretops.git import blobs
@@ -65,14 +65,58 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
     return Tally(found, scanned, suppressed)
 
 
+class Part(NamedTuple):
+    """What a batch of references came to: its tally, the blobs (oid, path) checked in full and those
+    of them with a finding or a suppressed one, and each version left to its previous one's findings."""
+
+    tally: Tally
+    checked: set[tuple[str, str]]
+    flagged: set[tuple[str, str]]
+    inherited: list[tuple[Ref, str]]  # (the version, the blob it replaced at its path)
+
+
+def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bool) -> Part:
+    """check_blobs on the blobs of ``refs``, but a version whose change from the blob it replaced
+    can change no finding (check/delta.py) is not checked: its findings are that blob's."""
+    bases: dict[str, bytes] = {}
+    wanted = list(dict.fromkeys(r.base for r in refs if r.base and delta.path_eligible(r.path, settings)))
+    if wanted:
+        for piece in blobs.reader(root).pieces(wanted, sources.MAX_PARSE):
+            if piece.offset == 0 and len(piece.data) == piece.size:
+                bases[piece.oid] = piece.data
+    by_key = {(r.oid, r.path): r for r in refs}
+    found: list[Finding] = []
+    scanned = suppressed = 0
+    checked: set[tuple[str, str]] = set()
+    flagged: set[tuple[str, str]] = set()
+    inherited: list[tuple[Ref, str]] = []
+    for blob in sources.fetch(root, refs):
+        key = (blob.oid or "", blob.path)
+        ref = by_key.get(key)
+        base = bases.get(ref.base) if ref is not None and ref.base else None
+        if base is not None and ref is not None and ref.base and not blob.chunked and \
+                delta.same_findings(base, blob.data, blob.path):
+            inherited.append((ref, ref.base))
+            scanned += 1
+            continue
+        tally = check_blobs((blob,), settings, inline_allow)
+        checked.add(key)
+        if tally.findings or tally.suppressed:
+            flagged.add(key)
+        found += tally.findings
+        scanned += tally.scanned
+        suppressed += tally.suppressed
+    return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
+
+
 _SETTINGS: Settings | None = None  # set before the fork; the workers inherit it
 _INLINE = True
 
 
-def _work(task: tuple[Path, list[Ref]]) -> Tally:
+def _work(task: tuple[Path, list[Ref]]) -> Part:
     assert _SETTINGS is not None
     root, batch = task
-    return check_blobs(sources.fetch(root, batch), _SETTINGS, _INLINE)
+    return check_refs(root, batch, _SETTINGS, _INLINE)
 
 
 def _batches(refs: Iterable[Ref]) -> Iterator[list[Ref]]:
@@ -98,8 +142,8 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     _ = settings.sops_config  # read once, before any blob (and inherited by workers): a broken one fails first
     if small(source) or cores < 2 or not hasattr(os, "fork"):
         try:
-            return _sum([check_blobs(sources.fetch(source.root, batch), settings, inline_allow)
-                         for batch in _batches(source.refs)])
+            parts = [check_refs(source.root, batch, settings, inline_allow) for batch in _batches(source.refs)]
+            return _resolved(source.root, parts, settings, inline_allow)
         finally:
             blobs.close_readers()
     from secretops.util.forkpool import Pool
@@ -108,7 +152,45 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     _SETTINGS, _INLINE = settings, inline_allow
     with Pool(cores, _work) as pool:
         parts = list(pool.run((source.root, batch) for batch in _batches(source.refs)))
-    return _sum(parts)
+    try:
+        return _resolved(source.root, parts, settings, inline_allow)
+    finally:
+        blobs.close_readers()
+
+
+def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: bool) -> Tally:
+    """The parts summed, each version left to its previous one given that one's findings: none if it
+    had none (nor a suppressed one). A version whose previous one had some, or whose chain of previous
+    versions reaches no blob checked in full, is checked in full here (few: findings are rare)."""
+    checked = set().union(*(p.checked for p in parts))
+    flagged = set().union(*(p.flagged for p in parts))
+    refs = {(ref.oid or "", ref.path): ref for p in parts for ref, _base in p.inherited}
+    base_of = {key: (ref.base or "", ref.path) for key, ref in refs.items()}
+    tally = _sum([p.tally for p in parts])
+    while True:
+        redo = [key for key in base_of if _needs_check(key, base_of, checked, flagged)]
+        if not redo:
+            return tally
+        for key in redo:
+            del base_of[key]
+        again = check_refs(root, [refs[key]._replace(base=None) for key in redo], settings, inline_allow)
+        tally = Tally([*tally.findings, *again.tally.findings], tally.scanned,
+                      tally.suppressed + again.tally.suppressed)
+        checked |= again.checked
+        flagged |= again.flagged
+
+
+def _needs_check(key: tuple[str, str], base_of: dict[tuple[str, str], tuple[str, str]],
+                 checked: set[tuple[str, str]], flagged: set[tuple[str, str]]) -> bool:
+    """The chain of previous versions from ``key`` meets a flagged blob, or no blob checked in full."""
+    seen = {key}
+    at = base_of[key]
+    while at not in checked:
+        if at not in base_of or at in seen:
+            return True  # never checked (or a cycle of versions left to each other)
+        seen.add(at)
+        at = base_of[at]
+    return at in flagged
 
 
 def _sum(parts: list[Tally]) -> Tally:
