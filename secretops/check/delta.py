@@ -42,7 +42,7 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     """``new`` holds exactly the findings of ``old`` (see the module's docstring). False when in doubt."""
     if not new.isascii() or not old.isascii() or b"\0" in new or b"\0" in old:
         return False
-    changed = _changed(old.split(b"\n"), new.split(b"\n"))
+    changed = _changed(*_middles(old, new))
     if changed is None:
         return False
     if changed:
@@ -55,38 +55,46 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     return _file_inert(new, path.endswith(patterns.STRUCTURED))
 
 
-def _changed(a: list[bytes], b: list[bytes]) -> list[bytes] | None:
-    """The lines added or removed (counted: a line repeated once more is one added line), if every
-    line that some rule looks at keeps its place among the others (None if not: it moved)."""
+def _middles(old: bytes, new: bytes) -> tuple[list[bytes], list[bytes]]:
+    """The lines of each version between the lines both begin with and those both end with (found
+    on the bytes, by halving: a few comparisons in C however large the file)."""
+    start = _common(old, new, 0, min(len(old), len(new)), forward=True)
+    start = old.rfind(b"\n", 0, start) + 1  # back to a line start
+    tail = _common(old, new, 0, min(len(old), len(new)) - start, forward=False)
+    end_old = len(old) - tail
+    if end_old > start and old[end_old - 1:end_old] != b"\n":
+        end_old = old.find(b"\n", end_old) + 1 or len(old)  # on to a line start
+    end_new = len(new) - (len(old) - end_old)
+    if start == end_old and start == end_new:
+        return [], []
+    return old[start:end_old].split(b"\n"), new[start:end_new].split(b"\n")
+
+
+def _common(a: bytes, b: bytes, low: int, high: int, *, forward: bool) -> int:
+    """How many bytes (at most ``high``) ``a`` and ``b`` share at their start (or their end)."""
+    while low < high:
+        mid = (low + high + 1) // 2
+        same = a[low:mid] == b[low:mid] if forward else \
+            a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]
+        if same:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
+    """The lines added or removed (counted: a line repeated once more is one added line), if the
+    lines both versions hold as often keep their order (None if not: a line moved)."""
     from collections import Counter
 
-    start, end_a, end_b = 0, len(a), len(b)
-    while start < end_a and start < end_b and a[start] == b[start]:
-        start += 1
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    mid_a, mid_b = a[start:end_a], b[start:end_b]
     if not mid_a and not mid_b:
         return []
     count_a, count_b = Counter(mid_a), Counter(mid_b)
-    changed = [*(count_b - count_a).elements(), *(count_a - count_b).elements()]
-    loud = {line for line in count_a.keys() | count_b.keys() if not _quiet_line(line)}
-    if loud and [line for line in mid_a if line in loud] != [line for line in mid_b if line in loud]:
+    if [line for line in mid_a if count_a[line] == count_b[line]] != \
+            [line for line in mid_b if count_a[line] == count_b[line]]:
         return None
-    return changed
-
-
-_QUIET: dict[bytes, bool] = {}  # the versions of a file share most of their lines
-
-
-def _quiet_line(line: bytes) -> bool:
-    known = _QUIET.get(line)
-    if known is None:
-        if len(_QUIET) > 500_000:
-            _QUIET.clear()
-        known = _QUIET[line] = tokens.quiet(line)
-    return known
+    return [*(count_b - count_a).elements(), *(count_a - count_b).elements()]
 
 
 def _file_inert(data: bytes, structured: bool) -> bool:

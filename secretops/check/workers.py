@@ -78,10 +78,11 @@ class Part(NamedTuple):
 def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bool) -> Part:
     """check_blobs on the blobs of ``refs``, but a version whose change from the blob it replaced
     can change no finding (check/delta.py) is not checked: its findings are that blob's."""
-    bases: dict[str, bytes] = {}
-    wanted = list(dict.fromkeys(r.base for r in refs if r.base and delta.path_eligible(r.path, settings)))
-    if wanted:
-        for piece in blobs.reader(root).pieces(wanted, sources.MAX_PARSE):
+    wanted = dict.fromkeys(r.base for r in refs if r.base and delta.path_eligible(r.path, settings))
+    bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
+    unread = [oid for oid in wanted if oid not in bases]
+    if unread:
+        for piece in blobs.reader(root).pieces(unread, sources.MAX_PARSE):
             if piece.offset == 0 and len(piece.data) == piece.size:
                 bases[piece.oid] = piece.data
     by_key = {(r.oid, r.path): r for r in refs}
@@ -93,6 +94,8 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
     for blob in sources.fetch(root, refs):
         key = (blob.oid or "", blob.path)
         ref = by_key.get(key)
+        if blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings):
+            _remember(blob.oid, blob.data)
         base = bases.get(ref.base) if ref is not None and ref.base else None
         if base is not None and ref is not None and ref.base and not blob.chunked and \
                 delta.same_findings(base, blob.data, blob.path):
@@ -107,6 +110,20 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
         scanned += tally.scanned
         suppressed += tally.suppressed
     return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
+
+
+_RECENT: dict[str, bytes] = {}  # blobs this process read lately: the next version's previous one
+_RECENT_BYTES = [0]
+RECENT_MAX = 64 << 20
+
+
+def _remember(oid: str, data: bytes) -> None:
+    if oid in _RECENT:
+        return
+    _RECENT[oid] = data
+    _RECENT_BYTES[0] += len(data)
+    while _RECENT_BYTES[0] > RECENT_MAX:
+        _RECENT_BYTES[0] -= len(_RECENT.pop(next(iter(_RECENT))))
 
 
 _SETTINGS: Settings | None = None  # set before the fork; the workers inherit it
