@@ -42,32 +42,66 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     """``new`` holds exactly the findings of ``old`` (see the module's docstring). False when in doubt."""
     if not new.isascii() or not old.isascii() or b"\0" in new or b"\0" in old:
         return False
-    changed = _changed(*_middles(old, new))
+    start, end_old, end_new = _middle(old, new)
+    mid_a, mid_b = old[start:end_old].split(b"\n"), new[start:end_new].split(b"\n")
+    changed = _changed(mid_a, mid_b)
     if changed is None:
         return False
     if changed:
-        joined = b"\n".join(changed)
-        if not tokens.quiet(joined) or any(_STRUCTURE.search(line) for line in changed):
+        if not tokens.quiet(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
             return False
         if any(line.count(b'"') % 2 or line.count(b"'") % 2 or line.count(b"[") != line.count(b"]")
                or line.count(b"{") != line.count(b"}") for line in changed):
             return False
+        moved = set(changed)
+        if not (_context_quiet(old, start, mid_a, moved) and _context_quiet(new, start, mid_b, moved)):
+            return False
     return _file_inert(new, path.endswith(patterns.STRUCTURED))
 
 
-def _middles(old: bytes, new: bytes) -> tuple[list[bytes], list[bytes]]:
-    """The lines of each version between the lines both begin with and those both end with (found
-    on the bytes, by halving: a few comparisons in C however large the file)."""
+def _middle(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """Where the versions differ: from the first line they do not share at their start to the last
+    one they do not share at their end (found on the bytes, by halving: a few comparisons in C
+    however large the file); (start, end in ``old``, end in ``new``)."""
     start = _common(old, new, 0, min(len(old), len(new)), forward=True)
     start = old.rfind(b"\n", 0, start) + 1  # back to a line start
     tail = _common(old, new, 0, min(len(old), len(new)) - start, forward=False)
     end_old = len(old) - tail
     if end_old > start and old[end_old - 1:end_old] != b"\n":
         end_old = old.find(b"\n", end_old) + 1 or len(old)  # on to a line start
-    end_new = len(new) - (len(old) - end_old)
-    if start == end_old and start == end_new:
-        return [], []
-    return old[start:end_old].split(b"\n"), new[start:end_new].split(b"\n")
+    return start, end_old, len(new) - (len(old) - end_old)
+
+
+def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:
+    """The lines around each changed line hold nothing any rule looks for: the one before, the one
+    after and its parent (the nearest line above that is less indented), which may hold the key of
+    a value on the next lines, or the name beside it (`- name: API_TOKEN` above `value: …`)."""
+    at = start
+    for line in middle:
+        if line in changed:
+            before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
+            after = data.find(b"\n", at + len(line) + 1)
+            around = [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
+                      _parent(data, at, line)]
+            if not tokens.quiet(b"\n".join(around)):
+                return False
+        at += len(line) + 1
+    return True
+
+
+def _parent(data: bytes, at: int, line: bytes) -> bytes:
+    """The nearest line above offset ``at`` that is less indented than ``line`` (or b"")."""
+    stripped = line.lstrip(b" \t-")
+    indent = len(line) - len(stripped)
+    end = at - 1 if indent else 0
+    while end > 0:
+        begin = data.rfind(b"\n", 0, end) + 1
+        above = data[begin:end]
+        body = above.lstrip(b" \t")
+        if body and not body.startswith(b"#") and len(above) - len(body) < indent:
+            return above
+        end = begin - 1
+    return b""
 
 
 def _common(a: bytes, b: bytes, low: int, high: int, *, forward: bool) -> int:

@@ -185,7 +185,7 @@ def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: b
     base_of = {key: (ref.base or "", ref.path) for key, ref in refs.items()}
     tally = _sum([p.tally for p in parts])
     while True:
-        redo = [key for key in base_of if _needs_check(key, base_of, checked, flagged)]
+        redo = _needing_check(base_of, checked, flagged)
         if not redo:
             return tally
         for key in redo:
@@ -197,17 +197,28 @@ def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: b
         flagged |= again.flagged
 
 
-def _needs_check(key: tuple[str, str], base_of: dict[tuple[str, str], tuple[str, str]],
-                 checked: set[tuple[str, str]], flagged: set[tuple[str, str]]) -> bool:
-    """The chain of previous versions from ``key`` meets a flagged blob, or no blob checked in full."""
-    seen = {key}
-    at = base_of[key]
-    while at not in checked:
-        if at not in base_of or at in seen:
-            return True  # never checked (or a cycle of versions left to each other)
-        seen.add(at)
-        at = base_of[at]
-    return at in flagged
+def _needing_check(base_of: dict[tuple[str, str], tuple[str, str]], checked: set[tuple[str, str]],
+                   flagged: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The versions whose chain of previous versions meets a flagged blob, or no blob checked in full
+    (never checked, or a cycle of versions left to each other); each chain walked once."""
+    needs: dict[tuple[str, str], bool] = {}
+    for key in base_of:
+        chain, on_chain, at = [], set(), key
+        while at not in needs:
+            if at in checked:
+                verdict = at in flagged
+                break
+            if at not in base_of or at in on_chain:
+                verdict = True
+                break
+            chain.append(at)
+            on_chain.add(at)
+            at = base_of[at]
+        else:
+            verdict = needs[at]
+        for link in chain:
+            needs[link] = verdict
+    return [key for key, verdict in needs.items() if verdict and key in base_of]
 
 
 def _sum(parts: list[Tally]) -> Tally:

@@ -61,13 +61,16 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
     (b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n  v: 1\n", b"a: b\nsops:\n  v: 1\n"),  # sops
     (b"x: \\x73ops\nz: 1\n", b"x: \\x73ops\nz: 2\n"),  # an escape that could spell a key
     (b"a: 1\n\xc3\xa9: 2\n", b"a: 2\n\xc3\xa9: 2\n"),  # not ASCII
+    (b"password:\n  REPLACE_ME\n", b"password:\n  Xk9mP2qL7zW4\n"),  # a value on the line after its key
+    (b"password: |\n  a\n  REPLACE_ME\nq: 1\n", b"password: |\n  a\n  Xk9mP2qL7zW4\nq: 1\n"),  # in a block scalar
+    (b"env:\n- name: API_TOKEN\n  value: a1\n", b"env:\n- name: API_TOKEN\n  value: Xk9mP2qL7zW4\n"),  # beside its name
 ])
 def test_a_change_that_may_change_a_finding_is_checked_in_full(old: bytes, new: bytes) -> None:
     assert not delta.same_findings(old, new, "apps/x.yaml")
 
 
 def test_a_file_that_mentions_secrets_must_still_parse() -> None:
-    old = b"kind: ConfigMap\ndata:\n  note: \"see kind: Secret\"\n  a: 1\n"
+    old = b"kind: ConfigMap\ndata:\n  note: \"see kind: Secret\"\n  b: 0\n  a: 1\n"
     assert delta.same_findings(old, old.replace(b"a: 1", b"a: 2"), "x.yaml")
     assert not delta.same_findings(old, old.replace(b"  a: 1", b" a: 2"), "x.yaml")  # now broken YAML
 
