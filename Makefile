@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench kills clean
+.PHONY: demo test lint typecheck bench bench-history kills clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 or newer on PATH (or make PYTHON=/path/to/python3)"; exit 2; }
@@ -33,6 +33,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[bench]'
 	$(BIN)/python -m compileall -q secretops  # as a pip-installed package would be (PYTHONDONTWRITEBYTECODE)
 	$(BIN)/python bench/run.py
+
+bench-history: $(STAMP)  # check --history on the real histories (../shared/histories) against betterleaks and kingfisher
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[bench]'
+	$(BIN)/python -m compileall -q secretops
+	$(BIN)/python bench/run.py history
 
 kills: $(STAMP)  # the randomized kill test alone (also part of `make bench`)
 	$(BIN)/python -m compileall -q secretops

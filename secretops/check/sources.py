@@ -25,6 +25,7 @@ class Ref(NamedTuple):
     path: str
     oid: str | None  # None: a file in a plain folder, read from disk
     commit: str | None = None  # history and ranges: the commit that brought the blob to this path
+    base: str | None = None  # history: the blob it replaced at this path in that commit (check/delta.py)
 
 
 class Source(NamedTuple):
@@ -130,7 +131,7 @@ class History:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if self.observer:
             self.observer.begin("checking", len(order))  # a step a commit, as git reports them
-        for commit, oid, path in blobs.introductions_of(self.root, list(order), cores):
+        for commit, oid, path, base in blobs.introductions_of(self.root, list(order), cores):
             if self.observer and commit not in seen:
                 seen.add(commit)
                 self.observer.step()
@@ -139,7 +140,7 @@ class History:
             if known is None:
                 first[key] = commit
                 self._named[(path, commit)] = key
-                yield Ref(path, oid, commit)
+                yield Ref(path, oid, commit, base)
             elif order.get(commit, 0) < order.get(known, 0):
                 first[key] = commit
         if blobs.refs_beyond_commits(self.root):  # a tag of a tree or a blob: its objects are in no commit

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from secretops.check import allow, registry, sources, tokens
+from secretops.check import allow, delta, registry, sources, tokens
 from secretops.check.model import Blob, FileView, Finding, Settings
 from secretops.check.sources import Ref, Source
 from secretops.git import blobs
@@ -65,14 +65,75 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
     return Tally(found, scanned, suppressed)
 
 
+class Part(NamedTuple):
+    """What a batch of references came to: its tally, the blobs (oid, path) checked in full and those
+    of them with a finding or a suppressed one, and each version left to its previous one's findings."""
+
+    tally: Tally
+    checked: set[tuple[str, str]]
+    flagged: set[tuple[str, str]]
+    inherited: list[tuple[Ref, str]]  # (the version, the blob it replaced at its path)
+
+
+def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bool) -> Part:
+    """check_blobs on the blobs of ``refs``, but a version whose change from the blob it replaced
+    can change no finding (check/delta.py) is not checked: its findings are that blob's."""
+    wanted = dict.fromkeys(r.base for r in refs if r.base and delta.path_eligible(r.path, settings))
+    bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
+    unread = [oid for oid in wanted if oid not in bases]
+    if unread:
+        for piece in blobs.reader(root).pieces(unread, sources.MAX_PARSE):
+            if piece.offset == 0 and len(piece.data) == piece.size:
+                bases[piece.oid] = piece.data
+    by_key = {(r.oid, r.path): r for r in refs}
+    found: list[Finding] = []
+    scanned = suppressed = 0
+    checked: set[tuple[str, str]] = set()
+    flagged: set[tuple[str, str]] = set()
+    inherited: list[tuple[Ref, str]] = []
+    for blob in sources.fetch(root, refs):
+        key = (blob.oid or "", blob.path)
+        ref = by_key.get(key)
+        if blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings):
+            _remember(blob.oid, blob.data)
+        base = bases.get(ref.base) if ref is not None and ref.base else None
+        if base is not None and ref is not None and ref.base and not blob.chunked and \
+                delta.same_findings(base, blob.data, blob.path):
+            inherited.append((ref, ref.base))
+            scanned += 1
+            continue
+        tally = check_blobs((blob,), settings, inline_allow)
+        checked.add(key)
+        if tally.findings or tally.suppressed:
+            flagged.add(key)
+        found += tally.findings
+        scanned += tally.scanned
+        suppressed += tally.suppressed
+    return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
+
+
+_RECENT: dict[str, bytes] = {}  # blobs this process read lately: the next version's previous one
+_RECENT_BYTES = [0]
+RECENT_MAX = 64 << 20
+
+
+def _remember(oid: str, data: bytes) -> None:
+    if oid in _RECENT:
+        return
+    _RECENT[oid] = data
+    _RECENT_BYTES[0] += len(data)
+    while _RECENT_BYTES[0] > RECENT_MAX:
+        _RECENT_BYTES[0] -= len(_RECENT.pop(next(iter(_RECENT))))
+
+
 _SETTINGS: Settings | None = None  # set before the fork; the workers inherit it
 _INLINE = True
 
 
-def _work(task: tuple[Path, list[Ref]]) -> Tally:
+def _work(task: tuple[Path, list[Ref]]) -> Part:
     assert _SETTINGS is not None
     root, batch = task
-    return check_blobs(sources.fetch(root, batch), _SETTINGS, _INLINE)
+    return check_refs(root, batch, _SETTINGS, _INLINE)
 
 
 def _batches(refs: Iterable[Ref]) -> Iterator[list[Ref]]:
@@ -98,8 +159,8 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     _ = settings.sops_config  # read once, before any blob (and inherited by workers): a broken one fails first
     if small(source) or cores < 2 or not hasattr(os, "fork"):
         try:
-            return _sum([check_blobs(sources.fetch(source.root, batch), settings, inline_allow)
-                         for batch in _batches(source.refs)])
+            parts = [check_refs(source.root, batch, settings, inline_allow) for batch in _batches(source.refs)]
+            return _resolved(source.root, parts, settings, inline_allow)
         finally:
             blobs.close_readers()
     from secretops.util.forkpool import Pool
@@ -108,7 +169,56 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     _SETTINGS, _INLINE = settings, inline_allow
     with Pool(cores, _work) as pool:
         parts = list(pool.run((source.root, batch) for batch in _batches(source.refs)))
-    return _sum(parts)
+    try:
+        return _resolved(source.root, parts, settings, inline_allow)
+    finally:
+        blobs.close_readers()
+
+
+def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: bool) -> Tally:
+    """The parts summed, each version left to its previous one given that one's findings: none if it
+    had none (nor a suppressed one). A version whose previous one had some, or whose chain of previous
+    versions reaches no blob checked in full, is checked in full here (few: findings are rare)."""
+    checked = set().union(*(p.checked for p in parts))
+    flagged = set().union(*(p.flagged for p in parts))
+    refs = {(ref.oid or "", ref.path): ref for p in parts for ref, _base in p.inherited}
+    base_of = {key: (ref.base or "", ref.path) for key, ref in refs.items()}
+    tally = _sum([p.tally for p in parts])
+    while True:
+        redo = _needing_check(base_of, checked, flagged)
+        if not redo:
+            return tally
+        for key in redo:
+            del base_of[key]
+        again = check_refs(root, [refs[key]._replace(base=None) for key in redo], settings, inline_allow)
+        tally = Tally([*tally.findings, *again.tally.findings], tally.scanned,
+                      tally.suppressed + again.tally.suppressed)
+        checked |= again.checked
+        flagged |= again.flagged
+
+
+def _needing_check(base_of: dict[tuple[str, str], tuple[str, str]], checked: set[tuple[str, str]],
+                   flagged: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The versions whose chain of previous versions meets a flagged blob, or no blob checked in full
+    (never checked, or a cycle of versions left to each other); each chain walked once."""
+    needs: dict[tuple[str, str], bool] = {}
+    for key in base_of:
+        chain, on_chain, at = [], set(), key
+        while at not in needs:
+            if at in checked:
+                verdict = at in flagged
+                break
+            if at not in base_of or at in on_chain:
+                verdict = True
+                break
+            chain.append(at)
+            on_chain.add(at)
+            at = base_of[at]
+        else:
+            verdict = needs[at]
+        for link in chain:
+            needs[link] = verdict
+    return [key for key, verdict in needs.items() if verdict and key in base_of]
 
 
 def _sum(parts: list[Tally]) -> Tally:

@@ -224,10 +224,11 @@ def _started_order(root: Path, revs: Sequence[str]) -> Callable[[], dict[str, in
     return order
 
 
-def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str]]:
-    """(commit, blob oid, path) for each blob the commits add or change (against every parent; a root
-    commit adds all it holds), in no set order: ``parts`` `git diff-tree` processes read a share of
-    the commits each, at once, and their output is read as it comes."""
+def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str, str | None]]:
+    """(commit, blob oid, path, the blob it replaced there or None) for each blob the commits add or
+    change (against every parent; a root commit adds all it holds), in no set order: ``parts``
+    `git diff-tree` processes read a share of the commits each, at once, and their output is read as
+    it comes."""
     argv = ["git", "-C", str(root), "diff-tree", "--stdin", "-r", "-m", "--root", "--raw", "-z", "--no-abbrev",
             "--no-renames"]
     size = max(1, -(-len(commits) // max(1, parts)))
@@ -244,7 +245,9 @@ def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator
             if match.group("commit"):
                 commit = match.group("commit").decode()
             elif match.group("status") != b"D" and match.group("mode").startswith(b"100"):
-                yield commit, match.group("oid").decode(), match.group("path").decode("utf-8", "surrogateescape")
+                base = match.group("old") if match.group("oldmode").startswith(b"100") else b""
+                yield (commit, match.group("oid").decode(), match.group("path").decode("utf-8", "surrogateescape"),
+                       base.decode() if base.strip(b"0") else None)
         tails[which], commits_of[which] = text[end:], commit
     if any(tails):
         raise GitError("git diff-tree output ended inside a record", command=argv, returncode=None)
@@ -257,5 +260,5 @@ def _raw() -> re.Pattern[bytes]:
     return re.compile(_RAW)
 
 
-_RAW = (rb"(?P<commit>[0-9a-f]{40}(?:[0-9a-f]{24})?)\0|:[0-7]{6} (?P<mode>[0-7]{6}) [0-9a-f]+ "
+_RAW = (rb"(?P<commit>[0-9a-f]{40}(?:[0-9a-f]{24})?)\0|:(?P<oldmode>[0-7]{6}) (?P<mode>[0-7]{6}) (?P<old>[0-9a-f]+) "
         rb"(?P<oid>[0-9a-f]+) (?P<status>[A-Z])[0-9]*\0(?P<path>[^\0]*)\0")

@@ -263,10 +263,61 @@ def alias_bomb(text: str) -> bool:
     with warnings.catch_warnings():  # ruamel warns about re-used anchors, quoting the file
         warnings.simplefilter("ignore")
         try:
+            return any(size(doc) > MAX_EXPANDED_NODES for doc in _composed(text) if doc is not None)
+        except (YAMLError, ValueError, TypeError, RecursionError):
+            pass
+        try:  # libyaml refuses what ruamel's pure composer takes (a re-defined anchor, as Go's yaml does)
             yaml = YAML(typ="safe", pure=True)
             return any(size(doc) > MAX_EXPANDED_NODES for doc in yaml.compose_all(text) if doc is not None)
         except (YAMLError, ValueError, TypeError, RecursionError):
             return False  # not YAML the loader can read: the load that follows says so
+
+
+def _composed(text: str) -> list[Any]:
+    """The node graph of each document, composed by libyaml (ruamel.yaml.clib) where it is installed:
+    the same nodes as ruamel's pure composer (an alias is the anchored node itself), ~30x faster."""
+    composer = _composer()(text)
+    try:
+        nodes = []
+        while composer.check_node():
+            nodes.append(composer.get_node())
+        return nodes
+    finally:
+        composer.dispose()
+
+
+@functools.lru_cache(maxsize=1)
+def _composer() -> Any:
+    from ruamel.yaml.resolver import VersionedResolver
+
+    try:
+        from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+    except ImportError:
+        from ruamel.yaml import YAML
+
+        class Pure:
+            def __init__(self, text: str) -> None:
+                self.nodes = iter(list(YAML(typ="safe", pure=True).compose_all(text)))
+                self.next: Any = next(self.nodes, self)
+
+            def check_node(self) -> bool:
+                return self.next is not self
+
+            def get_node(self) -> Any:
+                node, self.next = self.next, next(self.nodes, self)
+                return node
+
+            def dispose(self) -> None:
+                pass
+
+        return Pure
+
+    class Composer(CParser, VersionedResolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+    return Composer
 
 
 def roundtrip(indent: tuple[int, int, int] = (2, 4, 2)) -> Any:

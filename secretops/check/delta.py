@@ -1,0 +1,158 @@
+"""Whether a new version of a file can hold a finding that its previous version did not.
+
+Most of a long history's versions are small changes to a few files (a bot's version bump, a
+re-generated CRD bundle). A version whose change touches nothing any rule looks for holds what
+its previous version holds: its findings are that version's (workers.py re-checks it in full when
+that version has any). "Nothing any rule looks for" is decided on the changed lines and on the
+file as a whole, never by parsing it:
+
+- the file: its path names nothing (not a clear copy, not named or configured as encrypted, not a
+  kustomization, which reads other files); its text is ASCII; it cannot hold a Secret (the
+  plaintext-secret rule's own pre-test); it has no sops metadata marker and no escape that could
+  spell one; a file that mentions `kind: Secret` or sops must still parse (libyaml, in C), as the
+  unscannable rule would ask;
+- the changed lines: the unchanged lines keep their order; the changed ones (added or removed) hold
+  no marker, hint word or trigger of any rule (tokens.quiet), and nothing that changes how the lines
+  around them are read: no document separator or directive, no block scalar header, no unbalanced
+  quote or bracket, no anchor, alias, tag or merge key, no dashboard widget's `type`/`url`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secretops.check import patterns, rules_content, tokens
+from secretops.check.model import Settings
+
+_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization", ".sops.yaml")
+_LETTER_ESCAPE = re.compile(rb"\\(?:[xuU]|\r?\n)")  # what could spell `sops` or `Secret` in a quoted key
+_SOPS = (b"sops:", b'"sops"', b"'sops'", b"sops_version=", b"sops_mac=", b"sops_")
+# A changed line that changes how other lines are read, or brings a value in from elsewhere.
+_STRUCTURE = re.compile(rb"^(?:---|\.\.\.|%)|(?:^|[\s:\-\[{,])[|>][-+0-9]*[ \t]*(?:#.*)?$|(?:^|[\s:\-\[{,?])[&*!]"
+                        rb"|<<|^[ \t]*(?:-[ \t]+)?[\"']?(?:type|url)[\"']?[ \t]*:")
+
+
+def path_eligible(path: str, settings: Settings) -> bool:
+    """A path whose rules depend on its content alone (remembered per path by Settings)."""
+    return path.rsplit("/", 1)[-1] not in _NAMES and not settings.is_clear_file(path) and \
+        not settings.named_encrypted(path)
+
+
+def same_findings(old: bytes, new: bytes, path: str) -> bool:
+    """``new`` holds exactly the findings of ``old`` (see the module's docstring). False when in doubt."""
+    if not new.isascii() or not old.isascii() or b"\0" in new or b"\0" in old:
+        return False
+    start, end_old, end_new = _middle(old, new)
+    mid_a, mid_b = old[start:end_old].split(b"\n"), new[start:end_new].split(b"\n")
+    changed = _changed(mid_a, mid_b)
+    if changed is None:
+        return False
+    if changed:
+        if not tokens.quiet(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
+            return False
+        if any(line.count(b'"') % 2 or line.count(b"'") % 2 or line.count(b"[") != line.count(b"]")
+               or line.count(b"{") != line.count(b"}") for line in changed):
+            return False
+        moved = set(changed)
+        if not (_context_quiet(old, start, mid_a, moved) and _context_quiet(new, start, mid_b, moved)):
+            return False
+    return _file_inert(new, path.endswith(patterns.STRUCTURED))
+
+
+def _middle(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """Where the versions differ: from the first line they do not share at their start to the last
+    one they do not share at their end (found on the bytes, by halving: a few comparisons in C
+    however large the file); (start, end in ``old``, end in ``new``)."""
+    start = _common(old, new, 0, min(len(old), len(new)), forward=True)
+    start = old.rfind(b"\n", 0, start) + 1  # back to a line start
+    tail = _common(old, new, 0, min(len(old), len(new)) - start, forward=False)
+    end_old = len(old) - tail
+    if end_old > start and old[end_old - 1:end_old] != b"\n":
+        end_old = old.find(b"\n", end_old) + 1 or len(old)  # on to a line start
+    return start, end_old, len(new) - (len(old) - end_old)
+
+
+def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:
+    """The lines around each changed line hold nothing any rule looks for: the one before, the one
+    after and its parent (the nearest line above that is less indented), which may hold the key of
+    a value on the next lines, or the name beside it (`- name: API_TOKEN` above `value: …`)."""
+    at = start
+    for line in middle:
+        if line in changed:
+            before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
+            after = data.find(b"\n", at + len(line) + 1)
+            around = [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
+                      _parent(data, at, line)]
+            if not tokens.quiet(b"\n".join(around)):
+                return False
+        at += len(line) + 1
+    return True
+
+
+def _parent(data: bytes, at: int, line: bytes) -> bytes:
+    """The nearest line above offset ``at`` that is less indented than ``line`` (or b"")."""
+    stripped = line.lstrip(b" \t-")
+    indent = len(line) - len(stripped)
+    end = at - 1 if indent else 0
+    while end > 0:
+        begin = data.rfind(b"\n", 0, end) + 1
+        above = data[begin:end]
+        body = above.lstrip(b" \t")
+        if body and not body.startswith(b"#") and len(above) - len(body) < indent:
+            return above
+        end = begin - 1
+    return b""
+
+
+def _common(a: bytes, b: bytes, low: int, high: int, *, forward: bool) -> int:
+    """How many bytes (at most ``high``) ``a`` and ``b`` share at their start (or their end)."""
+    while low < high:
+        mid = (low + high + 1) // 2
+        same = a[low:mid] == b[low:mid] if forward else \
+            a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]
+        if same:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
+    """The lines added or removed (counted: a line repeated once more is one added line), if the
+    lines both versions hold as often keep their order (None if not: a line moved)."""
+    from collections import Counter
+
+    if not mid_a and not mid_b:
+        return []
+    count_a, count_b = Counter(mid_a), Counter(mid_b)
+    if [line for line in mid_a if count_a[line] == count_b[line]] != \
+            [line for line in mid_b if count_a[line] == count_b[line]]:
+        return None
+    return [*(count_b - count_a).elements(), *(count_a - count_b).elements()]
+
+
+def _file_inert(data: bytes, structured: bool) -> bool:
+    if any(marker in data for marker in _SOPS) or (b"\\" in data and _LETTER_ESCAPE.search(data)):
+        return False
+    text = data.decode("ascii")
+    if rules_content.might_hold_a_secret(text):
+        return False
+    if structured and ("sops" in text or patterns.kind_secret(text)):
+        return _parses(text)
+    return True
+
+
+def _parses(text: str) -> bool:
+    """libyaml reads every event of ``text`` (in C, building no Python object)."""
+    try:
+        from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    parser = CParser(text)
+    try:
+        parser.raw_parse()
+    except Exception:  # any error of the parser: a full check says what it is
+        return False
+    finally:
+        parser.dispose()
+    return True

@@ -1,0 +1,157 @@
+"""A version left to its previous version's findings (check/delta.py): on both sides, and a whole
+generated history, shaped like the real ones, whose findings are those of a full read."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from secretops.check import delta
+from tests import helpers
+from tests.check.tokens import rand
+
+RELEASE = """---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+spec:
+  chart:
+    spec:
+      chart: app-template
+      version: 3.{v}.0
+  values:
+    image:
+      repository: ghcr.io/example/app
+      tag: "1.{v}.0@sha256:{digest}"
+    env:
+      TZ: Europe/Berlin
+    existingSecret: app-secret
+"""
+
+
+def _release(v: int) -> bytes:
+    return RELEASE.format(v=v, digest=f"{v:064x}").encode()
+
+
+@pytest.mark.parametrize("old, new", [
+    (_release(1), _release(2)),  # a bot's version bump
+    (b"a: 1\nb: 2\n", b"a: 1\nb: 2\nc: 3\n"),  # a plain line added
+    (b"x: 1\nlabels:\n  v: a\n", b"x: 1\nlabels:\n  v: b\n  w: c\n"),
+    (b"key: value\n", b"key: value\n"),  # the same text
+])
+def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: bytes, new: bytes) -> None:
+    assert delta.same_findings(old, new, "apps/x.yaml")
+
+
+@pytest.mark.parametrize("old, new", [
+    (b"a: 1\n", b"a: 1\ntoken: " + rand(30).encode() + b"\n"),  # a hint word on a changed line
+    (b"a: 1\n", b"a: 1\nb: ghp_" + rand(36).encode() + b"\n"),  # a token's marker
+    (b"a: 1\n", b"a: 1\n---\nb: 2\n"),  # a document separator
+    (b"d: |\n  password: hunter2Zq9x\n", b"d:\n  password: hunter2Zq9x\n"),  # a block scalar header went
+    (b"a: 1\nb: 2\n", b"a: 1\nb: &x 2\n"),  # an anchor
+    (b"a: 1\nb: x\n", b"a: 1\nb: 'x\n"),  # an unbalanced quote
+    (b"a: [1\n", b"a: [1, 2\n"),  # an open flow sequence
+    (b"w:\n  key: k\n", b"w:\n  key: k\n  url: http://x\n"),  # a dashboard widget's url
+    (b"p: 1\nsecret: x\nq: 2\n", b"secret: x\np: 1\nq: 2\n"),  # a line a rule reads moved
+    (b"kind: ConfigMap\ndata:\n  a: b\n", b"kind: Secret\ndata:\n  a: b\n"),  # it can now be a Secret
+    (b"kind: Secret\ndata:\n  a: b\n", b"kind: Secret\ndata:\n  a: c\n"),  # a Secret's value changed
+    (b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n  v: 1\n", b"a: b\nsops:\n  v: 1\n"),  # sops
+    (b"x: \\x73ops\nz: 1\n", b"x: \\x73ops\nz: 2\n"),  # an escape that could spell a key
+    (b"a: 1\n\xc3\xa9: 2\n", b"a: 2\n\xc3\xa9: 2\n"),  # not ASCII
+    (b"password:\n  REPLACE_ME\n", b"password:\n  Xk9mP2qL7zW4\n"),  # a value on the line after its key
+    (b"password: |\n  a\n  REPLACE_ME\nq: 1\n", b"password: |\n  a\n  Xk9mP2qL7zW4\nq: 1\n"),  # in a block scalar
+    (b"env:\n- name: API_TOKEN\n  value: a1\n", b"env:\n- name: API_TOKEN\n  value: Xk9mP2qL7zW4\n"),  # beside its name
+])
+def test_a_change_that_may_change_a_finding_is_checked_in_full(old: bytes, new: bytes) -> None:
+    assert not delta.same_findings(old, new, "apps/x.yaml")
+
+
+def test_a_file_that_mentions_secrets_must_still_parse() -> None:
+    old = b"kind: ConfigMap\ndata:\n  note: \"see kind: Secret\"\n  b: 0\n  a: 1\n"
+    assert delta.same_findings(old, old.replace(b"a: 1", b"a: 2"), "x.yaml")
+    assert not delta.same_findings(old, old.replace(b"  a: 1", b" a: 2"), "x.yaml")  # now broken YAML
+
+
+def test_paths_whose_rules_read_more_than_their_content_are_always_checked() -> None:
+    from secretops.check.model import Settings
+
+    settings = Settings()
+    assert delta.path_eligible("apps/x/helmrelease.yaml", settings)
+    for path in ("apps/kustomization.yaml", "db.clear.yaml", "db.enc.yaml", ".sops.yaml"):
+        assert not delta.path_eligible(path, settings)
+
+
+def _fast_import(root: Path, commits: list[tuple[str, dict[str, bytes]]]) -> None:
+    stream = []
+    for n, (message, files) in enumerate(commits):
+        lines = [b"commit refs/heads/main\n", f"committer bot <bot@example.com> {1_700_000_000 + n} +0000\n".encode(),
+                 f"data {len(message)}\n{message}\n".encode()]
+        for path, data in files.items():
+            lines.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+        stream.append(b"".join(lines) + b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
+    helpers.git(root, "reset", "-q", "--hard", "main")
+
+
+def _crds(v: int, note: str = "") -> bytes:
+    docs = [f"---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: c{n}\n"
+            f"  labels:\n    app.kubernetes.io/version: v2.{v}.0\nspec:\n  versions:\n  - name: v1\n    schema:\n"
+            f"      openAPIV3Schema:\n        description: The Secret holding a token for the source.{note}\n"
+            f"        properties:\n          passCredentials:\n            type: boolean\n"
+            for n in range(40)]
+    return "".join(docs).encode()
+
+
+def test_a_generated_history_gives_the_findings_of_a_full_read(tmp_path: Path) -> None:
+    """Bot bumps, a re-generated CRD bundle, a token that later versions keep (their findings are
+    re-checked, not left), a Secret, broken YAML, and the traps of test_a_change_that_may_change…"""
+    from bench import bench_history
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    helpers.git(root, "init", "-q", "-b", "main")
+    token = helpers.plant("gh" + "p_" + rand(36))
+    password = helpers.plant(rand(24))
+    commits: list[tuple[str, dict[str, bytes]]] = [("init", {
+        "apps/a/helmrelease.yaml": _release(0), "apps/b/helmrelease.yaml": _release(0),
+        "flux/gotk-components.yaml": _crds(0), "apps/c/values.yaml": b"replicas: 1\n",
+        "apps/d/notes.yaml": b"d: |\n  password: " + password.encode() + b"\nz: 1\n",
+        "apps/e/secret.yaml": b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: e\nstringData:\n  v: x1\n"})]
+    for v in range(1, 60):
+        files = {f"apps/{'ab'[v % 2]}/helmrelease.yaml": _release(v)}
+        if v % 10 == 0:
+            files["flux/gotk-components.yaml"] = _crds(v, f" Version {v}.")
+        if v == 20:
+            files["apps/c/values.yaml"] = f"replicas: 1\ntoken: {token}\n".encode()
+        if v in (21, 22, 40):
+            files["apps/c/values.yaml"] = f"replicas: {v}\ntoken: {token}\n".encode()
+        if v == 30:
+            files["apps/d/notes.yaml"] = b"d:\n  password: " + password.encode() + b"\nz: 1\n"
+        if v == 35:
+            files["apps/e/secret.yaml"] = b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: e\nstringData:\n  v: y2\n"
+        if v == 45:
+            files["apps/f/broken.yaml"] = b"kind: ConfigMap\ndata:\n  note: kind: Secret\n"
+        commits.append((f"bump {v}", files))
+    _fast_import(root, commits)
+    fast, full = bench_history.product(root), bench_history.full_read(root)
+    assert fast == full
+    rules = {(row[0], row[1]) for row in fast}
+    assert {("credential", "apps/c/values.yaml"), ("credential", "apps/d/notes.yaml"),
+            ("plaintext-secret", "apps/e/secret.yaml")} <= rules
+    kept = next(row for row in fast if row[:2] == ("credential", "apps/c/values.yaml"))
+    assert kept[6] == 3  # the three later versions that still hold the token
+    # …and most versions were left to their previous one (the comparison is not of two full reads)
+    from secretops.check import sources, workers
+    from secretops.check.model import Settings
+    from secretops.git import blobs
+
+    refs = list(sources.History(root).source().refs)
+    try:
+        part = workers.check_refs(root, refs, Settings(history=True), True)
+    finally:
+        blobs.close_readers()
+    assert len(part.inherited) > len(refs) // 2 and part.checked
+    assert not {"apps/d/notes.yaml", "apps/e/secret.yaml"} & {ref.path for ref, _base in part.inherited}
