@@ -15,6 +15,7 @@ fleet repositories:
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,3 +224,67 @@ def per_cluster_repo(root: Path, clusters: tuple[str, ...] = ("main", "staging")
     helpers.git(root, "add", "-A")
     helpers.git(root, "commit", "-qm", "home-ops")
     return wild
+
+
+STORE_PLAIN = {"json": '{"db": {"password": "%s", "port": 5432}, "hosts": ["a", "b"]}\n',
+                "dotenv": "# database\nDB_PASSWORD=%s\nDB_PORT=5432\n",
+                "ini": "[database]\npassword = %s\nport = 5432\n\n[cache]\nhost = redis\n",
+                "binary": 'db_password = "%s"\nregion = "eu-west-1"\n'}
+
+# (path, store, cluster): the store is what sops is told (--input-type), whatever the name says
+STORES = [
+    ("kubernetes/main/apps/db/app/config.sops.json", "json", "main"),
+    ("kubernetes/main/apps/db/app/app.env", "dotenv", "main"),
+    ("kubernetes/main/apps/db/app/settings.ini", "ini", "main"),
+    ("kubernetes/main/apps/db/app/creds.conf", "ini", "main"),  # INI content, a name sops reads as binary
+    ("kubernetes/main/apps/db/app/terraform.tfvars", "binary", "main"),
+    ("kubernetes/main/apps/db/app/kubeconfig", "binary", "main"),
+    ("kubernetes/main/apps/db/app/backup.sops.json", "binary", "main"),  # the binary format named .json
+    ("kubernetes/staging/apps/cache/app/values.toml", "binary", "staging"),
+    ("kubernetes/staging/apps/cache/app/cache.env", "dotenv", "staging"),
+    ("terraform/main/secrets.hcl", "binary", "main"),  # outside every `.sops.yaml`: no rule governs it
+    ("scripts/deploy.sh", "binary", "main"),
+    ("env/main.env", "dotenv", "main"),
+]
+
+
+def encrypt_store(root: Path, rel: str, store: str, recipients: list[str], plaintext: str) -> None:
+    """The real sops, with a throwaway config naming exactly these recipients."""
+    tmp = root.parent / f".stores-{root.name}"
+    tmp.mkdir(exist_ok=True)
+    (tmp / ".sops.yaml").write_text(f"creation_rules:\n  - age: {','.join(recipients)}\n")
+    res = helpers.run_proc([helpers.sops_bin(), "--config", str(tmp / ".sops.yaml"), "encrypt", "--input-type", store,
+                            "--output-type", store, "/dev/stdin"], root, input=plaintext.encode())
+    assert res.code == 0, res.err
+    helpers.write(root / rel, res.out)
+
+
+def older_sops_json(path: Path) -> None:
+    """The binary format as older sops wrote it (seen in the wild: `*.sh` files): four-space indent
+    and null recipient lists. The MAC covers values only, so the file stays valid."""
+    doc = json.loads(path.read_text())
+    doc["sops"] = {"kms": None, "gcp_kms": None, "azure_kv": None, "hc_vault": None, **doc["sops"]}
+    path.write_text(json.dumps(doc, indent=4) + "\n")
+
+
+def opens(root: Path, rel: str, store: str, keys: list[Identity]) -> bool:
+    """The real sops, told the store, with exactly these keys (no rules read; output discarded)."""
+    import os
+    import subprocess
+
+    res = subprocess.run([helpers.sops_bin(), "--config", os.devnull, "decrypt", "--input-type", store,
+                          "--output-type", store, rel], cwd=root, capture_output=True, timeout=60,
+                         env=dict(os.environ, **agekeys.identity_env(keys)))
+    return res.returncode == 0
+
+
+def stores_repo(root: Path) -> Wild:
+    """`per_cluster_repo` with a file of every store beside the YAML ones (see STORES)."""
+    repo = per_cluster_repo(root, kms=False)
+    for n, (rel, store, cluster) in enumerate(STORES):
+        encrypt_store(root, rel, store, [repo.keys[cluster].public], STORE_PLAIN[store] % helpers.plant(f"pw-{n}-Qx7"))
+        repo.files[cluster].append(rel)
+    older_sops_json(root / "scripts/deploy.sh")
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "secrets of every store")
+    return repo

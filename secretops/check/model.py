@@ -69,6 +69,13 @@ class Settings:
         return tuple(dict.fromkeys([self.clear_suffix, *(stem + ext for ext in (".yaml", ".yml", ".json", ".env"))]))
 
     @functools.cached_property
+    def encrypted_suffixes(self) -> tuple[str, ...]:
+        """``.enc.yaml`` also covers ``.enc.json``, ``.enc.env`` and ``.enc.ini``: every store sops
+        picks by name (a file named so that is not really encrypted is a finding)."""
+        stem = self.encrypted_suffix.rsplit(".", 1)[0] if self.encrypted_suffix.count(".") > 1 else ""
+        return tuple(dict.fromkeys([self.encrypted_suffix, *(stem + ext for ext in SOPS_SUFFIXES if stem)]))
+
+    @functools.cached_property
     def clear_leftover(self) -> re.Pattern[str]:
         stems = "|".join(re.escape(s) for s in self.clear_suffixes)
         base = re.escape(self.clear_suffix.rsplit(".", 1)[0])
@@ -95,7 +102,7 @@ class Settings:
         if known is None:
             name = path.rsplit("/", 1)[-1]
             cfg = self.sops_config
-            known = self._encrypted[path] = name != ".sops.yaml" and (path.endswith(self.encrypted_suffix) or (
+            known = self._encrypted[path] = name != ".sops.yaml" and (path.endswith(self.encrypted_suffixes) or (
                 cfg is not None and path.endswith(SOPS_SUFFIXES) and cfg.claims(path)))
         return known
 

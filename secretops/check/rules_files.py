@@ -117,9 +117,8 @@ def partially_encrypted(view: FileView) -> Iterator[Finding]:
     for doc, meta in zip(parsed.documents, parsed.metas):
         if meta is None:
             continue
-        if parsed.format == "dotenv":  # KEY=value lines; sops's own `sops_*=` lines are its metadata
-            doc = {k: v for k, _, v in (ln.partition("=") for ln in str(doc).splitlines())
-                   if k and not k.startswith(("sops_", "#")) and v}
+        if parsed.format == "dotenv":  # KEY=value lines (sops's own `sops_*=` lines, its metadata, are left out)
+            doc = {k: v for k, v in doc.items() if v}
         try:
             for path, value in value_policy.plaintext_values(doc, meta.encryption):
                 line = _line_of_key(view, path[-1] if path else "", value)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from secretops.errors import InputError
 from secretops.repo import keysecrets
-from secretops.repo.config import SOPS_SUFFIXES
 from secretops.repo.keysecrets import KeySecret
 from secretops.repo.model import Repo
 from secretops.sops import document
@@ -51,13 +50,14 @@ class Scan:
 
 
 def candidates(repo: Repo, files: list[str]) -> Iterator[tuple[str, bool]]:
-    """(path, named-like-encrypted) for files worth reading."""
+    """(path, named-like-encrypted) for files worth reading: every file but clear copies and the
+    `.sops.yaml` configs, since sops encrypts a file of any name (its content says so)."""
+    from secretops.sops.creation_rules import is_config
+
     for rel in files:
-        if repo.is_clear_name(rel):
+        if repo.is_clear_name(rel) or is_config(rel):
             continue
-        named = repo.is_encrypted_name(rel)
-        if named or rel.endswith(SOPS_SUFFIXES):
-            yield rel, named
+        yield rel, repo.is_encrypted_name(rel)
 
 
 def scan(repo: Repo) -> Scan:

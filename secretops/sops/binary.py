@@ -109,9 +109,23 @@ class Sops:
         except SopsError as exc:
             raise _explain(exc, target) from None
 
+    def types(self, rel: str, output: bool = True) -> list[str]:
+        """``--input-type``/``--output-type`` for the store the file's content is in, whatever its
+        name (a JSON-format file named ``*.hcl``, an INI file named ``*.conf``); none if unreadable
+        or not a sops file (sops then says why)."""
+        from secretops.sops.document import store_of
+
+        try:
+            store = store_of((self.root / rel).read_bytes())
+        except OSError:
+            return []
+        if store is None:
+            return []
+        return ["--input-type", store, "--output-type", store] if output else ["--input-type", store]
+
     # Each helper takes repo-relative names; sops is run from the root.
     def decrypt(self, rel: str, env: Mapping[str, str] | None = None, *, label: str | None = None) -> bytes:
-        return self.run(["decrypt", rel], target=label or rel, env=env, config=rel).stdout
+        return self.run(["decrypt", *self.types(rel), rel], target=label or rel, env=env, config=rel).stdout
 
     def encrypt(self, plaintext: bytes, rel: str) -> bytes:
         """Encrypt ``plaintext`` (passed on stdin) with the creation rule for ``rel``."""
@@ -121,19 +135,19 @@ class Sops:
 
     def set_value(self, rel: str, index: str, value: str, label: str | None = None) -> None:
         """Set one value; it travels JSON-encoded on stdin, never in argv."""
-        self.run(["set", "--value-stdin", rel, index], target=label or rel, input=json.dumps(value).encode(),
-                 config=rel)
+        self.run(["set", *self.types(rel), "--value-stdin", rel, index], target=label or rel,
+                 input=json.dumps(value).encode(), config=rel)
 
     def unset(self, rel: str, index: str, label: str | None = None) -> None:
-        self.run(["unset", rel, index], target=label or rel, config=rel)
+        self.run(["unset", *self.types(rel), rel, index], target=label or rel, config=rel)
 
     def rotate_stdout(self, rel: str) -> bytes:
         """A new data key for the file (every value re-encrypted); the result on stdout."""
-        return self.run(["rotate", rel], target=rel, config=rel).stdout
+        return self.run(["rotate", *self.types(rel), rel], target=rel, config=rel).stdout
 
     def updatekeys_with(self, config: Path, path: str, label: str) -> None:
         """``updatekeys`` with another config (a one-rule copy) on a temp copy of a file."""
-        argv = [self.binary, "--config", str(config), "updatekeys", "-y", path]
+        argv = [self.binary, "--config", str(config), "updatekeys", *self.types(path, output=False), "-y", path]
         try:
             proc.run(argv, error=SopsError, what="sops updatekeys", cwd=self.root, timeout=TIMEOUT)
         except SopsError as exc:
@@ -142,7 +156,7 @@ class Sops:
     def edit(self, rel: str, editor: str | None = None) -> int:
         """Open sops's editor on the terminal; returns sops's exit status. ``editor`` replaces
         $SOPS_EDITOR/$EDITOR (a guard that bounds sops's retry loop on invalid YAML)."""
-        argv = [self.binary, "--config", str(self.config_for(rel) or os.devnull), "edit", rel]
+        argv = [self.binary, "--config", str(self.config_for(rel) or os.devnull), "edit", *self.types(rel), rel]
         extra = {"SOPS_EDITOR": editor, "EDITOR": editor} if editor else None
         return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra))
 

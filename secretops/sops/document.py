@@ -12,10 +12,12 @@ from secretops.sops.metadata import SopsMeta
 from secretops.util import yamlio
 from secretops.util.text import decode
 
+STORES = ("yaml", "json", "dotenv", "ini", "binary")  # sops's --input-type names
+
 
 class ParsedFile(NamedTuple):
     rel: str
-    format: str  # yaml, json, dotenv, binary, other
+    format: str  # a sops store (STORES; "binary" is sops's JSON envelope), "bytes" (not text) or "other"
     text: str
     documents: tuple[Any, ...] = ()
     metas: tuple[SopsMeta | None, ...] = ()
@@ -34,11 +36,17 @@ class ParsedFile(NamedTuple):
         pairs = [(d, m) for d, m in zip(self.documents, self.metas) if d is not None]
         return bool(pairs) and all(m is not None for _, m in pairs)
 
+    @property
+    def store(self) -> str | None:
+        """The sops store its content is in (what sops needs as --input-type), if it is a sops file."""
+        return self.format if self.meta is not None and self.format in STORES else None
+
     def plaintext_documents(self) -> list[int]:
         return [i for i, (d, m) in enumerate(zip(self.documents, self.metas)) if d is not None and m is None]
 
 
 def kind_of(rel: str) -> str:
+    """The store sops picks by file name (what it uses without --input-type)."""
     name = rel.lower()
     if name.endswith((".yaml", ".yml")):
         return "yaml"
@@ -46,37 +54,88 @@ def kind_of(rel: str) -> str:
         return "json"
     if name.endswith(".env"):
         return "dotenv"
+    if name.endswith(".ini"):
+        return "ini"
     return "other"
+
+
+_YAML_SOPS = re.compile(r"^sops:[ \t]*(?:#.*)?$", re.M)
+_DOTENV_SOPS = re.compile(r"^sops_mac=", re.M)
+_INI_SOPS = re.compile(r"^[ \t]*\[sops\][ \t]*$", re.M)
+
+
+def sniff(text: str) -> str | None:
+    """The store a sops file's content is in, whatever its name: sops's JSON (a ``"sops"`` key;
+    its binary store is JSON too), YAML (a top-level ``sops:`` key), dotenv (``sops_mac=``) or INI
+    (a ``[sops]`` section). None when no sops marker is there (the name decides)."""
+    if text.lstrip("\ufeff \t\r\n")[:1] == "{" and '"sops"' in text:
+        return "json"
+    if _YAML_SOPS.search(text):
+        return "yaml"
+    if _DOTENV_SOPS.search(text):
+        return "dotenv"
+    if _INI_SOPS.search(text):
+        return "ini"
+    return None
+
+
+def store_of(data: bytes) -> str | None:
+    """The store of a sops file's content (no YAML parse): what sops needs as --input-type."""
+    text = decode(data)
+    kind = sniff(text) if text is not None else None
+    if kind == "json":
+        return _json("", text or "").store
+    return kind
 
 
 def parse(rel: str, data: bytes) -> ParsedFile:
     text = decode(data)
     if text is None:
-        return ParsedFile(rel, "binary", "", error="binary file")
-    kind = kind_of(rel)
+        return ParsedFile(rel, "bytes", "", error="binary file")
+    kind = sniff(text) or kind_of(rel)
+    if kind == "json":
+        parsed = _json(rel, text)
+        if parsed.meta is not None or kind_of(rel) != "yaml":
+            return parsed
+        kind = "yaml"  # YAML in flow style that mentions "sops"
     if kind == "yaml":
         try:
             docs = yamlio.load_all(text, rel)
         except InputError as exc:
             return ParsedFile(rel, kind, text, error=exc.message)
         return ParsedFile(rel, kind, text, tuple(docs), tuple(metadata.from_documents(docs)))
-    if kind == "json":
-        import json
-
-        try:
-            doc = json.loads(text)
-        except RecursionError:
-            return ParsedFile(rel, kind, text, error=f"{rel}: JSON nested too deeply to read")
-        except ValueError as exc:
-            return ParsedFile(rel, kind, text, error=f"{rel}: invalid JSON at line {getattr(exc, 'lineno', '?')}")
-        meta = metadata.from_mapping(doc.get("sops")) if isinstance(doc, Mapping) else None
-        return ParsedFile(rel, kind, text, (doc,), (meta,))
     if kind == "dotenv":
-        return ParsedFile(rel, kind, text, (text,), (metadata.from_dotenv(text),))
+        return ParsedFile(rel, kind, text, (_dotenv_values(text),), (metadata.from_dotenv(text),))
+    if kind == "ini":
+        sections = metadata.ini_sections(text)
+        meta = metadata.from_ini(text)
+        body = {k: v for k, v in sections.items() if k != "sops"} if meta is not None else sections
+        return ParsedFile(rel, kind, text, (body,), (meta,))
     return ParsedFile(rel, kind, text)
 
 
-_SOPS_KEY = re.compile(r"^sops:[ \t]*(?:#.*)?$", re.M)
+def _json(rel: str, text: str) -> ParsedFile:
+    import json
+
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        return ParsedFile(rel, "json", text, error=f"{rel}: JSON nested too deeply to read")
+    except ValueError as exc:
+        return ParsedFile(rel, "json", text, error=f"{rel}: invalid JSON at line {getattr(exc, 'lineno', '?')}")
+    meta = metadata.from_mapping(doc.get("sops")) if isinstance(doc, Mapping) else None
+    envelope = meta is not None and set(doc) == {"data", "sops"} and isinstance(doc["data"], str)
+    return ParsedFile(rel, "binary" if envelope else "json", text, (doc,), (meta,))
+
+
+def _dotenv_values(text: str) -> dict[str, str]:
+    """KEY=value lines, in order; comments and sops's own ``sops_*`` lines left out."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, eq, value = line.partition("=")
+        if eq and key and not key.startswith(("#", "sops_")):
+            out[key] = value
+    return out
 
 
 def parse_light(rel: str, data: bytes) -> ParsedFile:
@@ -86,7 +145,8 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
     and anything that is not YAML, get a full parse.
     """
     if kind_of(rel) != "yaml" or b".agekey" in data or b"\0" in data[:8192] or data[:3] == b"\xef\xbb\xbf" \
-            or b"\r" in data:  # a CRLF file (the block scan reads LF lines)
+            or b"\r" in data \
+            or data.lstrip()[:1] == b"{" or b"sops_mac=" in data or b"[sops]" in data:
         return parse(rel, data)
     text = data.decode("utf-8", "replace")
     docs: list[Any] = []
@@ -97,7 +157,7 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
             docs.append(None)
             metas.append(None)
             continue
-        match = _SOPS_KEY.search(chunk)
+        match = _YAML_SOPS.search(chunk)
         meta = None
         if match:
             block = chunk[match.start():]
@@ -118,4 +178,5 @@ def parse_light(rel: str, data: bytes) -> ParsedFile:
 
 def might_be_sops(data: bytes) -> bool:
     """A cheap test before parsing: sops writes one of these markers into every file."""
-    return b"sops:" in data or b'"sops"' in data or b"sops_version=" in data or b"sops_mac=" in data
+    return b"sops:" in data or b'"sops"' in data or b"sops_version=" in data or b"sops_mac=" in data \
+        or b"[sops]" in data

@@ -80,7 +80,7 @@ class SopsMeta(NamedTuple):
 
 def _ids(kind: str, entries: Any) -> list[str]:
     out: list[str] = []
-    for entry in entries or []:
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, Mapping):
             parts = [str(entry.get(f, "")) for f in _ID_FIELDS[kind] if entry.get(f)]
             if parts:
@@ -96,7 +96,9 @@ def from_mapping(sops: Any) -> SopsMeta | None:
     """Metadata from a document's ``sops:`` value, or None if it is not sops metadata."""
     if not isinstance(sops, Mapping) or not ("mac" in sops or "version" in sops or "lastmodified" in sops):
         return None
-    groups = [_group(g) for g in sops.get("key_groups") or [] if isinstance(g, Mapping)]
+    raw_groups = sops.get("key_groups")
+    raw_groups = raw_groups if isinstance(raw_groups, list) else []  # a malformed file is read, never a crash
+    groups = [_group(g) for g in raw_groups if isinstance(g, Mapping)]
     top = _group(sops)
     if not groups:
         groups = [top]
@@ -104,18 +106,25 @@ def from_mapping(sops: Any) -> SopsMeta | None:
     for g in groups:
         union = union.union(g)
     stanzas: list[tuple[str, str]] = []
-    for g in [sops, *(sops.get("key_groups") or [])]:
-        for entry in (g.get("age") if isinstance(g, Mapping) else None) or []:
+    for g in [sops, *raw_groups]:
+        entries = g.get("age") if isinstance(g, Mapping) else None
+        for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, Mapping) and entry.get("recipient") and entry.get("enc"):
                 stanzas.append((str(entry["recipient"]), str(entry["enc"])))
     threshold = sops.get("shamir_threshold")
     return SopsMeta(
         recipients=union, key_groups=tuple(groups),
-        shamir_threshold=int(threshold) if threshold else None,
+        shamir_threshold=_threshold(threshold),
         encryption=Encryption.from_mapping(sops),
         lastmodified=_str(sops.get("lastmodified")), version=_str(sops.get("version")),
         mac=_str(sops.get("mac")), age_stanzas=tuple(stanzas),
     )
+
+
+def _threshold(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        return None
+    return int(value) or None
 
 
 def _str(value: Any) -> str | None:
@@ -131,22 +140,89 @@ def from_documents(docs: list[Any]) -> list[SopsMeta | None]:
 
 
 _ENV_LINE = re.compile(r"^sops_([A-Za-z0-9_]+)=(.*)$", re.M)
+_INI_SECTION = re.compile(r"^[ \t]*\[([^\]\n]*)\][ \t]*$")
+_INI_KEY = re.compile(r"^[ \t]*([^=;#\s][^=]*?)[ \t]*=[ \t]*(.*?)[ \t]*$")
+
+
+def unflatten(flat: Mapping[str, str]) -> dict[str, Any]:
+    """sops's flat metadata keys back into its tree. The dotenv and INI stores write each leaf as
+    ``age__list_0__map_recipient``: the top key, then ``list_N`` (an index) or ``map_K`` (a key),
+    joined by ``__``; newlines in values are written as ``\\n`` (checked with sops 3.11)."""
+    tree: dict[str, Any] = {}
+    for key, raw in flat.items():
+        parts = key.split("__")
+        node: dict[Any, Any] = tree
+        steps: list[Any] = [parts[0]]
+        for part in parts[1:]:
+            if part.startswith("list_") and part[5:].isdigit():
+                steps.append(int(part[5:]))
+            elif part.startswith("map_"):
+                steps.append(part[4:])
+            else:
+                steps.append(part)
+        for step in steps[:-1]:
+            child = node.setdefault(step, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[steps[-1]] = raw.replace("\\n", "\n")
+    out = _lists(tree)
+    return out if isinstance(out, dict) else {}
+
+
+def _lists(node: Any) -> Any:
+    """Maps whose keys are all indices (from ``list_N``) become lists, in index order."""
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(k, int) for k in node):
+        return [_lists(node[k]) for k in sorted(node)]
+    return {str(k): _lists(v) for k, v in node.items()}
+
+
+def _from_flat(flat: Mapping[str, str]) -> SopsMeta | None:
+    if "mac" not in flat and "version" not in flat:
+        return None
+    tree = unflatten(flat)
+    if isinstance(tree.get("mac_only_encrypted"), str):
+        tree["mac_only_encrypted"] = tree["mac_only_encrypted"].lower() == "true"
+    return from_mapping(tree)
 
 
 def from_dotenv(text: str) -> SopsMeta | None:
     """sops flattens its metadata into ``sops_age__list_0__map_recipient=…`` lines in .env files."""
-    flat = dict(_ENV_LINE.findall(text))
-    if "mac" not in flat and "version" not in flat:
-        return None
-    tree: dict[str, Any] = {}
-    for key, value in flat.items():
-        parts = key.split("__")
-        node: Any = tree
-        for part in parts[:-1]:
-            name = part.replace("list_", "").replace("map_", "")
-            node = node.setdefault(name, {})
-        node[parts[-1].replace("map_", "")] = value.replace("\\n", "\n")  # the dotenv store escapes newlines
-    for kind in KINDS:
-        if isinstance(tree.get(kind), dict):
-            tree[kind] = list(tree[kind].values())
-    return from_mapping(tree)
+    return _from_flat(dict(_ENV_LINE.findall(text)))
+
+
+def ini_sections(text: str) -> dict[str, dict[str, str]]:
+    """An INI file as sops's store reads it (go-ini): ``[section]`` headers, ``key = value`` lines,
+    ``;``/``#`` comment lines; a value with ``;`` or ``#`` is written in backticks. Keys before the
+    first header belong to the section named ``DEFAULT``."""
+    sections: dict[str, dict[str, str]] = {}
+    current = sections.setdefault("DEFAULT", {})
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped[0] in ";#":
+            continue
+        head = _INI_SECTION.match(line)
+        if head:
+            current = sections.setdefault(head.group(1).strip(), {})
+            continue
+        pair = _INI_KEY.match(line)
+        if pair:
+            current[pair.group(1)] = _ini_value(pair.group(2))
+    if not sections["DEFAULT"]:
+        del sections["DEFAULT"]
+    return sections
+
+
+def _ini_value(raw: str) -> str:
+    for quote in ('"""', "`", '"'):
+        if len(raw) >= 2 * len(quote) and raw.startswith(quote) and raw.endswith(quote):
+            return raw[len(quote):-len(quote)]
+    return raw
+
+
+def from_ini(text: str) -> SopsMeta | None:
+    """sops keeps its metadata in an INI file's ``[sops]`` section, flattened as in .env files."""
+    return _from_flat(ini_sections(text).get("sops", {}))

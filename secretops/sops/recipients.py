@@ -37,35 +37,58 @@ def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add
 
 
 def _with_sops(root: Path, sops: Sops, rel: str, add: Sequence[str], remove: Collection[str]) -> bool:
-    """Key groups, post-quantum keys, JSON/.env: `sops updatekeys` (data key kept) on a temp copy,
-    under a one-rule config made from the file's rule in the already edited `.sops.yaml`."""
+    """Key groups, post-quantum keys, the JSON, dotenv, INI and binary stores: `sops updatekeys`
+    (data key kept) on a temp copy, under a one-rule config made from the file's rule in the already
+    edited `.sops.yaml` (or, for a file no rule governs, from its own recipients with the change)."""
     meta = document.parse_light(rel, (root / rel).read_bytes()).meta
-    have = set(meta.recipients.age) if meta else set()
-    if set(add) <= have and not have & set(remove):
+    have = list(meta.recipients.age) if meta else []
+    if set(add) <= set(have) and not set(have) & set(remove):
         return False
-    atomic_write(root / rel, updated_by_sops(root, sops, rel))
+    wanted = [r for r in have if r not in remove] + [r for r in add if r not in have and r not in remove]
+    atomic_write(root / rel, updated_by_sops(root, sops, rel, fallback=(meta, wanted)))
     return True
 
 
-def updated_by_sops(root: Path, sops: Sops, rel: str) -> bytes:
+def updated_by_sops(root: Path, sops: Sops, rel: str,
+                    fallback: tuple[SopsMeta | None, Sequence[str]] | None = None) -> bytes:
     """The file as `sops updatekeys -y` leaves it, made on a private copy under a one-rule config
-    built from the rule of the `.sops.yaml` that governs it; the file itself is not touched."""
+    built from the rule of the `.sops.yaml` that governs it; the file itself is not touched. With
+    ``fallback`` (its metadata, the age keys it should list), a file that no rule governs gets a
+    rule of its own recipients: the age keys given, its PGP keys unchanged."""
     config = sops.config_for(rel)
     rule = None
     if config is not None:
         config_rel = config.relative_to(root).as_posix()
         config_text = config.read_text(encoding="utf-8")
         rule = rules.parse_text(config_text, config, config_rel).rule_for(rel)
-    if rule is None or config is None:
+    if rule is not None and config is not None:
+        one_rule: str | None = creation_rules_edit.rule_without_path(config_text, rule.position)
+    else:
+        one_rule = _own_rule(*fallback) if fallback is not None else None
+    if one_rule is None:
         raise ConfigError(f"no .sops.yaml creation rule matches {rel}", hint="add one, then run again")
     with private_tempdir() as tmp:
-        (tmp / ".sops.yaml").write_text(creation_rules_edit.rule_without_path(config_text, rule.position))
+        (tmp / ".sops.yaml").write_text(one_rule)
         copy = tmp / Path(rel).name
         copy.write_bytes((root / rel).read_bytes())
         sops.updatekeys_with(tmp / ".sops.yaml", str(copy), rel)
         return copy.read_bytes()
 
 
+def _own_rule(meta: SopsMeta | None, age: Sequence[str]) -> str | None:
+    """A one-rule config for a file no rule governs: only age and PGP recipients in one key group
+    can be written back exactly (KMS and Vault entries carry more than their ids)."""
+    import json
+
+    if meta is None:
+        return None
+    kinds = {kind for kind, _ in meta.recipients.by_kind}
+    if meta.uses_key_groups or not kinds <= {"age", "pgp"}:
+        return None
+    rule: dict[str, str] = {"age": ",".join(age)} if age else {}
+    if meta.recipients.get("pgp"):
+        rule["pgp"] = ",".join(meta.recipients.get("pgp"))
+    return "creation_rules:\n  - " + json.dumps(rule) + "\n" if rule else None
 def new_data_key(root: Path, sops: Sops, rel: str) -> None:
     """`sops rotate`: a fresh data key, every value re-encrypted (for a compromised key)."""
     atomic_write(root / rel, sops.rotate_stdout(rel))

@@ -25,7 +25,7 @@ def read(repo: Repo, rel: str) -> bytes:
 
 def parse_plain(rel: str, data: bytes) -> document.ParsedFile:
     parsed = document.parse(rel, data)
-    if parsed.format == "binary":
+    if parsed.format == "bytes":
         raise InputError(f"{rel} is a binary file", hint="only YAML, JSON and .env files can be encrypted")
     if parsed.error:
         raise InputError(parsed.error if parsed.error.startswith(rel) else f"{rel}: {parsed.error}",

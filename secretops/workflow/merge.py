@@ -14,7 +14,8 @@ one encrypted file conflict on `sops.mac` and `sops.lastmodified`; this merges t
   or the merge is built on theirs when only theirs holds them under another data key; a file with
   key groups is built by the real sops on the side that changed its groups;
 - the real sops must decrypt the result to exactly the merged tree before git sees it.
-A conflict leaves the file unmerged and git's copy encrypted (ours); the merged tree with conflict
+Only the YAML store is merged value by value; a JSON, dotenv, INI or binary-format file is a plain
+conflict. A conflict leaves the file unmerged and git's copy encrypted (ours); the merged tree with conflict
 markers goes to the clear copy (`*.clear.yaml`, 0600, ignored) when git ignores it. No private key,
 or a file this cannot merge (several documents, nesting deeper than 64 levels, both
 sides adding key-service recipients under different data keys): a plain conflict, with ours kept
@@ -89,6 +90,10 @@ def merge(repo: Repo, sops: Sops, base: Path, ours: Path, theirs: Path, rel: str
     metas = {n: p.meta for n, p in parsed.items()}
     if metas["ours"] is None or metas["theirs"] is None:
         return Outcome(False, f"{safe(rel)}: one side is not a sops file; resolve it by hand")
+    store = parsed["ours"].store
+    if store != "yaml" or parsed["theirs"].store != store:  # re-encrypting in place is done for YAML only
+        return Outcome(False, f"{safe(rel)}: a sops file in the {store} store is not merged value by value; "
+                       "ours is kept, encrypted: resolve it by hand (`secretops edit`)")
     ids = agekeys.load_identities()
     mine = {i.public for i in ids}
     if not all(set(m.recipients.age) & mine for m in metas.values() if m is not None):

@@ -40,7 +40,7 @@ class Structure:
 
 
 def structure(rel: str, data: bytes) -> Structure:
-    parsed = document.parse_light(rel, data) if rel.endswith((".env",)) else document.parse(rel, data)
+    parsed = document.parse(rel, data)
     meta: SopsMeta | None = parsed.meta
     values: dict[str, str] = {}
     for n, doc in enumerate(d for d in parsed.documents if d is not None):
@@ -141,10 +141,10 @@ def review(root: Any, config: Any, spec: str | None, staged: bool, paths: Sequen
         if rel.endswith(config.clear_suffix):
             changes.append(FileChange(rel, "clear-file"))
             continue
-        if not rel.endswith((".yaml", ".yml", ".json", ".env")) or rel.rsplit("/", 1)[-1] == ".sops.yaml":
+        if rel.rsplit("/", 1)[-1] == ".sops.yaml":
             continue
-        before, after = read(before_rev, rel), read(after_rev, rel)
-        sops_like = any(b is not None and b"sops" in b for b in (before, after))
+        before, after = read(before_rev, rel), read(after_rev, rel)  # any name: sops files are told by content
+        sops_like = any(b is not None and document.might_be_sops(b) for b in (before, after))
         if not sops_like and not rel.endswith(config.encrypted_suffix):
             continue
         found = compare(rel, before, after, rel.endswith(config.encrypted_suffix))

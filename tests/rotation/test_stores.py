@@ -1,0 +1,57 @@
+"""Every sops store through a full rotation: YAML beside JSON, dotenv, INI and sops's JSON
+("binary") format under any name, made by the real sops (never by secretops), some matched by a
+creation rule and some outside every `.sops.yaml`. start -> each cluster applies commit 1 (the fake
+API server) -> finish; each file is judged by the real `sops decrypt`, told the store the file's
+content is in, with key files that hold only the old or only the new keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from secretops.sops import agekeys
+from tests import fakeflux, helpers, wild
+from tests.rotation.conftest import head
+from tests.rotation.test_adoption import _apply, flux  # noqa: F401  (the fixture is used by name)
+from tests.wild import STORES, opens
+
+
+@pytest.fixture
+def repo(tmp_path: Path, isolated_home: Path) -> wild.Wild:
+    return wild.stores_repo(tmp_path / "home-ops")
+
+
+def test_status_lists_every_store(repo: wild.Wild) -> None:
+    res = helpers.run_cli(["status", "--format", "json"], repo.root)
+    assert res.code == 0, res.text
+    rows = {r["path"]: r for r in json.loads(res.out)["files"]}
+    assert set(rows) == set(repo.all_files())
+    for rel, _store, cluster in STORES:
+        assert rows[rel]["kind"] == "encrypted" and rows[rel]["recipients"] == {"age": [repo.keys[cluster].public]}
+        assert rows[rel]["sops_version"] == "3.11.0" and rows[rel]["lastmodified"]
+
+
+def test_full_rotation_every_store(repo: wild.Wild, flux: fakeflux.FakeKube) -> None:  # noqa: F811
+    root = repo.root
+    plan = json.loads(helpers.run_cli(["rotate", "start", "--all", "--dry-run", "--format", "json"], root).out)
+    assert {rel for rel, _, _ in STORES} <= set(plan["files"]), plan
+    res = helpers.run_cli(["rotate", "start", "--all"], root)
+    assert res.code == 0, res.text
+    c1 = head(root)
+    old = dict(repo.keys)
+    new = {c: i for c in old for i in agekeys.load_identities()
+           if i.public not in {k.public for k in old.values()} and i.public in (root / f"kubernetes/{c}/.sops.yaml").read_text()}
+    assert set(new) == set(old)
+    for rel, store, cluster in STORES:  # commit 1: the old key alone and the new key alone open it
+        assert opens(root, rel, store, [old[cluster]]) and opens(root, rel, store, [new[cluster]]), rel
+    _apply(flux, c1)
+    res = helpers.run_cli(["rotate", "status", "--apply-key-secrets"], root)
+    assert res.code == 0, res.text
+    res = helpers.run_cli(["rotate", "finish"], root)
+    assert res.code == 0, res.text
+    for rel, store, cluster in STORES:  # commit 2: the new key alone opens it, the old keys never
+        assert opens(root, rel, store, [new[cluster]]), rel
+        assert not opens(root, rel, store, list(old.values())), rel
+    assert helpers.git(root, "status", "--porcelain") == ""
