@@ -12,7 +12,7 @@ from secretops.sops.binary import Sops
 from secretops.util.display import safe
 from secretops.util.fsutil import atomic_write, require_space
 from secretops.util.progress import Observer, Silent
-from secretops.workflow.files import Outcome, parse_plain, read
+from secretops.workflow.files import Outcome, clear_edited, parse_plain, read
 
 
 def require_ignored(repo: Repo, clear_names: Sequence[str], force: bool) -> None:
@@ -69,7 +69,7 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
             raise InputError(f"{safe(clear)} is a symlink; secretops never writes through one",
                              hint="remove the link, then run decrypt again")
         if current.is_file():
-            if current.read_bytes() == data:
+            if not clear_edited(repo, clear, data):
                 unchanged.append(clear)
                 continue
             if not force:  # the clear copy is ignored by git: overwriting it would lose edits for good

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from secretops.errors import InputError
 from secretops.repo.model import Repo
@@ -31,3 +32,30 @@ def parse_plain(rel: str, data: bytes) -> document.ParsedFile:
         raise InputError(parsed.error if parsed.error.startswith(rel) else f"{rel}: {parsed.error}",
                          hint="fix the file")
     return parsed
+
+
+def holds_values(rel: str, clear: bytes, documents: list[Any]) -> bool:
+    """A clear copy holds exactly these values (its layout, indentation, key order and comments aside):
+    the one test of "holds edits that are not encrypted yet". A copy that does not parse holds edits
+    (fail closed: it is never overwritten on a guess)."""
+    mine = document.parse(rel, clear)
+    if mine.error or mine.format == "binary":
+        return False
+    return [d for d in mine.documents if d is not None] == [d for d in documents if d is not None]
+
+
+def clear_edited(repo: Repo, clear_rel: str, decrypted: bytes | list[Any]) -> bool:
+    """The clear copy on disk holds edits that ``decrypted`` (its encrypted sibling's plaintext, or
+    its documents) lacks."""
+    path = repo.root / clear_rel
+    if not path.is_file():
+        return False
+    current = path.read_bytes()
+    if isinstance(decrypted, bytes):
+        if current == decrypted:
+            return False
+        plain = document.parse(clear_rel, decrypted)
+        if plain.error:
+            return True
+        decrypted = list(plain.documents)
+    return not holds_values(clear_rel, current, decrypted)
