@@ -12,11 +12,16 @@ HOOK = {"id": "secretops", "name": "secretops check", "entry": "secretops check 
         "language": "system", "pass_filenames": True, "stages": ["pre-commit", "pre-push", "manual"]}
 
 
-def append_line(path: Path, line: str) -> bytes | None:
+def append_lines(path: Path, lines: list[str], comment: str = "") -> bytes | None:
+    """The file with the lines it lacks appended (after ``comment``, when there are some)."""
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if line in text.splitlines():
+    have = set(text.splitlines())
+    todo = [line for line in dict.fromkeys(lines) if line not in have]
+    if not todo:
         return None
-    return (text + ("" if not text or text.endswith("\n") else "\n") + line + "\n").encode()
+    head = [comment] if comment and comment not in have else []
+    sep = "" if not text or text.endswith("\n") else "\n"
+    return (text + sep + "".join(f"{ln}\n" for ln in head + todo)).encode()
 
 
 def has_hook(path: Path) -> bool:
