@@ -52,7 +52,9 @@ class Settings:
 
     def __init__(self, encrypted_suffix: str = ".enc.yaml", clear_suffix: str = ".clear.yaml",
                  history: bool = False, sops_config: Callable[[], SopsConfigs | None] | None = None,
-                 small_scan: bool = False, read: Callable[[str, str | None], bytes | None] | None = None) -> None:
+                 small_scan: bool = False, read: Callable[[str, str | None], bytes | None] | None = None,
+                 staged: bool = False) -> None:
+        self.staged = staged  # the index is checked: a file there is staged, not (yet) committed
         self.read = read  # (path, commit) -> that file's bytes in what is checked (secretGenerator inputs)
         self.encrypted_suffix = encrypted_suffix
         self.clear_suffix = clear_suffix

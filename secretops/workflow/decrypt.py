@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
             raise InputError(f"{rel} is already a clear file", hint="pass the encrypted file")
         parsed = parse_plain(rel, read(repo, rel))
         if parsed.meta is None:
-            raise InputError(f"{rel} is not a sops-encrypted file", hint="encrypt it with `secretops encrypt`")
+            raise InputError(f"{rel} is not a sops-encrypted file",
+                             hint=f"encrypt it in place with `secretops encrypt {shlex.quote(rel)}`")
     require_ignored(repo, [cfg.clear_name(t) for t in targets], force)
     _ = repo.sops_config  # a broken .sops.yaml is reported as such, before sops runs
     results, unchanged = [], []

@@ -95,7 +95,7 @@ def _added(repo: Repo, writes: list[tuple[str, bytes, int]]) -> tuple[tuple[str,
     """The lines each write adds (what `--dry-run` prints); an encrypted file's are not shown."""
     import difflib
 
-    out = []
+    out: list[tuple[str, tuple[str, ...]]] = []
     for rel, data, _mode in writes:
         path = repo.root / rel
         if rel.endswith(repo.config.encrypted_suffix):
