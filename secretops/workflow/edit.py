@@ -7,12 +7,12 @@ import shlex
 import shutil
 import sys
 
-from secretops.errors import InputError
+from secretops.errors import InputError, StateError
 from secretops.repo.model import Repo
 from secretops.sops.binary import Sops
 from secretops.util.display import safe
-from secretops.util.fsutil import private_tempdir
-from secretops.workflow.files import parse_plain, read
+from secretops.util.fsutil import atomic_write, private_tempdir
+from secretops.workflow.files import clear_edited, parse_plain, read
 
 MAX_ATTEMPTS = 3  # sops re-opens the editor after invalid YAML; without a terminal it would loop forever
 
@@ -23,6 +23,11 @@ def edit(repo: Repo, sops: Sops, path: str) -> int:
     if parsed.meta is None:
         raise InputError(f"{rel} is not a sops-encrypted file",
                          hint=f"encrypt it in place with `secretops encrypt {shlex.quote(rel)}`")
+    clear = repo.config.clear_name(rel)
+    has_copy = (repo.root / clear).is_file() and not (repo.root / clear).is_symlink()
+    if has_copy and clear_edited(repo, clear, sops.decrypt(rel)):
+        raise StateError(f"{clear} holds edits that are not encrypted yet; editing {rel} too would split them",
+                         hint=f"encrypt them first (`secretops encrypt {shlex.quote(clear)}`)")
     real = os.environ.get("SOPS_EDITOR") or os.environ.get("EDITOR") or "vim"
     _require_editor(real)
     with private_tempdir() as tmp:
@@ -47,6 +52,11 @@ def edit(repo: Repo, sops: Sops, path: str) -> int:
         from secretops.util.redact import unquoted
 
         sys.stderr.write(unquoted(said.decode("utf-8", "replace")) + "\n")
+    if code == 0 and has_copy:  # the clear copy was in step (or stale): it follows the edit
+        from secretops.workflow import clearstate
+
+        atomic_write(repo.root / clear, sops.decrypt(rel), mode=0o600)
+        clearstate.record(repo, [clear])
     return code
 
 

@@ -65,6 +65,9 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
                       "encrypt")
     for _rel, enc, data in outputs:
         atomic_write(repo.root / enc, data, mode=0o644)
+    from secretops.workflow import clearstate
+
+    clearstate.record(repo, [rel for rel, _enc, _parsed in plans if rel not in in_place])
     removed = []
     if remove_clear:
         for rel, _enc, _parsed in plans:

@@ -44,18 +44,30 @@ def holds_values(rel: str, clear: bytes, documents: list[Any]) -> bool:
     return [d for d in mine.documents if d is not None] == [d for d in documents if d is not None]
 
 
-def clear_edited(repo: Repo, clear_rel: str, decrypted: bytes | list[Any]) -> bool:
-    """The clear copy on disk holds edits that ``decrypted`` (its encrypted sibling's plaintext, or
-    its documents) lacks."""
+IN_SYNC, STALE, EDITED = "in-sync", "stale", "edited"
+
+
+def clear_state(repo: Repo, clear_rel: str, decrypted: bytes | list[Any]) -> str | None:
+    """A clear copy against its encrypted sibling's plaintext (or documents): `in-sync` (the same
+    values, any layout), `stale` (other values, but the copy is as secretops left it: the encrypted
+    file moved on), `edited` (the user changed it; never overwritten without --force); None when
+    there is no clear copy."""
+    from secretops.workflow import clearstate
+
     path = repo.root / clear_rel
     if not path.is_file():
-        return False
+        return None
     current = path.read_bytes()
     if isinstance(decrypted, bytes):
         if current == decrypted:
-            return False
+            return IN_SYNC
         plain = document.parse(clear_rel, decrypted)
-        if plain.error:
-            return True
-        decrypted = list(plain.documents)
-    return not holds_values(clear_rel, current, decrypted)
+        decrypted = list(plain.documents) if not plain.error else [object()]
+    if holds_values(clear_rel, current, decrypted):
+        return IN_SYNC
+    return STALE if clearstate.untouched(repo, clear_rel) else EDITED
+
+
+def clear_edited(repo: Repo, clear_rel: str, decrypted: bytes | list[Any]) -> bool:
+    """The clear copy on disk holds edits that are not encrypted yet."""
+    return clear_state(repo, clear_rel, decrypted) == EDITED

@@ -13,7 +13,7 @@ from secretops.sops.binary import Sops
 from secretops.sops.document import ParsedFile
 
 OK, NOT_ENCRYPTED, MISMATCH, UNKNOWN_KEY = "ok", "not-encrypted", "recipients-mismatch", "unknown-key"
-IN_SYNC, EDITED, UNCOMPARED = "in-sync", "edited", "not-compared"  # a clear copy against its encrypted file
+UNCOMPARED = "not-compared"  # a clear copy whose encrypted file no key here decrypts
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,10 @@ class Inventory:
 
 
 def _clear_state(repo: Repo, rel: str, enc: ParsedFile | None, mine: set[str], sops: Sops | None) -> tuple[str, str]:
-    """`in-sync` when the clear copy holds exactly its encrypted file's values (layout aside), `edited`
-    when not; `not-compared` when no key at hand decrypts it (nothing is claimed that was not proved)."""
+    """`in-sync`, `stale` or `edited` (workflow.files.clear_state); `not-compared` when no key at hand
+    decrypts its encrypted file (nothing is claimed that was not proved)."""
     from secretops.errors import SecretopsError
-    from secretops.workflow.files import clear_edited
+    from secretops.workflow.files import EDITED, STALE, clear_state
 
     if enc is None or enc.meta is None:
         return EDITED, f"not encrypted yet: run `secretops encrypt {rel}`"
@@ -85,9 +85,12 @@ def _clear_state(repo: Repo, rel: str, enc: ParsedFile | None, mine: set[str], s
         plain = (sops or Sops(repo.root)).decrypt(enc.rel)
     except SecretopsError as exc:
         return UNCOMPARED, f"{enc.rel} did not decrypt ({exc.message}), so the copy was not compared"
-    if clear_edited(repo, rel, plain):
+    state = clear_state(repo, rel, plain)
+    if state == EDITED:
         return EDITED, f"holds edits not encrypted yet: run `secretops encrypt {rel}`"
-    return IN_SYNC, ""
+    if state == STALE:
+        return STALE, f"{enc.rel} changed since: run `secretops decrypt {enc.rel}` to refresh the copy"
+    return state or EDITED, ""
 
 
 def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | None = None,
