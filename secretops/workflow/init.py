@@ -341,7 +341,11 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
     added = _added(repo, writes) + tuple((secrets[n], (f"(the key Secret of cluster {n}, encrypted with sops)",))
                                          for n in todo)
-    if dry_run:
+    if dry_run:  # the keys a real run generates are others: named, not shown
+        names_of = {keys[n].public: "<the new shared age key>" if shared else f"<the new age key of {n}>"
+                    for n in todo}
+        added = tuple((rel, tuple(re.sub(r"age1[0-9a-z]{58}", lambda m: names_of.get(m.group(0), m.group(0)), ln)
+                                  for ln in lines)) for rel, lines in added)
         return InitResult(tuple(names), None, tuple([w[0] for w in writes] + [secrets[n] for n in todo]),
                           dry_run=True, new_keys=0 if not todo else (1 if shared else len(todo)), added=added,
                           **_guard(repo, dry_run=True))
