@@ -9,6 +9,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests import helpers
 
 
@@ -164,3 +166,31 @@ def test_edit_with_an_editor_that_fails_or_is_missing(fleet: Path, tmp_path: Pat
         res = helpers.run_cli(["edit", rel], fleet, env={"EDITOR": editor, "SOPS_EDITOR": editor})
         assert res.code == 2 and words in res.err and res.err.count("\n") == 1, res.text
         assert "Could not run editor" not in res.text and (fleet / rel).read_bytes() == before
+
+
+def test_recipients_mismatch_names_updatekeys(fleet: Path) -> None:
+    from secretops.sops import agekeys
+
+    rules = (fleet / ".sops.yaml").read_text()
+    dev_key = rules.split("^clusters/dev/")[1].split("age: ")[1].split("\n")[0]
+    (fleet / ".sops.yaml").write_text(rules.replace(f"age: {dev_key}\n", f"age: {dev_key},{agekeys.generate().public}\n", 1))
+    helpers.git(fleet, "commit", "-qam", "an operator key for dev")
+    res = helpers.run_cli(["check", "--all"], fleet)
+    line = next(ln for ln in res.out.splitlines() if "recipients-mismatch" in ln and "app0.enc.yaml" in ln)
+    _follow(line, fleet)
+    helpers.git(fleet, "commit", "-qam", "updatekeys")
+    assert "clusters/dev/apps/app0.enc.yaml" not in [
+        ln.split(":")[0] for ln in helpers.run_cli(["check", "--all"], fleet).out.splitlines()
+        if "recipients-mismatch" in ln]
+
+
+def test_a_merge_conflict_without_an_ignored_clear_copy_names_edit_of_that_file(
+        fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from secretops.repo.model import open_repo
+    from secretops.workflow.merge import _write_conflict
+
+    (fleet / ".gitignore").write_text("")
+    said = _write_conflict(open_repo(fleet), "clusters/dev/apps/app0.enc.yaml", {"ours": [{}], "theirs": [{}]}, [])
+    helpers.write(fleet / "ed.sh", "#!/bin/sh\nexit 0\n", 0o755)
+    monkeypatch.setenv("EDITOR", str(fleet / "ed.sh"))
+    _follow(said, fleet)

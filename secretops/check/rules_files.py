@@ -148,7 +148,7 @@ def _line_of_key(view: FileView, key: str, value: str) -> int:
 
 
 @rule("recipients-mismatch", "warning", "An encrypted file's age recipients differ from its creation rule's",
-      "run `secretops rotate` or `sops updatekeys -y FILE` to re-encrypt for the rule's recipients")
+      "run `secretops updatekeys FILE` (or `sops updatekeys -y FILE`) to re-encrypt for the rule's recipients")
 def recipients_mismatch(view: FileView) -> Iterator[Finding]:
     cfg = view.settings.sops_config
     if cfg is None or view.settings.history or view.binary or view.blob.chunked or "sops" not in view.text:
@@ -161,5 +161,6 @@ def recipients_mismatch(view: FileView) -> Iterator[Finding]:
     if have != want and want:
         missing, extra = len(want - have), len(have - want)
         yield view.finding(recipients_mismatch, 1,
-                           f"{missing} age recipient(s) of {rule_.describe()} missing, {extra} extra",
+                           f"{missing} age recipient(s) of {rule_.describe()} missing, {extra} extra; fix: "
+                           f"`secretops updatekeys {shell_word(view.path)}`",
                            ",".join(sorted(have)), "")
