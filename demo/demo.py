@@ -1,12 +1,14 @@
 """`make demo`: a sample three-cluster fleet in a temporary folder, driven through the real CLI.
 
 Everything happens in a throwaway folder with its own $HOME, so your own age keys, git
-config and kubeconfig are never touched.
+config and kubeconfig are never touched. Each step is printed as the command you would type.
+`--keep` (or SECRETOPS_DEMO_KEEP=1) keeps the folder and says how to go on in it by hand.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,10 +23,17 @@ def say(title: str) -> None:
     print(f"\n\033[1m== {title}\033[0m", flush=True)
 
 
+def note(text: str) -> None:
+    """A step done by hand (an editor, Flux): said as a comment."""
+    print(f"# {text}", flush=True)
+
+
 def run(args: list[str], cwd: Path, env: dict[str, str], expect: int = 0, show: str | None = None) -> str:
-    shown = show or " ".join(["secretops", *args] if args[0] != "git" else args)
+    """``secretops …`` through this interpreter, ``python demo/…`` likewise, anything else as it is."""
+    program = args[0] if args[0] in ("git", "python") else "secretops"
+    shown = show or " ".join(shlex.quote(a) for a in (args if program != "secretops" else ["secretops", *args]))
     print(f"$ {shown}", flush=True)
-    cmd = args if args[0] == "git" else [*SECRETOPS, *args]
+    cmd = {"git": args, "python": [sys.executable, *args[1:]]}.get(program, [*SECRETOPS, *args])
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     out = (proc.stdout + proc.stderr).rstrip()
     if out:
@@ -51,14 +60,17 @@ def build_fleet(root: Path, env: dict[str, str]) -> None:
     run(["git", "commit", "-qm", "sample fleet"], root, env)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    keep = "--keep" in args or os.environ.get("SECRETOPS_DEMO_KEEP", "") not in ("", "0")
     work = Path(tempfile.mkdtemp(prefix="secretops-demo-"))
     home = work / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOPS_", "GIT_", "XDG_", "KUBECONFIG"))}
     env.update(HOME=str(home), GIT_AUTHOR_NAME="Demo", GIT_AUTHOR_EMAIL="demo@example.com",
                GIT_COMMITTER_NAME="Demo", GIT_COMMITTER_EMAIL="demo@example.com",
-               GIT_CONFIG_GLOBAL=os.devnull, PYTHONPATH=str(HERE.parent))
+               GIT_CONFIG_GLOBAL=os.devnull, PYTHONPATH=str(HERE.parent),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     fleet = work / "fleet"
     fleet.mkdir()
     try:
@@ -70,7 +82,9 @@ def main() -> None:
         for cluster in ("dev", "staging", "prod"):
             path = fleet / "clusters" / cluster / "apps" / "db.clear.yaml"
             path.parent.mkdir(parents=True)
+            note(f"$EDITOR clusters/{cluster}/apps/db.clear.yaml   (a Secret: username, password)")
             path.write_text(secret("db", "apps", f"demo-{cluster}-password"))
+        note("$EDITOR apps/registry.clear.yaml   (shared by every cluster)")
         (fleet / "apps" / "registry.clear.yaml").write_text(secret("registry", "apps", "demo-shared-password"))
         run(["encrypt", "--rm"], fleet, env)
         run(["git", "add", "-A"], fleet, env)
@@ -85,9 +99,18 @@ def main() -> None:
             module = __import__(extra.stem)
             module.run_part(fleet, env, run, say)
         say("done")
-        print(f"the demo fleet is in {fleet} (its keys in {home}); it is removed now")
+        if keep:
+            print(f"kept: the fleet is {fleet}, its $HOME (keys, kubeconfig) {home}. To go on by hand:\n"
+                  f"  export HOME={shlex.quote(str(home))} KUBECONFIG={shlex.quote(str(home / '.kube/config'))}\n"
+                  f"  cd {shlex.quote(str(fleet))}\n"
+                  f"  python {shlex.quote(str(HERE / 'fakeflux.py'))} serve {shlex.quote(str(work / 'flux'))} &"
+                  "   # the stand-in for each cluster's Flux\n"
+                  "  secretops status; secretops rotate start --all --dry-run")
+        else:
+            print(f"the demo fleet is in {fleet}; it is removed now (keep it with --keep)")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ REL = "clusters/dev/apps/db.enc.yaml"
 
 def _edit(fleet: Path, env: dict[str, str], run: Callable[..., str], values: dict[str, str]) -> None:
     clear = fleet / REL.replace(".enc.yaml", ".clear.yaml")
+    print(f"# $EDITOR {clear.relative_to(fleet)}   (username, password)", flush=True)
     body = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\nstringData:\n"
     clear.write_text(body + "".join(f"  {k}: {v}\n" for k, v in values.items()))
     run(["encrypt", "--rm", str(clear.relative_to(fleet))], fleet, env)

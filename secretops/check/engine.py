@@ -144,7 +144,7 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     else:
         source = _source(root, is_git, opts, files, obs)
         settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history", load_config,
-                            small_scan=workers.small(source), read=reader)
+                            small_scan=workers.small(source), read=reader, staged=opts.mode == "staged")
         found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)
     # Only where the clear-file convention is in use (the config declares it, a clear copy exists, or
     # the change touches .gitignore); a commit is judged for what it changes.

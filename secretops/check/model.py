@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from secretops.repo.config import SOPS_SUFFIXES  # light, and loaded on every run anyway
+from secretops.repo.config import SOPS_SUFFIXES, clear_leftover_regex, clear_suffixes  # light, loaded anyway
 from secretops.util import redact
 
 if TYPE_CHECKING:
@@ -52,7 +52,9 @@ class Settings:
 
     def __init__(self, encrypted_suffix: str = ".enc.yaml", clear_suffix: str = ".clear.yaml",
                  history: bool = False, sops_config: Callable[[], SopsConfigs | None] | None = None,
-                 small_scan: bool = False, read: Callable[[str, str | None], bytes | None] | None = None) -> None:
+                 small_scan: bool = False, read: Callable[[str, str | None], bytes | None] | None = None,
+                 staged: bool = False) -> None:
+        self.staged = staged  # the index is checked: a file there is staged, not (yet) committed
         self.read = read  # (path, commit) -> that file's bytes in what is checked (secretGenerator inputs)
         self.encrypted_suffix = encrypted_suffix
         self.clear_suffix = clear_suffix
@@ -64,9 +66,7 @@ class Settings:
 
     @functools.cached_property
     def clear_suffixes(self) -> tuple[str, ...]:
-        """``.clear.yaml`` also covers ``.clear.yml`` and ``.clear.json``: every store sops reads."""
-        stem = self.clear_suffix.rsplit(".", 1)[0] if self.clear_suffix.count(".") > 1 else self.clear_suffix
-        return tuple(dict.fromkeys([self.clear_suffix, *(stem + ext for ext in (".yaml", ".yml", ".json", ".env"))]))
+        return clear_suffixes(self.clear_suffix)
 
     @functools.cached_property
     def encrypted_suffixes(self) -> tuple[str, ...]:
@@ -77,10 +77,7 @@ class Settings:
 
     @functools.cached_property
     def clear_leftover(self) -> re.Pattern[str]:
-        stems = "|".join(re.escape(s) for s in self.clear_suffixes)
-        base = re.escape(self.clear_suffix.rsplit(".", 1)[0])
-        return re.compile(rf"(?:{stems})(?:~|\.orig|\.bak|\.swp|\.swo|\.tmp|\.rej|\.old|\.save)$"
-                              rf"|{base}_(?:BACKUP|BASE|LOCAL|REMOTE)_\d+\.(?:ya?ml|json|env)$")
+        return re.compile(clear_leftover_regex(self.clear_suffix))
 
     @functools.cached_property
     def sops_config(self) -> SopsConfigs | None:

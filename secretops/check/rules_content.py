@@ -14,6 +14,15 @@ from secretops.util.redact import preview
 _FIX_SECRET = "move the values into a *.clear.yaml and run `secretops encrypt`"
 
 
+def _fix_secret(view: FileView) -> str:
+    """In history a value was published: what fixes it is revoking it, not encrypting it now."""
+    if view.settings.history:
+        from secretops.check.rules_files import FIX_HISTORY
+
+        return FIX_HISTORY
+    return _FIX_SECRET
+
+
 def _kind(doc: Mapping[str, Any]) -> str:
     """The kind as kubectl reads it: escapes, aliases, block scalars and tags resolved by the parser."""
     kind = doc.get("kind")
@@ -133,7 +142,7 @@ def _generator_inputs(view: FileView) -> Iterator[Finding]:
                     continue
                 line = next((n for n, text in enumerate(view.lines, 1) if str(item) in text), 1)
                 yield view.finding(plaintext_secret, line, "a secretGenerator reads a file that is not "
-                                   f"sops-encrypted, and its content becomes a Secret; {_FIX_SECRET}", target, "")
+                                   f"sops-encrypted, and its content becomes a Secret; {_fix_secret(view)}", target, "")
 
 
 def _sops_encrypted(rel: str, data: bytes) -> bool:
@@ -168,8 +177,8 @@ def plaintext_secret(view: FileView) -> Iterator[Finding]:
             joined = "\0".join(f"{k}={v}" for k, v in sorted(values))
             dup = "; the file has duplicate keys, judged as kubectl applies it (and every version)" \
                 if view.has_duplicates else ""
-            yield view.finding(plaintext_secret, line,
-                               f"a Secret has {len(values)} plaintext value(s) in data/stringData{dup}; {_FIX_SECRET}",
+            said = f"a Secret has {len(values)} plaintext value(s) in data/stringData{dup}; {_fix_secret(view)}"
+            yield view.finding(plaintext_secret, line, said,
                                joined, preview(value))
 
 

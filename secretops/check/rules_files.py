@@ -9,7 +9,22 @@ from secretops.check.model import FileView, Finding, rule
 from secretops.sops import value_policy
 from secretops.sops.regex import BadRegex
 
-_FIX_ENCRYPT = "encrypt it with `secretops encrypt` (or `sops encrypt -i`)"
+_FIX_ENCRYPT = "encrypt it in place with `secretops encrypt FILE` (or `sops encrypt -i FILE`)"
+FIX_HISTORY = ("its values are in git history: revoke or rotate them at their source (encrypting or deleting the "
+               "file now does not remove them from clones)")
+
+
+def _encrypt_hint(view: FileView) -> str:
+    """The command that fixes it, for this file; in history, what fixes a value that was published."""
+    if view.settings.history:
+        return FIX_HISTORY
+    return f"encrypt it in place with `secretops encrypt {shell_word(view.path)}`"
+
+
+def shell_word(path: str) -> str:
+    import shlex
+
+    return shlex.quote(path)
 
 
 @rule("clear-file-in-history", "error", "A clear working copy was committed at some point in history",
@@ -18,12 +33,20 @@ def clear_file_in_history(view: FileView) -> Iterator[Finding]:
     return iter(())  # reported through clear-file when scanning history
 
 
-@rule("clear-file", "error", "A decrypted *.clear.yaml working copy is committed",
-      "unstage it (`git rm --cached FILE`) and make sure .gitignore ignores clear files")
+@rule("clear-file", "error", "A decrypted *.clear.yaml working copy is staged or committed",
+      "take it out of git (`git rm --cached FILE`) and make sure .gitignore ignores clear files")
 def clear_file(view: FileView) -> Iterator[Finding]:
     if view.is_clear_file and view.blob.offset == 0:
-        info = clear_file_in_history if view.settings.history else clear_file
-        yield view.finding(info, 1, f"clear working copy is committed; {info.fix}", view.path, "")
+        if view.settings.history:
+            said = f"clear working copy was committed; {clear_file_in_history.fix}"
+            yield view.finding(clear_file_in_history, 1, said, view.path, "")
+            return
+        fix = f"take it out of git (`git rm --cached {shell_word(view.path)}`)"
+        said = (f"clear working copy is staged; {fix} and let .gitignore ignore clear files (`secretops init`)"
+                if view.settings.staged else
+                f"clear working copy is committed; {fix}, commit, and rotate the values it holds (they are in "
+                "git history)")
+        yield view.finding(clear_file, 1, said, view.path, "")
 
 
 @rule("not-encrypted", "error", "A file named or configured as encrypted has no sops metadata", _FIX_ENCRYPT)
@@ -31,11 +54,12 @@ def not_encrypted(view: FileView) -> Iterator[Finding]:
     if not view.named_encrypted or view.blob.chunked:
         return
     if view.binary:
-        yield view.finding(not_encrypted, 1, f"binary file, not sops-encrypted; {_FIX_ENCRYPT}", view.path, "")
+        yield view.finding(not_encrypted, 1, f"binary file, not sops-encrypted; {_encrypt_hint(view)}", view.path, "")
         return
     parsed = view.parsed
     if parsed.error:
-        yield view.finding(not_encrypted, 1, f"not a valid sops file ({parsed.error}); {_FIX_ENCRYPT}", view.path, "")
+        fix = FIX_HISTORY if view.settings.history else "fix its syntax, then encrypt it with `secretops encrypt FILE`"
+        yield view.finding(not_encrypted, 1, f"not a valid sops file ({parsed.error}); {fix}", view.path, "")
         return
     if parsed.format == "other":
         return
@@ -45,8 +69,10 @@ def not_encrypted(view: FileView) -> Iterator[Finding]:
             continue  # claimed by a creation rule, and sops would encrypt nothing in it
         line = _document_line(view, index)
         what = "file" if len(parsed.documents) == 1 else f"document {index + 1}"
-        yield view.finding(not_encrypted, line, f"{what} has no sops metadata; {_FIX_ENCRYPT}",
-                           f"{view.path}\0{index}", "")
+        fix = _encrypt_hint(view) if len(parsed.documents) == 1 or not parsed.meta or view.settings.history else (
+            "other documents of the file are encrypted: move this one to a file of its own and encrypt that with "
+            "`secretops encrypt FILE`")
+        yield view.finding(not_encrypted, line, f"{what} has no sops metadata; {fix}", f"{view.path}\0{index}", "")
 
 
 def _selected_by_rule(view: FileView) -> Callable[[int], bool] | None:
@@ -145,7 +171,7 @@ def _line_of_key(view: FileView, key: str, value: str) -> int:
 
 
 @rule("recipients-mismatch", "warning", "An encrypted file's age recipients differ from its creation rule's",
-      "run `secretops rotate` or `sops updatekeys -y FILE` to re-encrypt for the rule's recipients")
+      "run `secretops updatekeys FILE` (or `sops updatekeys -y FILE`) to re-encrypt for the rule's recipients")
 def recipients_mismatch(view: FileView) -> Iterator[Finding]:
     cfg = view.settings.sops_config
     if cfg is None or view.settings.history or view.binary or view.blob.chunked or "sops" not in view.text:
@@ -158,5 +184,6 @@ def recipients_mismatch(view: FileView) -> Iterator[Finding]:
     if have != want and want:
         missing, extra = len(want - have), len(have - want)
         yield view.finding(recipients_mismatch, 1,
-                           f"{missing} age recipient(s) of {rule_.describe()} missing, {extra} extra",
+                           f"{missing} age recipient(s) of {rule_.describe()} missing, {extra} extra; fix: "
+                           f"`secretops updatekeys {shell_word(view.path)}`",
                            ",".join(sorted(have)), "")

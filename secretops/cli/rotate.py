@@ -73,7 +73,9 @@ def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, ver
 
 @rotate.command()
 @click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--wait", "wait_s", type=float, default=0, help="Poll until every cluster is verified, for SECONDS.")
+@click.option("--wait", "wait_s", type=float, default=0,
+              help="Poll until every cluster is verified, for SECONDS (progress on a terminal); ends at once on "
+              "what waiting cannot fix (no such context, credentials refused).")
 @click.option("--reconcile", is_flag=True, help="Ask Flux to reconcile now (like `flux reconcile --with-source`).")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
 @click.option("--concurrency", type=click.IntRange(1, 1024), default=128, show_default=True,
@@ -84,11 +86,12 @@ def status(format_: str, wait_s: float, reconcile: bool, timeout: float, concurr
            apply_key_secrets: bool) -> None:
     """Has Flux applied commit 1 in every cluster, and does each key Secret hold the new key?"""
     from secretops.cli.common import repo
+    from secretops.cli.progress import Progress
     from secretops.formats.rotation import STATUS_FORMATS
     from secretops.rotation.status import report
 
     rep = report(repo(), wait=wait_s, reconcile=reconcile, timeout=timeout, workers=concurrency,
-                 apply_key_secrets=apply_key_secrets)
+                 apply_key_secrets=apply_key_secrets, observer=Progress())
     click.echo(STATUS_FORMATS.render(format_, rep), nl=False)
     if not rep.verified:
         exit_with(1)

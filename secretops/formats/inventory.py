@@ -16,6 +16,7 @@ def text(inv: Inventory) -> str:
     if not rows:
         return "\n".join([*lines, "no encrypted or clear files found"]) + "\n"
     width = max(len(safe(r.path)) for r in rows)
+    lines.append(f"{'FILE':<{width}}  {'CLUSTER':<10} {'STATE':<19} RECIPIENTS")
     for r in rows:
         recips = ", ".join(f"{k}:{safe(short(v))}" for k, vs in r.recipients.items() for v in vs) or "-"
         note = f"  ({r.detail})" if r.detail else ""

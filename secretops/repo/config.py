@@ -13,6 +13,33 @@ from secretops.util.display import safe
 SCHEMA_VERSION = 1
 SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env", ".ini")  # the stores sops picks by file name
 FILENAME = ".secretops.yaml"
+# What editors and merge tools leave beside a clear copy: the checker blocks these names, and `init`
+# adds .gitignore lines for them (one list, read by both).
+LEFTOVER_ENDINGS = ("~", ".orig", ".bak", ".swp", ".swo", ".tmp", ".rej", ".old", ".save")
+MERGE_TOOL_SIDES = ("BACKUP", "BASE", "LOCAL", "REMOTE")  # git mergetool: db.clear_BACKUP_1234.yaml
+
+
+def clear_suffixes(clear_suffix: str) -> tuple[str, ...]:
+    """``.clear.yaml`` also covers ``.clear.yml``, ``.clear.json`` and ``.clear.env``: every store sops reads."""
+    stem = clear_suffix.rsplit(".", 1)[0] if clear_suffix.count(".") > 1 else clear_suffix
+    return tuple(dict.fromkeys([clear_suffix, *(stem + ext for ext in SOPS_SUFFIXES)]))
+
+
+def clear_leftover_regex(clear_suffix: str) -> str:
+    stems = "|".join(re.escape(s) for s in clear_suffixes(clear_suffix))
+    ends = "|".join(re.escape(e) for e in LEFTOVER_ENDINGS)
+    base = re.escape(clear_suffix.rsplit(".", 1)[0])
+    return (rf"(?:{stems})(?:{ends})$"
+            rf"|{base}_(?:{'|'.join(MERGE_TOOL_SIDES)})_\d+\.(?:ya?ml|json|env)$")
+
+
+def clear_ignore_lines(clear_suffix: str) -> list[tuple[str, str]]:
+    """The .gitignore lines for clear copies and their leftovers, each with a name it must ignore."""
+    stem = clear_suffix.rsplit(".", 1)[0]
+    lines = [(f"*{s}", f"x{s}") for s in clear_suffixes(clear_suffix)]
+    lines += [(f"*{stem}.*{e}", f"x{clear_suffix}{e}") for e in LEFTOVER_ENDINGS]
+    lines += [(f"*{stem}_{side}_*", f"x{stem}_{side}_1.yaml") for side in MERGE_TOOL_SIDES]
+    return lines
 
 
 class KeySecretDefaults(NamedTuple):  # values loaded on every hook run: NamedTuples, cheap to define

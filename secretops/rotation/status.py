@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from secretops.errors import SecretopsError, StateError
+from secretops.errors import KubeError, SecretopsError, StateError
 from secretops.flux import api as fluxapi
 from secretops.flux import clustercheck, kubeconfig
 from secretops.flux import judge as flux
@@ -19,7 +19,9 @@ from secretops.git import command as git
 from secretops.repo.model import Repo
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
 from secretops.util.display import short
+from secretops.util.progress import Observer, Silent
 
+REFUSED = (401, 403)  # the server answered: these credentials will not do, however long one waits
 WORKERS = 128  # API servers asked at once: they are 50-500 ms away and fleets reach thousands
 
 
@@ -41,9 +43,11 @@ class StatusReport:
 
 def check_all(state: RotationState, target: Target, *, reconcile: bool = False, timeout: float = 10.0,
               workers: int = WORKERS, only: Iterable[str] | None = None, apply: ApplyKeySecret | None = None,
-              config: kubeconfig.Kubeconfig | None = None) -> list[ClusterStatus]:
+              config: kubeconfig.Kubeconfig | None = None, lasting: set[str] | None = None) -> list[ClusterStatus]:
     """Every cluster, each API server asked once (a management cluster serving many workload clusters
-    included), servers asked concurrently and bounded; an unreachable one is a result, never a success."""
+    included), servers asked concurrently and bounded; an unreachable one is a result, never a success.
+    Clusters whose failure waiting cannot fix (no such context, credentials refused) go into ``lasting``."""
+    lasting = set() if lasting is None else lasting
     config = config or kubeconfig.load()
     lock = threading.Lock()
     cache: dict[str, bool | None] = {}
@@ -65,7 +69,9 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
         context = refs[0].kube_context
         try:
             client = config.client(context, timeout)
-        except SecretopsError as exc:
+        except SecretopsError as exc:  # the kubeconfig: no context, no usable cluster, a failed exec plugin
+            with lock:
+                lasting.update(r.name for r in refs)
             return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         try:
             snap = fluxapi.snapshot(client)
@@ -74,6 +80,9 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
                 target,
                 alone=len(refs) == 1, reconcile=reconcile, apply=apply), warnings=client.warnings) for r in refs]
         except SecretopsError as exc:
+            if isinstance(exc, KubeError) and exc.status in REFUSED:
+                with lock:
+                    lasting.update(r.name for r in refs)
             return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         finally:
             client.close()
@@ -84,17 +93,30 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
 
 
 def poll(state: RotationState, target: Target, *, seconds: float, reconcile: bool, timeout: float = 10.0,
-         interval: float = 3.0, workers: int = WORKERS, apply: ApplyKeySecret | None = None) -> list[ClusterStatus]:
-    """Poll until every cluster is verified or the time is up; only unverified clusters are asked again."""
+         interval: float = 3.0, workers: int = WORKERS, apply: ApplyKeySecret | None = None,
+         observer: Observer | None = None) -> list[ClusterStatus]:
+    """Poll until every cluster is verified or the time is up; only unverified clusters are asked again.
+    It ends at once when what is left cannot change by waiting (no such context, credentials refused)."""
+    obs = observer or Silent()
     deadline = time.monotonic() + seconds
     config = kubeconfig.load()  # once: exec credentials are reused between rounds until they expire
+    lasting: set[str] = set()
     results = {s.name: s for s in check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers,
-                                            apply=apply, config=config)}
-    while time.monotonic() < deadline and not all(s.verified for s in results.values()):
+                                            apply=apply, config=config, lasting=lasting)}
+
+    def waiting() -> list[str]:
+        return [n for n, s in results.items() if not s.verified and n not in lasting]
+
+    while time.monotonic() < deadline and waiting():
+        done = sum(1 for s in results.values() if s.verified)
+        obs.begin(f"waiting for Flux, {int(deadline - time.monotonic())}s left: clusters verified", len(results))
+        for _ in range(done):
+            obs.step()
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-        pending = [n for n, s in results.items() if not s.verified]
-        for s in check_all(state, target, timeout=timeout, only=pending, workers=workers, config=config):
+        for s in check_all(state, target, timeout=timeout, only=waiting(), workers=workers, config=config,
+                           lasting=lasting):
             results[s.name] = s
+    obs.end()
     return [results[c.name] for c in state.clusters]
 
 
@@ -116,7 +138,7 @@ def target_of(repo: Repo, state: RotationState, commit1: str) -> Target:
 
 def report(repo: Repo, *, wait: float = 0, reconcile: bool = False, timeout: float = 10.0,
            state: RotationState | None = None, workers: int = WORKERS,
-           apply_key_secrets: bool = False) -> StatusReport:
+           apply_key_secrets: bool = False, observer: Observer | None = None) -> StatusReport:
     state = state or require_state(repo.root)
     commit1 = commit_one(repo.root)
     if commit1 is None:
@@ -125,7 +147,7 @@ def report(repo: Repo, *, wait: float = 0, reconcile: bool = False, timeout: flo
     apply = key_secret_applier(repo, state) if apply_key_secrets else None
     if wait > 0:
         results = poll(state, target, seconds=wait, reconcile=reconcile, timeout=timeout, workers=workers,
-                       apply=apply)
+                       apply=apply, observer=observer)
     else:
         results = check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers, apply=apply)
     return StatusReport(state, commit1, tuple(results))

@@ -121,6 +121,33 @@ def load_identities() -> list[Identity]:
     return list(unique.values())
 
 
+def key_problem() -> str | None:
+    """Why sops finds no age key at all, when that is why it cannot decrypt: the key file is a folder,
+    missing, or holds no key. None when some key is there (then it is the wrong one)."""
+    if os.environ.get("SOPS_AGE_KEY") and "AGE-SECRET-KEY-" in os.environ["SOPS_AGE_KEY"].upper():
+        return None
+    env_file = os.environ.get("SOPS_AGE_KEY_FILE")
+    files = [(Path(env_file), "SOPS_AGE_KEY_FILE")] if env_file else []
+    files.append((default_key_file(), "the default age key file"))
+    said = []
+    for path, what in files:
+        if path.is_dir():
+            said.append(f"{what} {path} is a folder, not a key file")
+        elif not path.exists():
+            said.append(f"{what} {path} does not exist")
+        else:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                said.append(f"{what} {path} cannot be read ({exc.strerror or type(exc).__name__})")
+                continue
+            if "AGE-SECRET-KEY-" not in text.upper():
+                said.append(f"{what} {path} holds no age key")
+            else:
+                return None
+    return "; ".join(said) or None
+
+
 def read_key_file(path: Path) -> str:
     """A key file's text; one clear error (never a traceback) when it is a folder, unreadable,
     binary or not UTF-8."""

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -153,12 +154,16 @@ class Sops:
         except SopsError as exc:
             raise _explain(exc, label) from None
 
-    def edit(self, rel: str, editor: str | None = None) -> int:
+    def edit(self, rel: str, editor: str | None = None, stderr: Path | None = None) -> int:
         """Open sops's editor on the terminal; returns sops's exit status. ``editor`` replaces
-        $SOPS_EDITOR/$EDITOR (a guard that bounds sops's retry loop on invalid YAML)."""
+        $SOPS_EDITOR/$EDITOR (a guard that bounds sops's retry loop on invalid YAML); ``stderr``
+        takes sops's own messages, for the caller to judge."""
         argv = [self.binary, "--config", str(self.config_for(rel) or os.devnull), "edit", *self.types(rel), rel]
         extra = {"SOPS_EDITOR": editor, "EDITOR": editor} if editor else None
-        return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra))
+        if stderr is None:
+            return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra))
+        with stderr.open("wb") as err:
+            return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra), stderr=err)
 
 
 def _store(rel: str) -> str:
@@ -181,12 +186,12 @@ def _explain(exc: SopsError, target: str) -> SecretopsError:
     elif code == 100:
         msg, hint = f"{target} does not exist", "check the path"
     elif code == 128:
-        msg, hint = f"{target}: none of your age keys can decrypt it", _NO_KEY_HINT
-        return AgeKeyError(msg, hint=hint)
+        return _no_key(target)
     elif code == 203:
         msg, hint = f"{target} is already encrypted", "decrypt it first or edit it with `secretops edit`"
     elif "metadata not found" in err:
-        msg, hint = f"{target} is not a sops-encrypted file", "encrypt it with `secretops encrypt`"
+        msg = f"{target} is not a sops-encrypted file"
+        hint = f"encrypt it with `secretops encrypt {shlex.quote(target)}`"
         return InputError(msg, hint=hint)
     elif "no matching creation rules" in err:
         msg, hint = f"no creation rule in .sops.yaml matches {target}", "add a rule whose path_regex matches it"
@@ -197,10 +202,22 @@ def _explain(exc: SopsError, target: str) -> SecretopsError:
         msg, hint = f"{target} is not valid for sops (a syntax error{_line(err)})", "fix the file's syntax"
         return InputError(msg, hint=hint)
     elif "Failed to get the data key" in err or "could not decrypt" in err.lower():
-        return AgeKeyError(f"{target}: none of your age keys can decrypt it", hint=_NO_KEY_HINT)
+        return _no_key(target)
     else:
         msg, hint = f"sops failed on {target} (exit {code})", "run sops on it yourself to see its message"
     return SopsError(msg, command=exc.command, returncode=code, stderr=err, hint=hint)
+
+
+def _no_key(target: str) -> AgeKeyError:
+    """No key of yours opens it; when there is no key at all (a folder, an empty or missing key file),
+    that is said instead."""
+    from secretops.sops.agekeys import key_problem
+
+    problem = key_problem()
+    if problem:
+        return AgeKeyError(f"{target}: sops found no age key: {problem}",
+                           hint="point SOPS_AGE_KEY_FILE at the file that holds your age key (AGE-SECRET-KEY-1…)")
+    return AgeKeyError(f"{target}: none of your age keys can decrypt it", hint=_NO_KEY_HINT)
 
 
 def _line(err: str) -> str:

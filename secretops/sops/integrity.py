@@ -40,7 +40,7 @@ def check(rel: str, data: bytes, ids: Keyring) -> bool:
         raise InputError(f"{rel}: {parsed.error.removeprefix(rel + ': ')}", hint=_FIX)
     meta = parsed.meta
     if meta is None or not parsed.encrypted:
-        raise InputError(f"{rel} is not (wholly) sops-encrypted", hint="encrypt it with `secretops encrypt`")
+        raise InputError(f"{rel} is not (wholly) sops-encrypted", hint=f"encrypt it with `secretops encrypt {rel}`")
     for doc in parsed.documents:
         if isinstance(doc, Mapping) and "sops" in doc:
             why = problem_in_metadata(doc["sops"])

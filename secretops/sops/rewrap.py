@@ -103,7 +103,7 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
     parsed = document.parse_light(rel, text.encode())
     meta = parsed.meta
     if parsed.error or meta is None:
-        raise InputError(f"{rel} is not a sops-encrypted file", hint="encrypt it with `secretops encrypt`")
+        raise InputError(f"{rel} is not a sops-encrypted file", hint=f"encrypt it with `secretops encrypt {rel}`")
     if meta.uses_key_groups:
         raise Unsupported("key groups")
     current = list(meta.recipients.age)

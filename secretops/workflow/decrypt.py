@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from secretops.sops.binary import Sops
 from secretops.util.display import safe
 from secretops.util.fsutil import atomic_write, require_space
 from secretops.util.progress import Observer, Silent
-from secretops.workflow.files import Outcome, parse_plain, read
+from secretops.workflow import clearstate
+from secretops.workflow.files import EDITED, IN_SYNC, Outcome, clear_state, parse_plain, read
 
 
 def require_ignored(repo: Repo, clear_names: Sequence[str], force: bool) -> None:
@@ -56,7 +58,8 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
             raise InputError(f"{rel} is already a clear file", hint="pass the encrypted file")
         parsed = parse_plain(rel, read(repo, rel))
         if parsed.meta is None:
-            raise InputError(f"{rel} is not a sops-encrypted file", hint="encrypt it with `secretops encrypt`")
+            raise InputError(f"{rel} is not a sops-encrypted file",
+                             hint=f"encrypt it in place with `secretops encrypt {shlex.quote(rel)}`")
     require_ignored(repo, [cfg.clear_name(t) for t in targets], force)
     _ = repo.sops_config  # a broken .sops.yaml is reported as such, before sops runs
     results, unchanged = [], []
@@ -69,10 +72,11 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
             raise InputError(f"{safe(clear)} is a symlink; secretops never writes through one",
                              hint="remove the link, then run decrypt again")
         if current.is_file():
-            if current.read_bytes() == data:
+            state = clear_state(repo, clear, data)
+            if state == IN_SYNC:
                 unchanged.append(clear)
                 continue
-            if not force:  # the clear copy is ignored by git: overwriting it would lose edits for good
+            if state == EDITED and not force:  # the copy is ignored by git: overwriting it would lose edits for good
                 raise StateError(f"{safe(clear)} differs from {safe(rel)}: it holds edits that are not encrypted yet",
                                  hint=f"encrypt them (`secretops encrypt {safe(clear)}`), or pass --force to "
                                       "overwrite them")
@@ -82,4 +86,5 @@ def decrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, force: bool = False
         require_space(repo.root, 2 * sum(len(d) for _c, d in results), max(len(d) for _c, d in results), "decrypt")
     for clear, data in results:
         atomic_write(repo.root / clear, data, mode=0o600)
+    clearstate.record(repo, [*(c for c, _d in results), *unchanged])
     return Outcome(tuple(c for c, _ in results), tuple(unchanged))

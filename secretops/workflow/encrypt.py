@@ -17,16 +17,18 @@ from secretops.workflow.files import Outcome, parse_plain, read
 
 def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool = False,
             observer: Observer | None = None) -> Outcome:
-    """Encrypt clear copies into their ``.enc`` siblings; nothing is written if any input is bad."""
+    """Encrypt clear copies into their ``.enc`` siblings, and a file named encrypted that is not (in
+    place); nothing is written if any input is bad."""
     obs = observer or Silent()
     cfg = repo.config
     targets = [repo.rel(p) for p in paths] or [r for r in repo.files() if repo.is_clear_name(r)]
-    clear = [cfg.clear_name(t) if t.endswith(cfg.encrypted_suffix) else t for t in targets]
+    in_place = {t for t in targets if _plaintext_encrypted(repo, t)}
+    clear = [t if t in in_place else cfg.clear_name(t) if t.endswith(cfg.encrypted_suffix) else t for t in targets]
     for rel in clear:
-        if not repo.is_clear_name(rel):
+        if rel not in in_place and not repo.is_clear_name(rel):
             raise InputError(f"{rel} is not a clear file (*{cfg.clear_suffix})",
                              hint=f"name working copies *{cfg.clear_suffix}")
-        enc = cfg.encrypted_name(rel)
+        enc = rel if rel in in_place else cfg.encrypted_name(rel)
         if repo.sops_config.config_for(enc) is None:
             raise ConfigError(f"no .sops.yaml governs {enc}", hint="add a .sops.yaml with a creation rule for it, "
                               "in its folder or one above")
@@ -39,13 +41,13 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
         parsed = parse_plain(rel, read(repo, rel))
         if parsed.meta is not None:
             raise InputError(f"{rel} already holds sops metadata", hint="decrypt it first")
-        plans.append((rel, cfg.encrypted_name(rel), parsed))
+        plans.append((rel, rel if rel in in_place else cfg.encrypted_name(rel), parsed))
     outputs: list[tuple[str, str, bytes]] = []
     unchanged: list[str] = []
     ids: list[agekeys.Identity] | None = None
     obs.begin("encrypting", len(plans))
     for rel, enc, parsed in plans:
-        current = _current(repo, sops, enc)
+        current = None if rel in in_place else _current(repo, sops, enc)
         if current is not None and current[1] == list(parsed.documents):
             unchanged.append(enc)
             obs.step(enc)
@@ -63,12 +65,30 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
                       "encrypt")
     for _rel, enc, data in outputs:
         atomic_write(repo.root / enc, data, mode=0o644)
+    from secretops.workflow import clearstate
+
+    clearstate.record(repo, [rel for rel, _enc, _parsed in plans if rel not in in_place])
     removed = []
     if remove_clear:
         for rel, _enc, _parsed in plans:
+            if rel in in_place:
+                continue
             atomic_delete(repo.root / rel)
             removed.append(rel)
     return Outcome(tuple(e for _, e, _ in outputs), tuple(unchanged), tuple(removed))
+
+
+def _plaintext_encrypted(repo: Repo, rel: str) -> bool:
+    """A file named (or configured) as encrypted that holds no sops metadata, with no clear copy beside
+    it: `encrypt FILE` encrypts it in place (the checker's not-encrypted finding names this command)."""
+    cfg = repo.config
+    path = repo.root / rel
+    if repo.is_clear_name(rel) or not path.is_file() or (repo.root / cfg.clear_name(rel)).exists():
+        return False
+    if not (rel.endswith(cfg.encrypted_suffix) or repo.sops_config.claims(rel)):
+        return False
+    parsed = document.parse(rel, path.read_bytes())
+    return parsed.format != "binary" and not parsed.error and parsed.meta is None
 
 
 def _current(repo: Repo, sops: Sops, enc: str) -> tuple[str, list[Any]] | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from secretops.errors import StateError
 from secretops.git import command as git
+from secretops.sops.creation_rules import CONFIG_NAME
 from secretops.workflow import repofiles
 
 
@@ -23,17 +24,32 @@ def attribute_line(suffix: str) -> str:
     return f"*{suffix} merge=secretops diff=secretops"
 
 
+CONFIG_OVERRIDE = f"{CONFIG_NAME} !merge !diff"  # the sops config is plain text: git's own diff and merge
+
+
+def attribute_lines(suffix: str) -> list[str]:
+    """Our `.gitattributes` lines; when the suffix also matches `.sops.yaml` (`*.sops.yaml`), a
+    later line gives the config back git's own diff and merge (a recipient added in review shows)."""
+    return [attribute_line(suffix), *([CONFIG_OVERRIDE] if CONFIG_NAME.endswith(suffix) else [])]
+
+
 def attributes_update(root: Path, suffix: str) -> bytes | None:
-    """The `.gitattributes` bytes with our line appended (in the file's own line ending), or None when
-    the suffix is configured already (by us or by the user, whatever they chose for it). A symlink or
-    a folder there is refused (ConfigError): nothing is written through one."""
+    """The `.gitattributes` bytes with our lines appended (in the file's own line ending, its bytes
+    otherwise kept), or None when nothing is missing. A suffix the user configured (whatever they chose
+    for it) is theirs; a line of ours that matches the sops config is repaired by the override line after
+    it. A symlink or a folder there is refused (ConfigError): nothing is written through one."""
     path = root / ".gitattributes"
-    text, _eol = repofiles.read_lines_file(path)
-    for line in repofiles.lines_of(text):
-        words = line.split()
-        if words and words[0] == f"*{suffix}":
-            return None
-    return repofiles.append_line(path, attribute_line(suffix))
+    text, eol = repofiles.read_lines_file(path)
+    lines = [line.split() for line in repofiles.lines_of(text)]
+    mine = [w for w in lines if w and w[0] == f"*{suffix}"]
+    if mine and not any("merge=secretops" in w or "diff=secretops" in w for w in mine):
+        return None  # the user's own line for the suffix
+    wanted = [line for line in attribute_lines(suffix) if line.split() not in lines]
+    if mine:
+        wanted = [line for line in wanted if line != attribute_line(suffix)]
+    if not wanted:
+        return None
+    return (text + ("" if not text or text.endswith("\n") else eol) + "".join(f"{w}{eol}" for w in wanted)).encode()
 
 
 def _wanted() -> dict[str, str]:

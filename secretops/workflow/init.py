@@ -34,6 +34,10 @@ class InitResult:
     dry_run: bool = False
     new_keys: int = 0
     created: tuple[str, ...] = field(default=())  # of written: files that did not exist before
+    added: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # each written file's new lines
+    git_config: tuple[str, ...] = field(default=())  # `key = value` set (or, dry, to set) in the clone
+    hook: str = ""  # what guards commits now (or, dry, would), or the command that still has to run
+    next_steps: tuple[str, ...] = field(default=())  # commands the user still has to run to be guarded
 
 
 def existing_setup(repo: Repo) -> list[str]:
@@ -44,7 +48,9 @@ def existing_setup(repo: Repo) -> list[str]:
     found = [f"{rel} (creation rules)" for rel in repo.sops_config.paths]
     scan = discovery.scan(repo)
     if scan.encrypted:
-        found.append(f"{len(scan.encrypted)} encrypted file(s)")
+        plain = sum(1 for p in scan.encrypted if p.error or not p.encrypted)
+        found.append(f"{len(scan.encrypted) - plain} encrypted file(s)" + (
+            f", and {plain} named or configured as encrypted that are not (see `secretops status`)" if plain else ""))
     found += [f"{k.rel} (key Secret)" for k in scan.key_secrets]
     if repofiles.has_hook(repo.root / ".pre-commit-config.yaml"):
         found.append(".pre-commit-config.yaml (a secretops hook)")
@@ -65,29 +71,90 @@ def _adopt(repo: Repo, found: list[str], dry_run: bool) -> InitResult:
     if precommit:
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
     created = tuple(rel for rel, _d, _m in writes if not (repo.root / rel).exists())
+    _require_regular(repo, writes)
+    added = _added(repo, writes)
+    wiring = _wiring(repo)  # every refusal before the first write
     if not dry_run:
-        from secretops.workflow import gitwiring
-
-        wiring = gitwiring.plan(repo.root) if repo.is_git else []  # every refusal before the first write
         for rel, data, mode in writes:
             atomic_write(repo.root / rel, data, mode)
-        gitwiring.apply(repo.root, wiring)
+    guard = _guard(repo, dry_run, wiring)
     warnings = tuple(f"cluster {c.cluster}: its key Secret lives in the cluster only; secretops leaves it there "
                      "(a rotation delivers new keys through the API)" for c in layout.clusters if c.delivery == "api")
     return InitResult(tuple(c.name for c in repo.clusters), None, tuple(w[0] for w in writes), (), warnings,
                       (*found, *layout_mod.describe(repo, layout), f"clear copies: *{cfg.clear_suffix}"), True,
-                      dry_run, created=created)
+                      dry_run, created=created, added=added, **guard)
+
+
+def _require_regular(repo: Repo, writes: list[tuple[str, bytes, int]]) -> None:
+    for rel, _data, _mode in writes:  # every precondition before the first write (the key file included)
+        if (repo.root / rel).is_symlink() or (repo.root / rel).is_dir():
+            raise InputError(f"{rel} is a symlink or a folder; secretops never writes through one",
+                             hint="replace it with a regular file (or remove it), then run again")
+
+
+def _added(repo: Repo, writes: list[tuple[str, bytes, int]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The lines each write adds (what `--dry-run` prints); an encrypted file's are not shown."""
+    import difflib
+
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for rel, data, _mode in writes:
+        path = repo.root / rel
+        if rel.endswith(repo.config.encrypted_suffix):
+            out.append((rel, ("(re-encrypted for the new key)",)))
+            continue
+        old = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        new = data.decode("utf-8").splitlines()
+        out.append((rel, tuple(ln[2:] for ln in difflib.ndiff(old, new) if ln.startswith("+ "))))
+    return tuple(out)
+
+
+def _wiring(repo: Repo) -> list[tuple[str, str]]:
+    """The git config `init` would set (merge driver, textconv), or a refusal before any write."""
+    from secretops.workflow import gitwiring
+
+    return gitwiring.plan(repo.root) if repo.is_git else []
+
+
+def _guard(repo: Repo, dry_run: bool, wiring: list[tuple[str, str]]) -> dict[str, Any]:
+    """The clone's git config (merge driver, textconv) and the pre-commit hook: after `init`, a commit
+    is checked. Another tool's hook is never replaced: then the next commands are said instead."""
+    if not repo.is_git:
+        return {"hook": "not a git repository: no hook", "next_steps": ("git init", "secretops install-hook")}
+    from secretops.workflow import gitwiring, hook
+
+    config = tuple(f"{k} = {v}" for k, v in wiring)  # planned before the first write (refusals included)
+    if not dry_run:
+        gitwiring.apply(repo.root, wiring)
+    state = hook.state(repo.root)
+    if state == "ours":
+        return {"git_config": config, "hook": f"{hook.path(repo.root)} (secretops's hook, there already)"}
+    if state == "pre-commit":
+        return {"git_config": config, "hook": f"{hook.path(repo.root)} (pre-commit's: it runs the secretops hook "
+                "of .pre-commit-config.yaml, which needs `secretops` on PATH)"}
+    if state == "other":
+        return {"git_config": config, "hook": f"{hook.path(repo.root)} is another tool's hook, left as it is",
+                "next_steps": ("secretops install-hook --force  # keeps the other hook as pre-commit.bak",)}
+    if dry_run:
+        return {"git_config": config, "hook": f"would install {hook.path(repo.root)} (runs `secretops check --staged`)"}
+    installed = hook.install(*hook.plan(repo.root))
+    return {"git_config": config, "hook": f"installed {installed.path} (runs `secretops check --staged`)"}
 
 
 def _ignore_writes(repo: Repo, folders: list[str]) -> list[tuple[str, bytes, int]]:
+    from secretops.repo.config import clear_ignore_lines
+
     cfg = repo.config
     writes: list[tuple[str, bytes, int]] = []
-    probe = f"{folders[0]}/x{cfg.clear_suffix}".removeprefix("./")
-    if not repo.is_git or not git.is_ignored(repo.root, probe):
-        line = repofiles.append_line(repo.root / ".gitignore", f"*{cfg.clear_suffix}")
-        if line:
-            writes.append((".gitignore", line, 0o644))
-    data = repofiles.append_line(repo.root / ".sourceignore", f"{STATE_DIR}/")
+    lines = clear_ignore_lines(cfg.clear_suffix)  # the names the checker blocks: clear copies, their leftovers
+    folder = folders[0].removeprefix("./").strip("/")
+    probes = {pattern: f"{folder}/{sample}".lstrip("/") for pattern, sample in lines}
+    ignored = git.ignored(repo.root, list(probes.values())) if repo.is_git else set()
+    missing = [pattern for pattern, probe in probes.items() if probe not in ignored]
+    data = repofiles.append_lines(repo.root / ".gitignore", missing,
+                                  "# secretops: clear copies, and what editors and merge tools leave of them")
+    if data:
+        writes.append((".gitignore", data, 0o644))
+    data = repofiles.append_lines(repo.root / ".sourceignore", [f"{STATE_DIR}/"])
     if data:
         writes.append((".sourceignore", data, 0o644))
     from secretops.workflow import gitwiring
@@ -184,8 +251,11 @@ def _add_per_cluster(repo: Repo, names: list[str], paths: dict[str, str], dry_ru
     writes = [(f"{paths[n]}/.sops.yaml", yamlio.dump(yamlio.roundtrip(), {"creation_rules": [
         {"path_regex": f".*{suffix_re}", "encrypted_regex": ENCRYPTED_REGEX, "age": keys[n].public}]}).encode(),
         0o644) for n in todo]
+    added = _added(repo, writes)
+    wiring = _wiring(repo)  # every refusal before the first write
     if dry_run:
-        return InitResult(tuple(names), None, tuple(w[0] for w in writes), dry_run=True, new_keys=len(todo))
+        return InitResult(tuple(names), None, tuple(w[0] for w in writes), dry_run=True, new_keys=len(todo),
+                          added=added, **_guard(repo, True, wiring))
     key_file = None
     for n in todo:  # the key is safe on disk before any config names it
         key_file = agekeys.append_to_key_file([keys[n]], f"cluster {n}")
@@ -193,10 +263,12 @@ def _add_per_cluster(repo: Repo, names: list[str], paths: dict[str, str], dry_ru
         (repo.root / rel).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(repo.root / rel, data, mode)
     ks = cfg.key_secret
+    guard = _guard(repo, False, wiring)
     boot = tuple(f"grep -A1 '^# public key: {keys[n].public}$' {key_file} | tail -1 | kubectl --context {n} -n "
                  f"{ks.namespace} create secret generic {ks.name} --from-file={ks.data_key}=/dev/stdin"
                  for n in todo)
-    return InitResult(tuple(names), key_file, tuple(w[0] for w in writes), boot, new_keys=len(todo))
+    return InitResult(tuple(names), key_file, tuple(w[0] for w in writes), boot, new_keys=len(todo),
+                      added=added, **guard)
 
 
 def _marker(repo: Repo) -> Path | None:
@@ -276,19 +348,21 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
     precommit = repofiles.precommit_config(repo.root / ".pre-commit-config.yaml")
     if precommit:
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
-    if dry_run:
+    added = _added(repo, writes) + tuple((secrets[n], (f"(the key Secret of cluster {n}, encrypted with sops)",))
+                                         for n in todo)
+    wiring = _wiring(repo)  # every refusal before the first write
+    if dry_run:  # the keys a real run generates are others: named, not shown
+        names_of = {keys[n].public: "<the new shared age key>" if shared else f"<the new age key of {n}>"
+                    for n in todo}
+        added = tuple((rel, tuple(re.sub(r"age1[0-9a-z]{58}", lambda m: names_of.get(m.group(0), m.group(0)), ln)
+                                  for ln in lines)) for rel, lines in added)
         return InitResult(tuple(names), None, tuple([w[0] for w in writes] + [secrets[n] for n in todo]),
-                          dry_run=True, new_keys=0 if not todo else (1 if shared else len(todo)))
+                          dry_run=True, new_keys=0 if not todo else (1 if shared else len(todo)), added=added,
+                          **_guard(repo, True, wiring))
     assert sops is not None
-    for rel, _data, _mode in writes:  # every precondition before the first write (the key file included)
-        if (repo.root / rel).is_symlink() or (repo.root / rel).is_dir():
-            raise InputError(f"{rel} is a symlink or a folder; secretops never writes through one",
-                             hint="replace it with a regular file (or remove it), then run again")
+    _require_regular(repo, writes)
     if todo:
         agekeys.require_key_file_writable()
-    from secretops.workflow import gitwiring
-
-    wiring = gitwiring.plan(repo.root) if repo.is_git else []
     if marker is not None and todo:
         marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write(marker, b'{"version": 1, "op": "init"}\n', 0o600)
@@ -310,7 +384,7 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         atomic_write(target, Sops(repo.root, sops.binary).encrypt(plain, secrets[n]), 0o644)
     if marker is not None and marker.exists():
         marker.unlink()
-    gitwiring.apply(repo.root, wiring)
+    guard = _guard(repo, False, wiring)
     bootstrap = tuple(bootstrap_command(secrets[n], ks.data_key, ks.name, ks.namespace, n) for n in names)
     warnings = tuple(f"{paths[n]}/flux-system/gotk-sync.yaml: its Kustomization has no spec.decryption; add "
                      f"{{provider: sops, secretRef: {{name: {ks.name}}}}} so Flux can decrypt"
@@ -319,7 +393,7 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
                       "Kustomization that applies that folder decrypts; apply it once with the bootstrap command"
                       for n in skipped)
     return InitResult(tuple(names), key_file, tuple([w[0] for w in writes] + [secrets[n] for n in todo]), bootstrap,
-                      warnings, new_keys=0 if not todo else (1 if shared else len(todo)))
+                      warnings, new_keys=0 if not todo else (1 if shared else len(todo)), added=added, **guard)
 
 
 def _keys_in_rules(repo: Repo, cluster_rules: dict[str, str], shared: bool, shared_rule: str) -> dict[str, Identity]:

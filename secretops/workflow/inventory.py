@@ -9,9 +9,11 @@ from secretops.repo.discovery import Scan
 from secretops.repo.layout import Layout
 from secretops.repo.model import Repo
 from secretops.sops import agekeys
+from secretops.sops.binary import Sops
 from secretops.sops.document import ParsedFile
 
 OK, NOT_ENCRYPTED, MISMATCH, UNKNOWN_KEY = "ok", "not-encrypted", "recipients-mismatch", "unknown-key"
+UNCOMPARED = "not-compared"  # a clear copy whose encrypted file no key here decrypts
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,30 @@ class Inventory:
     layout: tuple[str, ...] = ()  # what was inferred about the repository, in lines
 
 
+def _clear_state(repo: Repo, rel: str, enc: ParsedFile | None, mine: set[str], sops: Sops | None) -> tuple[str, str]:
+    """`in-sync`, `stale` or `edited` (workflow.files.clear_state); `not-compared` when no key at hand
+    decrypts its encrypted file (nothing is claimed that was not proved)."""
+    from secretops.errors import SecretopsError
+    from secretops.workflow.files import EDITED, STALE, clear_state
+
+    if enc is None or enc.meta is None:
+        return EDITED, f"not encrypted yet: run `secretops encrypt {rel}`"
+    if not mine & set(enc.meta.recipients.age):
+        return UNCOMPARED, f"none of your age keys decrypts {enc.rel}, so the copy was not compared"
+    try:
+        plain = (sops or Sops(repo.root)).decrypt(enc.rel)
+    except SecretopsError as exc:
+        return UNCOMPARED, f"{enc.rel} did not decrypt ({exc.message}), so the copy was not compared"
+    state = clear_state(repo, rel, plain)
+    if state == EDITED:
+        return EDITED, f"holds edits not encrypted yet: run `secretops encrypt {rel}`"
+    if state == STALE:
+        return STALE, f"{enc.rel} changed since: run `secretops decrypt {enc.rel}` to refresh the copy"
+    return state or EDITED, ""
+
+
 def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | None = None,
-              layout: Layout | None = None) -> list[FileStatus]:
+              layout: Layout | None = None, sops: Sops | None = None) -> list[FileStatus]:
     from secretops.repo import layout as layout_mod
 
     ids = agekeys.load_identities() if identities is None else identities
@@ -83,15 +107,15 @@ def inventory(repo: Repo, scan: Scan, identities: Sequence[agekeys.Identity] | N
     known = repo.sops_config.age_keys
     layout = layout or layout_mod.infer(repo, scan)
     out = [_encrypted_status(repo, p, known, mine, layout) for p in scan.encrypted]
-    encrypted_names = {p.rel for p in scan.encrypted}
+    encrypted = {p.rel: p for p in scan.encrypted}
     for rel in scan.clear:
         enc = repo.config.encrypted_name(rel)
         names, placement = repo.placement(rel)
         rule = repo.sops_config.rule_for(enc)
+        state, detail = _clear_state(repo, rel, encrypted.get(enc), mine, sops)
         out.append(FileStatus(
-            path=rel, kind="clear", cluster=names[0] if len(names) == 1 else None, state=OK,
+            path=rel, kind="clear", cluster=names[0] if len(names) == 1 else None, state=state,
             clusters=names, placement=placement,
             recipients=rule.recipients.as_dict() if rule else {}, rule=rule.describe() if rule else None,
-            rule_recipients=rule.recipients.as_dict() if rule else None,
-            detail="" if enc in encrypted_names else f"not encrypted yet: run `secretops encrypt {rel}`"))
+            rule_recipients=rule.recipients.as_dict() if rule else None, detail=detail))
     return sorted(out, key=lambda s: s.path)

@@ -231,7 +231,13 @@ def _write_conflict(repo: Repo, rel: str, trees: Mapping[str, list[Any]], confli
 
     clear = repo.config.clear_name(rel)
     if not repo.is_git or not git.is_ignored(repo.root, clear) or (repo.root / clear).is_symlink():
-        return f"git does not ignore {safe(clear)}, so no clear copy was written; resolve it with `secretops edit`"
+        return (f"git does not ignore {safe(clear)}, so no clear copy was written; resolve it with "
+                f"`secretops edit {safe(rel)}`")
+    from secretops.workflow.files import clear_edited
+
+    if clear_edited(repo, clear, trees["ours"]):  # never over edits that are not encrypted yet
+        return (f"{safe(clear)} holds edits that are not encrypted yet, so it was left as it is; resolve the "
+                f"conflict with `secretops edit {safe(rel)}`")
     body = _with_markers(trees["ours"][0], trees["theirs"][0], [], set(conflicts))
     atomic_write(repo.root / clear, body.encode(), 0o600)
     return f"resolve them in {safe(clear)} (the markers), then `secretops encrypt {safe(clear)}`"

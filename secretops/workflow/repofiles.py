@@ -44,6 +44,19 @@ def append_line(path: Path, line: str) -> bytes | None:
     return (text + ("" if not text or text.endswith("\n") else eol) + line + eol).encode()
 
 
+def append_lines(path: Path, lines: list[str], comment: str = "") -> bytes | None:
+    """The file with the lines it lacks appended (after ``comment``, when there are some), in the
+    file's own line ending; its bytes otherwise kept. None when nothing is missing."""
+    text, eol = read_lines_file(path)
+    have = set(lines_of(text))
+    todo = [line for line in dict.fromkeys(lines) if line not in have]
+    if not todo:
+        return None
+    head = [comment] if comment and comment not in have else []
+    sep = "" if not text or text.endswith("\n") else eol
+    return (text + sep + "".join(f"{ln}{eol}" for ln in head + todo)).encode()
+
+
 def has_hook(path: Path) -> bool:
     if not path.is_file():
         return False

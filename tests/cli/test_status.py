@@ -58,3 +58,28 @@ def test_corpus_joryirving(corpus: Path) -> None:
     assert files["talos/test/talsecret.sops.yaml"]["state"] == "ok"
     encrypted = [f for f in files.values() if f["state"] == "ok"]
     assert len(encrypted) == 6 and all(f["recipients"] == {"age": [key]} for f in encrypted)
+
+
+def test_clear_copy_in_sync_or_edited_by_values_not_layout(fleet: Path) -> None:
+    """A clear copy rewritten with 2-space indentation and a comment holds the same values: in-sync;
+    a changed value: edited. The text table has a header line."""
+    rel, clear = "clusters/dev/apps/app0.enc.yaml", fleet / "clusters/dev/apps/app0.clear.yaml"
+    assert helpers.run_cli(["decrypt", rel], fleet).code == 0
+    from secretops.util import yamlio
+
+    data = yamlio.load_one(clear.read_text(), "x")
+    body = yamlio.dump(yamlio.roundtrip((2, 2, 0)), data)
+    clear.write_text("# my notes\n" + body)
+    assert _status(fleet)["clusters/dev/apps/app0.clear.yaml"]["state"] == "in-sync"
+    text = helpers.run_cli(["status"], fleet).out
+    assert any(line.split()[:4] == ["FILE", "CLUSTER", "STATE", "RECIPIENTS"] for line in text.splitlines())
+    assert helpers.run_cli(["decrypt", rel], fleet).code == 0  # same values: no refusal, no --force
+    first = next(iter(data["stringData"]))
+    data["stringData"][first] = "changed-value-Qx7"
+    clear.write_text(yamlio.dump(yamlio.roundtrip((2, 2, 0)), data))
+    row = _status(fleet)["clusters/dev/apps/app0.clear.yaml"]
+    assert row["state"] == "edited" and "secretops encrypt" in str(row["detail"])
+    assert helpers.run_cli(["decrypt", rel], fleet).code == 2
+    res = helpers.run_cli(["encrypt", "clusters/dev/apps/app0.clear.yaml"], fleet)
+    assert res.code == 0 and "encrypted" in res.out
+    assert _status(fleet)["clusters/dev/apps/app0.clear.yaml"]["state"] == "in-sync"

@@ -129,3 +129,59 @@ def test_wait_keeps_asking_until_its_time_is_up(rfleet: Path, flux: fakeflux.Fak
     assert res.code == 1 and not json.loads(res.out)["verified"]
     assert elapsed >= 4.0, elapsed
     assert flux.requests - before > 2 * len(flux.clusters), "it asked more than once"
+
+
+def _status_proc(root: Path, *args: str, stderr: int | None = None,
+                 kubeconfig: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The CLI as a real process; the bound only keeps a broken --wait from hanging the suite."""
+    import sys
+
+    env = dict(os.environ, **({"KUBECONFIG": str(kubeconfig)} if kubeconfig else {}))
+    res = subprocess.run([sys.executable, "-m", "secretops", "rotate", "status", *args], cwd=root, env=env,
+                         stdout=subprocess.PIPE, stderr=stderr if stderr is not None else subprocess.PIPE,
+                         timeout=120)
+    helpers.OUTPUTS.append(res.stdout.decode() + (res.stderr or b"").decode())
+    return res
+
+
+def test_wait_ends_at_once_on_what_waiting_cannot_fix(rfleet: Path, flux: fakeflux.FakeKube,
+                                                     isolated_home: Path) -> None:
+    """No kubeconfig, a context that is not there, refused credentials: --wait 600 answers after one
+    round (exit 1, the cause named), where it used to wait out the whole time."""
+    assert helpers.run_cli(["rotate", "start", "--all"], rfleet).code == 0
+    config = Path(os.environ["KUBECONFIG"])
+    text = config.read_text()
+    cases = {"no kubeconfig": (isolated_home / "nowhere", "has no context"),
+             "refused": (helpers.write(isolated_home / "refused", text.replace(fakeflux.TOKEN, "wrong-token")),
+                         "401")}
+    for _name, (path, words) in cases.items():
+        before = flux.requests
+        res = _status_proc(rfleet, "--wait", "600", "--format", "json", kubeconfig=path)
+        assert res.returncode == 1, res.stderr
+        problems = [p for c in json.loads(res.stdout)["clusters"] for p in c["problems"]]
+        assert problems and all(words in p for p in problems), problems
+        assert flux.requests - before <= 4 * len(flux.clusters)  # one round, not a poll
+
+
+def test_wait_shows_progress_on_a_terminal_only(rfleet: Path, flux: fakeflux.FakeKube) -> None:
+    import pty
+
+    assert helpers.run_cli(["rotate", "start", "--all"], rfleet).code == 0
+    piped = _status_proc(rfleet, "--wait", "1")
+    assert piped.returncode == 1 and b"waiting for Flux" not in piped.stderr
+    main, child = pty.openpty()
+    try:
+        res = _status_proc(rfleet, "--wait", "1", stderr=child)
+        os.close(child)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main)
+    assert res.returncode == 1 and b"waiting for Flux" in seen and b"clusters verified" in seen

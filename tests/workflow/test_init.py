@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 from pathlib import Path
 
 from secretops.sops import creation_rules as rules
@@ -182,3 +183,48 @@ def test_cluster_add_follows_a_per_cluster_layout(tmp_path: Path, keys_file: Pat
     assert "AGE-SECRET-KEY" not in res.text and "kubectl --context edge" in res.out
     for c in repo.keys:  # the other clusters' configs are untouched
         assert helpers.git(repo.root, "diff", "--", f"kubernetes/{c}/.sops.yaml") == ""
+
+
+def test_install_hook_and_init_repair_an_attributes_line_that_hides_the_sops_config(tmp_path: Path) -> None:
+    """`*.sops.yaml merge=secretops diff=secretops` (what an older secretops wrote) also matches
+    `.sops.yaml`: a line after it gives the config git's own diff and merge back; a user's own
+    line for the suffix is never touched. Judged by `git check-attr` itself."""
+    from tests import wild
+
+    repo = wild.per_cluster_repo(tmp_path / "home-ops")
+    config = next(p for p in helpers.git(repo.root, "ls-files").split() if p.endswith("/.sops.yaml"))
+    helpers.commit_file(repo.root, ".gitattributes", "*.sops.yaml merge=secretops diff=secretops\n", "old line")
+    assert "diff: secretops" in helpers.git(repo.root, "check-attr", "-a", "--", config)
+    assert helpers.run_cli(["install-hook"], repo.root).code == 0
+    assert (repo.root / ".gitattributes").read_text() == ("*.sops.yaml merge=secretops diff=secretops\n"
+                                                          ".sops.yaml !merge !diff\n")
+    attrs = helpers.git(repo.root, "check-attr", "-a", "--", config)
+    assert "merge" not in attrs and "diff" not in attrs, attrs
+    assert "diff: secretops" in helpers.git(repo.root, "check-attr", "diff", "--", "kubernetes/main/x.sops.yaml")
+    before = (repo.root / ".gitattributes").read_text()
+    assert helpers.run_cli(["init"], repo.root).code == 0 and (repo.root / ".gitattributes").read_text() == before
+    (repo.root / ".gitattributes").write_text("*.sops.yaml diff=sopsdiffer\n")  # the user's own choice
+    assert helpers.run_cli(["install-hook"], repo.root).code == 0
+    assert (repo.root / ".gitattributes").read_text() == "*.sops.yaml diff=sopsdiffer\n"
+
+
+def test_the_ignore_lines_cover_every_clear_leftover_the_checker_blocks(fleet: Path) -> None:
+    """Each name the checker's clear-file rule blocks is ignored by the lines init wrote (asked of
+    `git check-ignore`), and a look-alike that is not a clear copy is not."""
+    from secretops.check.model import Settings
+    from secretops.repo.config import LEFTOVER_ENDINGS, MERGE_TOOL_SIDES
+
+    settings = Settings()
+    names = [f"clusters/dev/apps/db.clear{ext}" for ext in (".yaml", ".yml", ".json", ".env")]
+    names += [f"clusters/dev/apps/db.clear.yaml{end}" for end in LEFTOVER_ENDINGS]
+    names += ["clusters/dev/apps/.db.clear.yaml.swp", "apps/db.clear.json~"]
+    names += [f"clusters/dev/apps/db.clear_{side}_4242.yaml" for side in MERGE_TOOL_SIDES]
+    assert all(settings.is_clear_file(n) for n in names)
+    listing = "".join(f"{n}\n" for n in names)
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=fleet, input=listing,
+                             capture_output=True, text=True).stdout.split()
+    assert sorted(ignored) == sorted(names)
+    look_alikes = ["clusters/dev/apps/db.enc.yaml", "docs/clear.md", "clusters/dev/apps/unclear.yaml"]
+    assert not [n for n in look_alikes if settings.is_clear_file(n)]
+    assert subprocess.run(["git", "check-ignore", "--no-index", *look_alikes], cwd=fleet,
+                          capture_output=True).returncode == 1

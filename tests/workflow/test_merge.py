@@ -157,3 +157,21 @@ def test_git_diff_and_secretops_diff_name_the_path_not_the_value(wired: Path) ->
     for fmt in ("text", "json", "markdown"):
         res = helpers.run_cli(["diff", f"{base}..HEAD", "--format", fmt], wired)
         assert res.code == 0 and "stringData.password" in res.out and "stringData.user" not in res.out, res.text
+
+
+def test_a_conflict_never_writes_over_a_clear_copy_that_holds_edits(wired: Path) -> None:
+    """The driver writes its markers into the clear copy only when that copy holds our values (any
+    layout); a copy with edits that are not encrypted yet is left byte for byte."""
+    _branches(wired, {"user": "u-Kq2", "password": "pw-ours-Kq2", "token": "tk-base-Kq2"},
+              {"user": "u-Kq2", "password": "pw-theirs-Kq2", "token": "tk-base-Kq2"})
+    clear = wired / REL.replace(".enc.yaml", ".clear.yaml")
+    edited = ("# my pending edit\napiVersion: v1\nkind: Secret\nmetadata:\n  name: app0\n  namespace: default\n"
+              f"type: Opaque\nstringData:\n  user: {helpers.plant('u-edit-Kq2')}\n")
+    helpers.write(clear, edited)
+    res = _git(wired, "merge", "--no-edit", "theirs")
+    assert res.returncode != 0 and "holds edits that are not encrypted yet" in res.stdout + res.stderr
+    assert clear.read_text() == edited
+    _git(wired, "merge", "--abort")
+    assert helpers.run_cli(["decrypt", "--force", REL], wired).code == 0  # now our values, sops's layout
+    res = _git(wired, "merge", "--no-edit", "theirs")
+    assert res.returncode != 0 and "<<<<<<< ours" in clear.read_text()
