@@ -100,8 +100,6 @@ def verify_meta(meta: SopsMeta | None, rel: str, present: set[str], absent: Iter
                          hint="run the command again")
     stanzas = dict(meta.age_stanzas)
     for pub in (present if prove is None else prove) & set(identities) & set(stanzas):
-        if identities[pub].post_quantum:
-            continue
         key = datakey.stanza_key(stanzas[pub], identities[pub])
         if key is not None and meta.uses_key_groups:
             continue  # a Shamir share, not the data key: the real sops decrypts these files in the sample

@@ -56,5 +56,9 @@ def judge_sops_file(path: Path, identities: list[str]) -> dict[str, Any]:
     The YAML is turned into JSON by ruamel (not by secretops)."""
     from ruamel.yaml import YAML
 
-    doc = YAML(typ="safe", pure=True).load(path.read_text())
-    return judge("sops", identities=identities, doc=json.loads(json.dumps(doc, default=str)))
+    docs = [d for d in YAML(typ="safe", pure=True).load_all(path.read_text()) if d is not None]
+    results = [judge("sops", identities=identities, doc=json.loads(json.dumps(doc, default=str))) for doc in docs]
+    keys = {r["datakey"] for r in results}
+    assert len(keys) == 1, "the documents of one file hold different data keys"
+    values = {f"{n}:{k}" if len(results) > 1 else k: v for n, r in enumerate(results) for k, v in r["values"].items()}
+    return {"opened": results[0]["opened"], "values": values, "datakey": keys.pop()}
