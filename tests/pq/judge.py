@@ -62,3 +62,16 @@ def judge_sops_file(path: Path, identities: list[str]) -> dict[str, Any]:
     assert len(keys) == 1, "the documents of one file hold different data keys"
     values = {f"{n}:{k}" if len(results) > 1 else k: v for n, r in enumerate(results) for k, v in r["values"].items()}
     return {"opened": results[0]["opened"], "values": values, "datakey": keys.pop()}
+
+
+def judge_data_keys(text: str, identities: list[str]) -> dict[str, set[str]]:
+    """The data keys the X25519 and the PQ stanzas of a sops YAML text wrap, as the reference age opens them."""
+    from ruamel.yaml import YAML
+
+    out: dict[str, set[str]] = {"x25519": set(), "pq": set()}
+    for doc in YAML(typ="safe", pure=True).load_all(text):
+        if isinstance(doc, dict) and "sops" in doc:
+            found = judge("datakeys", identities=identities, doc=json.loads(json.dumps(doc, default=str)))
+            for kind in out:
+                out[kind] |= set(found[kind])
+    return out

@@ -6,6 +6,7 @@
 //   {"op":"encrypt","recipients":[...],"hex"}        -> {"armored"}
 //   {"op":"open","identity","armored"}               -> {"hex"} (throws if it does not open)
 //   {"op":"sops","identities":[...],"doc":{...}}     -> {"opened":[recipients],"values":{path: text},"datakey":hex}
+//   {"op":"datakeys","identities":[...],"doc":{...}} -> {"x25519":[hex…],"pq":[hex…]}: what each kind of stanza wraps
 // "sops" opens every mlkem768x25519 stanza of a sops file (given as JSON) that one of the identities
 // can open, requires them all to yield one data key, and decrypts every ENC[AES256_GCM,…] value with it
 // (AAD: the key path joined by ':' plus a trailing ':'), and the MAC with lastmodified as AAD.
@@ -72,6 +73,20 @@ async function judgeSops(identities, doc) {
   return { opened, values, mac, datakey: [...keys][0] };
 }
 
+async function dataKeys(identities, doc) {
+  const out = { x25519: [], pq: [] };
+  for (const s of (doc.sops && doc.sops.age) || []) {
+    for (const id of identities) {
+      try {
+        const key = hex(await open(id, s.enc));
+        out[s.recipient.startsWith("age1pq1") && s.recipient.length > 62 ? "pq" : "x25519"].push(key);
+        break;
+      } catch { /* not this identity's stanza */ }
+    }
+  }
+  return out;
+}
+
 let out;
 switch (input.op) {
   case "keygen": {
@@ -90,6 +105,9 @@ switch (input.op) {
   }
   case "open":
     out = { hex: hex(await open(input.identity, input.armored)) };
+    break;
+  case "datakeys":
+    out = await dataKeys(input.identities, input.doc);
     break;
   case "sops":
     out = await judgeSops(input.identities, input.doc);

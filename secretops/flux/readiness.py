@@ -1,0 +1,125 @@
+"""Can a cluster's Flux decrypt with post-quantum age keys? kustomize-controller 1.9 (Flux 2.9)
+vendors age 1.3; an older one fails the whole decryption as soon as its key Secret holds one
+``AGE-SECRET-KEY-PQ-1…`` line. The version is read through the API, strongest proof first:
+
+1. the kustomize-controller Deployment's image tag (what runs);
+2. the Flux Operator's FluxReport: the kustomize-controller component's image tag (what it observed);
+3. the FluxInstance: the revision it last applied, else an exact ``spec.distribution.version``
+   (a range such as ``2.x`` proves nothing).
+
+Flux 2.N ships kustomize-controller 1.N. Anything else (a digest-only image, ``latest``, a fork's
+own tag, a Deployment that cannot be read) is "unknown", never ready.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from secretops.errors import KubeError
+from secretops.flux import api
+
+MINIMUM = (1, 9)  # kustomize-controller; Flux 2.9
+OPERATOR = "/apis/fluxcd.controlplane.io/v1"
+_TAG = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.-]*)?(?:@sha256:[0-9a-f]+)?$")
+_FLUX = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+|x|\*))?(?:@.*)?$")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """One cluster's answer. ``version`` is kustomize-controller's (``1.9.0``), or None when unproved."""
+
+    cluster: str
+    version: str | None
+    source: str  # "Deployment image", "FluxReport", "FluxInstance", "asserted", or the reason it is unknown
+    global_secret: str | None = None  # --sops-age-secret, when the controller uses one
+    asserted: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return self.version is not None and parse(self.version) >= MINIMUM
+
+    def describe(self) -> str:
+        if self.version is None:
+            return f"kustomize-controller version unknown ({self.source})"
+        how = "asserted in .secretops.yaml, not read" if self.asserted else f"read from the {self.source}"
+        return f"kustomize-controller {self.version} ({how})"
+
+
+def parse(version: str) -> tuple[int, int]:
+    match = re.match(r"^v?(\d+)\.(\d+)", version.strip())
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def image_version(image: str) -> str | None:
+    """``1.9.0`` from ``ghcr.io/fluxcd/kustomize-controller:v1.9.0@sha256:…``; None without a version tag."""
+    if "kustomize-controller" not in image:
+        return None
+    match = _TAG.search(image)
+    return f"{match[1]}.{match[2]}.{match[3] or 0}" if match else None
+
+
+def flux_to_controller(version: str) -> str | None:
+    """Flux ``2.N[.P]`` (or an ``2.N.x`` pin) means kustomize-controller ``1.N``; ranges prove nothing."""
+    match = _FLUX.match(version.strip())
+    if not match or match[1] != "2":
+        return None
+    return f"1.{match[2]}"
+
+
+def _deployment_image(client: Any) -> str | None:
+    dep = client.get_or_none(api.CONTROLLER)
+    for path in api.CONTROLLER_LISTS:
+        if dep is not None:
+            break
+        items = (client.get_or_none(path) or {}).get("items") or []
+        dep = items[0] if items else None
+    if not isinstance(dep, Mapping):
+        return None
+    containers = (((dep.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+    images = [str(c.get("image") or "") for c in containers if "kustomize-controller" in str(c.get("image") or "")]
+    return images[0] if images else ""
+
+
+def _operator_items(client: Any, plural: str) -> list[Mapping[str, Any]]:
+    try:
+        found = client.get_or_none(f"{OPERATOR}/{plural}")
+    except KubeError:
+        return []
+    return [i for i in (found or {}).get("items") or [] if isinstance(i, Mapping)]
+
+
+def read(snap: api.Snapshot, cluster: str) -> Readiness:
+    """The cluster's kustomize-controller version and global key Secret, from its API server."""
+    client = snap.client
+    why = "no kustomize-controller Deployment was found"
+    try:
+        image = _deployment_image(client)
+    except KubeError as exc:
+        image, why = None, f"its Deployment could not be read (HTTP {exc.status})" if exc.status else exc.message
+    try:
+        ctl = api.controller(snap)
+        global_secret = ctl.age_secret if ctl else None
+    except KubeError:
+        global_secret = None
+    if image:
+        found = image_version(image)
+        if found:
+            return Readiness(cluster, found, "Deployment image", global_secret)
+        why = "its Deployment's image has no version tag"
+    for report in _operator_items(client, "fluxreports"):
+        for comp in (report.get("spec") or {}).get("components") or []:
+            if isinstance(comp, Mapping) and comp.get("name") == "kustomize-controller":
+                found = image_version(str(comp.get("image") or ""))
+                if found:
+                    return Readiness(cluster, found, "FluxReport", global_secret)
+    for inst in _operator_items(client, "fluxinstances"):
+        status, spec = inst.get("status") or {}, inst.get("spec") or {}
+        for candidate in (status.get("lastAppliedRevision"), (spec.get("distribution") or {}).get("version")):
+            found = flux_to_controller(str(candidate)) if candidate else None
+            if found:
+                return Readiness(cluster, found, "FluxInstance", global_secret)
+        why = "the FluxInstance names a version range, not a version"
+    return Readiness(cluster, None, why, global_secret)
