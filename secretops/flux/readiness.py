@@ -14,12 +14,15 @@ own tag, a Deployment that cannot be read) is "unknown", never ready.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secretops.errors import KubeError
 from secretops.flux import api
+
+if TYPE_CHECKING:
+    from secretops.flux import kubeconfig
 
 MINIMUM = (1, 9)  # kustomize-controller; Flux 2.9
 OPERATOR = "/apis/fluxcd.controlplane.io/v1"
@@ -123,3 +126,49 @@ def read(snap: api.Snapshot, cluster: str) -> Readiness:
                 return Readiness(cluster, found, "FluxInstance", global_secret)
         why = "the FluxInstance names a version range, not a version"
     return Readiness(cluster, None, why, global_secret)
+
+
+def read_all(clusters: Sequence[tuple[str, str]], asserted: Mapping[str, str], *, timeout: float = 10.0,
+             workers: int = 128, config: kubeconfig.Kubeconfig | None = None) -> list[Readiness]:
+    """Each (cluster, kube context)'s readiness; an API server is asked once for all the clusters it serves."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from secretops.errors import SecretopsError
+    from secretops.flux import kubeconfig
+
+    try:
+        config = config or kubeconfig.load()
+    except SecretopsError as exc:
+        return [with_assertion(Readiness(name, None, f"no kubeconfig to ask its API server ({exc.message})"),
+                               asserted) for name, _ in clusters]
+    servers: dict[str, list[str]] = {}
+    for name, context in clusters:
+        servers.setdefault(context, []).append(name)
+
+    def one(item: tuple[str, list[str]]) -> list[Readiness]:
+        context, names = item
+        try:
+            client = config.client(context, timeout)
+        except SecretopsError as exc:
+            return [Readiness(n, None, f"its API server cannot be asked: {exc.message}") for n in names]
+        try:
+            found = read(api.Snapshot(client, [], {}), names[0])
+            return [Readiness(n, found.version, found.source, found.global_secret) for n in names]
+        except SecretopsError as exc:
+            return [Readiness(n, None, f"its API server cannot be asked: {exc.message}") for n in names]
+        finally:
+            client.close()
+
+    if not servers:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(servers)))) as pool:
+        found = [r for group in pool.map(one, servers.items()) for r in group]
+    return [with_assertion(r, asserted) for r in found]
+
+
+def with_assertion(found: Readiness, asserted: Mapping[str, str]) -> Readiness:
+    """A version the API proves wins; an asserted one stands in only where the API shows none."""
+    claim = asserted.get(found.cluster)
+    if found.version is not None or claim is None:
+        return found
+    return Readiness(found.cluster, claim, "asserted", found.global_secret, asserted=True)

@@ -94,12 +94,11 @@ def _post_quantum_gate(snap: fluxapi.Snapshot, refs: list[ClusterRef],
     """Each cluster: (proved ready for post-quantum keys, what was read or asserted). Not ready: the
     reason it is not verified; ready by assertion: a warning that says so."""
     from secretops.flux import readiness
-    from secretops.rotation import pqready
 
     found = readiness.read(snap, refs[0].name)
     out: dict[str, tuple[bool, str]] = {}
     for r in refs:
-        mine = pqready.with_assertion(readiness.Readiness(r.name, found.version, found.source), asserted)
+        mine = readiness.with_assertion(readiness.Readiness(r.name, found.version, found.source), asserted)
         if not mine.ready:
             out[r.name] = (False, f"{mine.describe()}: post-quantum keys need kustomize-controller 1.9 "
                                   "(Flux 2.9); not verified")

@@ -18,7 +18,7 @@ import pytest
 from secretops.repo import discovery as scan
 from secretops.repo import keysecrets
 from secretops.repo.model import open_repo
-from secretops.sops import agekeys
+from secretops.sops import agekeys, rewrap
 from tests import fakeflux, helpers
 from tests.pq.judge import judge_data_keys, judge_sops_file
 from tests.rotation.conftest import CLUSTERS, head, play_flux
@@ -58,9 +58,19 @@ def _history_x25519_keys(root: Path, until: str, identities: list[str]) -> set[s
 
 def test_full_post_quantum_migration(rfleet: Path, pqflux: fakeflux.FakeKube, keys_file: Path) -> None:
     root = rfleet
+    person = agekeys.generate()  # a person's X25519 key on one file: no cluster's key, left as it is
+    shared = "apps/shared.enc.yaml"
+    (root / shared).write_text(rewrap.rewrap_text((root / shared).read_text(), shared, agekeys.load_identities(),
+                                                  [person.public]))
+    helpers.git(root, "commit", "-qam", "a person can read the shared secret")
     base = head(root)
     old_keys = agekeys.load_identities()
     assert old_keys and not any(k.post_quantum for k in old_keys)
+    res = helpers.run_cli(["status", "--quantum", "--format", "json"], root)
+    quantum = json.loads(res.out)["quantum"]
+    assert quantum["x25519_only"] == _encrypted(root) and person.public in quantum["people_x25519"]
+    assert {c["cluster"]: c["kustomize_controller"] for c in quantum["clusters"]} == {
+        "dev": "1.9.0", "staging": "1.8.2", "prod": None}
 
     # the dry run shows each cluster's version and readiness, and writes nothing
     before = helpers.repo_state(root)
@@ -133,6 +143,11 @@ def test_full_post_quantum_migration(rfleet: Path, pqflux: fakeflux.FakeKube, ke
         assert not helpers.sops_opens(root, rel, old_keys), rel
         if rel not in key_secrets:  # every other value is what it was, under its new data key
             assert judged["values"] == judge_sops_file_at(root, c1, rel, new_keys), rel
+    res = helpers.run_cli(["status", "--quantum"], root)
+    assert f"quantum readiness: 0 of {len(_encrypted(root))} encrypted file(s) are X25519-only" in res.out
+    assert "1 X25519 recipient(s) are no cluster's key" in res.out and person.public[:12] in res.out
+    assert person.public in (root / shared).read_text()  # left as it was
+    assert "asserted in .secretops.yaml, not read" in res.out
     for rel in key_secrets:  # the key Secrets hold the PQ identities only
         held = keysecrets.identities_of(keysecrets.read_entries(root, rel, new_keys), rel)
         assert held and all(i.post_quantum for i in held), rel
