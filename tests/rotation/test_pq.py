@@ -151,6 +151,31 @@ def test_full_post_quantum_migration(rfleet: Path, pqflux: fakeflux.FakeKube, ke
     for rel in key_secrets:  # the key Secrets hold the PQ identities only
         held = keysecrets.identities_of(keysecrets.read_entries(root, rel, new_keys), rel)
         assert held and all(i.post_quantum for i in held), rel
+    _everyday_work_after(root, new_keys, person)
+
+
+def _everyday_work_after(root: Path, new_keys: list[agekeys.Identity], person: agekeys.Identity) -> None:
+    """decrypt, encrypt, diff, check and updatekeys on the post-quantum fleet; the pinned sops wheel (3.11)
+    takes PQ keys (probed), and opens each file with the new keys alone."""
+    for rel in _encrypted(root):
+        assert helpers.sops_opens(root, rel, new_keys), rel
+    rel = "clusters/dev/apps/app0.enc.yaml"
+    res = helpers.run_cli(["decrypt", rel], root)
+    assert res.code == 0, res.text
+    clear = root / "clusters/dev/apps/app0.clear.yaml"
+    value = helpers.plant("pq-new-value-8Kw2")
+    clear.write_text(clear.read_text().replace("pw-dev-0", value))
+    res = helpers.run_cli(["encrypt", "--rm", "clusters/dev/apps/app0.clear.yaml"], root)
+    assert res.code == 0, res.text
+    assert value in judge_sops_file(root / rel, [k.secret for k in new_keys])["values"]["stringData:password"]
+    helpers.git(root, "add", "-A")
+    res = helpers.run_cli(["check", "--staged"], root)
+    assert res.code == 0, res.text
+    res = helpers.run_cli(["diff", "--staged"], root)
+    assert res.code == 0 and rel in res.out and value not in res.out, res.text
+    helpers.git(root, "commit", "-qm", "a new password")
+    res = helpers.run_cli(["updatekeys", "--dry-run"], root)
+    assert res.code in (0, 1), res.text
 
 
 def judge_sops_file_at(root: Path, sha: str, rel: str, keys: list[agekeys.Identity]) -> dict[str, str]:
