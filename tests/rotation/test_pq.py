@@ -182,3 +182,24 @@ def judge_sops_file_at(root: Path, sha: str, rel: str, keys: list[agekeys.Identi
     copy = root.parent / "at-commit.yaml"
     copy.write_text(helpers.git(root, "show", f"{sha}:{rel}"))
     return judge_sops_file(copy, [k.secret for k in keys])["values"]  # type: ignore[no-any-return]
+
+
+def test_compromised_rotation_gives_every_file_a_new_data_key(rfleet: Path, flux: fakeflux.FakeKube) -> None:
+    """`rotate start --compromised` (X25519 to X25519): commit 2 re-keys every file, so no value at HEAD opens
+    with a data key that any stanza of the history up to commit 1 wraps."""
+    root = rfleet
+    old_keys = agekeys.load_identities()
+    res = helpers.run_cli(["rotate", "start", "--all", "--compromised"], root)
+    assert res.code == 0, res.text
+    c1 = head(root)
+    assert "compromised: true" in (root / ".secretops/rotation.yaml").read_text()
+    play_flux(flux, root, c1)
+    res = helpers.run_cli(["rotate", "finish"], root)
+    assert res.code == 0, res.text
+    assert "change these values at their source" in res.out
+    new_keys = [i for i in agekeys.load_identities() if i.public not in {o.public for o in old_keys}]
+    history = _history_x25519_keys(root, c1, [k.secret for k in old_keys + new_keys])
+    for rel in _encrypted(root):
+        assert helpers.sops_opens(root, rel, new_keys) and not helpers.sops_opens(root, rel, old_keys), rel
+        now = judge_data_keys((root / rel).read_text(), [k.secret for k in new_keys])["x25519"]
+        assert now and not now & history, f"{rel} keeps a data key the history wraps"
