@@ -72,20 +72,6 @@ def flux_to_controller(version: str) -> str | None:
     return f"1.{match[2]}"
 
 
-def _deployment_image(client: Any) -> str | None:
-    dep = client.get_or_none(api.CONTROLLER)
-    for path in api.CONTROLLER_LISTS:
-        if dep is not None:
-            break
-        items = (client.get_or_none(path) or {}).get("items") or []
-        dep = items[0] if items else None
-    if not isinstance(dep, Mapping):
-        return None
-    containers = (((dep.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
-    images = [str(c.get("image") or "") for c in containers if "kustomize-controller" in str(c.get("image") or "")]
-    return images[0] if images else ""
-
-
 def _operator_items(client: Any, plural: str) -> list[Mapping[str, Any]]:
     try:
         found = client.get_or_none(f"{OPERATOR}/{plural}")
@@ -97,16 +83,13 @@ def _operator_items(client: Any, plural: str) -> list[Mapping[str, Any]]:
 def read(snap: api.Snapshot, cluster: str) -> Readiness:
     """The cluster's kustomize-controller version and global key Secret, from its API server."""
     client = snap.client
-    why = "no kustomize-controller Deployment was found"
-    try:
-        image = _deployment_image(client)
-    except KubeError as exc:
-        image, why = None, f"its Deployment could not be read (HTTP {exc.status})" if exc.status else exc.message
     try:
         ctl = api.controller(snap)
-        global_secret = ctl.age_secret if ctl else None
-    except KubeError:
-        global_secret = None
+        why = "no kustomize-controller Deployment was found"
+    except KubeError as exc:
+        ctl, why = None, f"its Deployment could not be read (HTTP {exc.status})" if exc.status else exc.message
+    global_secret = ctl.age_secret if ctl else None
+    image = next((i for i in ctl.images if "kustomize-controller" in i), "") if ctl else ""
     if image:
         found = image_version(image)
         if found:

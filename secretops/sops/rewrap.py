@@ -114,9 +114,7 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
         raise InputError(f"{rel}: removing every age recipient would leave it undecryptable")
     key = datakey.unwrap(meta, identities, rel) if [r for r in wanted if r not in current] else b""
     armors = {r: datakey.wrap(key, r) for r in wanted if r not in current}
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    lines = _lines(text)
     for start, end in reversed(find_blocks(lines)):
         block = _age_block(lines, start, end)
         if isinstance(block, int):
@@ -130,15 +128,12 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
             body += kept[rcpt] if rcpt in kept else _render(template, block.indent, rcpt, armors[rcpt])
         head = [" " * block.indent + "age:\n"] if wanted else []
         lines[block.start:block.end] = head + body
-    result = "".join(lines)
-    return result if text.endswith("\n") else result.rstrip("\n")
+    return _joined(lines, text)
 
 
 def rewrap_all(text: str, armors: Mapping[str, str]) -> str:
     """Every stanza of a recipient in ``armors`` gets that armor (a new data key); nothing else changes."""
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    lines = _lines(text)
     for start, end in reversed(find_blocks(lines)):
         block = _age_block(lines, start, end)
         if isinstance(block, int):
@@ -146,5 +141,17 @@ def rewrap_all(text: str, armors: Mapping[str, str]) -> str:
         for s, e, rcpt in reversed(block.items):
             if rcpt in armors:
                 lines[s:e] = _render(lines[s:e], block.indent, rcpt, armors[rcpt])
+    return _joined(lines, text)
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return lines
+
+
+def _joined(lines: list[str], text: str) -> str:
+    """The lines back as text, ending as ``text`` ended."""
     result = "".join(lines)
     return result if text.endswith("\n") else result.rstrip("\n")

@@ -8,26 +8,14 @@ import pytest
 
 from secretops.sops import agekeys, datakey, document, rekey, rewrap
 from secretops.sops.rewrap import Unsupported
-from tests import helpers, styles
+from tests import helpers
 from tests.pq.judge import judge_sops_file
-
-VALUE = "rekey-value-4Tq9"
+from tests.sops.test_rewrap import _setup
 
 
 def _file(tmp_path: Path, style: str) -> tuple[Path, str, agekeys.Identity, str]:
-    root = tmp_path / "r"
-    root.mkdir()
-    old = agekeys.generate()
-    value = helpers.plant(VALUE)
-    if style == "kustomize":
-        styles.kustomize_controller_style(root, old.public, "s.enc.yaml", value)
-    elif style == "sops371":
-        styles.sops371_style(root, old.public, "s.enc.yaml", value)
-    else:
-        styles.rules_file(root, old.public)
-        styles.encrypt_in_place(root, "s.enc.yaml", helpers.secret_yaml("a", value) + "---\n"
-                                + helpers.secret_yaml("b", value))
-    return root, "s.enc.yaml", old, value
+    root, rel, old = _setup(tmp_path, style)  # real sops files in the layouts found in the wild
+    return root, rel, old, helpers.plant("rewrap-value-7Hq2")
 
 
 def _data_key(root: Path, rel: str, ident: agekeys.Identity) -> bytes:

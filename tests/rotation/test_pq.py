@@ -123,6 +123,12 @@ def test_full_post_quantum_migration(rfleet: Path, pqflux: fakeflux.FakeKube, ke
     res = helpers.run_cli(["rotate", "status"], root)
     assert res.code == 1
     play_flux(pqflux, root, c1)
+    pqflux.clusters["staging"].put("deployments", fakeflux.controller(image=KC.format("1.8.2")))  # rolled back
+    patches = len(pqflux.clusters["staging"].patches)
+    res = helpers.run_cli(["rotate", "status", "--apply-key-secrets"], root)
+    assert res.code == 1 and "kustomize-controller 1.8.2" in res.out and "not verified" in res.out, res.text
+    assert len(pqflux.clusters["staging"].patches) == patches  # no key handed to it through the API
+    pqflux.clusters["staging"].put("deployments", fakeflux.controller(image=KC.format("1.9.1")))
     res = helpers.run_cli(["rotate", "status"], root)
     assert res.code == 0, res.text
     assert "asserted in .secretops.yaml, not read" in res.out
