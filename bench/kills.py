@@ -1,5 +1,6 @@
 """Randomized kill test: SIGKILL start, finish and abort at random writes on fleets of 7 and ~120
-files, recover by running the command again or by `rotate abort`, and check with the real sops that
+files, and of a move to post-quantum keys (`start --to-pq`, finish re-keying every file) on 7 files,
+recover by running the command again or by `rotate abort`, and check with the real sops that
 every file opens with exactly the keys it should (never the code under test). Run by `make bench`
 and `make kills`; prints how many kills it made."""
 
@@ -30,7 +31,7 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], session: bool = False)
                           start_new_session=session)
 
 
-def _fleet(work: Path, clusters: int, secrets: int) -> tuple[Path, Path]:
+def _fleet(work: Path, clusters: int, secrets: int, pq: bool = False) -> tuple[Path, Path]:
     home = work / "home"
     home.mkdir(parents=True)
     (home / ".gitconfig").write_text("[user]\n\tname = k\n\temail = k@x\n[init]\n\tdefaultBranch = main\n")
@@ -54,6 +55,9 @@ def _fleet(work: Path, clusters: int, secrets: int) -> tuple[Path, Path]:
     (root / "apps" / "shared.clear.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: shared\n"
                                                      "stringData:\n  token: shared-value\n")
     assert _run([str(BIN / "secretops"), "encrypt", "--rm"], root, env).returncode == 0
+    if pq:  # no API server here: the operator asserts each cluster's kustomize-controller (1.9 takes PQ keys)
+        (root / ".secretops.yaml").write_text("version: 1\nkustomize_controller_versions:\n" + "".join(
+            f'  c{c}: "1.9.0"\n' for c in range(clusters)))
     _run(["git", "add", "-A"], root, env)
     _run(["git", "commit", "-qm", "secrets"], root, env)
     return root, home
@@ -97,15 +101,18 @@ def _step_of(root: Path) -> str:
     return "abort"  # no rotation commit on top: back to the old keys only
 
 
-def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: int, rng: random.Random) -> str:
-    template, home = _fleet(work / "template", clusters, secrets)
+def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: int, rng: random.Random,
+              pq: bool = False) -> str:
+    template, home = _fleet(work / "template", clusters, secrets, pq)
+    start = ["rotate", "start", "--all", *(["--to-pq"] if pq else [])]
     env = _env(home)
     keyfile = home / ".config/sops/age/keys.txt"
     base_keys = keyfile.read_text()
     old = _keys(base_keys)
     started = work / "started"
     shutil.copytree(template, started, symlinks=True)
-    assert _run([str(BIN / "secretops"), "rotate", "start", "--all"], started, env).returncode == 0
+    res = _run([str(BIN / "secretops"), *start], started, env)
+    assert res.returncode == 0, res.stderr
     started_keys = keyfile.read_text()
     made = runs = 0
     while made < kills:
@@ -115,7 +122,7 @@ def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: in
         root = work / f"run{runs}"
         shutil.copytree(source, root, symlinks=True)
         keyfile.write_text(keys)
-        argv = {"start": ["rotate", "start", "--all"], "finish": ["rotate", "finish", "--unverified"],
+        argv = {"start": start, "finish": ["rotate", "finish", "--unverified"],
                 "abort": ["rotate", "abort"]}[op]
         res = _run([sys.executable, str(WRAPPER), "--kill-after", str(rng.randint(1, max_write)), "--", *argv], root,
                    env, session=True)
@@ -141,7 +148,8 @@ def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: in
                              f"{strays[0].relative_to(work)}")
         shutil.rmtree(root)
     files = len(_files(template))
-    return f"{files} files: {made} kills in {runs} runs; after each, a re-run or `rotate abort` left every file " \
+    return f"{files} files{' (--to-pq)' if pq else ''}: {made} kills in {runs} runs; after each, a re-run or " \
+           f"`rotate abort` left every file " \
            f"opening with exactly the expected keys (real sops, old-only and new-only key files) and no temp file " \
            f"anywhere (the tree, .git, the key folder)"
 
@@ -151,8 +159,9 @@ def run() -> list[str]:
     work = Path(tempfile.mkdtemp(prefix="secretops-kills-"))
     small = _campaign(work / "small", clusters=2, secrets=2, kills=80, max_write=40, rng=rng)
     large = _campaign(work / "large", clusters=11, secrets=10, kills=25, max_write=300, rng=rng)
+    pq = _campaign(work / "pq", clusters=2, secrets=2, kills=40, max_write=40, rng=rng, pq=True)
     shutil.rmtree(work, ignore_errors=True)
-    return [small, large]
+    return [small, large, pq]
 
 
 if __name__ == "__main__":

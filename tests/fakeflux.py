@@ -95,9 +95,11 @@ def set_applied(ks: dict[str, Any], sha: str, *, ready: bool = True, message: st
     status["conditions"] = [cond]
 
 
-def controller(args: tuple[str, ...] = (), env: tuple[str, ...] = (), ns: str = "flux-system") -> dict[str, Any]:
+def controller(args: tuple[str, ...] = (), env: tuple[str, ...] = (), ns: str = "flux-system",
+               image: str = "ghcr.io/fluxcd/kustomize-controller:v1.7.0") -> dict[str, Any]:
     """kustomize-controller's Deployment as `flux install` (or the Flux Operator) writes it, with
-    extra container args (e.g. ``--sops-age-secret=sops-age``) and environment variable names."""
+    extra container args (e.g. ``--sops-age-secret=sops-age``), environment variable names and its image
+    (``…:v1.9.0``, ``…:v1.9.0@sha256:…``, a digest only)."""
     base = ["--events-addr=http://notification-controller.flux-system.svc.cluster.local./", "--watch-all-namespaces",
             "--log-level=info", "--log-encoding=json", "--enable-leader-election"]
     return {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -107,10 +109,35 @@ def controller(args: tuple[str, ...] = (), env: tuple[str, ...] = (), ns: str = 
             "spec": {"selector": {"matchLabels": {"app": "kustomize-controller"}},
                      "template": {"metadata": {"labels": {"app": "kustomize-controller"}},
                                   "spec": {"serviceAccountName": "kustomize-controller", "containers": [
-                                      {"name": "manager", "image": "ghcr.io/fluxcd/kustomize-controller:v1.7.0",
+                                      {"name": "manager", "image": image,
                                        "args": [*base, *args], "env": [{"name": "RUNTIME_NAMESPACE", "valueFrom": {
                                            "fieldRef": {"fieldPath": "metadata.namespace"}}},
                                            *({"name": e, "value": "set"} for e in env)]}]}}}}
+
+
+def flux_instance(version: str, applied: str | None = None, ns: str = "flux-system") -> dict[str, Any]:
+    """The Flux Operator's FluxInstance: ``spec.distribution.version`` (``2.9.x``, ``2.x``) and the
+    revision it last applied (``v2.9.1@sha256:…``)."""
+    obj: dict[str, Any] = {
+        "apiVersion": "fluxcd.controlplane.io/v1", "kind": "FluxInstance",
+        "metadata": {"name": "flux", "namespace": ns},
+        "spec": {"distribution": {"version": version, "registry": "ghcr.io/fluxcd"},
+                 "components": ["source-controller", "kustomize-controller"]},
+        "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}}
+    if applied:
+        obj["status"]["lastAppliedRevision"] = applied
+    return obj
+
+
+def flux_report(kustomize_controller_image: str, ns: str = "flux-system") -> dict[str, Any]:
+    """The Flux Operator's FluxReport: the images of the components it observed."""
+    return {"apiVersion": "fluxcd.controlplane.io/v1", "kind": "FluxReport",
+            "metadata": {"name": "flux", "namespace": ns},
+            "spec": {"distribution": {"entitlement": "Issued by controlplane", "managedBy": "flux-operator",
+                                      "status": "Installed", "version": "v2.9.0"},
+                     "components": [
+                         {"name": "kustomize-controller", "image": kustomize_controller_image, "ready": True,
+                          "status": "Current Deployment is available. Replicas: 1"}]}}
 
 
 def key_secret(name: str, ns: str, entries: dict[str, str], managed: bool = True) -> dict[str, Any]:

@@ -13,15 +13,17 @@ def cluster() -> None:
 
 @cluster.command()
 @click.argument("name")
+@click.option("--pq", "post_quantum", is_flag=True,
+              help="A post-quantum key (age 1.3, ML-KEM-768 + X25519): the cluster must run Flux 2.9 or newer.")
 @writes
-def add(name: str) -> None:
+def add(name: str, post_quantum: bool) -> None:
     """A key, a creation rule before the shared one, a key Secret and its bootstrap line for NAME; the
     shared rule and every shared file also get NAME's key."""
     from secretops.cli.common import repo, sops_for
     from secretops.workflow.init import init
 
     r = repo()
-    out = init(r, sops_for(r), (name,))
+    out = init(r, sops_for(r), (name,), post_quantum=post_quantum)
     for rel in out.written:
         click.echo(f"wrote {safe(rel)}")
     if out.key_file:

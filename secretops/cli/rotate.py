@@ -34,27 +34,47 @@ def rotate() -> None:
 @click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="The plan's format (with --dry-run).")
 @click.option("--tag", "tag_name", metavar="NAME", help="Also tag commit 1 as NAME, for clusters that follow tags.")
+@click.option("--to-pq", "to_pq", is_flag=True,
+              help="Move to post-quantum age keys (age 1.3; needs kustomize-controller 1.9 in every cluster).")
+@click.option("--compromised", is_flag=True,
+              help="The old key is compromised: commit 2 gives every file a new data key.")
+@click.option("--timeout", type=float, default=10.0, show_default=True,
+              help="Per-request timeout per cluster (the --to-pq pre-flight).")
 @writes
 def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, verify_all: bool, format_: str,
-          tag_name: str | None) -> None:
+          tag_name: str | None, to_pq: bool, compromised: bool, timeout: float) -> None:
     """Commit 1: every secret encrypted for the old and the new key; key Secrets hold both."""
     from secretops.cli.common import repo, sops_for
     from secretops.formats.rotation import PLAN_FORMATS, PlanReport
+    from secretops.rotation.pqready import NotReady
     from secretops.rotation.start import start as run_start
 
     r = repo()
     if dry_run:
-        out = run_start(r, None, clusters, every, dry_run=True)
-        click.echo(PLAN_FORMATS.render(format_, PlanReport(out.plan, out.problems)), nl=False)
+        out = run_start(r, sops_for(r) if to_pq else None, clusters, every, dry_run=True, to_pq=to_pq,
+                        timeout=timeout)
+        report = PlanReport(out.plan, out.problems, out.readiness if to_pq else None)
+        click.echo(PLAN_FORMATS.render(format_, report), nl=False)
         if out.problems:
             exit_with(1)
         return
-    out = run_start(r, sops_for(r), clusters, every, push=push, verify_all=verify_all, observer=Progress())
+    try:
+        out = run_start(r, sops_for(r), clusters, every, push=push, verify_all=verify_all, observer=Progress(),
+                        to_pq=to_pq, compromised=compromised, timeout=timeout)
+    except NotReady as exc:
+        from secretops.util.display import safe
+
+        for line in exc.lines:  # one line per cluster; nothing was written
+            click.echo(f"secretops: error: {safe(line)}", err=True)
+        click.echo(f"secretops: error: nothing was written; {exc.hint}", err=True)
+        exit_with(2)
+        return
     click.echo(f"rotation {out.rotation_id}: commit 1 is {str(out.commit)[:12]} "
                f"({len(out.plan.files)} file(s), {len(out.plan.key_secrets)} key Secret(s), "
                f"sops decrypted {out.checked} sample(s) with the new keys only)")
     for old, new in out.mapping[:5]:
-        click.echo(f"  {old[:12]}… -> {new[:12]}… (new private key in your key file, not printed)")
+        click.echo(f"  {old[:12]}… -> {new[:12]}… (new {'post-quantum ' if to_pq else ''}private key in your "
+                   "key file, not printed)")
     if len(out.mapping) > 5:
         click.echo(f"  … and {len(out.mapping) - 5} more key(s)")
     from secretops.rotation.promotion import tag_commit_one, tag_followers

@@ -11,7 +11,10 @@ from secretops.workflow import inventory
 @click.command()
 @click.option("--format", "format_", type=click.Choice(fmt.FORMATS.names), default="text", show_default=True)
 @click.option("--cluster", default=None, help="Only files of this cluster.")
-def status(format_: str, cluster: str | None) -> None:
+@click.option("--quantum", is_flag=True, help="Post-quantum readiness: X25519-only files, people's X25519 keys, "
+              "and each cluster's kustomize-controller version (asked through its API).")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout (--quantum).")
+def status(format_: str, cluster: str | None, quantum: bool, timeout: float) -> None:
     """Inventory: every encrypted and clear file, its cluster, recipients and rule."""
     r = repo()
     if cluster:
@@ -27,4 +30,5 @@ def status(format_: str, cluster: str | None) -> None:
     if cluster:
         rows = [row for row in rows if row.cluster == cluster]
     inferred = tuple(layout_mod.describe(r, layout))
-    click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows), inferred)), nl=False)
+    pq = inventory.quantum(r, found, layout, clusters=True, timeout=timeout) if quantum else None
+    click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows), inferred, pq)), nl=False)

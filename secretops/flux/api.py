@@ -40,6 +40,7 @@ class Controller:
     namespace: str
     age_secret: str | None
     kms_env: tuple[str, ...]
+    images: tuple[str, ...] = ()  # its containers' images (the tag says its version)
 
 
 KMS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "GOOGLE_APPLICATION_CREDENTIALS",
@@ -112,6 +113,7 @@ def _read_controller(client: kube.Client) -> Controller | None:
         return None
     containers = (((dep.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
     secret, env = None, []
+    images = tuple(str(c.get("image") or "") for c in containers)
     for container in containers:
         args = [str(a) for a in (container.get("args") or []) + (container.get("command") or [])]
         for n, arg in enumerate(args):
@@ -121,7 +123,7 @@ def _read_controller(client: kube.Client) -> Controller | None:
                 secret = args[n + 1]
         env += [str(e.get("name")) for e in container.get("env") or [] if str(e.get("name")) in KMS_ENV]
     ns = str((dep.get("metadata") or {}).get("namespace") or "flux-system")
-    return Controller(ns, secret, tuple(dict.fromkeys(env)))
+    return Controller(ns, secret, tuple(dict.fromkeys(env)), images)
 
 
 def managed_by_flux(obj: Mapping[str, Any]) -> bool:

@@ -26,11 +26,35 @@ def text(inv: Inventory) -> str:
     for r in rows:
         counts[r.state] = counts.get(r.state, 0) + 1
     lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    if inv.quantum is not None:
+        lines += quantum_text(inv)
     return "\n".join(lines) + "\n"
 
 
+def quantum_text(inv: Inventory) -> list[str]:
+    q = inv.quantum
+    assert q is not None
+    lines = [f"quantum readiness: {len(q.x25519_only)} of {q.encrypted} encrypted file(s) are X25519-only"
+             + (f" (e.g. {safe(q.x25519_only[0])}); `secretops rotate start --to-pq --all` moves them" if q.x25519_only
+                else "")]
+    if q.people_x25519:
+        lines.append(f"  {len(q.people_x25519)} X25519 recipient(s) are no cluster's key (people's keys); a move to "
+                     "post-quantum keys leaves them as they are: replace them by hand (`secretops updatekeys`)")
+        lines += [f"    {short(k)}" for k in q.people_x25519]
+    for r in q.clusters:
+        lines.append(f"  {safe(r.cluster):<16} {'ready' if r.ready else 'NOT READY':<10} {safe(r.describe())}")
+    return lines
+
+
 def as_json(inv: Inventory) -> str:
-    body = {"root": inv.root, "layout": list(inv.layout), "files": [dataclasses.asdict(r) for r in inv.rows]}
+    body: dict[str, object] = {"root": inv.root, "layout": list(inv.layout),
+                               "files": [dataclasses.asdict(r) for r in inv.rows]}
+    if inv.quantum is not None:
+        q = inv.quantum
+        body["quantum"] = {"x25519_only": list(q.x25519_only), "encrypted": q.encrypted,
+                           "people_x25519": list(q.people_x25519),
+                           "clusters": [{"cluster": r.cluster, "ready": r.ready, "kustomize_controller": r.version,
+                                         "source": r.source, "asserted": r.asserted} for r in q.clusters]}
     return json.dumps(body, indent=2) + "\n"
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
+from secretops.flux.readiness import Readiness
 from secretops.formats.interface import Formats
 from secretops.rotation.plan import Plan
 from secretops.rotation.status import StatusReport
@@ -16,6 +17,7 @@ from secretops.util.display import safe, short
 class PlanReport:
     plan: Plan
     problems: tuple[str, ...] = ()
+    readiness: tuple[Readiness, ...] | None = None  # a move to post-quantum keys: each cluster's controller
 
 
 def plan_text(report: PlanReport) -> str:
@@ -32,6 +34,13 @@ def plan_text(report: PlanReport) -> str:
                  f"{f'; {len(plan.fallback)} through sops' if plan.fallback else ''})")
     lines += [f"  {safe(rel)}" for rel in plan.files]
     lines += [f"note: {safe(note)}" for note in plan.notes]
+    if report.readiness is not None:
+        lines[0] = "post-quantum migration plan (dry run, nothing written): new keys are ML-KEM-768 + X25519"
+        lines.append("clusters' kustomize-controller (post-quantum keys need 1.9, Flux 2.9):")
+        for r in report.readiness:
+            flag = f"; global key Secret --sops-age-secret={safe(r.global_secret)}" if r.global_secret else ""
+            lines.append(f"  {safe(r.cluster):<16} {'ready' if r.ready else 'NOT READY':<10} "
+                         f"{safe(r.describe())}{flag}")
     for problem in problems:
         lines.append(f"would fail: {safe(problem)}")
     return "\n".join(lines) + "\n"
@@ -62,6 +71,11 @@ def plan_json(report: PlanReport) -> str:
             "key_delivery": {c.name: "git" if c.key_secrets else "api" for c in plan.clusters},
             "notes": list(plan.notes), "rules": plan.rules, "key_secrets": list(plan.key_secrets),
             "files": list(plan.files), "through_sops": list(plan.fallback), "problems": list(report.problems)}
+    if report.readiness is not None:
+        body["post_quantum"] = True
+        body["readiness"] = [{"cluster": r.cluster, "ready": r.ready, "kustomize_controller": r.version,
+                              "source": r.source, "asserted": r.asserted, "global_age_secret": r.global_secret}
+                             for r in report.readiness]
     return json.dumps(body, indent=2) + "\n"
 
 

@@ -66,6 +66,8 @@ class Config(NamedTuple):
     clusters: tuple[ClusterConfig, ...] = ()
     explicit_clusters: bool = False
     explicit_suffix: bool = False
+    # kustomize-controller versions an operator asserts where the API cannot show them (cluster -> "1.9.0")
+    asserted_versions: tuple[tuple[str, str], ...] = ()
 
     def clear_name(self, enc: str) -> str:
         stem = enc[: -len(self.encrypted_suffix)] if enc.endswith(self.encrypted_suffix) else enc.rsplit(".", 1)[0]
@@ -125,7 +127,8 @@ def load(root: Path) -> Config:
     clusters_raw = data.get("clusters") or {}
     if not isinstance(clusters_raw, Mapping):
         raise ConfigError(f"{FILENAME}: `clusters` must map names to settings")
-    known = {"version", "encrypted_suffix", "clear_suffix", "clusters_dir", "key_secret", "clusters"}
+    known = {"version", "encrypted_suffix", "clear_suffix", "clusters_dir", "key_secret", "clusters",
+             "kustomize_controller_versions"}
     unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
         raise ConfigError(f"{FILENAME}: unknown setting `{safe(unknown[0])}`",
@@ -161,4 +164,22 @@ def load(root: Path) -> Config:
     if "clusters_dir" in data:  # named on purpose: it must be a folder inside the repository
         clusters_dir = _inside(root, _str(data, "clusters_dir", ""), "clusters_dir", folder=True)
     return Config(enc, clear, clusters_dir, ks, tuple(clusters),
-                  bool(clusters), "encrypted_suffix" in data)
+                  bool(clusters), "encrypted_suffix" in data, _asserted_versions(data))
+
+
+def _asserted_versions(data: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``kustomize_controller_versions: {cluster: "1.9.0"}``: quoted versions (1.10 unquoted is 1.1)."""
+    raw = data.get("kustomize_controller_versions") or {}
+    field = "kustomize_controller_versions"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{FILENAME}: `{field}` must map cluster names to versions")
+    out = []
+    for name, version in raw.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            raise ConfigError(f"{FILENAME}: {field}: cluster names are letters, digits, . _ - "
+                              f"(got {safe(str(name))!r})")
+        if not isinstance(version, str) or not re.fullmatch(r"v?\d+\.\d+(\.\d+)?", version):
+            raise ConfigError(f"{FILENAME}: {field}.{name} must be a quoted version such as \"1.9.0\"",
+                              hint="quote it: an unquoted 1.10 reads as the number 1.1")
+        out.append((name, version.lstrip("v")))
+    return tuple(out)

@@ -11,7 +11,7 @@ from secretops.repo.model import Repo
 from secretops.rotation import common, removal
 from secretops.rotation.removal import EndResult
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, RotationState, commit_one
-from secretops.sops import agekeys, datakey, document, recipients
+from secretops.sops import agekeys, binary, datakey, document, recipients
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
 from secretops.util import parallel
@@ -42,16 +42,33 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
             if problems:
                 raise CheckFailed(f"not every cluster has applied commit 1 ({problems[0]})",
                                   hint="wait and check `secretops rotate status`, or pass --unverified")
+        compromised = compromised or state.compromised
+        fresh = compromised or state.post_quantum  # a move to PQ keys re-keys too: history wraps the old data keys
+        if fresh:
+            require_sops_for_new_data_keys(repo, sops, found, plan["files"])
         journal = Journal("finish", state.id, git.head(repo.root) or "",
                           {"drop": sorted(state.old_keys), "keep": mapping, "unverified": unverified,
-                           "compromised": compromised, "branch": state.branch, **plan})
+                           "compromised": compromised, "fresh_data_keys": fresh, "branch": state.branch, **plan})
         journal.save(repo.root)
     else:
         common.require_git_ready(repo, journal)
         require_new_keys_held(repo, found, journal.plan["keep"], journal.plan["files"], [])
         ids = common.identities(repo, found)
     metas = {p.rel: set(p.meta.recipients.age) for p in found.encrypted if p.meta is not None}
+    if any(agekeys.is_post_quantum_recipient(k) for k in journal.plan["keep"].values()):
+        sops = sops.for_post_quantum()
     return _apply(repo, sops, journal, ids, push, verify_all, obs, metas)
+
+
+def require_sops_for_new_data_keys(repo: Repo, sops: Sops, found: discovery.Scan, files: Sequence[str]) -> None:
+    """Files a new data key cannot be made for in-process (key groups, JSON, .env) go through
+    `sops rotate`; with post-quantum recipients that needs sops 3.12. Said before any write."""
+    by_rel = {p.rel: p for p in found.encrypted}
+    need = [rel for rel in files if (p := by_rel.get(rel)) is not None and p.meta is not None and
+            (p.format != "yaml" or p.meta.uses_key_groups) and
+            not agekeys.x25519_only(p.meta.recipients.age)]
+    if need and not sops.for_post_quantum().post_quantum:
+        raise binary.requirement("rotate finish (a new data key for each file)", need)
 
 
 def changed_since_commit_one(repo: Repo, files: Sequence[str]) -> list[str]:
@@ -113,16 +130,17 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, v
         return sorted({keep[k] for k in have if k in keep} - have)
 
     def new_data_key(rel: str) -> str | None:
-        if not body.get("compromised"):
+        if not body.get("compromised") and not body.get("fresh_data_keys"):
             return None
-        recipients.new_data_key(root, sops, rel)
-        return recipients.CHANGED
+        return recipients.new_data_key(root, sops, rel, ids)
 
     results = removal.change_files(repo, sops, files, ids, drop, bring_along, proof or None, "removing old keys",
                                    obs, new_data_key)
-    sha = removal.verify_and_commit(repo, sops, journal, results, drop, ids, new_keys,
-                                    [ids.by_public[k] for k in new_keys], verify_all, "2", _message(journal), obs,
-                                    push)
+    sample = [ids.by_public[k] for k in new_keys]
+    if not sops.post_quantum and any(i.post_quantum for i in sample):
+        sample = []  # sops 3.11 takes no PQ key: each file's keys, data key and MAC were proven in memory
+    sha = removal.verify_and_commit(repo, sops, journal, results, drop, ids, new_keys, sample, verify_all, "2",
+                                    _message(journal), obs, push)
     journal.delete(root)
     return EndResult(journal.rotation_id, sha, tuple(sorted(set(files) | set(secrets))),
                      _secret_names(repo, files) if body.get("compromised") else (), bool(body.get("unverified")))
@@ -163,8 +181,13 @@ def _secret_names(repo: Repo, files: list[str]) -> tuple[str, ...]:
 def _message(journal: Journal) -> str:
     body = journal.plan
     text = "Every affected secret is now encrypted for the new keys only."
+    if any(agekeys.is_post_quantum_recipient(k) for k in body["keep"].values()):
+        text += ("\nThe new keys are post-quantum (ML-KEM-768 + X25519, age 1.3); every file has a new data\n"
+                 "key, so no data key that an X25519 stanza in the history wraps opens a value here.")
     if body.get("compromised"):
         text += "\nEvery affected file has a new data key (the old key was compromised)."
+    elif body.get("fresh_data_keys"):
+        text += "\nEvery affected file has a new data key."
     unverified = "\nUnverified: yes (finished with --unverified; Flux was not confirmed)" if body.get(
         "unverified") else ""
     keys = "\n".join(f"Removed: {short(k)}" for k in sorted(body["drop"]))

@@ -185,7 +185,7 @@ def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterR
         if not have & keys:
             continue
         files.append(parsed.rel)
-        if meta.uses_key_groups or parsed.format != "yaml" or any(i.post_quantum for i in identities):
+        if meta.uses_key_groups or parsed.format != "yaml":
             fallback.append(parsed.rel)
             continue
         try:

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from secretops.errors import SecretopsError, StateError
+from secretops.flux.readiness import Readiness
 from secretops.git import command as git
 from secretops.repo import discovery, keysecrets
 from secretops.repo.model import Repo
-from secretops.rotation import common
+from secretops.rotation import common, pqready
 from secretops.rotation import plan as plan_mod
 from secretops.rotation.plan import Plan
 from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, ClusterRef, Journal, KeyChange, RotationState
 from secretops.sops import agekeys, recipients
+from secretops.sops import binary as sops_mod
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
 from secretops.util import parallel
@@ -32,10 +34,15 @@ class StartResult:
     mapping: tuple[tuple[str, str], ...] = ()
     checked: int = 0
     resumed: bool = False
+    readiness: tuple[Readiness, ...] = ()  # with to_pq: each cluster's kustomize-controller, read before commit 1
 
 
 def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *, dry_run: bool = False,
-          push: bool = False, verify_all: bool = False, observer: Observer | None = None) -> StartResult:
+          push: bool = False, verify_all: bool = False, observer: Observer | None = None, to_pq: bool = False,
+          compromised: bool = False, timeout: float = 10.0) -> StartResult:
+    """With ``to_pq`` the new keys are post-quantum and every cluster must first prove (through its API,
+    or an assertion in `.secretops.yaml`) a kustomize-controller that reads them; with ``compromised``
+    (implied by ``to_pq``) finish gives every file a new data key."""
     obs = observer or Silent()
     journal = Journal.load(repo.root) if repo.is_git else None
     if journal and journal.op != "start":
@@ -50,7 +57,11 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
                 except SecretopsError as exc:
                     problems.append(exc.user_message)
             plan, _ids = plan_mod.build(repo, discovery.scan(repo), names, every, agekeys.load_identities(), problems)
-            return StartResult(plan, tuple(dict.fromkeys(problems)))
+            found = _readiness(repo, plan, timeout) if to_pq else []
+            problems += pqready.problems(found)
+            if to_pq and sops is not None:
+                problems += _sops_problems(plan, sops)
+            return StartResult(plan, tuple(dict.fromkeys(problems)), readiness=tuple(found))
         branch = common.require_clean(repo)
         plan_mod.require_no_rotation(repo)
         common.require_valid_configs(repo, "start")
@@ -59,7 +70,13 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
         common.require_openable(repo, plan.files, ids, sops)  # every file, before the first write
         agekeys.require_key_file_writable()  # the new keys must have a place before anything names them
         common.require_space_for(repo, [*plan.files, *plan.key_secrets, *common.configs(repo)], "rotate start")
-        journal, new = _begin(repo, plan, branch)
+        if to_pq:  # last, right before the first write: the versions are as fresh as they can be
+            assert sops is not None
+            sops_problems = _sops_problems(plan, sops)
+            if sops_problems:
+                raise sops_mod.requirement("rotate start --to-pq", plan.fallback)
+            pqready.require_ready(_readiness(repo, plan, timeout))
+        journal, new = _begin(repo, plan, branch, to_pq, compromised)
         ring = Keyring([*ids, *new])
         ring.data_keys.update(ids.data_keys)  # the data keys the plan proved: not unwrapped twice
     else:
@@ -68,6 +85,8 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
         scanned = discovery.scan(repo)
         ring = common.identities(repo, scanned)
     assert sops is not None
+    if journal.plan.get("post_quantum"):
+        sops = sops.for_post_quantum()
     try:
         return _apply(repo, sops, journal, scanned, ring, push, verify_all, obs)
     except OSError as exc:  # a full disk or a read-only folder half-way: put everything back
@@ -85,9 +104,21 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
         raise
 
 
-def _begin(repo: Repo, plan: Plan, branch: str) -> tuple[Journal, list[Identity]]:
+def _readiness(repo: Repo, plan: Plan, timeout: float) -> list[Readiness]:
+    return pqready.read_all(plan.clusters, dict(repo.config.asserted_versions), timeout=timeout)
+
+
+def _sops_problems(plan: Plan, sops: Sops) -> list[str]:
+    """Files only sops can re-wrap (key groups, JSON, .env) need a sops that takes PQ keys."""
+    if not plan.fallback or sops.for_post_quantum().post_quantum:
+        return []
+    return [sops_mod.requirement("rotate start --to-pq", plan.fallback).message]
+
+
+def _begin(repo: Repo, plan: Plan, branch: str, to_pq: bool = False,
+           compromised: bool = False) -> tuple[Journal, list[Identity]]:
     rotation_id = common.now().replace(":", "").replace("-", "")
-    new = {old: agekeys.generate() for old in plan.old_keys}
+    new = {old: agekeys.generate(post_quantum=to_pq) for old in plan.old_keys}
     for old, ident in new.items():  # the new private keys are safe on disk before anything uses them
         clusters = ", ".join(plan.key_clusters.get(old, ())) or "no cluster"
         agekeys.append_to_key_file([ident], f"rotation {rotation_id}, replaces {short(old)} ({clusters})")
@@ -95,7 +126,8 @@ def _begin(repo: Repo, plan: Plan, branch: str) -> tuple[Journal, list[Identity]
     body = {"mapping": {old: ident.public for old, ident in new.items()}, "files": list(plan.files),
             "key_secrets": list(plan.key_secrets), "branch": branch, "started_at": common.now(),
             "clusters": [[c.name, c.kube_context, list(c.key_secrets), c.kms_covered] for c in plan.clusters],
-            "key_clusters": {k: list(v) for k, v in plan.key_clusters.items()}}
+            "key_clusters": {k: list(v) for k, v in plan.key_clusters.items()},
+            "post_quantum": to_pq, "compromised": compromised or to_pq}
     journal = Journal("start", rotation_id, head, body)
     journal.save(repo.root)
     return journal, list(new.values())
@@ -138,7 +170,12 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
     rest = [rel for rel in files if rel not in done or rel in body["key_secrets"]]
     common.verify_files(repo, rest, wanted, set(), ids, obs, set(mapping.values()))
     by_sops = [rel for rel, (status, _) in results.items() if status == recipients.CHANGED]
-    checked = common.sops_sample(sops, files, body["key_secrets"], proof.values(), verify_all, by_sops)
+    sample = list(proof.values())
+    if any(i.post_quantum for i in sample) and not sops.post_quantum:
+        # sops 3.11 takes no PQ key: the new stanzas were proven in memory (key and MAC); the real sops
+        # proves the files whole with the old keys instead
+        sample = [ids.by_public[old] for old in mapping if old in ids.by_public]
+    checked = common.sops_sample(sops, files, body["key_secrets"], sample, verify_all, by_sops)
     sha = common.committed(root, journal.rotation_id, "1") or common.commit(
         root, [*common.configs(repo), *files, *body["key_secrets"], STATE_FILE], _message(state), journal)
     journal.stage = "committed"
@@ -168,7 +205,7 @@ def _state(journal: Journal) -> RotationState:
     clusters = tuple(ClusterRef(c[0], c[1], tuple(c[2]), bool(c[3]) if len(c) > 3 else False)
                      for c in body["clusters"])
     return RotationState(journal.rotation_id, "started", journal.head, body["branch"], keys, clusters,
-                         body["started_at"])
+                         body["started_at"], bool(body.get("post_quantum")), bool(body.get("compromised")))
 
 
 def _plan_of(journal: Journal) -> Plan:
@@ -181,6 +218,14 @@ def _plan_of(journal: Journal) -> Plan:
 def _message(state: RotationState) -> str:
     clusters = ", ".join(c.name for c in state.clusters) or "-"
     keys = "\n".join(f"Key: {short(k.old)} -> {short(k.new)}" for k in state.keys)
+    if state.post_quantum:
+        return (f"secretops: move to post-quantum age keys, step 1 of 2 (add the new keys)\n\n"
+                f"Every affected secret is now encrypted for the old X25519 key and the new\n"
+                f"post-quantum key (ML-KEM-768 + X25519, age 1.3), and each key Secret holds both.\n"
+                f"Every cluster's kustomize-controller was proved 1.9 or newer first. Let Flux apply\n"
+                f"this commit, check with `secretops rotate status`, then `secretops rotate finish`\n"
+                f"(commit 2 gives every file a new data key).\n\n"
+                f"Clusters: {clusters}\n{keys}\n{common.TRAILER}: {state.id}\nSecretops-Step: 1\n")
     return (f"secretops: rotate age keys, step 1 of 2 (add the new keys)\n\n"
             f"Every affected secret is now encrypted for the old and the new key, and each key\n"
             f"Secret holds both keys. Let Flux apply this commit in every cluster, check with\n"

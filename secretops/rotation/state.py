@@ -42,6 +42,8 @@ class RotationState:
     keys: tuple[KeyChange, ...]
     clusters: tuple[ClusterRef, ...]
     started_at: str
+    post_quantum: bool = False  # `start --to-pq`: the new keys are ML-KEM-768 + X25519; commit 2 re-keys
+    compromised: bool = False  # `start --compromised`: commit 2 gives every file a new data key
 
     @property
     def old_keys(self) -> set[str]:
@@ -55,6 +57,9 @@ class RotationState:
         body = {"version": SCHEMA_VERSION, **asdict(self)}
         body["keys"] = [{**asdict(k), "clusters": list(k.clusters)} for k in self.keys]
         body["clusters"] = [{**asdict(c), "key_secrets": list(c.key_secrets)} for c in self.clusters]
+        for flag in ("post_quantum", "compromised"):  # written only when set: older state files stay as they were
+            if not body[flag]:
+                del body[flag]
         header = ("# secretops key rotation in progress. Do not edit. Flux never applies this folder\n"
                   "# (.sourceignore). Finish with `secretops rotate finish`, or `secretops rotate abort`.\n")
         return header + yamlio.dump(yamlio.roundtrip(), body)
@@ -69,7 +74,8 @@ class RotationState:
                         tuple(KeyChange(_key(k["old"]), _key(k["new"]), _names(k["clusters"])) for k in data["keys"]),
                         tuple(ClusterRef(_text(c, "name"), _text(c, "kube_context"), _names(c["key_secrets"]),
                                          _flag(c.get("kms_covered", False))) for c in data["clusters"]),
-                        _text(data, "started_at"))
+                        _text(data, "started_at"), _flag(data.get("post_quantum", False)),
+                        _flag(data.get("compromised", False)))
         except (KeyError, TypeError, ValueError) as exc:
             why = str(exc) if isinstance(exc, ValueError) else "a field is missing or has the wrong type"
             raise StateError(f"{STATE_FILE} is damaged: {why}", hint="restore it from git (`git checkout -- "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -43,7 +43,8 @@ class StatusReport:
 
 def check_all(state: RotationState, target: Target, *, reconcile: bool = False, timeout: float = 10.0,
               workers: int = WORKERS, only: Iterable[str] | None = None, apply: ApplyKeySecret | None = None,
-              config: kubeconfig.Kubeconfig | None = None, lasting: set[str] | None = None) -> list[ClusterStatus]:
+              config: kubeconfig.Kubeconfig | None = None, lasting: set[str] | None = None,
+              asserted: Mapping[str, str] | None = None) -> list[ClusterStatus]:
     """Every cluster, each API server asked once (a management cluster serving many workload clusters
     included), servers asked concurrently and bounded; an unreachable one is a result, never a success.
     Clusters whose failure waiting cannot fix (no such context, credentials refused) go into ``lasting``."""
@@ -75,10 +76,15 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
             return [ClusterStatus(r.name, context, False, False, (exc.user_message,)) for r in refs]
         try:
             snap = fluxapi.snapshot(client)
-            return [dataclasses.replace(clustercheck.check_cluster(
-                snap, r.name, r.kube_context, {k.new for k in state.keys if r.name in k.clusters} or state.new_keys,
-                target,
-                alone=len(refs) == 1, reconcile=reconcile, apply=apply), warnings=client.warnings) for r in refs]
+            gate = _post_quantum_gate(snap, refs, asserted or {}) if state.post_quantum else {}
+            # a cluster not proved ready for PQ keys is never verified, and never handed one through the API
+            return [ClusterStatus(r.name, context, False, True, (gate[r.name][1],)) if not gate.get(r.name, (1,))[0]
+                    else dataclasses.replace(clustercheck.check_cluster(
+                        snap, r.name, r.kube_context,
+                        {k.new for k in state.keys if r.name in k.clusters} or state.new_keys, target,
+                        alone=len(refs) == 1, reconcile=reconcile, apply=apply),
+                        warnings=client.warnings + ((gate[r.name][1],) if r.name in gate else ()))
+                    for r in refs]
         except SecretopsError as exc:
             if isinstance(exc, KubeError) and exc.status in REFUSED:
                 with lock:
@@ -92,9 +98,27 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
     return [done[r.name] for r in wanted]
 
 
+def _post_quantum_gate(snap: fluxapi.Snapshot, refs: list[ClusterRef],
+                       asserted: Mapping[str, str]) -> dict[str, tuple[bool, str]]:
+    """Each cluster: (proved ready for post-quantum keys, what was read or asserted). Not ready: the
+    reason it is not verified; ready by assertion: a warning that says so."""
+    from secretops.flux import readiness
+
+    found = readiness.read(snap, refs[0].name)
+    out: dict[str, tuple[bool, str]] = {}
+    for r in refs:
+        mine = readiness.with_assertion(readiness.Readiness(r.name, found.version, found.source), asserted)
+        if not mine.ready:
+            out[r.name] = (False, f"{mine.describe()}: post-quantum keys need kustomize-controller 1.9 "
+                                  "(Flux 2.9); not verified")
+        elif mine.asserted:
+            out[r.name] = (True, mine.describe())
+    return out
+
+
 def poll(state: RotationState, target: Target, *, seconds: float, reconcile: bool, timeout: float = 10.0,
          interval: float = 3.0, workers: int = WORKERS, apply: ApplyKeySecret | None = None,
-         observer: Observer | None = None) -> list[ClusterStatus]:
+         observer: Observer | None = None, asserted: Mapping[str, str] | None = None) -> list[ClusterStatus]:
     """Poll until every cluster is verified or the time is up; only unverified clusters are asked again.
     It ends at once when what is left cannot change by waiting (no such context, credentials refused)."""
     obs = observer or Silent()
@@ -102,7 +126,7 @@ def poll(state: RotationState, target: Target, *, seconds: float, reconcile: boo
     config = kubeconfig.load()  # once: exec credentials are reused between rounds until they expire
     lasting: set[str] = set()
     results = {s.name: s for s in check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers,
-                                            apply=apply, config=config, lasting=lasting)}
+                                            apply=apply, config=config, lasting=lasting, asserted=asserted)}
 
     def waiting() -> list[str]:
         return [n for n, s in results.items() if not s.verified and n not in lasting]
@@ -114,7 +138,7 @@ def poll(state: RotationState, target: Target, *, seconds: float, reconcile: boo
             obs.step()
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
         for s in check_all(state, target, timeout=timeout, only=waiting(), workers=workers, config=config,
-                           lasting=lasting):
+                           lasting=lasting, asserted=asserted):
             results[s.name] = s
     obs.end()
     return [results[c.name] for c in state.clusters]
@@ -147,9 +171,10 @@ def report(repo: Repo, *, wait: float = 0, reconcile: bool = False, timeout: flo
     apply = key_secret_applier(repo, state) if apply_key_secrets else None
     if wait > 0:
         results = poll(state, target, seconds=wait, reconcile=reconcile, timeout=timeout, workers=workers,
-                       apply=apply, observer=observer)
+                       apply=apply, observer=observer, asserted=dict(repo.config.asserted_versions))
     else:
-        results = check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers, apply=apply)
+        results = check_all(state, target, reconcile=reconcile, timeout=timeout, workers=workers, apply=apply,
+                            asserted=dict(repo.config.asserted_versions))
     return StatusReport(state, commit1, tuple(results))
 
 

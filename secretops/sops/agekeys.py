@@ -43,12 +43,17 @@ def is_post_quantum_recipient(recipient: str) -> bool:
     return recipient.startswith("age1pq1") and len(recipient) > 62
 
 
+def x25519_only(recipients: Iterable[str]) -> bool:
+    """True when none of ``recipients`` is post-quantum: a file or key still open to a quantum attacker."""
+    return not any(is_post_quantum_recipient(r) for r in recipients)
+
+
 class Keyring(tuple[Identity, ...]):
     """Identities with a public-key index built once (a rotation passes hundreds, thousands of times)."""
 
     @functools.cached_property
     def by_public(self) -> dict[str, Identity]:
-        return {i.public: i for i in self if not i.post_quantum}
+        return {i.public: i for i in self}
 
     @functools.cached_property
     def data_keys(self) -> dict[tuple[str, str], bytes]:
@@ -57,7 +62,12 @@ class Keyring(tuple[Identity, ...]):
         return {}
 
 
-def generate() -> Identity:
+def generate(post_quantum: bool = False) -> Identity:
+    """A new X25519 identity, or with ``post_quantum`` an ML-KEM-768 + X25519 one (age 1.3)."""
+    if post_quantum:
+        from secretops.sops import pqage
+
+        return Identity(*pqage.generate())
     import pyrage
 
     ident = pyrage.x25519.Identity.generate()
@@ -67,31 +77,32 @@ def generate() -> Identity:
 def parse(text: str, source: str = "key") -> list[Identity]:
     """Every identity in ``text`` (age key file format: comments, blank lines, one key a line).
 
-    Post-quantum keys are recognised but pyrage cannot derive their public key: their public
-    part is taken from an ``# public key:`` comment just above them, as age-keygen writes it.
+    Post-quantum keys are derived in-process (sops.pqage): an ``# public key:`` comment above them
+    is not trusted.
     """
     import pyrage
 
     found: list[Identity] = []
-    last_public = ""
     for line in text.splitlines():
         line = line.strip()
-        if line.startswith("# public key:"):
-            last_public = line.split(":", 1)[1].strip()
-            continue
         match = _KEY_RE.fullmatch(line)
         if not match:
             continue
         secret = match.group(0)
         if secret.startswith("AGE-SECRET-KEY-PQ-"):
-            found.append(Identity(last_public or "(post-quantum key)", secret))
+            from secretops.sops import pqage
+
+            try:
+                found.append(Identity(pqage.recipient_of(secret), secret))
+            except pqage.PQError:
+                raise AgeKeyError(f"{source} holds a malformed post-quantum age key", hint="check the key file") \
+                    from None
             continue
         try:
             public = str(pyrage.x25519.Identity.from_str(secret).to_public())
         except Exception:  # pyrage's error would echo the key; never pass it on
             raise AgeKeyError(f"{source} holds a malformed age key", hint="check the key file") from None
         found.append(Identity(public, secret))
-        last_public = ""
     return found
 
 

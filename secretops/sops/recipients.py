@@ -14,6 +14,7 @@ from secretops.sops.metadata import SopsMeta
 from secretops.util.fsutil import atomic_write, private_tempdir
 
 VERIFIED, CHANGED, UNCHANGED = "verified", "changed", "unchanged"
+REKEYED = "rekeyed"  # a new data key made in-process: proven by `verify`, not by a sops sample
 
 
 def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add: Sequence[str],
@@ -89,9 +90,22 @@ def _own_rule(meta: SopsMeta | None, age: Sequence[str]) -> str | None:
     if meta.recipients.get("pgp"):
         rule["pgp"] = ",".join(meta.recipients.get("pgp"))
     return "creation_rules:\n  - " + json.dumps(rule) + "\n" if rule else None
-def new_data_key(root: Path, sops: Sops, rel: str) -> None:
-    """`sops rotate`: a fresh data key, every value re-encrypted (for a compromised key)."""
+
+
+def new_data_key(root: Path, sops: Sops, rel: str, identities: Sequence[Identity] = ()) -> str:
+    """A fresh data key, every value re-encrypted (a compromised key, a move to PQ keys): in-process
+    for YAML files (REKEYED), else `sops rotate` (CHANGED)."""
+    from secretops.sops import rekey
+
+    if identities:
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+            atomic_write(root / rel, rekey.fresh_data_key(text, rel, identities).encode())
+            return REKEYED
+        except rewrap.Unsupported:
+            pass
     atomic_write(root / rel, sops.rotate_stdout(rel))
+    return CHANGED
 
 
 def age_of(root: Path, rel: str) -> set[str]:
@@ -123,8 +137,6 @@ def verify_meta(meta: SopsMeta | None, rel: str, present: set[str], absent: Iter
                          hint="run the command again")
     stanzas = dict(meta.age_stanzas)
     for pub in (present if prove is None else prove) & set(identities) & set(stanzas):
-        if identities[pub].post_quantum:
-            continue
         key = datakey.stanza_key(stanzas[pub], identities[pub])
         if key is not None and meta.uses_key_groups:
             continue  # a Shamir share, not the data key: the real sops decrypts these files in the sample

@@ -8,19 +8,19 @@ Files this cannot handle raise ``Unsupported`` and the caller falls back to ``so
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from secretops.errors import InputError
 from secretops.sops import datakey, document
-from secretops.sops.agekeys import Identity, is_post_quantum_recipient
+from secretops.sops.agekeys import Identity
 
 
 class Unsupported(Exception):
-    """Key groups, post-quantum keys, non-YAML stores or an unusual layout: use sops instead."""
+    """Key groups, non-YAML stores or an unusual layout: use sops instead."""
 
 
-_RECIPIENT = re.compile(r"(recipient:\s*[\"']?)(age1[0-9a-z]+)")
+_RECIPIENT = re.compile(r"(recipient:\s*[\"']?)(age1[0-9a-z]+)")  # age1pq1…: about 1,960 characters
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
+def find_blocks(lines: list[str]) -> list[tuple[int, int]]:
     """(sops: line, first line after the block) for every top-level ``sops:`` key."""
     blocks = []
     i = 0
@@ -112,14 +112,10 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
         return text
     if not wanted and not [k for k, _ in meta.recipients.by_kind if k != "age"]:
         raise InputError(f"{rel}: removing every age recipient would leave it undecryptable")
-    if any(is_post_quantum_recipient(r) for r in wanted):
-        raise Unsupported("post-quantum recipient")
     key = datakey.unwrap(meta, identities, rel) if [r for r in wanted if r not in current] else b""
     armors = {r: datakey.wrap(key, r) for r in wanted if r not in current}
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    for start, end in reversed(_find_blocks(lines)):
+    lines = _lines(text)
+    for start, end in reversed(find_blocks(lines)):
         block = _age_block(lines, start, end)
         if isinstance(block, int):
             new = [" " * block + "age:\n"] + [ln for r in wanted for ln in _render(None, block, r, armors[r])]
@@ -132,5 +128,30 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
             body += kept[rcpt] if rcpt in kept else _render(template, block.indent, rcpt, armors[rcpt])
         head = [" " * block.indent + "age:\n"] if wanted else []
         lines[block.start:block.end] = head + body
+    return _joined(lines, text)
+
+
+def rewrap_all(text: str, armors: Mapping[str, str]) -> str:
+    """Every stanza of a recipient in ``armors`` gets that armor (a new data key); nothing else changes."""
+    lines = _lines(text)
+    for start, end in reversed(find_blocks(lines)):
+        block = _age_block(lines, start, end)
+        if isinstance(block, int):
+            continue
+        for s, e, rcpt in reversed(block.items):
+            if rcpt in armors:
+                lines[s:e] = _render(lines[s:e], block.indent, rcpt, armors[rcpt])
+    return _joined(lines, text)
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return lines
+
+
+def _joined(lines: list[str], text: str) -> str:
+    """The lines back as text, ending as ``text`` ended."""
     result = "".join(lines)
     return result if text.endswith("\n") else result.rstrip("\n")

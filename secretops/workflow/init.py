@@ -240,13 +240,14 @@ def _per_cluster_configs(repo: Repo) -> bool:
     return bool(repo.sops_config) and ".sops.yaml" not in repo.sops_config.paths
 
 
-def _add_per_cluster(repo: Repo, names: list[str], paths: dict[str, str], dry_run: bool) -> InitResult:
+def _add_per_cluster(repo: Repo, names: list[str], paths: dict[str, str], dry_run: bool,
+                     post_quantum: bool = False) -> InitResult:
     """A cluster added to a repository that keeps one `.sops.yaml` per cluster: its own config, one
     rule for the repository's suffix, in its folder. Key Secrets in such repositories are made with
     kubectl: the bootstrap line reads the new key from the key file through a pipe."""
     cfg = repo.config
     todo = [n for n in names if not (repo.root / paths[n] / ".sops.yaml").exists()]
-    keys = {n: agekeys.generate() for n in todo}
+    keys = {n: agekeys.generate(post_quantum) for n in todo}
     suffix_re = re.escape(cfg.encrypted_suffix) + "$"
     writes = [(f"{paths[n]}/.sops.yaml", yamlio.dump(yamlio.roundtrip(), {"creation_rules": [
         {"path_regex": f".*{suffix_re}", "encrypted_regex": ENCRYPTED_REGEX, "age": keys[n].public}]}).encode(),
@@ -292,7 +293,8 @@ def require_no_rotation(repo: Repo) -> None:
 
 
 def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key: bool = False, *,
-         dry_run: bool = False) -> InitResult:
+         dry_run: bool = False, post_quantum: bool = False) -> InitResult:
+    """With ``post_quantum`` new keys are age 1.3's ML-KEM-768 + X25519 keys (the clusters need Flux 2.9)."""
     cfg = repo.config
     require_no_rotation(repo)
     if clusters:
@@ -314,14 +316,14 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
         known = next((c for c in repo.clusters if c.name == name), None)
         paths[name] = known.path if known else f"{base}/{name}"
     if found and _per_cluster_configs(repo):
-        return _add_per_cluster(repo, names, paths, dry_run)
+        return _add_per_cluster(repo, names, paths, dry_run, post_quantum)
     ks = cfg.key_secret
     secrets = {n: key_secret_path(paths[n], cfg.encrypted_suffix, ks.name) for n in names}
     todo = [n for n in names if not (repo.root / secrets[n]).exists()]
     suffix_re = re.escape(cfg.encrypted_suffix) + "$"
     reuse = _keys_in_rules(repo, {n: f"^{re.escape(paths[n])}/.*{suffix_re}" for n in todo}, shared_key, suffix_re)
-    shared = (reuse.get("*") or agekeys.generate()) if shared_key and todo else None
-    keys = {n: shared or reuse.get(n) or agekeys.generate() for n in todo}
+    shared = (reuse.get("*") or agekeys.generate(post_quantum)) if shared_key and todo else None
+    keys = {n: shared or reuse.get(n) or agekeys.generate(post_quantum) for n in todo}
     publics = {n: keys[n].public for n in todo}
     if shared:
         rules = [_rule(suffix_re, [shared.public])]

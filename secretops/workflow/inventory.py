@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from secretops.flux.readiness import Readiness
 from secretops.repo.discovery import Scan
 from secretops.repo.layout import Layout
 from secretops.repo.model import Repo
@@ -70,10 +71,39 @@ def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], min
 
 
 @dataclass(frozen=True)
+class Quantum:
+    """How far the repository is from post-quantum age keys (`status --quantum`). Public keys only."""
+
+    x25519_only: tuple[str, ...]  # encrypted files whose age recipients are all X25519
+    encrypted: int
+    people_x25519: tuple[str, ...]  # X25519 recipients that are no cluster's key: `rotate --to-pq` leaves them
+    clusters: tuple[Readiness, ...] = ()
+
+
+@dataclass(frozen=True)
 class Inventory:
     root: str
     rows: tuple[FileStatus, ...]
     layout: tuple[str, ...] = ()  # what was inferred about the repository, in lines
+    quantum: Quantum | None = None
+
+
+def quantum(repo: Repo, scan: Scan, layout: Layout, *, clusters: bool, timeout: float = 10.0) -> Quantum:
+    """Files still X25519-only, X25519 recipients that are no cluster's key, and (with ``clusters``)
+    each cluster's kustomize-controller version, read through its API or asserted in .secretops.yaml."""
+    metas = [p.meta for p in scan.encrypted if p.meta is not None and p.meta.recipients.age]
+    only = tuple(sorted(p.rel for p in scan.encrypted if p.meta is not None and p.meta.recipients.age
+                        and agekeys.x25519_only(p.meta.recipients.age)))
+    cluster_keys = {k for c in layout.clusters for k in c.keys}
+    named = {r for m in metas for r in m.recipients.age} | set(repo.sops_config.age_keys)
+    people = tuple(sorted(r for r in named if r not in cluster_keys and not agekeys.is_post_quantum_recipient(r)))
+    found: tuple[Readiness, ...] = ()
+    if clusters:
+        from secretops.flux import readiness
+
+        found = tuple(readiness.read_all([(c.name, c.kube_context) for c in repo.clusters],
+                                         dict(repo.config.asserted_versions), timeout=timeout))
+    return Quantum(only, len(scan.encrypted), people, found)
 
 
 def _clear_state(repo: Repo, rel: str, enc: ParsedFile | None, mine: set[str], sops: Sops | None) -> tuple[str, str]:

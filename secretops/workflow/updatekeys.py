@@ -77,8 +77,7 @@ def plan(repo: Repo, scan: Scan, paths: Sequence[str] = ()) -> UpdateReport:
         age_have, age_want = have.get("age", frozenset()), want.get("age", frozenset())
         other = {k: v for k, v in have.items() if k != "age"} != {k: v for k, v in want.items() if k != "age"}
         simple = not other and parsed.format == "yaml" and not meta.uses_key_groups and \
-            not rule.shamir_threshold and len(rule.key_groups) <= 1 and \
-            not any(agekeys.is_post_quantum_recipient(r) for r in age_want)
+            not rule.shamir_threshold and len(rule.key_groups) <= 1
         drift.append(Drift(parsed.rel, tuple(sorted(age_want - age_have)), tuple(sorted(age_have - age_want)),
                            other, IN_PROCESS if simple else THROUGH_SOPS))
     return UpdateReport(tuple(drift), same, tuple(no_rule))

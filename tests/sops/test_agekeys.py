@@ -41,10 +41,18 @@ def test_append_is_0600_commented_and_idempotent(keys_file: Path) -> None:
     assert ident.secret not in keys_file.read_text() and "cluster prod" not in keys_file.read_text()
 
 
-def test_post_quantum_keys_are_recognised_and_left_to_sops() -> None:
-    pq = "AGE-SECRET-KEY-PQ-1" + "Q" * 80
-    found = agekeys.parse(f"# public key: age1pqexample\n{pq}\n")
-    assert len(found) == 1 and found[0].post_quantum and found[0].public == "age1pqexample"
+def test_post_quantum_keys_are_parsed_and_their_recipient_derived_not_read_from_the_comment() -> None:
+    made = agekeys.generate(post_quantum=True)
+    found = agekeys.parse(f"# public key: age1pqexample\n{made.secret}\n")
+    assert found == [made] and found[0].post_quantum and found[0].public.startswith("age1pq1")
+    assert agekeys.Keyring(found).by_public[made.public] is found[0]
+
+
+def test_malformed_post_quantum_key_error_does_not_echo_it() -> None:
+    bad = "AGE-SECRET-KEY-PQ-1" + "Q" * 80
+    with pytest.raises(AgeKeyError, match="malformed post-quantum") as info:
+        agekeys.parse(bad, "keys.txt")
+    assert bad not in str(info.value)
 
 
 def test_malformed_key_error_does_not_echo_it() -> None:

@@ -50,3 +50,21 @@ def test_clusters_do_not_come_and_go_during_a_rotation(fleet: Path) -> None:
         res = helpers.run_cli(args, fleet)
         assert res.code == 2 and "rotation is in progress" in res.err, res.text
     assert helpers.repo_state(fleet) == before
+
+
+def test_add_a_post_quantum_cluster(fleet: Path) -> None:
+    """`cluster add --pq`: an age1pq1 recipient in its rule and the shared rule, the shared files re-wrapped for
+    it in-process; the reference age (Node) and the real sops open them with its PQ key alone."""
+    from tests.pq.judge import judge_sops_file
+
+    res = helpers.run_cli(["cluster", "add", "edge", "--pq"], fleet)
+    assert res.code == 0, res.text
+    assert "AGE-SECRET-KEY" not in res.text
+    edge = _cluster_key(fleet, "edge")
+    assert len(edge) == 1 and edge[0].post_quantum and edge[0].public.startswith("age1pq1")
+    for rel in ("apps/shared.enc.yaml", "clusters/edge/flux-system/sops-age.enc.yaml"):
+        assert helpers.sops_opens(fleet, rel, edge), rel
+        assert judge_sops_file(fleet / rel, [edge[0].secret])["opened"] == [edge[0].public], rel
+    assert not helpers.sops_opens(fleet, "clusters/dev/apps/app0.enc.yaml", edge)
+    res = helpers.run_cli(["status", "--quantum", "--format", "json"], fleet)
+    assert "apps/shared.enc.yaml" not in res.out.split('"x25519_only"')[1].split("]")[0]
