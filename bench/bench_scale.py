@@ -136,7 +136,6 @@ def build(root: Path, home: Path, clusters: int = CLUSTERS) -> list[agekeys.Iden
 
 
 def _timed(args: list[str], cwd: Path, e: dict[str, str]) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([str(BIN / "secretops"), *args], cwd=cwd, env=e, capture_output=True)
     took = time.perf_counter() - start
