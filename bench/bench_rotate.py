@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -101,59 +100,6 @@ def _key_mapping(old_rules: str, new_rules: str) -> dict[str, str]:
     old = re.findall(r"^  - path_regex: \^clusters/(c\d+)/.*\n.*\n    age: (\S+)$", old_rules, re.M)
     new = dict(re.findall(r"^  - path_regex: \^clusters/(c\d+)/.*\n.*\n    age: (\S+)$", new_rules, re.M))
     return {key: new[c] for c, key in old}
-
-
-def run_status() -> list[str]:
-    """`rotate status` over 1,000 clusters with 150 ms and 500 ms added to every API response."""
-    return [line for delay in (0.15, 0.5) for line in status_once(1000, delay)]
-
-
-def status_once(clusters: int, delay: float) -> list[str]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests import fakeflux
-
-    work = Path(tempfile.mkdtemp(prefix="secretops-bench-status-"))
-    home = work / "home"
-    (home / ".kube").mkdir(parents=True)
-    root = work / "repo"
-    root.mkdir()
-    e = fleet.env(home)
-    fleet.git(root, "init", "-q", "-b", "main", e=e)
-    (root / "README.md").write_text("fleet\n")
-    fleet.git(root, "add", "-A", e=e)
-    fleet.git(root, "commit", "-qm", "base", e=e)
-    fleet.git(root, "remote", "add", "origin", fakeflux.REPO_URL, e=e)
-    new, old = agekeys.generate(), agekeys.generate()
-    names = [f"c{n:04d}" for n in range(clusters)]
-    state = {"version": 1, "id": "bench", "phase": "started", "base_commit": "0" * 40, "branch": "main",
-             "started_at": "2026-01-01T00:00:00Z",
-             "keys": [{"old": old.public, "new": new.public, "clusters": names}],
-             "clusters": [{"name": n, "kube_context": n, "key_secrets": ["x"]} for n in names]}
-    (root / ".secretops").mkdir()
-    (root / ".secretops/rotation.yaml").write_text(json.dumps(state))
-    fleet.git(root, "add", "-A", e=e)
-    fleet.git(root, "commit", "-qm", "commit 1", e=e)
-    c1 = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
-    content = f"# public key: {new.public}\n{new.secret}\n# public key: {old.public}\n{old.secret}\n"
-    with fakeflux.FakeKube(delay=delay) as kube:
-        for name in names:
-            cluster = kube.add(name)
-            ks = fakeflux.kustomization("flux-system")
-            fakeflux.set_applied(ks, c1)
-            cluster.put("kustomizations", ks)
-            cluster.put("secrets", fakeflux.key_secret("sops-age", "flux-system", {"age.agekey": content}))
-        e["KUBECONFIG"] = str(kube.kubeconfig(home / ".kube/config", names))
-        start = time.perf_counter()
-        proc = subprocess.run([str(BIN / "secretops"), "rotate", "status", "--format", "json"], cwd=root, env=e,
-                              capture_output=True)
-        took = time.perf_counter() - start
-        requests = kube.requests
-    data = json.loads(proc.stdout or b"{}")
-    ok = sum(1 for c in data.get("clusters", []) if c["verified"])
-    shutil.rmtree(work, ignore_errors=True)
-    return [f"rotate status across {clusters} clusters, {delay * 1000:.0f} ms added to every response (local TLS fake "
-            f"API server, {requests} requests, 128 in flight): {took:.1f} s, {ok}/{clusters} verified (goal <= 30 s "
-            "at 500 ms)"]
 
 
 def run_updatekeys() -> list[str]:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_check, bench_history, bench_recall, bench_rotate, kills
+from bench import bench_check, bench_history, bench_recall, bench_rotate, bench_scale, kills
 
 SUITES = {"recall": bench_recall.run, "check": bench_check.run, "history": bench_history.run,
           "rotate": bench_rotate.run_rotation,
           "updatekeys": bench_rotate.run_updatekeys,
-          "status": bench_rotate.run_status, "kills": kills.run}
+          "status": bench_scale.run_status, "fleet": bench_scale.run_rotation, "kills": kills.run}
 
 
 def main() -> None:

@@ -203,6 +203,13 @@ def client_certificate(ca: Any) -> tuple[bytes, bytes]:
                               serialization.NoEncryption()))
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 4096  # as a real API server's listen backlog: a fleet connects at once
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up mid-handshake or mid-request: its own side reports it
+
+
 class FakeKube:
     def __init__(self, tls: bool = True, delay: float = 0.0) -> None:
         self.delay = delay  # seconds added to every response: a real API server is 50-500 ms away
@@ -210,13 +217,15 @@ class FakeKube:
         self.lock = threading.Lock()
         self.requests = 0
         handler = type("Handler", (_Handler,), {"kube": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.ca: bytes | None = None
         self.ca_signer: Any = None
         if tls:
             self.ca, ctx, self.ca_signer = _tls()
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            # the handshake runs in each connection's thread, not in the accept loop (10,000 clusters connect)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True,
+                                                 do_handshake_on_connect=False)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FakeKube:
@@ -295,13 +304,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
+    def setup(self) -> None:
+        if hasattr(self.request, "do_handshake"):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+        super().setup()
+
     def _send(self, code: int, body: Any) -> None:
         data = json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._headers_buffer.append(b"\r\n" + data)  # headers and body in one segment: no Nagle wait
+        self.flush_headers()
 
     def _status(self, code: int, reason: str) -> None:
         self._send(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": reason, "code": code})
