@@ -112,12 +112,10 @@ def read(snap: api.Snapshot, cluster: str) -> Readiness:
 
 
 def read_all(clusters: Sequence[tuple[str, str]], asserted: Mapping[str, str], *, timeout: float = 10.0,
-             workers: int = 128, config: kubeconfig.Kubeconfig | None = None) -> list[Readiness]:
+             workers: int = 0, config: kubeconfig.Kubeconfig | None = None) -> list[Readiness]:
     """Each (cluster, kube context)'s readiness; an API server is asked once for all the clusters it serves."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from secretops.errors import SecretopsError
-    from secretops.flux import kubeconfig
+    from secretops.flux import fanout, kubeconfig
 
     try:
         config = config or kubeconfig.load()
@@ -142,10 +140,7 @@ def read_all(clusters: Sequence[tuple[str, str]], asserted: Mapping[str, str], *
         finally:
             client.close()
 
-    if not servers:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(servers)))) as pool:
-        found = [r for group in pool.map(one, servers.items()) for r in group]
+    found = [r for group in fanout.each(list(servers.items()), one, workers or fanout.WORKERS) for r in group]
     return [with_assertion(r, asserted) for r in found]
 
 

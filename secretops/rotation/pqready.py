@@ -23,7 +23,7 @@ class NotReady(StateError):
 
 
 def read_all(clusters: Sequence[ClusterRef], asserted: Mapping[str, str], *, timeout: float = 10.0,
-             workers: int = 128) -> list[Readiness]:
+             workers: int = 0) -> list[Readiness]:
     return readiness.read_all([(c.name, c.kube_context) for c in clusters], asserted, timeout=timeout,
                               workers=workers)
 

@@ -6,25 +6,22 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from secretops.errors import KubeError, SecretopsError, StateError
 from secretops.flux import api as fluxapi
-from secretops.flux import clustercheck, kubeconfig
+from secretops.flux import clustercheck, fanout, kubeconfig
 from secretops.flux import judge as flux
 from secretops.flux.clustercheck import ApplyKeySecret
 from secretops.flux.judge import ClusterStatus, Target
 from secretops.git import command as git
 from secretops.repo.model import Repo
 from secretops.rotation.state import ClusterRef, RotationState, commit_one, require_state
-from secretops.util import fdlimit
 from secretops.util.display import short
 from secretops.util.progress import Observer, Silent
 
 REFUSED = (401, 403)  # the server answered: these credentials will not do, however long one waits
-WORKERS = 1024  # API servers asked at once: they are 50-500 ms away and fleets reach 10,000
-STACK = 512 << 10  # a worker's thread stack: HTTP, TLS and JSON need far less than the default 8 MiB
+WORKERS = fanout.WORKERS
 
 
 @dataclass(frozen=True)
@@ -95,13 +92,7 @@ def check_all(state: RotationState, target: Target, *, reconcile: bool = False, 
         finally:
             client.close()
 
-    size = max(1, min(workers, len(servers), (fdlimit.raise_to(2 * workers + 64) - 64) // 2))  # 2 fds a server
-    previous = threading.stack_size(STACK)
-    try:
-        with ThreadPoolExecutor(max_workers=size) as pool:
-            done = {s.name: s for group in pool.map(one_server, servers.values()) for s in group}
-    finally:
-        threading.stack_size(previous)
+    done = {s.name: s for group in fanout.each(list(servers.values()), one_server, workers) for s in group}
     return [done[r.name] for r in wanted]
 
 
