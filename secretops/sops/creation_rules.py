@@ -77,7 +77,10 @@ class SopsConfig(NamedTuple):
     def rule_for(self, rel: str) -> CreationRule | None:
         """The first rule whose path_regex is found in the path (relative to the config's folder)."""
         local = self.local(rel)
-        return next((r for r in self.rules if r.matches(local)), None)
+        if len(self.rules) < regex.FIRST_MATCH_MIN:
+            return next((r for r in self.rules if r.matches(local)), None)
+        found = _first_match(self.rules).first(local)
+        return None if found is None else self.rules[found]
 
     def has_specific_match(self, rel: str) -> bool:
         """A rule with a path_regex matches (catch-alls say nothing about a name)."""
@@ -87,6 +90,18 @@ class SopsConfig(NamedTuple):
     @property
     def age_keys(self) -> frozenset[str]:
         return frozenset(k for r in self.rules for k in r.recipients.age)
+
+
+_INDEXES: dict[int, tuple[tuple[CreationRule, ...], regex.FirstMatch]] = {}
+
+
+def _first_match(rules: tuple[CreationRule, ...]) -> regex.FirstMatch:
+    """One index per rule list read (kept while the list lives: its id is checked against the list)."""
+    entry = _INDEXES.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        entry = (rules, regex.FirstMatch(tuple(r.path_regex for r in rules)))
+        _INDEXES[id(rules)] = entry
+    return entry[1]
 
 
 _ORDINARY = ("deployment.yaml", "app/deployment.yaml", "apps/default/app/deployment.yaml")

@@ -24,7 +24,7 @@ class BadRegex(ValueError):
     """RE2 rejects the pattern. The message names RE2's reason, never the subject text."""
 
 
-@functools.lru_cache(maxsize=256)
+@functools.cache  # bounded by the configs read: a fleet's may hold 10,000 rules
 def _shared(pattern: str) -> re.Pattern[str] | None:
     """The pattern compiled by `re`, if it lies in the subset both engines read alike."""
     if _RISKY.search(pattern) or not _SHARED.fullmatch(pattern):
@@ -35,7 +35,7 @@ def _shared(pattern: str) -> re.Pattern[str] | None:
         return None  # let RE2 judge it (and name its reason)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.cache
 def compile(pattern: str) -> Any:
     """A compiled pattern with RE2 semantics; BadRegex if RE2 rejects it."""
     shared = _shared(pattern)
@@ -61,3 +61,52 @@ def search(pattern: str, text: str) -> bool:
 
         return re2.search(pattern, text) is not None
     return compiled.search(text) is not None
+
+
+FIRST_MATCH_MIN = 16  # fewer patterns are searched one by one
+
+
+class FirstMatch:
+    """Which of many patterns (None: matches everything) is the first to match a text, as a search
+    of each in order would answer, in one pass of an RE2::Set: a fleet's `.sops.yaml` may hold one
+    rule per cluster, and each of its files would otherwise be searched against every rule.
+    A text with a newline, or a set RE2 could not build or run to the end (its memory bound), is
+    answered one pattern at a time (a pattern RE2 rejects then raises where the order reaches it)."""
+
+    def __init__(self, patterns: tuple[str | None, ...]) -> None:
+        self.patterns = patterns
+        self.always = next((i for i, p in enumerate(patterns) if p is None), len(patterns))
+        self._set: Any = None
+        if len(patterns) >= FIRST_MATCH_MIN:
+            self._set = _build_set([p for p in patterns[: self.always] if p is not None])
+
+    def first(self, text: str) -> int | None:
+        """The index of the first pattern found in ``text``, or None."""
+        if self._set is not None and "\n" not in text:
+            hits = self._set.Match(text) or []
+            if self.always in hits:  # the end-of-text sentinel: the pass was whole
+                found = min(hits)
+                return found if found < len(self.patterns) else None
+        for i, pattern in enumerate(self.patterns):
+            if pattern is None or search(pattern, text):
+                return i
+        return None
+
+
+def _build_set(patterns: list[str]) -> Any:
+    """An RE2::Set of the patterns before the first catch-all, then the sentinel ``\\z`` (its index is
+    the catch-all's, or the count). None when RE2 rejects one (the ordered search reports it)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 256 << 20
+    built = re2.Set.SearchSet(options)
+    try:
+        for pattern in patterns:
+            built.Add(pattern)
+        built.Add(r"\z")
+        built.Compile()
+    except (re2.error, ValueError, TypeError):
+        return None
+    return built
