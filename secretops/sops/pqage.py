@@ -16,6 +16,7 @@ never put into exceptions: every failure is ``PQError`` with a fixed message.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -118,6 +119,11 @@ def _private_key(seed: bytes) -> MLKEM768X25519PrivateKey:
                                     x25519.X25519PrivateKey.from_private_bytes(expanded[64:]))
 
 
+@functools.lru_cache(maxsize=64)  # one command opens thousands of stanzas with the same few identities
+def _identity_key(identity: str) -> MLKEM768X25519PrivateKey:
+    return _private_key(_seed_of(identity))
+
+
 def _public_bytes(seed: bytes) -> bytes:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
@@ -135,6 +141,7 @@ def generate() -> tuple[str, str]:
     return bech32_encode(RECIPIENT_HRP, _public_bytes(seed)), bech32_encode(IDENTITY_HRP, seed).upper()
 
 
+@functools.lru_cache(maxsize=1024)  # key files and key Secrets are parsed again and again in one command
 def recipient_of(identity: str) -> str:
     """The ``age1pq1…`` recipient of an ``AGE-SECRET-KEY-PQ-1…`` identity."""
     return bech32_encode(RECIPIENT_HRP, _public_bytes(_seed_of(identity)))
@@ -149,6 +156,7 @@ def is_recipient(text: str) -> bool:
     return text.startswith(RECIPIENT_HRP + "1") and len(text) > 62
 
 
+@functools.lru_cache(maxsize=256)  # a rotation wraps for the same few recipients thousands of times
 def _public_key(recipient: str) -> MLKEM768X25519PublicKey:
     from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
     from cryptography.hazmat.primitives.hpke import MLKEM768X25519PublicKey
@@ -281,7 +289,7 @@ def unwrap(armored: str, identity: str) -> bytes | None:
         stanzas, header, mac, rest = _parse(_dearmor(armored))
     except (UnicodeDecodeError, ValueError) as exc:
         raise PQError(str(exc) if isinstance(exc, PQError) else "malformed age header") from None
-    key = _private_key(_seed_of(identity))
+    key = _identity_key(identity)
     suite = _suite()
     for args, body in stanzas:
         if args[0] != STANZA:

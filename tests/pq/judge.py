@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -36,7 +37,11 @@ def _ready() -> Path:
                             f"{res.stderr.strip().splitlines()[-1:] or res.returncode}")
         version = json.loads((CACHE / "node_modules" / "age-encryption" / "package.json").read_text())["version"]
         assert tuple(int(p) for p in version.split(".")[:2]) >= (0, 3), version
-        shutil.copyfile(SCRIPT, CACHE / SCRIPT.name)  # resolved against the cached node_modules
+        target = CACHE / SCRIPT.name  # resolved against the cached node_modules
+        if not target.is_file() or target.read_bytes() != SCRIPT.read_bytes():
+            staged = CACHE / f".{SCRIPT.name}.{os.getpid()}"
+            shutil.copyfile(SCRIPT, staged)
+            os.replace(staged, target)  # a judge running in another worker never reads half a script
     return CACHE / SCRIPT.name
 
 

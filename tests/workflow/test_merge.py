@@ -175,3 +175,27 @@ def test_a_conflict_never_writes_over_a_clear_copy_that_holds_edits(wired: Path)
     assert helpers.run_cli(["decrypt", "--force", REL], wired).code == 0  # now our values, sops's layout
     res = _git(wired, "merge", "--no-edit", "theirs")
     assert res.returncode != 0 and "<<<<<<< ours" in clear.read_text()
+
+
+def test_merge_after_a_move_to_post_quantum_keys(wired: Path) -> None:
+    """The driver merges files whose only age recipients are post-quantum; the reference age (Node) and the
+    real sops open the result with the PQ keys alone. The versions are asserted: no API server here."""
+    from tests.pq.judge import judge_sops_file
+
+    helpers.write(wired / ".secretops.yaml", "version: 1\nkustomize_controller_versions:\n"
+                  + "".join(f'  {c}: "1.9.0"\n' for c in ("dev", "staging", "prod")))
+    helpers.git(wired, "add", "-A")
+    helpers.git(wired, "commit", "-qm", "every cluster runs Flux 2.9")
+    for args in (["rotate", "start", "--to-pq", "--all"], ["rotate", "finish", "--unverified"]):
+        res = helpers.run_cli(args, wired)
+        assert res.code == 0, res.text
+    pq = [i for i in agekeys.load_identities() if i.post_quantum and i.public in (wired / REL).read_text()]
+    assert pq and "age1pq1" in (wired / REL).read_text()
+    _branches(wired, {"user": "u-Kq2", "password": "pw-ours-Kq2", "token": "tk-base-Kq2"},
+              {"user": "u-Kq2", "password": "pw-base-Kq2", "token": "tk-theirs-Kq2"})
+    res = _git(wired, "merge", "-q", "--no-edit", "theirs")
+    assert res.returncode == 0, res.stdout + res.stderr
+    merged = {"user": "u-Kq2", "password": "pw-ours-Kq2", "token": "tk-theirs-Kq2"}
+    assert _values(wired, REL, pq) == merged
+    judged = judge_sops_file(wired / REL, [k.secret for k in pq])["values"]
+    assert {k.split(":")[1]: v for k, v in judged.items()} == {k: helpers.plant(v) for k, v in merged.items()}
