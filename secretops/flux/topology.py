@@ -151,6 +151,10 @@ def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _decryption(spec: Mapping[str, Any], namespace: str) -> Decryption | None:
     dec = _map(spec.get("decryption"))
     if dec.get("provider") != "sops":
@@ -166,7 +170,7 @@ def _patched_decryption(patches: object, namespace: str) -> Decryption | None:
     Flux Operator set it for every Kustomization below)."""
     from secretops.util import yamlio
 
-    for patch in patches if isinstance(patches, list) else []:
+    for patch in _list(patches):
         patch = _map(patch)
         kind = _map(patch.get("target")).get("kind")
         if kind not in (None, "Kustomization") or not isinstance(patch.get("patch"), str):
@@ -314,20 +318,19 @@ class _Builder:
     def _refs(doc: Mapping[str, Any]) -> list[str]:
         refs: list[str] = []
         for key in ("resources", "components", "bases", "crds", "configurations", "transformers", "generators"):
-            refs += [str(r) for r in doc.get(key) or [] if isinstance(r, str)]
-        for item in doc.get("patchesStrategicMerge") or []:
+            refs += [str(r) for r in _list(doc.get(key)) if isinstance(r, str)]
+        for item in _list(doc.get("patchesStrategicMerge")):
             if isinstance(item, str) and "\n" not in item:
                 refs.append(item)
         for key in ("patches", "patchesJson6902"):
-            refs += [str(p["path"]) for p in doc.get(key) or [] if isinstance(p, Mapping) and p.get("path")]
+            refs += [str(p["path"]) for p in _list(doc.get(key)) if isinstance(p, Mapping) and p.get("path")]
         for key in ("secretGenerator", "configMapGenerator"):
-            for gen in doc.get(key) or []:
+            for gen in _list(doc.get(key)):
                 gen = _map(gen)
-                for item in [*(gen.get("files") or []), *(gen.get("envs") or []),
-                             *([gen["env"]] if gen.get("env") else [])]:
-                    if isinstance(item, str):
+                for item in [*_list(gen.get("files")), *_list(gen.get("envs")), gen.get("env")]:
+                    if isinstance(item, str) and item:
                         refs.append(item.split("=", 1)[1] if "=" in item else item)
-        helm = doc.get("helmCharts") or []
+        helm = _list(doc.get("helmCharts"))
         refs += [str(h["valuesFile"]) for h in helm if isinstance(h, Mapping) and h.get("valuesFile")]
         return refs
 

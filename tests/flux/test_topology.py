@@ -181,3 +181,31 @@ def test_unreadable_and_broken_manifests_do_not_crash() -> None:
              "c/kustomization.yaml": "resources: [\n", "c/bad.yaml": "kind: Kustomization\napiVersion: [\n"}
     found = topology.read(files, lambda rel: None if rel == "c/bad.yaml" else files[rel].encode())
     assert found.clusters == () and found.problems == ("c/kustomization.yaml cannot be read as YAML",)
+
+
+def test_odd_manifests_are_read_without_a_crash(tmp_path: Path) -> None:
+    """Every shape a real tree can hold: wrong types, cycles, paths that leave the repository, binary
+    bytes in a .yaml file. The answer is clusters and problems, never an exception."""
+    files = {
+        "c/flux-system/gotk-sync.yaml": flux_shapes.gotk_sync("c"),
+        "c/kustomization.yaml": "resources: [flux-system, ../k]\n",
+        "k/kustomization.yaml": "resources: abc\ncomponents: [../d, 7, {x: 1}]\npatches: [1, {path: [2]}]\n"
+                                "secretGenerator: [{files: x}, {envs: [3]}, 5]\n",
+        "d/kustomization.yaml": "resources: [../k, ../../outside]\n",
+        "e/odd.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: x\nspec: [1, 2]\n"
+                      "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: y}\n"
+                      "spec: {path: {a: 1}, sourceRef: x, decryption: [1]}\n---\n- a list\n---\nplain\n",
+        "f/instance.yaml": "kind: FluxInstance\nmetadata: {name: f}\nspec:\n  sync: {path: ../../outside}\n",
+        "g/values.yaml": "instance:\n  sync: [1]\n",
+        "h/binary.yaml": "\x00\x01kustomize.toolkit.fluxcd.io\xff",
+    }
+    found = _read(files)
+    assert [c.name for c in found.clusters] == ["c"]
+    assert "d/kustomization.yaml: ../../outside leads outside the repository" in found.problems
+    assert any("FluxInstance f: sync.path leads outside" in p for p in found.problems)
+    root = tmp_path / "odd"
+    root.mkdir()
+    helpers.git(root, "init", "-q")
+    for rel, text in files.items():
+        helpers.write(root / rel, text)
+    assert _status(root)["files"] == []
