@@ -413,6 +413,23 @@ def _entry_points(index: _Index, build: _Builder) -> list[EntryPoint]:
     return [e for e in entries if e.kind != "bootstrap" or not any(applies(o, e) for o in entries)]
 
 
+def _same_repository(index: _Index, entries: list[EntryPoint]) -> set[str]:
+    """The sources an entry point's Kustomizations may name: its own, and every GitRepository or
+    OCIRepository in the repository with the same URL (the same repository, watched again)."""
+    from secretops.flux.judge import normalize_url
+
+    names = {e.source for e in entries}
+    found: dict[str, set[str]] = {}
+    for docs in index.objects.values():
+        for doc in docs:
+            url = _map(doc.get("spec")).get("url")
+            if doc.get("kind") in _SOURCES and isinstance(url, str) and url:
+                found.setdefault(normalize_url(url), set()).add(str(_map(doc.get("metadata")).get("name")))
+    urls = {normalize_url(e.url) for e in entries if e.url}
+    urls |= {u for u, named in found.items() if named & names}
+    return names | {n for u in urls for n in found.get(u, set())}
+
+
 def _name(path: str, taken: set[str]) -> str:
     parts = [p for p in path.split("/") if p] or ["default"]
     specific = [p for p in parts if p not in _GENERIC] or parts
@@ -482,7 +499,7 @@ def read(files: Iterable[str], read_file: Callable[[str], bytes | None]) -> Topo
             if name in taken:
                 name = _name(path, taken)
             taken.add(name)
-            sources = {e.source for e in entries}
+            sources = _same_repository(index, entries)
             for entry in entries:
                 walk.cluster(name, entry, sources)
             context = next((e.management for e in entries if e.management), None) or name

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from secretops.flux import topology
-from tests import flux_shapes, helpers
+from tests import fakeflux, flux_shapes, helpers
 
 
 def _status(root: Path, code: int = 0) -> dict[str, Any]:
@@ -209,3 +209,20 @@ def test_odd_manifests_are_read_without_a_crash(tmp_path: Path) -> None:
     for rel, text in files.items():
         helpers.write(root / rel, text)
     assert _status(root)["files"] == []
+
+
+def test_a_second_source_of_the_same_repository_is_followed() -> None:
+    """A `release` GitRepository of the same repository (a tag) beside flux-system: its Kustomizations
+    are this cluster's; one of another repository is not followed."""
+    release = flux_shapes.gotk_sync("x").split("---\n")[1].replace("name: flux-system\n  namespace", "name: release\n"
+                                                                     "  namespace", 1)
+    other = release.replace("name: release", "name: other").replace(fakeflux.REPO_URL, "https://github.com/a/b")
+    files = {"c/flux-system/gotk-sync.yaml": flux_shapes.gotk_sync("c"),
+             "c/sources.yaml": f"---\n{release}---\n{other}",
+             "c/apps.yaml": flux_shapes.ks_yaml("prod", "./prod").replace("name: flux-system\n    namespace",
+                                                                          "name: release\n    namespace")
+             + flux_shapes.ks_yaml("them", "./them").replace("name: flux-system\n    namespace",
+                                                             "name: other\n    namespace"),
+             "prod/s.yaml": "kind: Secret\n", "them/s.yaml": "kind: Secret\n"}
+    found = _read(files)
+    assert found.clusters_of("prod/s.yaml") == ("c",) and found.clusters_of("them/s.yaml") == ()
