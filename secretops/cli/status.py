@@ -25,6 +25,6 @@ def status(format_: str, cluster: str | None) -> None:
     layout = layout_mod.infer(r, found, {rel: [i.public for i in keys] for rel, keys in held.items()})
     rows = inventory.inventory(r, found, ids, layout=layout)
     if cluster:
-        rows = [row for row in rows if row.cluster == cluster]
+        rows = [row for row in rows if row.cluster == cluster or cluster in row.clusters]  # shared files too
     inferred = tuple(layout_mod.describe(r, layout))
     click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows), inferred)), nl=False)

@@ -36,6 +36,11 @@ def test_status_places_every_file_where_flux_applies_it(tmp_path: Path, name: st
                    for line in layout), (cluster, layout)
     named = sorted({line.split()[1] for line in layout if line.startswith("cluster: ")})
     assert named == sorted(shape.paths)
+    for cluster in shape.paths:  # `status --cluster` lists the files it shares with others too
+        res = helpers.run_cli(["status", "--cluster", cluster, "--format", "json"], shape.root)
+        listed = {r["path"]: r for r in json.loads(res.out)["files"]}
+        assert set(shape.files_of(cluster)) <= set(listed), cluster
+        assert all(r["placement"] == "keys" for p, r in listed.items() if p not in shape.files_of(cluster))
     assert not any(line.startswith("conflict:") for line in layout if name != "bootstrap_path"), layout
 
 
