@@ -30,6 +30,8 @@ _SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 _KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _MARKERS = (b"kustomize.toolkit.fluxcd.io", b"FluxInstance", b"instance:", b"source.toolkit.fluxcd.io",
             b"--sops-age-secret")
+_WANTED = re.compile(r"^(?:kind:\s*[\"']?(?:Kustomization|FluxInstance|GitRepository|OCIRepository|Bucket)"
+                     r"[\"']?\s*(?:#.*)?$|[ ]*instance:)", re.M)  # a document worth parsing (instance: chart values)
 _GLOBAL_FLAG = re.compile(rb"--sops-age-secret[= ]\s*([A-Za-z0-9][A-Za-z0-9.-]*)")
 _GENERIC = frozenset({"flux", "flux-system", "config", "base", "cluster", "clusters", "kubernetes", "k8s", "."})
 
@@ -155,6 +157,15 @@ def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _load(text: str) -> list[Any] | None:
+    """The documents of a text: the plain block reader first (no YAML library), else ruamel's lenient
+    load; None when neither can read it."""
+    from secretops.util import yamlio, yamlsimple
+
+    docs = yamlsimple.load_all(text)
+    return docs if docs is not None else yamlio.load_all_lenient(text)
+
+
 def _decryption(spec: Mapping[str, Any], namespace: str) -> Decryption | None:
     dec = _map(spec.get("decryption"))
     if dec.get("provider") != "sops":
@@ -168,14 +179,13 @@ def _decryption(spec: Mapping[str, Any], namespace: str) -> Decryption | None:
 def _patched_decryption(patches: object, namespace: str) -> Decryption | None:
     """A decryption that `patches` targeting Kustomizations add (as home-ops repositories and the
     Flux Operator set it for every Kustomization below)."""
-    from secretops.util import yamlio
 
     for patch in _list(patches):
         patch = _map(patch)
         kind = _map(patch.get("target")).get("kind")
         if kind not in (None, "Kustomization") or not isinstance(patch.get("patch"), str):
             continue
-        for doc in yamlio.load_all_lenient(patch["patch"]) or []:
+        for doc in _load(patch["patch"]) or []:
             if isinstance(doc, Mapping):
                 found = _decryption(_map(doc.get("spec")), namespace)
             elif isinstance(doc, list):
@@ -216,7 +226,11 @@ class _Index:
             flag = _GLOBAL_FLAG.search(data)
             if flag:
                 self.flags[rel] = flag.group(1).decode()
-            docs = yamlio.load_all_lenient(data.decode("utf-8", "replace")) or []
+            text = data.decode("utf-8", "replace")
+            parts = [part for _line, part in yamlio.split_documents(text) if _WANTED.search(part)]
+            if not parts:  # CRDs and the like mention Flux's API groups: not worth a YAML parse
+                continue
+            docs = _load(text if len(parts) > 1 else parts[0]) or []
             self.objects[rel] = [d for d in docs if isinstance(d, Mapping)]
 
     def under(self, folder: str) -> list[str]:
@@ -291,11 +305,10 @@ class _Builder:
         return None
 
     def _listed(self, folder: str, kfile: str) -> frozenset[str]:
-        from secretops.util import yamlio
 
         out = {kfile}
         data = self.index.read(kfile)
-        docs = yamlio.load_all_lenient((data or b"").decode("utf-8", "replace"))
+        docs = _load((data or b"").decode("utf-8", "replace"))
         doc = _map(docs[0]) if docs else None
         if doc is None:
             self.index.problems.append(f"{kfile} cannot be read as YAML")
