@@ -231,3 +231,20 @@ def test_a_second_source_of_the_same_repository_is_followed() -> None:
              "prod/s.yaml": "kind: Secret\n", "them/s.yaml": "kind: Secret\n"}
     found = _read(files)
     assert found.clusters_of("prod/s.yaml") == ("c",) and found.clusters_of("them/s.yaml") == ()
+
+
+def test_files_that_disagree_with_the_key_secret_are_named(tmp_path: Path) -> None:
+    """alpha's key Secret holds alpha's key, but one file only alpha applies is encrypted for beta's:
+    status names it, and start refuses without a write."""
+    shape = flux_shapes.overlays(tmp_path / "o")
+    rel = "overlays/cache/alpha/secret.sops.yaml"
+    flux_shapes.encrypt(shape.root, rel, helpers.secret_yaml("cache", helpers.plant("pw-wrong-Qv7")),
+                        [shape.person.public, shape.keys["beta"].public])
+    helpers.git(shape.root, "commit", "-qam", "cache: the wrong key")
+    layout = _status(shape.root)["layout"]
+    conflict = next(x for x in layout if x.startswith("conflict: cluster alpha:"))
+    assert rel in conflict and "the key Secret bootstrap/alpha/sops-age.sops.yaml" in conflict
+    before = helpers.repo_state(shape.root)
+    res = helpers.run_cli(["rotate", "start", "--all"], shape.root)
+    assert res.code == 2 and rel in res.err, res.text
+    assert helpers.repo_state(shape.root) == before
