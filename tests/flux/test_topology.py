@@ -248,3 +248,11 @@ def test_files_that_disagree_with_the_key_secret_are_named(tmp_path: Path) -> No
     res = helpers.run_cli(["rotate", "start", "--all"], shape.root)
     assert res.code == 2 and rel in res.err, res.text
     assert helpers.repo_state(shape.root) == before
+
+
+def test_gitless_bootstrap_from_an_oci_artifact() -> None:
+    """`flux bootstrap` with an OCIRepository source (the repository pushed with `flux push artifact`)."""
+    sync = flux_shapes.gotk_sync("clusters/edge").replace("kind: GitRepository", "kind: OCIRepository")
+    found = _read({"clusters/edge/flux-system/gotk-sync.yaml": sync, "clusters/edge/apps/s.yaml": "kind: Secret\n"})
+    assert [(c.name, c.path) for c in found.clusters] == [("edge", "clusters/edge")]
+    assert found.decrypted_by("clusters/edge/apps/s.yaml") == ("edge",)
