@@ -81,7 +81,7 @@ creation_rules:
 
 def _bootstrap_sync(cluster: str) -> str:
     """The sync that applies the cluster's flux folder (as onedr0p's `flux/config/cluster.yaml`)."""
-    return f"""---
+    return """---
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata:
@@ -92,34 +92,19 @@ spec:
   url: ssh://git@github.com/acme/home-ops
   ref:
     branch: main
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: cluster
-  namespace: flux-system
-spec:
-  interval: 30m
-  path: ./kubernetes/{cluster}/flux
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: home-kubernetes
-  decryption:
-    provider: sops
-"""
+""" + _flux(cluster, "home-kubernetes", "cluster", f"./kubernetes/{cluster}/flux")
 
 
-def _flux(cluster: str, source: str = "flux-system") -> str:
+def _flux(cluster: str, source: str = "flux-system", name: str = "cluster-apps", path: str = "") -> str:
     return f"""---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
-  name: cluster-apps
+  name: {name}
   namespace: flux-system
 spec:
   interval: 30m
-  path: ./kubernetes/{cluster}/apps
+  path: {path or f"./kubernetes/{cluster}/apps"}
   prune: true
   sourceRef:
     kind: GitRepository

@@ -28,7 +28,7 @@ def status(format_: str, cluster: str | None, quantum: bool, timeout: float) -> 
     layout = layout_mod.infer(r, found, {rel: [i.public for i in keys] for rel, keys in held.items()})
     rows = inventory.inventory(r, found, ids, layout=layout)
     if cluster:
-        rows = [row for row in rows if row.cluster == cluster]
+        rows = [row for row in rows if row.cluster == cluster or cluster in row.clusters]  # shared files too
     inferred = tuple(layout_mod.describe(r, layout))
     pq = inventory.quantum(r, found, layout, clusters=True, timeout=timeout) if quantum else None
     click.echo(fmt.FORMATS.render(format_, inventory.Inventory(str(r.root), tuple(rows), inferred, pq)), nl=False)

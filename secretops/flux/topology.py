@@ -30,6 +30,8 @@ _SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 _KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _MARKERS = (b"kustomize.toolkit.fluxcd.io", b"FluxInstance", b"instance:", b"source.toolkit.fluxcd.io",
             b"--sops-age-secret")
+_WANTED = re.compile(r"^(?:kind:\s*[\"']?(?:Kustomization|FluxInstance|GitRepository|OCIRepository|Bucket)"
+                     r"[\"']?\s*(?:#.*)?$|[ ]*instance:)", re.M)  # a document worth parsing (instance: chart values)
 _GLOBAL_FLAG = re.compile(rb"--sops-age-secret[= ]\s*([A-Za-z0-9][A-Za-z0-9.-]*)")
 _GENERIC = frozenset({"flux", "flux-system", "config", "base", "cluster", "clusters", "kubernetes", "k8s", "."})
 
@@ -151,6 +153,19 @@ def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _load(text: str) -> list[Any] | None:
+    """The documents of a text: the plain block reader first (no YAML library), else ruamel's lenient
+    load; None when neither can read it."""
+    from secretops.util import yamlio, yamlsimple
+
+    docs = yamlsimple.load_all(text)
+    return docs if docs is not None else yamlio.load_all_lenient(text)
+
+
 def _decryption(spec: Mapping[str, Any], namespace: str) -> Decryption | None:
     dec = _map(spec.get("decryption"))
     if dec.get("provider") != "sops":
@@ -164,14 +179,13 @@ def _decryption(spec: Mapping[str, Any], namespace: str) -> Decryption | None:
 def _patched_decryption(patches: object, namespace: str) -> Decryption | None:
     """A decryption that `patches` targeting Kustomizations add (as home-ops repositories and the
     Flux Operator set it for every Kustomization below)."""
-    from secretops.util import yamlio
 
-    for patch in patches if isinstance(patches, list) else []:
+    for patch in _list(patches):
         patch = _map(patch)
         kind = _map(patch.get("target")).get("kind")
         if kind not in (None, "Kustomization") or not isinstance(patch.get("patch"), str):
             continue
-        for doc in yamlio.load_all_lenient(patch["patch"]) or []:
+        for doc in _load(patch["patch"]) or []:
             if isinstance(doc, Mapping):
                 found = _decryption(_map(doc.get("spec")), namespace)
             elif isinstance(doc, list):
@@ -212,7 +226,11 @@ class _Index:
             flag = _GLOBAL_FLAG.search(data)
             if flag:
                 self.flags[rel] = flag.group(1).decode()
-            docs = yamlio.load_all_lenient(data.decode("utf-8", "replace")) or []
+            text = data.decode("utf-8", "replace")
+            parts = [part for _line, part in yamlio.split_documents(text) if _WANTED.search(part)]
+            if not parts:  # CRDs and the like mention Flux's API groups: not worth a YAML parse
+                continue
+            docs = _load(text if len(parts) > 1 else parts[0]) or []
             self.objects[rel] = [d for d in docs if isinstance(d, Mapping)]
 
     def under(self, folder: str) -> list[str]:
@@ -287,11 +305,10 @@ class _Builder:
         return None
 
     def _listed(self, folder: str, kfile: str) -> frozenset[str]:
-        from secretops.util import yamlio
 
         out = {kfile}
         data = self.index.read(kfile)
-        docs = yamlio.load_all_lenient((data or b"").decode("utf-8", "replace"))
+        docs = _load((data or b"").decode("utf-8", "replace"))
         doc = _map(docs[0]) if docs else None
         if doc is None:
             self.index.problems.append(f"{kfile} cannot be read as YAML")
@@ -314,20 +331,19 @@ class _Builder:
     def _refs(doc: Mapping[str, Any]) -> list[str]:
         refs: list[str] = []
         for key in ("resources", "components", "bases", "crds", "configurations", "transformers", "generators"):
-            refs += [str(r) for r in doc.get(key) or [] if isinstance(r, str)]
-        for item in doc.get("patchesStrategicMerge") or []:
+            refs += [str(r) for r in _list(doc.get(key)) if isinstance(r, str)]
+        for item in _list(doc.get("patchesStrategicMerge")):
             if isinstance(item, str) and "\n" not in item:
                 refs.append(item)
         for key in ("patches", "patchesJson6902"):
-            refs += [str(p["path"]) for p in doc.get(key) or [] if isinstance(p, Mapping) and p.get("path")]
+            refs += [str(p["path"]) for p in _list(doc.get(key)) if isinstance(p, Mapping) and p.get("path")]
         for key in ("secretGenerator", "configMapGenerator"):
-            for gen in doc.get(key) or []:
+            for gen in _list(doc.get(key)):
                 gen = _map(gen)
-                for item in [*(gen.get("files") or []), *(gen.get("envs") or []),
-                             *([gen["env"]] if gen.get("env") else [])]:
-                    if isinstance(item, str):
+                for item in [*_list(gen.get("files")), *_list(gen.get("envs")), gen.get("env")]:
+                    if isinstance(item, str) and item:
                         refs.append(item.split("=", 1)[1] if "=" in item else item)
-        helm = doc.get("helmCharts") or []
+        helm = _list(doc.get("helmCharts"))
         refs += [str(h["valuesFile"]) for h in helm if isinstance(h, Mapping) and h.get("valuesFile")]
         return refs
 
@@ -410,6 +426,23 @@ def _entry_points(index: _Index, build: _Builder) -> list[EntryPoint]:
     return [e for e in entries if e.kind != "bootstrap" or not any(applies(o, e) for o in entries)]
 
 
+def _same_repository(index: _Index, entries: list[EntryPoint]) -> set[str]:
+    """The sources an entry point's Kustomizations may name: its own, and every GitRepository or
+    OCIRepository in the repository with the same URL (the same repository, watched again)."""
+    from secretops.flux.judge import normalize_url
+
+    names = {e.source for e in entries}
+    found: dict[str, set[str]] = {}
+    for docs in index.objects.values():
+        for doc in docs:
+            url = _map(doc.get("spec")).get("url")
+            if doc.get("kind") in _SOURCES and isinstance(url, str) and url:
+                found.setdefault(normalize_url(url), set()).add(str(_map(doc.get("metadata")).get("name")))
+    urls = {normalize_url(e.url) for e in entries if e.url}
+    urls |= {u for u, named in found.items() if named & names}
+    return names | {n for u in urls for n in found.get(u, set())}
+
+
 def _name(path: str, taken: set[str]) -> str:
     parts = [p for p in path.split("/") if p] or ["default"]
     specific = [p for p in parts if p not in _GENERIC] or parts
@@ -479,7 +512,7 @@ def read(files: Iterable[str], read_file: Callable[[str], bytes | None]) -> Topo
             if name in taken:
                 name = _name(path, taken)
             taken.add(name)
-            sources = {e.source for e in entries}
+            sources = _same_repository(index, entries)
             for entry in entries:
                 walk.cluster(name, entry, sources)
             context = next((e.management for e in entries if e.management), None) or name

@@ -1,16 +1,17 @@
 """What a repository says about itself, for adopting it as it is: which age keys each cluster
-decrypts with, where its key Secret lives (in git, or in the cluster only), how its Flux names the
-key (a Kustomization's secretRef, the controller's global `--sops-age-secret`, or KMS), and which
-cluster a file outside every cluster folder belongs to (by its keys).
+decrypts with (the key Secret its Flux names, opened when the user's keys can, else the files only it
+applies), where that Secret lives (in git, or in the cluster only), which recipients are no cluster's
+(people's, CI's, PGP, KMS), where the evidence disagrees, and which cluster a file that no Flux
+Kustomization applies belongs to (by its keys).
 
-Nothing here decrypts or writes; it reads file metadata and Flux manifests.
+Nothing here writes; key Secrets are decrypted in memory only (``holders``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from secretops.repo import config as config_mod
 from secretops.repo import keysecrets
@@ -18,9 +19,6 @@ from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.sops.agekeys import Identity
 from secretops.sops.document import ParsedFile
-
-_GLOBAL_FLAG = re.compile(rb"--sops-age-secret[= ]\s*([A-Za-z0-9][A-Za-z0-9.-]*)")
-_MARKERS = (b"--sops-age-secret", b"decryption:", b"decryption: {", b"FluxInstance", b"flux-instance")
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,6 @@ class FluxHints:
 
     global_secret: tuple[str, str] | None = None  # (secret name, file that sets --sops-age-secret)
     kms_accounts: tuple[str, ...] = ()  # files of Kustomizations that decrypt through serviceAccountName
-    secret_refs: dict[str, str] = field(default_factory=dict)  # file -> decryption.secretRef name
 
 
 @dataclass(frozen=True)
@@ -83,41 +80,6 @@ class Layout:
             lines += [f"  {c.name}:", f"    path: {c.path}", f"    kube_context: {c.kube_context}",
                       f"    age_keys: [{keys}]"]
         return lines
-
-
-def flux_hints(repo: Repo, files: Iterable[str]) -> FluxHints:
-    """Read only the YAML files that mention decryption or the global flag (a substring test first)."""
-    from secretops.util import yamlio
-
-    global_secret: tuple[str, str] | None = None
-    kms: list[str] = []
-    refs: dict[str, str] = {}
-    for rel in files:
-        if not rel.endswith((".yaml", ".yml")) or repo.is_clear_name(rel):
-            continue
-        try:
-            data = (repo.root / rel).read_bytes()
-        except OSError:
-            continue  # discovery reports unreadable files; hints are advice only
-        if not any(m in data for m in _MARKERS):
-            continue
-        flag = _GLOBAL_FLAG.search(data)
-        if flag and global_secret is None:
-            global_secret = (flag.group(1).decode(), rel)
-        if b"decryption" not in data:
-            continue
-        for doc in yamlio.load_all_lenient(data.decode("utf-8", "replace")) or []:  # None: a template
-            if not isinstance(doc, Mapping) or doc.get("kind") != "Kustomization":
-                continue
-            dec = (doc.get("spec") or {}).get("decryption")
-            if not isinstance(dec, Mapping) or dec.get("provider") != "sops":
-                continue
-            ref = (dec.get("secretRef") or {}).get("name") if isinstance(dec.get("secretRef"), Mapping) else None
-            if ref:
-                refs[rel] = str(ref)
-            elif dec.get("serviceAccountName"):
-                kms.append(rel)
-    return FluxHints(global_secret, tuple(kms), refs)
 
 
 def infer(repo: Repo, scan: Scan, holders: Mapping[str, list[str]] | None = None) -> Layout:
@@ -172,7 +134,8 @@ def infer(repo: Repo, scan: Scan, holders: Mapping[str, list[str]] | None = None
                 name = value if kind == "age" else f"{kind}:{value}"
                 if name not in ours:
                     counts[name] = counts.get(name, 0) + 1
-    hints = flux_hints(repo, _manifests(repo))
+    flux = repo.topology
+    hints = FluxHints(flux.global_secret, flux.kms)
     return Layout(out, configs, hints, tuple(sorted(counts.items())), repo.topology.problems)
 
 
@@ -250,10 +213,6 @@ def holders(repo: Repo, scan: Scan, identities: Iterable[Identity]) -> dict[str,
             continue
         out[ks.rel] = keysecrets.identities_of(entries, ks.rel)
     return out
-
-
-def _manifests(repo: Repo) -> list[str]:
-    return [r for r in repo.files(include_ignored_clear=False) if r.endswith((".yaml", ".yml"))]
 
 
 def describe(repo: Repo, layout: Layout) -> list[str]:

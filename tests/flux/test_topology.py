@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from secretops.flux import topology
-from tests import flux_shapes, helpers
+from tests import fakeflux, flux_shapes, helpers
 
 
 def _status(root: Path, code: int = 0) -> dict[str, Any]:
@@ -36,6 +36,11 @@ def test_status_places_every_file_where_flux_applies_it(tmp_path: Path, name: st
                    for line in layout), (cluster, layout)
     named = sorted({line.split()[1] for line in layout if line.startswith("cluster: ")})
     assert named == sorted(shape.paths)
+    for cluster in shape.paths:  # `status --cluster` lists the files it shares with others too
+        res = helpers.run_cli(["status", "--cluster", cluster, "--format", "json"], shape.root)
+        listed = {r["path"]: r for r in json.loads(res.out)["files"]}
+        assert set(shape.files_of(cluster)) <= set(listed), cluster
+        assert all(r["placement"] == "keys" for p, r in listed.items() if p not in shape.files_of(cluster))
     assert not any(line.startswith("conflict:") for line in layout if name != "bootstrap_path"), layout
 
 
@@ -181,3 +186,73 @@ def test_unreadable_and_broken_manifests_do_not_crash() -> None:
              "c/kustomization.yaml": "resources: [\n", "c/bad.yaml": "kind: Kustomization\napiVersion: [\n"}
     found = topology.read(files, lambda rel: None if rel == "c/bad.yaml" else files[rel].encode())
     assert found.clusters == () and found.problems == ("c/kustomization.yaml cannot be read as YAML",)
+
+
+def test_odd_manifests_are_read_without_a_crash(tmp_path: Path) -> None:
+    """Every shape a real tree can hold: wrong types, cycles, paths that leave the repository, binary
+    bytes in a .yaml file. The answer is clusters and problems, never an exception."""
+    files = {
+        "c/flux-system/gotk-sync.yaml": flux_shapes.gotk_sync("c"),
+        "c/kustomization.yaml": "resources: [flux-system, ../k]\n",
+        "k/kustomization.yaml": "resources: abc\ncomponents: [../d, 7, {x: 1}]\npatches: [1, {path: [2]}]\n"
+                                "secretGenerator: [{files: x}, {envs: [3]}, 5]\n",
+        "d/kustomization.yaml": "resources: [../k, ../../outside]\n",
+        "e/odd.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: x\nspec: [1, 2]\n"
+                      "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: y}\n"
+                      "spec: {path: {a: 1}, sourceRef: x, decryption: [1]}\n---\n- a list\n---\nplain\n",
+        "f/instance.yaml": "kind: FluxInstance\nmetadata: {name: f}\nspec:\n  sync: {path: ../../outside}\n",
+        "g/values.yaml": "instance:\n  sync: [1]\n",
+        "h/binary.yaml": "\x00\x01kustomize.toolkit.fluxcd.io\xff",
+    }
+    found = _read(files)
+    assert [c.name for c in found.clusters] == ["c"]
+    assert "d/kustomization.yaml: ../../outside leads outside the repository" in found.problems
+    assert any("FluxInstance f: sync.path leads outside" in p for p in found.problems)
+    root = tmp_path / "odd"
+    root.mkdir()
+    helpers.git(root, "init", "-q")
+    for rel, text in files.items():
+        helpers.write(root / rel, text)
+    assert _status(root)["files"] == []
+
+
+def test_a_second_source_of_the_same_repository_is_followed() -> None:
+    """A `release` GitRepository of the same repository (a tag) beside flux-system: its Kustomizations
+    are this cluster's; one of another repository is not followed."""
+    release = flux_shapes.gotk_sync("x").split("---\n")[1].replace("name: flux-system\n  namespace", "name: release\n"
+                                                                     "  namespace", 1)
+    other = release.replace("name: release", "name: other").replace(fakeflux.REPO_URL, "https://github.com/a/b")
+    files = {"c/flux-system/gotk-sync.yaml": flux_shapes.gotk_sync("c"),
+             "c/sources.yaml": f"---\n{release}---\n{other}",
+             "c/apps.yaml": flux_shapes.ks_yaml("prod", "./prod").replace("name: flux-system\n    namespace",
+                                                                          "name: release\n    namespace")
+             + flux_shapes.ks_yaml("them", "./them").replace("name: flux-system\n    namespace",
+                                                             "name: other\n    namespace"),
+             "prod/s.yaml": "kind: Secret\n", "them/s.yaml": "kind: Secret\n"}
+    found = _read(files)
+    assert found.clusters_of("prod/s.yaml") == ("c",) and found.clusters_of("them/s.yaml") == ()
+
+
+def test_files_that_disagree_with_the_key_secret_are_named(tmp_path: Path) -> None:
+    """alpha's key Secret holds alpha's key, but one file only alpha applies is encrypted for beta's:
+    status names it, and start refuses without a write."""
+    shape = flux_shapes.overlays(tmp_path / "o")
+    rel = "overlays/cache/alpha/secret.sops.yaml"
+    flux_shapes.encrypt(shape.root, rel, helpers.secret_yaml("cache", helpers.plant("pw-wrong-Qv7")),
+                        [shape.person.public, shape.keys["beta"].public])
+    helpers.git(shape.root, "commit", "-qam", "cache: the wrong key")
+    layout = _status(shape.root)["layout"]
+    conflict = next(x for x in layout if x.startswith("conflict: cluster alpha:"))
+    assert rel in conflict and "the key Secret bootstrap/alpha/sops-age.sops.yaml" in conflict
+    before = helpers.repo_state(shape.root)
+    res = helpers.run_cli(["rotate", "start", "--all"], shape.root)
+    assert res.code == 2 and rel in res.err, res.text
+    assert helpers.repo_state(shape.root) == before
+
+
+def test_gitless_bootstrap_from_an_oci_artifact() -> None:
+    """`flux bootstrap` with an OCIRepository source (the repository pushed with `flux push artifact`)."""
+    sync = flux_shapes.gotk_sync("clusters/edge").replace("kind: GitRepository", "kind: OCIRepository")
+    found = _read({"clusters/edge/flux-system/gotk-sync.yaml": sync, "clusters/edge/apps/s.yaml": "kind: Secret\n"})
+    assert [(c.name, c.path) for c in found.clusters] == [("edge", "clusters/edge")]
+    assert found.decrypted_by("clusters/edge/apps/s.yaml") == ("edge",)
