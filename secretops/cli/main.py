@@ -21,8 +21,9 @@ def _run(args: list[str]) -> int:
 
     from secretops.cli.app import cli
 
-    try:
-        return int(cli.main(args=args, prog_name="secretops", standalone_mode=False) or 0)
+    try:  # click's main() without its blank line on Ctrl-C: the interruption is one line (main)
+        with cli.make_context("secretops", args) as ctx:
+            return int(cli.invoke(ctx) or 0)
     except click.exceptions.Abort:
         raise KeyboardInterrupt from None
     except click.exceptions.Exit as exc:
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"secretops: error: {safe(exc.user_message)}\n")
         code = int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("secretops: interrupted\n")
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + "secretops: interrupted\n")  # after the ^C echo
         code = int(ExitCode.INTERRUPTED)
     except OSError as exc:  # the machine, not secretops: a full disk, a read-only folder, a permission
         if os.environ.get("SECRETOPS_DEBUG"):
@@ -83,8 +84,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write(f"secretops: internal error ({type(exc).__name__}), a bug in secretops; rerun with "
                              "SECRETOPS_DEBUG=1 for a traceback and report it\n")
             code = int(ExitCode.INTERNAL)
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)
+    if previous is not None:  # the console's run ends here: a late Ctrl-C changes nothing any more
+        signal.signal(signal.SIGINT, signal.SIG_IGN if argv is None else previous)
     sys.stdout.flush()
     sys.exit(code)
 

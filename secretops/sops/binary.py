@@ -139,12 +139,13 @@ class Sops:
         except SopsError as exc:
             raise _explain(exc, label) from None
 
-    def edit(self, rel: str, editor: str | None = None) -> int:
+    def edit(self, rel: str, editor: str | None = None, stderr: int | None = None) -> int:
         """Open sops's editor on the terminal; returns sops's exit status. ``editor`` replaces
-        $SOPS_EDITOR/$EDITOR (a guard that bounds sops's retry loop on invalid YAML)."""
+        $SOPS_EDITOR/$EDITOR (a guard that bounds sops's retry loop on invalid YAML); ``stderr``, a
+        file descriptor, takes sops's own messages (no terminal to show them on)."""
         argv = [self.binary, "--config", str(self.config_for(rel) or os.devnull), "edit", rel]
         extra = {"SOPS_EDITOR": editor, "EDITOR": editor} if editor else None
-        return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra))
+        return subprocess.call(argv, cwd=self.root, env=proc.clean_env(extra), stderr=stderr)
 
 
 def _store(rel: str) -> str:
