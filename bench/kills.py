@@ -99,16 +99,22 @@ def _step_of(root: Path) -> str:
     return "abort"  # no rotation commit on top: back to the old keys only
 
 
-def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: int, rng: random.Random) -> str:
+def _two_states(work: Path, clusters: int, secrets: int) -> tuple[Path, Path, dict[str, str], Path, str, str]:
+    """A fleet before a rotation and a copy after `rotate start`: (template, started, env, key file,
+    its text before, its text after)."""
     template, home = _fleet(work / "template", clusters, secrets)
     env = _env(home)
     keyfile = home / ".config/sops/age/keys.txt"
     base_keys = keyfile.read_text()
-    old = _keys(base_keys)
     started = work / "started"
     shutil.copytree(template, started, symlinks=True)
     assert _run([str(BIN / "secretops"), "rotate", "start", "--all"], started, env).returncode == 0
-    started_keys = keyfile.read_text()
+    return template, started, env, keyfile, base_keys, keyfile.read_text()
+
+
+def _campaign(work: Path, clusters: int, secrets: int, kills: int, max_write: int, rng: random.Random) -> str:
+    template, started, env, keyfile, base_keys, started_keys = _two_states(work, clusters, secrets)
+    old = _keys(base_keys)
     made = runs = 0
     while made < kills:
         runs += 1
@@ -250,15 +256,8 @@ def _recover(root: Path, env: dict[str, str], rng: random.Random) -> None:
 def _concurrent(work: Path, kills: int, max_write: int, rng: random.Random) -> str:
     """Two rotation commands at once (two starts; finish and abort), each maybe killed at a random
     write: the lock lets one in; a recovery leaves every file opening with exactly the expected keys."""
-    template, home = _fleet(work / "template", 2, 2)
-    env = _env(home)
-    keyfile = home / ".config/sops/age/keys.txt"
-    base_keys = keyfile.read_text()
+    template, started, env, keyfile, base_keys, started_keys = _two_states(work, 2, 2)
     old = _keys(base_keys)
-    started = work / "started"
-    shutil.copytree(template, started, symlinks=True)
-    assert _run([str(BIN / "secretops"), "rotate", "start", "--all"], started, env).returncode == 0
-    started_keys = keyfile.read_text()
     made = runs = losers = 0
     while made < kills:
         runs += 1

@@ -34,6 +34,7 @@ def _run(args: list[str]) -> int:
 
 
 _INTERRUPTED: list[bool] = []  # set by the SIGINT handler
+_REPORTED: list[bool] = []  # "interrupted" was said
 
 
 def _on_sigint(signum: int, frame: object) -> None:
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"secretops: error: {safe(exc.user_message)}\n")
         code = int(exc.exit_code)
     except KeyboardInterrupt:
+        if argv is None:  # the console's run: a second Ctrl-C now must not cut the exit short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stderr.write(("\n" if sys.stderr.isatty() else "") + "secretops: interrupted\n")  # after the ^C echo
+        _REPORTED.append(True)
         code = int(ExitCode.INTERRUPTED)
     except OSError as exc:  # the machine, not secretops: a full disk, a read-only folder, a permission
         if os.environ.get("SECRETOPS_DEBUG"):
@@ -95,13 +99,27 @@ def console() -> None:
     without the interpreter's teardown: freeing ~100 modules costs a hook run ~10 ms, a sixth of
     it, and by then its output is flushed, its git processes ended and it has written nothing but
     through atomic writes (the history cache). Every other command exits the usual way."""
-    from secretops.cli import checkrun
+    import signal
 
-    plain = checkrun.plain_call(sys.argv[1:]) is not None
+    signal.signal(signal.SIGINT, _on_sigint)  # from here on a Ctrl-C is one line, never a traceback
     try:
+        from secretops.cli import checkrun
+
+        plain = checkrun.plain_call(sys.argv[1:]) is not None
         main()
+    except KeyboardInterrupt:  # outside main's own handler (before it, or a second Ctrl-C after it)
+        import contextlib
+
+        with contextlib.suppress(BaseException):
+            if not _REPORTED:
+                sys.stderr.write("secretops: interrupted\n")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
     except SystemExit as exc:
-        if not plain or not isinstance(exc.code, int):
+        # An interrupted run ends here too: after a Ctrl-C that cut an import short, the interpreter's
+        # own exit could kill it with SIGINT (exit -2) once the one line was said.
+        if not (plain or _REPORTED) or not isinstance(exc.code, int):
             raise
         import contextlib
 

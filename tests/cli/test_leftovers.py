@@ -94,7 +94,7 @@ def test_ctrl_c_during_finish_is_one_line_and_a_rerun_finishes(tmp_path: Path) -
     old = agekeys.load_identities()
     assert helpers.run_cli(["rotate", "start", "--all"], root).code == 0
     new = [i for i in agekeys.load_identities() if i not in old]
-    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.5, 3.0):
+    for delay in (0.4, 0.5, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.5, 3.0):
         proc = subprocess.Popen([sys.executable, "-m", "secretops", "rotate", "finish", "--unverified"], cwd=root,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         time.sleep(delay)
