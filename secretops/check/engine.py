@@ -62,13 +62,15 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
     if is_git and rev == ":0":  # the index's configs without listing every file (the hook's path)
         from secretops.git.blobs import reader
 
+        records = git.index_records(root, *early.CONFIG_PATHSPECS)
+        creation_rules.require_no_config_folder([path for _mode, _oid, path in records])
         found = {path: oid if mode.startswith("100") else None  # a link or a submodule: not a file
-                 for mode, oid, path in git.index_records(root, *early.CONFIG_PATHSPECS)
-                 if creation_rules.is_config(path)}
+                 for mode, oid, path in records if creation_rules.is_config(path)}
         wanted = [oid for oid in found.values() if oid]
         data = {piece.oid: piece.data for piece in reader(root).pieces(wanted, sys.maxsize)}
         blobs = {path: data[oid] if oid else None for path, oid in found.items()}
     else:
+        creation_rules.require_no_config_folder(names())
         blobs = {rel: _reader(root, is_git, rev, rel, None) for rel in names() if creation_rules.is_config(rel)}
     readable: dict[str, bytes] = {}
     for rel, content in blobs.items():

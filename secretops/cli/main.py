@@ -21,8 +21,9 @@ def _run(args: list[str]) -> int:
 
     from secretops.cli.app import cli
 
-    try:
-        return int(cli.main(args=args, prog_name="secretops", standalone_mode=False) or 0)
+    try:  # click's main() without its blank line on Ctrl-C: the interruption is one line (main)
+        with cli.make_context("secretops", args) as ctx:
+            return int(cli.invoke(ctx) or 0)
     except click.exceptions.Abort:
         raise KeyboardInterrupt from None
     except click.exceptions.Exit as exc:
@@ -35,6 +36,7 @@ def _run(args: list[str]) -> int:
 
 
 _INTERRUPTED: list[bool] = []  # set by the SIGINT handler
+_REPORTED: list[bool] = []  # "interrupted" was said
 
 
 def _on_sigint(signum: int, frame: object) -> None:
@@ -65,7 +67,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write(f"    {safe(line)}\n")
         code = int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("secretops: interrupted\n")
+        if argv is None:  # the console's run: a second Ctrl-C now must not cut the exit short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + "secretops: interrupted\n")  # after the ^C echo
+        _REPORTED.append(True)
         code = int(ExitCode.INTERRUPTED)
     except OSError as exc:  # the machine, not secretops: a full disk, a read-only folder, a permission
         if os.environ.get("SECRETOPS_DEBUG"):
@@ -87,8 +92,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write(f"secretops: internal error ({type(exc).__name__}), a bug in secretops; rerun with "
                              "SECRETOPS_DEBUG=1 for a traceback and report it\n")
             code = int(ExitCode.INTERNAL)
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)
+    if previous is not None:  # the console's run ends here: a late Ctrl-C changes nothing any more
+        signal.signal(signal.SIGINT, signal.SIG_IGN if argv is None else previous)
     sys.stdout.flush()
     sys.exit(code)
 
@@ -98,13 +103,27 @@ def console() -> None:
     without the interpreter's teardown: freeing ~100 modules costs a hook run ~10 ms, a sixth of
     it, and by then its output is flushed, its git processes ended and it has written nothing but
     through atomic writes (the history cache). Every other command exits the usual way."""
-    from secretops.cli import checkrun
+    import signal
 
-    plain = checkrun.plain_call(sys.argv[1:]) is not None
+    signal.signal(signal.SIGINT, _on_sigint)  # from here on a Ctrl-C is one line, never a traceback
     try:
+        from secretops.cli import checkrun
+
+        plain = checkrun.plain_call(sys.argv[1:]) is not None
         main()
+    except KeyboardInterrupt:  # outside main's own handler (before it, or a second Ctrl-C after it)
+        import contextlib
+
+        with contextlib.suppress(BaseException):
+            if not _REPORTED:
+                sys.stderr.write("secretops: interrupted\n")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
     except SystemExit as exc:
-        if not plain or not isinstance(exc.code, int):
+        # An interrupted run ends here too: after a Ctrl-C that cut an import short, the interpreter's
+        # own exit could kill it with SIGINT (exit -2) once the one line was said.
+        if not (plain or _REPORTED) or not isinstance(exc.code, int):
             raise
         import contextlib
 

@@ -173,6 +173,25 @@ def index_lock(root: Path) -> Path | None:
     return lock if lock.exists() else None
 
 
+def open_by_a_process(path: Path) -> bool | None:
+    """Some running process holds ``path`` open (git holds its index.lock open from creating it to
+    renaming it); None where that cannot be seen (no /proc)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    target = os.path.realpath(path)
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd) == target:
+                    return True
+        except OSError:  # gone, or another user's (git runs as the user who runs secretops)
+            continue
+    return False
+
+
 _IN_PROGRESS = (("MERGE_HEAD", "a merge", "git merge --continue` or `git merge --abort"),
                 ("rebase-apply", "a `git am` or rebase", "git am --continue` or `git am --abort"),
                 ("rebase-merge", "a rebase", "git rebase --continue` or `git rebase --abort"),

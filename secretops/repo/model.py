@@ -35,6 +35,7 @@ class Repo:
                                  ".sops.yaml", "**/.sops.yaml")
         else:
             names = [n for n in walk(self.root) if rules.is_config(n)]
+        rules.require_no_config_folder([*names, *([".sops.yaml/"] if (self.root / rules.CONFIG_NAME).is_dir() else [])])
         # a config deleted in the work tree governs nothing; a linked one is an error (load), never skipped
         return rules.load_all(self.root, [n for n in names if (self.root / n).exists() or (self.root / n).is_symlink()])
 

@@ -17,6 +17,7 @@ from secretops.rotation.state import Journal, RotationState, require_state
 from secretops.sops import agekeys, creation_rules_edit, recipients
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
+from secretops.util import lock as util_lock
 from secretops.util.display import safe
 from secretops.util.fsutil import atomic_delete, atomic_write, remove_stale_temps
 from secretops.util.progress import Observer
@@ -59,12 +60,20 @@ def require_git_ready(repo: Repo, journal: Journal | None = None) -> None:
     """No index lock in the way (our own stale one is removed) and an identity to commit with."""
     lock = git.index_lock(repo.root)
     if lock is not None:
-        ours = journal is not None and journal.stage == "committing" and \
+        held = git.open_by_a_process(lock)
+        ours = held is not True and journal is not None and journal.stage == "committing" and \
             lock.stat().st_mtime >= Journal.path(repo.root).stat().st_mtime - 1
+        if not ours and held is False:  # no git holds it: left by a git that a killed secretops command ran
+            killed = util_lock.killed_before()
+            since = dt.datetime.strptime(killed.since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).timestamp() \
+                if killed is not None else None
+            ours = since is not None and lock.stat().st_mtime >= since - 1
         if not ours:
-            raise StateError(f"git's index is locked ({lock} exists): another git command is running, or "
-                             "one was killed", hint="wait for it; if none runs, remove that file and run again")
-        lock.unlink()  # git was killed inside this command's commit: the lock is ours and stale
+            state = "no process holds it open: it was left by a killed git command" if held is False else \
+                "another git command is running, or one was killed"
+            raise StateError(f"git's index is locked ({lock} exists); {state}",
+                             hint="wait for any git command to end; if none runs, remove that file and run again")
+        lock.unlink()  # git was killed inside this command's (or its killed run's) work: the lock is stale
     problem = git.identity_problem(repo.root)
     if problem:
         raise StateError(problem, hint='set them: git config user.name "…"; git config user.email "…"')
@@ -94,7 +103,7 @@ def require_writable_git(repo: Repo) -> None:
             probe(folder.parent)
         else:
             probe(folder)
-        probe(git.git_dir(repo.root) / "objects")
+        probe((git.common_dir(repo.root) or git.git_dir(repo.root)) / "objects")  # shared by linked worktrees
     except OSError as exc:
         raise StateError(f"cannot write into {git.git_dir(repo.root)} ({exc.strerror or type(exc).__name__})",
                          hint="make .git writable (or free space), then run the command again") from None
@@ -236,6 +245,13 @@ def clean_temps(repo: Repo, paths: Sequence[str]) -> None:
     remove_stale_temps(key_file.parent, [key_file.name])
 
 
+def _deep(data: bytes, indent: int = 1000) -> bool:
+    """A document nested hundreds of levels deep (an indentation past ``indent`` columns, as many open
+    brackets in a row, or lists in lists on one line): rare, and what the real sops may refuse to read."""
+    return any(len(line) - len(line.lstrip(b" ")) > indent for line in data.splitlines()) or \
+        b"[" * indent in data or b"{" * indent in data or b"- " * (indent // 2) in data  # `- - - …`: a list in a list
+
+
 def require_openable(repo: Repo, files: Sequence[str], ids: agekeys.Keyring, sops: Sops | None = None) -> None:
     """Every file is whole and opens with ``ids``, proven before the first write (see sops.integrity);
     files only sops can prove are decrypted by the real sops when one is given."""
@@ -244,7 +260,10 @@ def require_openable(repo: Repo, files: Sequence[str], ids: agekeys.Keyring, sop
     from secretops.util.progress import Silent
 
     def one(rel: str) -> bool:  # discovery never lists symlinks; atomic_write refuses them besides
-        return integrity.check(rel, (repo.root / rel).read_bytes(), ids)
+        data = (repo.root / rel).read_bytes()
+        if _deep(data):
+            return False  # the real sops has a nesting limit of its own: it must read this one before any write
+        return integrity.check(rel, data, ids)
 
     proven = parallel.run(files, one, Silent(), "checking files")  # CPU-bound: both cores on large fleets
     for rel in files:

@@ -102,6 +102,16 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
             raise StateError(f"rotate start failed: {why}; everything it had written was put back",
                              hint="free space (or fix the permissions), then run it again") from None
         raise
+    except SecretopsError as exc:  # a file the real sops cannot read after all, a tool that failed: put it back
+        if common.committed(repo.root, journal.rotation_id, "1") is not None:
+            raise
+        from secretops.rotation.abort import undo_start
+
+        try:
+            undo_start(repo, journal)
+        except (OSError, SecretopsError):
+            raise exc from None
+        raise StateError(f"{exc.message}; rotate start put back everything it had written", hint=exc.hint) from None
 
 
 def _readiness(repo: Repo, plan: Plan, timeout: float) -> list[Readiness]:

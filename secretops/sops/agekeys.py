@@ -160,8 +160,8 @@ def key_problem() -> str | None:
 
 
 def read_key_file(path: Path) -> str:
-    """A key file's text; one clear error (never a traceback) when it is a folder, unreadable,
-    binary or not UTF-8."""
+    """A key file's text; one clear error (never a traceback) when it is a folder, unreadable or
+    binary. Bytes that are not UTF-8 (in a comment: age reads such a file) are kept as they are."""
     from secretops.errors import AgeKeyError
 
     try:
@@ -173,10 +173,7 @@ def read_key_file(path: Path) -> str:
                           hint="fix its permissions (chmod 600)") from None
     if b"\0" in data:
         raise AgeKeyError(f"the age key file {path} is binary, not an age key file", hint="restore it from a backup")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise AgeKeyError(f"the age key file {path} is not UTF-8 text", hint="restore it from a backup") from None
+    return data.decode("utf-8", "surrogateescape")  # only key lines matter (ASCII); a comment's bytes are kept
 
 
 def require_key_file_writable(path: Path | None = None) -> Path:
@@ -208,7 +205,7 @@ def append_to_key_file(identities: Iterable[Identity], label: str, path: Path | 
         if ident.secret in have:
             continue
         chunks.append(f"# secretops: {label}, created {today}\n# public key: {ident.public}\n{ident.secret}\n")
-    atomic_write(path, "".join(chunks).encode(), mode=0o600)
+    atomic_write(path, "".join(chunks).encode("utf-8", "surrogateescape"), mode=0o600)
     return path
 
 
@@ -219,7 +216,7 @@ def remove_from_key_file(publics: set[str], path: Path | None = None) -> None:
         return
     kept: list[str] = []
     pending: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+    for line in read_key_file(path).splitlines(keepends=True):
         if line.startswith("#"):
             pending.append(line)
             continue
@@ -229,7 +226,7 @@ def remove_from_key_file(publics: set[str], path: Path | None = None) -> None:
         kept += pending + ([] if match and parse(line)[0].public in publics else [line])
         pending = []
     kept += pending
-    atomic_write(path, "".join(kept).encode(), mode=0o600)
+    atomic_write(path, "".join(kept).encode("utf-8", "surrogateescape"), mode=0o600)
 
 
 def labeled(prefix: str, path: Path | None = None) -> list[str]:
@@ -238,7 +235,7 @@ def labeled(prefix: str, path: Path | None = None) -> list[str]:
     if not path.is_file():
         return []
     found, armed = [], False
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_key_file(path).splitlines():
         if line.startswith("# secretops: "):
             armed = line.startswith(f"# secretops: {prefix}")
         elif line.startswith("# public key:") and armed:

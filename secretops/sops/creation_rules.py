@@ -29,6 +29,16 @@ def is_config(rel: str) -> bool:
     return rel.rsplit("/", 1)[-1] == CONFIG_NAME
 
 
+def require_no_config_folder(rels: list[str]) -> None:
+    """A folder named `.sops.yaml` (seen through the files in it) is an error, not a missing config:
+    sops fails on it, and rules the user meant to keep would silently govern nothing."""
+    inside = next((r for r in rels if f"/{CONFIG_NAME}/" in f"/{r}"), None)
+    if inside is not None:
+        where = inside.rsplit(f"{CONFIG_NAME}/", 1)[0] + CONFIG_NAME
+        raise ConfigError(f"{where} is a folder, not a file", hint="sops reads its creation rules from a file of "
+                          "that name: move the folder away and put the rules in that file")
+
+
 def folder_of(config_rel: str) -> str:
     return config_rel.rsplit("/", 1)[0] if "/" in config_rel else ""
 

@@ -57,6 +57,7 @@ class Lock:
 
 
 _HELD: dict[str, tuple[int, int]] = {}  # path -> (fd, depth), in this process only
+_LEFT: list[Owner] = []  # the record a killed command left, found when this process took the lock
 
 
 def _forget_in_child() -> None:
@@ -154,12 +155,19 @@ def hold(folder: Path, command: str) -> Iterator[Lock]:
         left = _read(fd)
         _write(fd, command)
         _HELD[key] = (fd, 1)
+        _LEFT[:] = [left] if left is not None else []
         yield Lock(path, left)
     finally:
         _HELD.pop(key, None)
+        _LEFT.clear()
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)  # released normally: no record left for the next holder to report
         os.close(fd)  # closing drops the lock
+
+
+def killed_before() -> Owner | None:
+    """While this process holds the lock: the command that held it last and was killed, if any."""
+    return _LEFT[0] if _LEFT and _HELD else None
 
 
 @contextlib.contextmanager

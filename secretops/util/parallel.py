@@ -47,6 +47,7 @@ def run(files: Sequence[str], work: Callable[[str], Any], observer: Observer, la
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: do its half, report, exit without running the parent's cleanup
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report; it ends us
             os.close(read_end)
             code = 0
             payload: dict[str, Any]

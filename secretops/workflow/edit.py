@@ -38,7 +38,9 @@ def edit(repo: Repo, sops: Sops, path: str) -> int:
                          f'if [ "$n" -gt {MAX_ATTEMPTS} ]; then exit 1; fi\n'
                          f'{real} "$@"\nrc=$?\necho $rc > {shlex.quote(str(status))}\nexit $rc\n')
         guard.chmod(0o700)
-        code = sops.edit(rel, editor=str(guard) if os.name == "posix" else None, stderr=errors)
+        interactive = sys.stdin.isatty()  # a terminal shows sops's own retry prompts; else they are judged
+        code = sops.edit(rel, editor=str(guard) if os.name == "posix" else None,
+                         stderr=None if interactive else errors)
         tries = int(count.read_text().strip() or "0") if count.exists() else 0
         editor_rc = int(status.read_text().strip() or "0") if status.exists() else 0
         said = errors.read_bytes() if errors.exists() else b""

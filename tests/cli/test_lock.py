@@ -168,3 +168,49 @@ def test_a_killed_holder_leaves_no_lock(fleet2: Path, tmp_path: Path) -> None:
     assert res.code == 0, res.text
     assert f"`secretops edit` (pid {h.proc.pid}" in res.err and "was killed before it ended" in res.err, res.err
     assert "killed" not in helpers.run_cli(["encrypt"], fleet2).err  # said once
+
+
+def _killed_inside_git(root: Path, tmp: Path) -> None:
+    """A secretops command (edit, holding the lock) and a git under it (a `commit -a`, holding git's
+    index lock while its signing program waits) are SIGKILLed together: index.lock is left behind,
+    and no journal says why."""
+    marker = tmp / "in-git"
+    gpg = helpers.write(tmp / "gpg", f"#!/bin/sh\ntouch {marker}\nsleep 300\n", 0o755)
+    readme = (root / "README.md").read_bytes()
+    editor = helpers.write(tmp / "editor", f"#!/bin/sh\necho x >> {root}/README.md\ngit -C {root} -c commit.gpgsign=true "
+                           f"-c gpg.program={gpg} commit -qam x &\nsleep 300\n", 0o755)
+    proc = _spawn(root, "edit", "apps/shared.enc.yaml", env={"SOPS_EDITOR": str(editor)})
+    _wait_for(marker)
+    assert (root / ".git/index.lock").exists()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert (root / ".git/index.lock").exists()
+    (root / "README.md").write_bytes(readme)  # (the commit never happened)
+
+
+def test_a_stale_index_lock_of_a_killed_rotation_is_cleared(fleet2: Path, tmp_path: Path) -> None:
+    old = agekeys.load_identities()
+    _killed_inside_git(fleet2, tmp_path)
+    res = helpers.run_cli(["rotate", "start", "--all"], fleet2)
+    assert res.code == 0, res.text
+    assert "`secretops edit`" in res.err and "was killed before it ended" in res.err
+    assert not (fleet2 / ".git/index.lock").exists()
+    new = [i for i in agekeys.load_identities() if i not in old]
+    assert all(_opening(fleet2, old).values()) and all(_opening(fleet2, new).values())
+    assert helpers.git(fleet2, "status", "--porcelain") == ""
+
+
+def test_an_index_lock_git_holds_open_is_never_removed(fleet2: Path, tmp_path: Path) -> None:
+    _killed_inside_git(fleet2, tmp_path)
+    lock = fleet2 / ".git/index.lock"
+    with lock.open("rb"):  # a live process holds it: another git at work
+        res = helpers.run_cli(["rotate", "start", "--all"], fleet2)
+        assert res.code == 2 and "index is locked" in res.err and "another git command is running" in res.err
+        assert lock.exists()
+
+
+def test_an_index_lock_nobody_of_ours_left_is_named_not_removed(fleet2: Path) -> None:
+    (fleet2 / ".git/index.lock").write_text("")  # a killed git of the user's: theirs to judge
+    res = helpers.run_cli(["rotate", "start", "--all"], fleet2)
+    assert res.code == 2 and "no process holds it open" in res.err, res.err
+    assert (fleet2 / ".git/index.lock").exists()

@@ -81,7 +81,7 @@ def test_finish_after_a_broken_sops_yaml_was_committed(rfleet: Path) -> None:
     _refused(rfleet, ["rotate", "abort"], "invalid YAML")
 
 
-@pytest.mark.parametrize("content", [b"\x00\x01binary", b"\xff\xfe not utf-8 \xff", None])
+@pytest.mark.parametrize("content", [b"\x00\x01binary", None])
 def test_broken_key_file_is_one_line(rfleet: Path, keys_file: Path, content: bytes | None) -> None:
     keys_file.unlink()
     if content is None:
@@ -90,6 +90,11 @@ def test_broken_key_file_is_one_line(rfleet: Path, keys_file: Path, content: byt
         keys_file.write_bytes(content)
     for args in (["rotate", "start", "--all"], ["rotate", "start", "--all", "--dry-run"], ["status"]):
         _refused(rfleet, args, "age key file")
+
+
+def test_a_key_file_of_non_utf8_text_is_read_as_age_reads_it(rfleet: Path, keys_file: Path) -> None:
+    keys_file.write_bytes(b"\xff\xfe not utf-8 \xff\n")  # no key in it (issue 24: only key lines matter)
+    _refused(rfleet, ["rotate", "start", "--all"], "none of your age keys")
 
 
 @pytest.mark.parametrize("content", [b"\x00\x01binary", b"creation_rules:\n  - age: \xff\xfe\n", None])
