@@ -11,7 +11,7 @@ from secretops.repo import keysecrets
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
-from secretops.sops import datakey
+from secretops.sops import datakey, rewrap
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.util.display import short
 
@@ -24,7 +24,7 @@ class Plan:
     files: tuple[str, ...]  # encrypted files with an old key as recipient (key Secrets included)
     key_secrets: tuple[str, ...]  # key Secret files holding an old private key
     rules: int  # `.sops.yaml` rules that name an old key
-    fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, JSON, .env)
+    fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, dotenv, INI)
     notes: tuple[str, ...] = ()  # how each cluster gets its new key, in words
 
 
@@ -146,7 +146,7 @@ def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterR
         if not have & keys:
             continue
         files.append(parsed.rel)
-        if meta.uses_key_groups or parsed.format != "yaml" or any(i.post_quantum for i in identities):
+        if meta.uses_key_groups or parsed.store not in rewrap.SPLICED or any(i.post_quantum for i in identities):
             fallback.append(parsed.rel)
             continue
         try:

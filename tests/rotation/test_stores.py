@@ -7,6 +7,7 @@ content is in, with key files that hold only the old or only the new keys."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from tests import fakeflux, helpers, wild
 from tests.rotation.conftest import head
 from tests.rotation.test_adoption import _apply, flux  # noqa: F401  (the fixture is used by name)
 from tests.wild import STORES, opens
+
+_AGE = re.compile(r'"age": \[.*?\n\s*\]', re.S)  # the age array: its stanzas are one line each
 
 
 @pytest.fixture
@@ -28,7 +31,8 @@ def test_status_lists_every_store(repo: wild.Wild) -> None:
     assert res.code == 0, res.text
     rows = {r["path"]: r for r in json.loads(res.out)["files"]}
     assert set(rows) == set(repo.all_files())
-    for rel, _store, cluster in STORES:
+    for rel, store, cluster in STORES:
+        assert rows[rel]["store"] == store
         assert rows[rel]["kind"] == "encrypted" and rows[rel]["recipients"] == {"age": [repo.keys[cluster].public]}
         assert rows[rel]["sops_version"] == "3.11.0" and rows[rel]["lastmodified"]
 
@@ -37,9 +41,13 @@ def test_full_rotation_every_store(repo: wild.Wild, flux: fakeflux.FakeKube) -> 
     root = repo.root
     plan = json.loads(helpers.run_cli(["rotate", "start", "--all", "--dry-run", "--format", "json"], root).out)
     assert {rel for rel, _, _ in STORES} <= set(plan["files"]), plan
+    before = {rel: (root / rel).read_text() for rel, _, _ in STORES}
     res = helpers.run_cli(["rotate", "start", "--all"], root)
     assert res.code == 0, res.text
     c1 = head(root)
+    for rel, store, _ in STORES:  # JSON and the binary format are re-wrapped in place: only "age" changed
+        if store in ("json", "binary"):
+            assert _AGE.sub("", before[rel]) == _AGE.sub("", (root / rel).read_text()), rel
     old = dict(repo.keys)
     new = {c: i for c in old for i in agekeys.load_identities()
            if i.public not in {k.public for k in old.values()} and i.public in (root / f"kubernetes/{c}/.sops.yaml").read_text()}
@@ -54,4 +62,5 @@ def test_full_rotation_every_store(repo: wild.Wild, flux: fakeflux.FakeKube) -> 
     for rel, store, cluster in STORES:  # commit 2: the new key alone opens it, the old keys never
         assert opens(root, rel, store, [new[cluster]]), rel
         assert not opens(root, rel, store, list(old.values())), rel
+    assert json.loads((root / "scripts/deploy.sh").read_text())["sops"]["kms"] is None  # as older sops wrote it
     assert helpers.git(root, "status", "--porcelain") == ""
