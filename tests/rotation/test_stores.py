@@ -64,3 +64,23 @@ def test_full_rotation_every_store(repo: wild.Wild, flux: fakeflux.FakeKube) -> 
         assert not opens(root, rel, store, list(old.values())), rel
     assert json.loads((root / "scripts/deploy.sh").read_text())["sops"]["kms"] is None  # as older sops wrote it
     assert helpers.git(root, "status", "--porcelain") == ""
+
+
+def test_compromised_finish_every_store(repo: wild.Wild) -> None:
+    """`finish --compromised`: every file gets a new data key (sops rotate, told the store): every
+    ciphertext changes, the new keys alone open it, and the report names each file, never a value."""
+    root = repo.root
+    old = list(repo.keys.values())
+    assert helpers.run_cli(["rotate", "start", "--all"], root).code == 0
+    before = {rel: (root / rel).read_text() for rel, _, _ in STORES}
+    res = helpers.run_cli(["rotate", "finish", "--unverified", "--compromised"], root)
+    assert res.code == 0, res.text
+    new = [i for i in agekeys.load_identities() if i.public not in {k.public for k in old}]
+    for rel, store, _ in STORES:
+        mac = re.compile(r'(?:"mac": "|^mac\s*= |^sops_mac=)(ENC\[[^\]]*\])', re.M)
+        assert mac.findall(before[rel]) != mac.findall((root / rel).read_text()), rel
+        assert opens(root, rel, store, new) and not opens(root, rel, store, old), rel
+        assert rel in res.out, rel
+    assert "kubernetes/main/apps/db/app/app.env: dotenv file (DB_PASSWORD, DB_PORT)" in res.out
+    assert "kubernetes/main/apps/db/app/kubeconfig: binary file (its whole content)" in res.out
+    assert "Qx7" not in res.text

@@ -218,3 +218,22 @@ def test_malformed_stores_never_crash(tmp_path: Path, isolated_home: Path) -> No
         if res.code == 2:
             assert res.err.count("\n") <= 2 and "error" in res.err, (args, res.err)
         assert helpers.repo_state(root) == before, args
+
+
+def test_checker_finds_plaintext_added_to_every_store(repo: wild.Wild) -> None:
+    """A value added by hand, not encrypted, to a sops file of any store is a finding."""
+    from tests.check.conftest import check
+
+    root = repo.root
+    added = {"kubernetes/main/apps/db/app/app.env": lambda t, v: f"ADDED={v}\n" + t,
+             "kubernetes/main/apps/db/app/settings.ini": lambda t, v: t.replace("[sops]", f"added = {v}\n\n[sops]"),
+             "kubernetes/main/apps/db/app/config.sops.json": lambda t, v: t.replace('"sops": {', f'"added": "{v}", '
+                                                                                  '"sops": {'),
+             "kubernetes/main/apps/db/app/terraform.tfvars": lambda t, v: t.replace('"sops": {', f'"added": "{v}", '
+                                                                                  '"sops": {')}
+    for n, (rel, edit) in enumerate(added.items()):
+        path = root / rel
+        path.write_text(edit(path.read_text(), helpers.plant(f"pw-added-{n}-Qx7")))
+    helpers.git(root, "commit", "-qam", "plaintext added by hand")
+    code, findings, text = check(root, "--all")
+    assert {(f["path"], f["rule"]) for f in findings} >= {(rel, "partially-encrypted") for rel in added}, text
