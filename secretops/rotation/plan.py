@@ -11,7 +11,7 @@ from secretops.repo import keysecrets
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
-from secretops.sops import datakey, rewrap
+from secretops.sops import datakey, recipients, rewrap
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.util.display import short
 
@@ -148,6 +148,13 @@ def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterR
         files.append(parsed.rel)
         if meta.uses_key_groups or parsed.store not in rewrap.SPLICED or any(i.post_quantum for i in identities):
             fallback.append(parsed.rel)
+            if rule is None and not recipients.own_rule_possible(meta):
+                err = StateError(f"{parsed.rel}: sops must re-key it (key groups, or the {parsed.store} store), and no "
+                                 ".sops.yaml rule governs it while it holds KMS or Vault recipients",
+                                 hint="add a creation rule for it that lists its recipients, then run again")
+                if problems is None:
+                    raise err
+                problems.append(err.user_message)
             continue
         try:
             datakey.unwrap(meta, identities, parsed.rel)  # every affected file must open with the old keys

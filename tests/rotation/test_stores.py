@@ -84,3 +84,22 @@ def test_compromised_finish_every_store(repo: wild.Wild) -> None:
     assert "kubernetes/main/apps/db/app/app.env: dotenv file (DB_PASSWORD, DB_PORT)" in res.out
     assert "kubernetes/main/apps/db/app/kubeconfig: binary file (its whole content)" in res.out
     assert "Qx7" not in res.text
+
+
+def test_no_rule_and_kms_refused_before_any_write(repo: wild.Wild) -> None:
+    """A dotenv file no rule governs that also holds an AWS KMS recipient: only sops can re-key it,
+    and only with a rule (a KMS entry carries more than its ARN). start refuses, naming it."""
+    root = repo.root
+    rel = "env/main.env"
+    kms = (f"sops_kms__list_0__map_arn={wild.KMS_ARN}\nsops_kms__list_0__map_aws_profile=\n"
+           "sops_kms__list_0__map_created_at=2026-01-01T00:00:00Z\nsops_kms__list_0__map_enc=AQICAHhbogus\n")
+    text = (root / rel).read_text()
+    (root / rel).write_text(text.replace("sops_lastmodified=", kms + "sops_lastmodified="))
+    helpers.git(root, "commit", "-qam", "kms too")
+    before = helpers.repo_state(root)
+    plan = json.loads(helpers.run_cli(["rotate", "start", "--all", "--dry-run", "--format", "json"], root).out)
+    assert any(p.startswith(f"{rel}: sops must re-key it") for p in plan["problems"]), plan["problems"]
+    res = helpers.run_cli(["rotate", "start", "--all"], root)
+    errors = [ln for ln in res.err.splitlines() if ln.startswith("secretops: error:")]  # notes aside: one line
+    assert res.code == 2 and len(errors) == 1 and f"error: {rel}: sops must re-key it" in errors[0], res.err
+    assert helpers.repo_state(root) == before
