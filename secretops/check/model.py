@@ -73,7 +73,7 @@ class Settings:
         """``.enc.yaml`` also covers ``.enc.json``, ``.enc.env`` and ``.enc.ini``: every store sops
         picks by name (a file named so that is not really encrypted is a finding)."""
         stem = self.encrypted_suffix.rsplit(".", 1)[0] if self.encrypted_suffix.count(".") > 1 else ""
-        return tuple(dict.fromkeys([self.encrypted_suffix, *(stem + ext for ext in SOPS_SUFFIXES if stem)]))
+        return tuple(dict.fromkeys([self.encrypted_suffix, *(stem + ext for ext in (*SOPS_SUFFIXES, ".ini") if stem)]))
 
     @functools.cached_property
     def clear_leftover(self) -> re.Pattern[str]:

@@ -11,7 +11,7 @@ from secretops.errors import ConfigError
 from secretops.util.display import safe
 
 SCHEMA_VERSION = 1
-SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env", ".ini")  # the stores sops picks by file name
+SOPS_SUFFIXES = (".yaml", ".yml", ".json", ".env")  # the stores sops picks by file name (INI aside: see docs/stores.md)
 FILENAME = ".secretops.yaml"
 # What editors and merge tools leave beside a clear copy: the checker blocks these names, and `init`
 # adds .gitignore lines for them (one list, read by both).

@@ -12,6 +12,7 @@ from secretops.repo.model import Repo
 from secretops.sops import document
 from secretops.sops.document import ParsedFile
 from secretops.util.display import safe
+from secretops.util.fsutil import TEMP_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def candidates(repo: Repo, files: list[str]) -> Iterator[tuple[str, bool]]:
     from secretops.sops.creation_rules import is_config
 
     for rel in files:
-        if repo.is_clear_name(rel) or is_config(rel):
+        if repo.is_clear_name(rel) or is_config(rel) or rel.endswith(TEMP_SUFFIX):
             continue
         yield rel, repo.is_encrypted_name(rel)
 

@@ -216,7 +216,7 @@ def verify_files(repo: Repo, files: Sequence[str], present_for: dict[str, set[st
 def sops_sample(sops: Sops, files: Sequence[str], key_secrets: Sequence[str], keys: Iterable[Identity],
                 every: bool, through_sops: Sequence[str] = ()) -> int:
     """The real sops decrypts, with exactly ``keys``: two files, one key Secret and every file that
-    sops itself rewrote (key groups, JSON, .env), or every file."""
+    sops itself rewrote (key groups, dotenv, INI), or every file."""
     others = [f for f in files if f not in set(key_secrets) and f not in set(through_sops)]
     chosen = list(files) if every else [*others[:2], *list(key_secrets)[:1], *through_sops]
     return recipients.sample_decrypt(sops, chosen, list(keys), True)

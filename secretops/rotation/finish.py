@@ -170,12 +170,20 @@ def _secret_names(repo: Repo, files: list[str]) -> tuple[str, ...]:
     out = []
     for rel in files:
         parsed = document.parse(rel, (repo.root / rel).read_bytes())
+        if parsed.store not in (None, "yaml"):  # sops keeps key names in clear: they may be shown
+            what = "its whole content" if parsed.store == "binary" else ", ".join(_top_keys(parsed.documents))
+            out.append(f"{rel}: {parsed.store} file ({what})")
+            continue
         for doc in parsed.documents:
             if isinstance(doc, dict) and doc.get("kind") == "Secret" and not keysecrets.agekey_entries(doc):
                 meta = doc.get("metadata") or {}
                 keys = sorted({str(k) for f in ("data", "stringData") for k in (doc.get(f) or {})})
                 out.append(f"{rel}: Secret {meta.get('namespace', '-')}/{meta.get('name', '?')} ({', '.join(keys)})")
     return tuple(out)
+
+
+def _top_keys(documents: Sequence[object]) -> list[str]:
+    return sorted({str(k) for doc in documents if isinstance(doc, dict) for k in doc if k != "sops"})
 
 
 def _message(journal: Journal) -> str:

@@ -12,7 +12,7 @@ from secretops.repo import layout as layout_mod
 from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.rotation.state import STATE_FILE, ClusterRef, Journal
-from secretops.sops import datakey
+from secretops.sops import datakey, recipients, rewrap
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.util.display import short
 
@@ -25,7 +25,7 @@ class Plan:
     files: tuple[str, ...]  # encrypted files with an old key as recipient (key Secrets included)
     key_secrets: tuple[str, ...]  # key Secret files holding an old private key
     rules: int  # `.sops.yaml` rules that name an old key
-    fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, JSON, .env)
+    fallback: tuple[str, ...]  # files sops must handle (key groups, post-quantum, dotenv, INI)
     notes: tuple[str, ...] = ()  # how each cluster gets its new key, in words
 
 
@@ -185,8 +185,15 @@ def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterR
         if not have & keys:
             continue
         files.append(parsed.rel)
-        if meta.uses_key_groups or parsed.format != "yaml":
+        if meta.uses_key_groups or parsed.store not in rewrap.SPLICED:
             fallback.append(parsed.rel)
+            if rule is None and not recipients.own_rule_possible(meta):
+                err = StateError(f"{parsed.rel}: sops must re-key it (key groups, or the {parsed.store} store), and no "
+                                 ".sops.yaml rule governs it while it holds KMS or Vault recipients",
+                                 hint="add a creation rule for it that lists its recipients, then run again")
+                if problems is None:
+                    raise err
+                problems.append(err.user_message)
             continue
         try:
             datakey.unwrap(meta, identities, parsed.rel)  # every affected file must open with the old keys

@@ -30,7 +30,7 @@ def problem_in_metadata(sops: Any) -> str | None:
 
 def check(rel: str, data: bytes, ids: Keyring) -> bool:
     """Raise InputError/AgeKeyError with the real cause; True when proven in memory, False when only
-    sops itself can prove it (key groups, JSON, .env, unusual values)."""
+    sops itself can prove it (key groups, stores other than YAML, unusual values)."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -76,6 +76,11 @@ def updated_by_sops(root: Path, sops: Sops, rel: str,
         return copy.read_bytes()
 
 
+def own_rule_possible(meta: SopsMeta) -> bool:
+    """sops can re-key this file without a `.sops.yaml` rule (see updated_by_sops)."""
+    return _own_rule(meta, ["age1"]) is not None
+
+
 def _own_rule(meta: SopsMeta | None, age: Sequence[str]) -> str | None:
     """A one-rule config for a file no rule governs: only age and PGP recipients in one key group
     can be written back exactly (KMS and Vault entries carry more than their ids)."""

@@ -1,4 +1,5 @@
-"""Add or remove age recipients in-process, touching only the ``sops.age`` blocks.
+"""Add or remove age recipients in-process, touching only the ``sops.age`` blocks (YAML here; the
+JSON and binary formats' ``"age"`` array in sops.jsonsplice).
 
 The data key is re-wrapped for each new recipient; values, ``lastmodified`` and ``mac`` keep
 their bytes, so the real sops still decrypts the file and ``updatekeys`` finds it up to date.
@@ -17,7 +18,10 @@ from secretops.sops.agekeys import Identity
 
 
 class Unsupported(Exception):
-    """Key groups, non-YAML stores or an unusual layout: use sops instead."""
+    """Key groups, the dotenv and INI stores or an unusual layout: use sops instead."""
+
+
+SPLICED = ("yaml", "json", "binary")  # stores whose age block is spliced in place (the binary format is JSON)
 
 
 _RECIPIENT = re.compile(r"(recipient:\s*[\"']?)(age1[0-9a-z]+)")  # age1pq1…: about 1,960 characters
@@ -98,12 +102,12 @@ def _render(template: list[str] | None, indent: int, recipient: str, armor: str)
 def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequence[str] = (),
                 remove: Collection[str] = ()) -> str:
     """Return ``text`` with age recipients added and removed; raises Unsupported or AgeKeyError."""
-    if document.kind_of(rel) != "yaml":
-        raise Unsupported("not a YAML file")
     parsed = document.parse_light(rel, text.encode())
     meta = parsed.meta
     if parsed.error or meta is None:
         raise InputError(f"{rel} is not a sops-encrypted file", hint=f"encrypt it with `secretops encrypt {rel}`")
+    if parsed.store not in SPLICED:
+        raise Unsupported(f"the {parsed.store} store")
     if meta.uses_key_groups:
         raise Unsupported("key groups")
     current = list(meta.recipients.age)
@@ -112,8 +116,17 @@ def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequen
         return text
     if not wanted and not [k for k, _ in meta.recipients.by_kind if k != "age"]:
         raise InputError(f"{rel}: removing every age recipient would leave it undecryptable")
+    if [r for r in wanted if r not in current] and not meta.age_stanzas:
+        raise Unsupported("no age stanza to open the data key with (PGP, KMS…): sops can")
     key = datakey.unwrap(meta, identities, rel) if [r for r in wanted if r not in current] else b""
     armors = {r: datakey.wrap(key, r) for r in wanted if r not in current}
+    if parsed.store != "yaml":
+        from secretops.sops import jsonsplice
+
+        try:
+            return jsonsplice.with_age(text, wanted, armors)
+        except jsonsplice.Unspliceable as exc:
+            raise Unsupported(str(exc)) from None
     lines = _lines(text)
     for start, end in reversed(find_blocks(lines)):
         block = _age_block(lines, start, end)

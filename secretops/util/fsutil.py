@@ -16,6 +16,8 @@ _deferred: set[Path] | None = None  # folders whose fsync waits for the end of a
 _lock = threading.Lock()
 
 
+TEMP_SUFFIX = ".secretops-tmp"  # a write in progress (or killed): never one of the user's files
+
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new bytes, never a mix.
 
@@ -30,7 +32,7 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".secretops-tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
@@ -85,7 +87,7 @@ def remove_stale_temps(root: Path, names: list[str]) -> None:
     for name in names:
         target = root / name
         with contextlib.suppress(FileNotFoundError):
-            for stray in target.parent.glob(f".{target.name}.*.secretops-tmp"):
+            for stray in target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"):
                 stray.unlink()
 
 

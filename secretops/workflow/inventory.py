@@ -32,6 +32,7 @@ class FileStatus:
     detail: str = ""
     clusters: tuple[str, ...] = ()  # every cluster that applies it (a shared file: several)
     placement: str = "none"  # where that answer came from: kustomization | override | folder | keys | none
+    store: str | None = None  # the sops store its content is in (yaml, json, dotenv, ini, binary)
 
 
 def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], mine: set[str],
@@ -67,7 +68,8 @@ def _encrypted_status(repo: Repo, parsed: ParsedFile, known: frozenset[str], min
         state, detail = OK, ""
     decryptable = bool(mine & set(meta.recipients.age)) if mine else None
     return FileStatus(state=state, recipients=meta.recipients.as_dict(), decryptable=decryptable,
-                      sops_version=meta.version, lastmodified=meta.lastmodified, detail=detail, **base)  # type: ignore[arg-type]
+                      sops_version=meta.version, lastmodified=meta.lastmodified, detail=detail,
+                      store=parsed.store, **base)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
 """`updatekeys`: bring every encrypted file's recipients in line with its creation rule, repo-wide
 (what `find … | xargs sops updatekeys -y` does, getsops/sops#1071).
 
-Age-only changes to YAML files are made in-process: the data key that a local age identity opens
-is wrapped for the added recipients and only the `sops.age` block changes. Everything else (PGP,
-KMS or Vault recipients that differ, key groups, JSON, dotenv, post-quantum keys) goes through the
-real `sops updatekeys` on a private copy, with the user's own credentials. Every new file is made and
-proved in memory before the first one is written: the stanzas it should list, each local key opening
-the real data key (checked against the MAC), and the real sops decrypting a sample (every file with
-``verify_all``). Only the key blocks change: values, `lastmodified` and `mac` stay as they are.
+Age-only changes to YAML, JSON and binary-format files are made in-process: the data key that a
+local age identity opens is wrapped for the added recipients and only the `sops.age` block changes.
+Everything else (PGP, KMS or Vault recipients that differ, key groups, dotenv, INI, post-quantum
+keys) goes through the real `sops updatekeys` on a private copy, with the user's own credentials.
+Every new file is made and proved in memory before the first one is written: the stanzas it should
+list, each local key opening the real data key (checked against the MAC), and the real sops
+decrypting a sample (every file with ``verify_all``). Only the key blocks change: values,
+`lastmodified` and `mac` stay as they are.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def plan(repo: Repo, scan: Scan, paths: Sequence[str] = ()) -> UpdateReport:
             continue
         age_have, age_want = have.get("age", frozenset()), want.get("age", frozenset())
         other = {k: v for k, v in have.items() if k != "age"} != {k: v for k, v in want.items() if k != "age"}
-        simple = not other and parsed.format == "yaml" and not meta.uses_key_groups and \
+        simple = not other and parsed.store in rewrap.SPLICED and not meta.uses_key_groups and \
             not rule.shamir_threshold and len(rule.key_groups) <= 1
         drift.append(Drift(parsed.rel, tuple(sorted(age_want - age_have)), tuple(sorted(age_have - age_want)),
                            other, IN_PROCESS if simple else THROUGH_SOPS))

@@ -119,3 +119,47 @@ def test_malformed_never_crash(name: str, text: str) -> None:
         if parsed.meta is not None:
             parsed.meta.recipients.as_dict()
     document.store_of(text.encode())
+
+
+def _opens(tmp: Path, name: str, data: bytes, store: str, key: agekeys.Identity) -> bool:
+    (tmp / name).write_bytes(data)
+    res = helpers.run_proc([helpers.sops_bin(), "--config", os.devnull, "decrypt", "--input-type", store,
+                            "--output-type", store, str(tmp / name)], tmp, env=agekeys.identity_env([key]))
+    helpers.OUTPUTS.pop()  # plaintext: compared, never shown
+    return res.code == 0
+
+
+@pytest.mark.parametrize("store", ["json", "binary"])
+def test_json_stores_rewrapped_in_place(tmp_path: Path, keys: tuple[agekeys.Identity, ...], store: str) -> None:
+    """The "age" array is replaced in place: every other byte stays; the real sops opens the result
+    with the added key alone and no longer with the removed one."""
+    from secretops.sops import rewrap
+
+    a, b = keys
+    c = agekeys.generate()
+    data = _sops(tmp_path, store, f"creation_rules:\n  - age: {a.public},{b.public}\n").decode()
+    new = rewrap.rewrap_text(data, "secret.hcl", [a], [c.public], [b.public])
+    assert document.parse("x", new.encode()).meta.recipients.age == (a.public, c.public)  # type: ignore[union-attr]
+    head, tail = data.split('"age": [')[0], data.split('"lastmodified"')[1]
+    assert new.startswith(head) and new.endswith(tail) and data.count("\n") == new.count("\n")
+    assert _opens(tmp_path, "new", new.encode(), store, c) and _opens(tmp_path, "new", new.encode(), store, a)
+    assert not _opens(tmp_path, "new", new.encode(), store, b)
+
+
+@pytest.mark.parametrize("store", ["dotenv", "ini"])
+def test_flat_stores_go_through_sops(tmp_path: Path, keys: tuple[agekeys.Identity, ...], store: str) -> None:
+    from secretops.sops import rewrap
+
+    data = _sops(tmp_path, store, f"creation_rules:\n  - age: {keys[0].public}\n").decode()
+    with pytest.raises(rewrap.Unsupported):
+        rewrap.rewrap_text(data, "x", [keys[0]], [keys[1].public], ())
+
+
+@pytest.mark.parametrize("age", ['"age": null, ', '"age": [], ', ""])
+def test_json_without_an_age_array_goes_through_sops(keys: tuple[agekeys.Identity, ...], age: str) -> None:
+    from secretops.sops import rewrap
+
+    text = '{"data": "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]", "sops": {' + age + '"pgp": [{"fp": "AB"}], ' \
+           '"lastmodified": "2026-01-01T00:00:00Z", "mac": "m", "version": "3.11.0"}}'
+    with pytest.raises(rewrap.Unsupported):
+        rewrap.rewrap_text(text, "x.json", [keys[0]], [keys[1].public], ())

@@ -178,3 +178,62 @@ def test_checker_every_store(repo: wild.Wild) -> None:
     got = {(f["path"], f["rule"]) for f in findings}
     assert {(rel, "not-encrypted") for rel in plain} <= got, text
     assert not [f for f in findings if f["path"] in {rel for rel, _, _ in STORES} | {"apps/x/main.tf"}], text
+
+
+_MALFORMED = {  # sops markers with metadata no sops would write: each is read as far as it goes
+    "a.hcl": '{"data": "x", "sops": {"mac": "m", "age": 7, "key_groups": 3, "shamir_threshold": "two"}}',
+    "b.tfvars": '{"data": 5, "sops": {"mac": "m", "lastmodified": 3, "age": [{"recipient": "age1zzz", "enc": "x"}]}}',
+    "c.ini": "[sops]\nmac = x\nage__list_0__map_recipient = {key}\nage__list_0__map_enc = nope\n",
+    "d.env": "X=1\nsops_mac=x\nsops_age__list_0__map_recipient={key}\nsops_age__list_0__map_enc=bad\n",
+    "e.enc.json": '{"sops": {"mac": "x", "version": "3", "age": [{"recipient": "{key}", "enc": 5}]}, "k": "v"}',
+    "f.ini": "[sops\nmac = x\n[sops]\n=\n = \nmac\nkey_groups__list_0 = z\nkey_groups__list_0__map_age = y\n",
+    "g.json": '{"sops": {"mac": "x", "age": [{"recipient": "{key}", "enc": 5}]',
+    "h.sh": '{"data": "x", "sops": {"mac": "x", "age": null, "key_groups": [{"age": [{"recipient": 1}]}]}}',
+}
+
+
+def test_malformed_stores_never_crash(tmp_path: Path, isolated_home: Path) -> None:
+    """Every command on sops-like files of every store with broken metadata: an answer, a finding or
+    one line (exit 2); never a traceback, and nothing written."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    helpers.git(root, "init", "-q", "-b", "main")
+    key = agekeys.generate()
+    agekeys.append_to_key_file([key], "test")
+    helpers.write(root / ".sops.yaml", f"creation_rules:\n  - age: {key.public}\n")
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "config")
+    for rel, body in _MALFORMED.items():
+        helpers.write(root / rel, body.replace("{key}", key.public))
+    helpers.git(root, "add", "-A")
+    helpers.git(root, "commit", "-qm", "malformed")
+    before = helpers.repo_state(root)
+    for args in (["status"], ["status", "--format", "json"], ["check", "--all"], ["check", "--history"],
+                 ["rotate", "start", "--all", "--dry-run"], ["updatekeys", "--dry-run"], ["updatekeys"],
+                 ["rotate", "start", "--all"], ["diff", "HEAD~1..HEAD"], ["init", "--dry-run"],
+                 *(["textconv", rel] for rel in _MALFORMED),
+                 *(["merge-driver", rel, rel, rel, rel] for rel in _MALFORMED)):
+        res = helpers.run_cli(args, root)
+        assert res.code in (0, 1, 2) and "Traceback" not in res.text, (args, res.text)
+        if res.code == 2:
+            assert res.err.count("\n") <= 2 and "error" in res.err, (args, res.err)
+        assert helpers.repo_state(root) == before, args
+
+
+def test_checker_finds_plaintext_added_to_every_store(repo: wild.Wild) -> None:
+    """A value added by hand, not encrypted, to a sops file of any store is a finding."""
+    from tests.check.conftest import check
+
+    root = repo.root
+    added = {"kubernetes/main/apps/db/app/app.env": lambda t, v: f"ADDED={v}\n" + t,
+             "kubernetes/main/apps/db/app/settings.ini": lambda t, v: t.replace("[sops]", f"added = {v}\n\n[sops]"),
+             "kubernetes/main/apps/db/app/config.sops.json": lambda t, v: t.replace('"sops": {', f'"added": "{v}", '
+                                                                                  '"sops": {'),
+             "kubernetes/main/apps/db/app/terraform.tfvars": lambda t, v: t.replace('"sops": {', f'"added": "{v}", '
+                                                                                  '"sops": {')}
+    for n, (rel, edit) in enumerate(added.items()):
+        path = root / rel
+        path.write_text(edit(path.read_text(), helpers.plant(f"pw-added-{n}-Qx7")))
+    helpers.git(root, "commit", "-qam", "plaintext added by hand")
+    code, findings, text = check(root, "--all")
+    assert {(f["path"], f["rule"]) for f in findings} >= {(rel, "partially-encrypted") for rel in added}, text
