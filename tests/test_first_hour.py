@@ -140,8 +140,8 @@ def _dry_run_lines(out: str) -> dict[str, list[str]]:
         if match:
             current = match.group(1)
             files[current] = []
-        elif line.startswith("  + ") and current is not None:
-            files[current].append(line[4:])
+        elif line.startswith(("  + ", "  - ")) and current is not None:
+            files[current].append(line[2:])
         else:
             current = None
     return files
@@ -184,7 +184,8 @@ def test_adoption_walk(source: str, tmp_path: Path, keys_file: Path) -> None:
             continue  # key Secrets: encrypted, said in words
         diff = run(root, "git", "diff", "--no-ext-diff", "-U0", "--", rel).out if run(
             root, "git", "ls-files", rel).out else "\n".join(f"+{ln}" for ln in (root / rel).read_text().splitlines())
-        added = [ln[1:] for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+        added = [f"{ln[0]} {ln[1:]}" for ln in diff.splitlines() if ln.startswith(("+", "-"))
+                 and not ln.startswith(("+++", "---"))]
         assert len(added) == len(lines) and all(map(_same, lines, added)), (rel, added, lines)
     run(root, "git", "add", "-A")
     run(root, "git", "commit", "-qm", "secretops init")  # the hook passes what init wrote

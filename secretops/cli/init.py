@@ -31,7 +31,7 @@ def init(clusters: tuple[str, ...], shared_key: bool, dry_run: bool) -> None:
         what = ("would add to" if exists else "would create") if dry_run else ("added to" if exists else "wrote")
         click.echo(f"{what} {safe(rel)}" + (":" if dry_run and added.get(rel) else ""))
         for line in added.get(rel, ()) if dry_run else ():
-            click.echo(f"  + {safe(line)}")
+            click.echo(f"  {safe(line)}")
     for entry in out.git_config:
         click.echo(f"{'would set' if dry_run else 'set'} in this clone's git config: {safe(entry)}")
     if out.hook:

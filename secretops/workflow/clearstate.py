@@ -68,6 +68,8 @@ def record(repo: Repo, rels: Iterable[str]) -> None:
         else:
             copies[rel] = stat
     copies = {k: v for k, v in copies.items() if (repo.root / k).is_file()}
+    if not copies and not path.exists():
+        return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     atomic_write(path, (json.dumps({"version": SCHEMA_VERSION, "copies": copies}, indent=1) + "\n").encode(), 0o600)
 

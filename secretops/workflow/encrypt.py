@@ -67,7 +67,8 @@ def encrypt(repo: Repo, sops: Sops, paths: Sequence[str], *, remove_clear: bool 
         atomic_write(repo.root / enc, data, mode=0o644)
     from secretops.workflow import clearstate
 
-    clearstate.record(repo, [rel for rel, _enc, _parsed in plans if rel not in in_place])
+    if not remove_clear:
+        clearstate.record(repo, [rel for rel, _enc, _parsed in plans if rel not in in_place])
     removed = []
     if remove_clear:
         for rel, _enc, _parsed in plans:

@@ -34,7 +34,7 @@ class InitResult:
     dry_run: bool = False
     new_keys: int = 0
     created: tuple[str, ...] = field(default=())  # of written: files that did not exist before
-    added: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # each written file's new lines
+    added: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # each file's lines: "+ new", "- gone"
     git_config: tuple[str, ...] = field(default=())  # `key = value` set (or, dry, to set) in the clone
     hook: str = ""  # what guards commits now (or, dry, would), or the command that still has to run
     next_steps: tuple[str, ...] = field(default=())  # commands the user still has to run to be guarded
@@ -93,18 +93,19 @@ def _require_regular(repo: Repo, writes: list[tuple[str, bytes, int]]) -> None:
 
 
 def _added(repo: Repo, writes: list[tuple[str, bytes, int]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The lines each write adds (what `--dry-run` prints); an encrypted file's are not shown."""
+    """The lines each write adds ("+ …") and takes away ("- …"), as `--dry-run` prints them; an
+    encrypted file's are said in words."""
     import difflib
 
     out: list[tuple[str, tuple[str, ...]]] = []
     for rel, data, _mode in writes:
         path = repo.root / rel
         if rel.endswith(repo.config.encrypted_suffix):
-            out.append((rel, ("(re-encrypted for the new key)",)))
+            out.append((rel, ("+ (re-encrypted for the new key)",)))
             continue
         old = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
         new = data.decode("utf-8").splitlines()
-        out.append((rel, tuple(ln[2:] for ln in difflib.ndiff(old, new) if ln.startswith("+ "))))
+        out.append((rel, tuple(ln for ln in difflib.ndiff(old, new) if ln.startswith(("+ ", "- ")))))
     return tuple(out)
 
 
@@ -350,7 +351,7 @@ def init(repo: Repo, sops: Sops | None, clusters: Sequence[str] = (), shared_key
     precommit = repofiles.precommit_config(repo.root / ".pre-commit-config.yaml")
     if precommit:
         writes.append((".pre-commit-config.yaml", precommit.encode(), 0o644))
-    added = _added(repo, writes) + tuple((secrets[n], (f"(the key Secret of cluster {n}, encrypted with sops)",))
+    added = _added(repo, writes) + tuple((secrets[n], (f"+ (the key Secret of cluster {n}, encrypted with sops)",))
                                          for n in todo)
     wiring = _wiring(repo)  # every refusal before the first write
     if dry_run:  # the keys a real run generates are others: named, not shown

@@ -76,7 +76,7 @@ def _malformed_sops_yaml(root: Path) -> list[str]:
 CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "malformed yaml": (_malformed, "invalid YAML at line"),
     "enc file that is not sops": (_not_sops, "not a sops-encrypted file"),
-    "missing key": (_missing_key, "none of your age keys"),
+    "missing key": (_missing_key, "sops found no age key"),  # no key file at all: said as such (issue 23)
     "wrong key": (_wrong_key, "none of your age keys"),
     "unknown cluster": (_unknown_cluster, "unknown cluster 'nope'"),
     "missing .sops.yaml": (_missing_sops_yaml, "no .sops.yaml governs apps/new.enc.yaml"),

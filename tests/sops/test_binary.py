@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from secretops.errors import AgeKeyError, InputError, SopsError
+from secretops.sops import agekeys
 from secretops.sops import binary as sops_mod
 from tests import helpers
 
@@ -45,8 +46,11 @@ def test_exit_codes_map_to_typed_errors(tmp_path: Path, keys_file: Path) -> None
     s, rel = _repo_with_file(tmp_path, keys_file)
     assert b"kind: Secret" in s.decrypt(rel)
     keys_file.rename(keys_file.with_suffix(".bak"))
+    with pytest.raises(AgeKeyError, match="sops found no age key: the default age key file .* does not exist"):
+        s.decrypt(rel)  # no key at all is said as such (issue 23)
+    helpers.write(keys_file, f"# public key: {agekeys.generate().public}\n{agekeys.generate().secret}\n", 0o600)
     with pytest.raises(AgeKeyError, match="none of your age keys can decrypt it"):
-        s.decrypt(rel)
+        s.decrypt(rel)  # a key, but not one of the file's
     helpers.write(s.root / "plain.enc.yaml", "a: b\n")
     with pytest.raises(InputError, match="not a sops-encrypted file"):
         s.decrypt("plain.enc.yaml")
