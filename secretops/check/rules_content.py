@@ -292,6 +292,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         for key, value, where in _pairs(docs):
             if value in seen:
                 continue
+            if "\n" in value:  # a config file in a block scalar (a ConfigMap's `dendrite.yaml: |`): by lines
+                yield from _embedded(view, value, seen)
             if where == "widget" and key == "key":  # a dashboard widget's API key under a generic `key:`
                 if _api_key_like(value.strip()) and not patterns.is_placeholder(value):
                     seen.add(value)
@@ -304,6 +306,20 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
         return
     yield from _keyed_lines(view, seen)
+
+
+def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
+    """The `key: value` / `key = value` lines of a multi-line string value, judged like a file's."""
+    line_rx = patterns.keyed_regexes()[0]
+    for line in text.splitlines():
+        match = line_rx.fullmatch(line)
+        if match is None:
+            continue
+        key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
+        what = _judge(key, value) if value and value not in seen else ""
+        if what:
+            seen.add(value)
+            yield view.finding(credential, _line_of_value(view, key, value), what, value)
 
 
 def _api_key_like(value: str) -> bool:
@@ -321,17 +337,17 @@ def _judge(key: str, value: str, where: str = "") -> str:
     token: as _judged_secret. A key that names a key of any kind (`hmacKey`, `license`): a value
     shaped like a generated secret (a UUID, 32+ hex digits, high entropy). A secretGenerator
     literal becomes a Secret value: shaped like a generated secret, under any key."""
+    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    generic, not_secret = patterns.generic_regexes()
+    named = secret_key.search(key) is not None  # the key names a password, token or secret
+    if not (named or where == "generator" or (generic.search(key) and not not_secret.search(key))):
+        return ""  # most keys: decided by the name alone
     text = value.strip()
     if not text or patterns.is_placeholder(text) or patterns.is_public_or_hash(text):
         return ""
-    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
-    if secret_key.search(key):
+    if named:
         return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key) else ""
-    generic, not_secret = patterns.generic_regexes()
-    if (where == "generator" or (generic.search(key) and not not_secret.search(key))) and \
-            patterns.looks_generated(text):
-        return _WHERE[where]
-    return ""
+    return _WHERE[where] if patterns.looks_generated(text) else ""
 
 
 def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
@@ -432,7 +448,11 @@ def _flags(items: list[Any]) -> Iterator[tuple[str, str, str]]:
 
 def _line_of_value(view: FileView, key: str, value: str) -> int:
     first = value.strip().splitlines()[0][:40] if value.strip() else ""
-    at = view.text.find(first) if first else -1
+    text, leaf = view.text, key.rsplit(".", 1)[-1]
+    at = earliest = text.find(first) if first else -1
+    while at >= 0 and leaf not in text[text.rfind("\n", 0, at) + 1:at]:  # the line that names the key too
+        at = text.find(first, at + 1)
+    at = earliest if at < 0 else at
     if at < 0:
         at = view.text.find(key)
     return view.line_of(max(at, 0))
