@@ -13,6 +13,8 @@ STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed
 KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
 LARGE = 32 * 1024  # characters: from here on a pattern runs on RE2 (linear), not on Python's re
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
+# base64 of `AGE-SECRET-KEY-` at each of its three alignments (the characters its bytes alone decide)
+AGE_KEY_B64 = ("QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF")
 PRIVATE_KEY = (
     r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"  # RSA, EC, DSA, ED25519, OPENSSH, PKCS#8…
     r"(?P<body>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)")

@@ -176,11 +176,60 @@ def plaintext_secret(view: FileView) -> Iterator[Finding]:
 @rule("age-private-key", "error", "An age private key in plaintext",
       "remove it, rotate the key (`secretops rotate start`) and keep keys in ~/.config/sops/age/keys.txt")
 def age_private_key(view: FileView) -> Iterator[Finding]:
-    if view.binary or "AGE-SECRET-KEY-" not in view.text:
+    """X25519 (`AGE-SECRET-KEY-1…`) and post-quantum (`AGE-SECRET-KEY-PQ-1…`) identities: raw, in
+    JSON strings, and base64-encoded at any offset (a key file's base64 in a ConfigMap or an env
+    value). Recipients (`age1…`, `age1pq1…`) are public."""
+    if view.binary:
         return
-    for match in re.finditer(patterns.AGE_KEY, mask(view.text)):
-        yield view.finding(age_private_key, view.line_of(match.start()), "age private key in plaintext",
-                           match.group(0))
+    text = view.text
+    if "AGE-SECRET-KEY-" in text:
+        for match in re.finditer(patterns.AGE_KEY, mask(text, sops_metadata=False)):
+            kind = "post-quantum age private key" if match.group(0).startswith("AGE-SECRET-KEY-PQ-") else \
+                "age private key"
+            yield view.finding(age_private_key, view.line_of(match.start()), f"{kind} in plaintext", match.group(0))
+    if any(marker in text for marker in patterns.AGE_KEY_B64):
+        yield from _base64_age_keys(view)
+
+
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def _base64_age_keys(view: FileView) -> Iterator[Finding]:
+    """Each base64 run that holds the base64 of `AGE-SECRET-KEY-` (at one of its three alignments),
+    decoded at each possible start, searched for an identity."""
+    text, done = view.text, set()
+    for marker in patterns.AGE_KEY_B64:
+        at = text.find(marker)
+        while at >= 0:
+            start, end = at, at + len(marker)
+            while start > 0 and text[start - 1] in _B64_CHARS:
+                start -= 1
+            while end < len(text) and text[end] in _B64_CHARS:
+                end += 1
+            if start not in done:
+                done.add(start)
+                for key in _decoded_age_keys(text[start:end]):
+                    kind = "post-quantum age private key" if key.startswith("AGE-SECRET-KEY-PQ-") else "age private key"
+                    yield view.finding(age_private_key, view.line_of(start), f"base64-encoded {kind}", key,
+                                       f"{key[:len('AGE-SECRET-KEY-')]}… (base64)")
+            at = text.find(marker, end)
+
+
+def _decoded_age_keys(run: str) -> list[str]:
+    import base64
+    import binascii
+
+    for skip in range(4):
+        body = run[skip:]
+        body = body[:-1] if len(body) % 4 == 1 else body
+        try:
+            decoded = base64.b64decode(body + "=" * (-len(body) % 4)).decode("latin-1")
+        except (binascii.Error, ValueError):
+            continue
+        found = re.findall(patterns.AGE_KEY, decoded)
+        if found:
+            return found
+    return []
 
 
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2}")  # base64 of "-----BEGIN": kubeconfig *-key-data
@@ -193,7 +242,7 @@ def private_key(view: FileView) -> Iterator[Finding]:
         return
     text = view.text
     if "PRIVATE KEY" in text:
-        for match in re.finditer(patterns.PRIVATE_KEY, mask(text)):
+        for match in re.finditer(patterns.PRIVATE_KEY, mask(text, sops_metadata=False)):
             body = re.sub(r"\s+|\\n|\\r", "", match.group("body"))  # a JSON string holds `\n` escapes
             body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
             if len(body) < 64 or patterns.is_template(body):

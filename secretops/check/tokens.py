@@ -20,7 +20,7 @@ HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget", "
 # What else a content rule needs to find before it can fire. The markers and HINT_WORDS already
 # hold `Secret` (a Secret, `secretGenerator`, `AGE-SECRET-KEY-`) and `key` (`PRIVATE KEY`); beside
 # them: sops metadata, an escape (`kind: "Secr\x65t"`), and base64 of `-----BEGIN` (tls.key, kubeconfig).
-TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi")
+TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi", "QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF")
 
 _END = r"(?![A-Za-z0-9_\-])"  # the token ends here: no more token characters follow
 _B = r"(?<![A-Za-z0-9_\-])"  # …and none come before it
