@@ -54,7 +54,8 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(block, Mapping):
             continue
         for key, value in block.items():
-            text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else str(value)
+            text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else \
+                _scalars(value) if isinstance(value, Mapping | list) else str(value)
             if not text.strip() or patterns.is_template(text) or _ENC_VALUE.fullmatch(text.strip()):
                 continue
             if fld == "data":
@@ -65,6 +66,22 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
                 continue
             out.append((str(key), text))
     return out
+
+
+def _scalars(node: Mapping[str, Any] | list[Any], limit: int = 4096) -> str:
+    """A structured value's scalars joined by spaces (kubectl rejects it, but its text is plaintext),
+    read without recursion: a hostile value may nest 10,000 levels deep."""
+    out: list[str] = []
+    stack: list[Any] = [node]
+    while stack and sum(map(len, out)) < limit:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(reversed([*item.keys(), *item.values()]))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+        elif item is not None:
+            out.append(str(item))
+    return " ".join(out)[:limit]
 
 
 _TOP_KIND = re.compile(r"^[\"']?kind[\"']?[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
@@ -475,6 +492,8 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
                     stack.append((value, str(key) if isinstance(key, str) else ""))
         elif isinstance(node, list):
             yield from _flags(node)
+            if parent:  # `passwords: [a, b]`: each item under its list's key
+                yield from ((parent, v, "") for v in node if isinstance(v, str))
             stack.extend((v, parent) for v in node if isinstance(v, Mapping | list))
 
 
