@@ -197,12 +197,15 @@ def looks_generated(value: str) -> bool:
         return False
     if _UUID.fullmatch(text) or _LONG_HEX.fullmatch(text):
         return len(set(text.replace("-", ""))) >= 8  # not 0000…, not abab…
+    if _GROUPED.fullmatch(text):  # a licence key's groups: `ABCDE-12345-FGHIJ-67890`
+        return bool(re.search(r"[A-Z]", text)) and bool(re.search(r"[0-9]", text)) and entropy(text) >= 3.0
     if _NAME_LIKE.fullmatch(text) or len(text) < 16 or not looks_random(text):
         return False
     classes = sum(bool(re.search(p, text)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
     return classes >= 3 or (classes == 2 and len(text) >= 24)
 
 
+_GROUPED = re.compile(r"[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){3,7}")
 # A file name, an environment variable's name, a dotted or dashed name: not a generated value.
 _NAME_LIKE = re.compile(r"[\w.\-]+\.(?:json|ya?ml|txt|pem|crt|key|conf|cfg|ini|toml|env|sh|py|xml)"
                         r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z0-9]+(?:[-.][a-z0-9]+)+")

@@ -501,9 +501,15 @@ _FLAG = re.compile(r"(?:^|\s)--?([A-Za-z][\w.\-]*)=(\S+)")
 _BARE_FLAG = re.compile(r"--?([A-Za-z][\w.\-]*)")
 
 
+_ENV_ITEM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.+)")
+
+
 def _flags(items: list[Any]) -> Iterator[tuple[str, str, str]]:
-    """`--name=value` in a list's strings (a shell command line too), and `--name` `value` as two items."""
+    """`--name=value` in a list's strings (a shell command line too), `--name` `value` as two items,
+    and `NAME=value` items (compose's `environment:` list)."""
     for index, item in enumerate(items):
+        if isinstance(item, str) and (env := _ENV_ITEM.fullmatch(item)):
+            yield env.group(1), env.group(2), "env"
         if not isinstance(item, str) or "-" not in item:
             continue
         for match in _FLAG.finditer(item):
