@@ -22,11 +22,21 @@ def betterleaks() -> str:
     return str(Path(pkg.__file__).parent / "bin" / "betterleaks")
 
 
-def _build(root: Path) -> dict[str, tuple[str, str]]:
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _real_sops_files() -> list[tuple[str, str, str, str]]:
+    """Every sops file of the real corpus repositories (read in place, written to the tmp repository)."""
+    return [(f"sops:{p.relative_to(SHARED)}", "clean", p.name, p.read_text()) for p in sorted(SHARED.rglob("*"))
+            if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".env") and "\nsops:" in p.read_text()
+            and "mac:" in p.read_text()] if SHARED.is_dir() else []
+
+
+def _build(root: Path, rows: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, str]]:
     """path -> (row id, label)"""
     (root / "rows").mkdir(parents=True)
     out = {}
-    for n, (row, label, name, text) in enumerate(labelled.rows()):
+    for n, (row, label, name, text) in enumerate(rows):
         rel = f"rows/{n:03d}-{name}"
         (root / rel).write_text(text)
         out[rel] = (row, label)
@@ -55,26 +65,43 @@ def _betterleaks(root: Path) -> set[str]:
     return {f["location"]["path"] for f in data["findings"]}
 
 
-def run() -> list[str]:
-    root = Path(tempfile.mkdtemp(prefix="secretops-recall-")) / "repo"
-    truth = _build(root)
+def _score(name: str, flagged: set[str], truth: dict[str, tuple[str, str]]) -> tuple[str, list[str]]:
     positives = [p for p, (_r, label) in truth.items() if label == "secret"]
     negatives = [p for p, (_r, label) in truth.items() if label == "clean"]
-    tools: dict[str, Callable[[Path], set[str]]] = {"secretops": _secretops, "detect-secrets 1.5": _detect_secrets,
-                                                    "betterleaks 2.0": _betterleaks}
-    lines = [f"labelled corpus: {len(positives)} secrets ({len(labelled.token_formats())} token formats in YAML, "
-             f".env and JSON, {len(labelled.keyed_formats())} keyed formats, {len(labelled.gitops_cases())} GitOps "
-             f"cases), {len(negatives)} placeholders and look-alikes"]
-    missed_by_us: list[str] = []
-    for name, tool in tools.items():
-        flagged = tool(root)
-        found = [p for p in positives if p in flagged]
-        wrong = [p for p in negatives if p in flagged]
-        lines.append(f"{name:<20} recall {len(found) / len(positives):.2f} ({len(found)}/{len(positives)}), false "
-                     f"positives {len(wrong) / len(negatives):.0%} ({len(wrong)}/{len(negatives)})")
-        if name == "secretops":
-            missed_by_us = [truth[p][0] for p in positives if p not in flagged]
-            missed_by_us += [f"FP {truth[p][0]}" for p in wrong]
-    if missed_by_us:
-        lines.append("secretops misses: " + ", ".join(missed_by_us[:20]))
+    found = [p for p in positives if p in flagged]
+    wrong = [p for p in negatives if p in flagged]
+    line = (f"{name:<20} recall {len(found) / max(len(positives), 1):.2f} ({len(found)}/{len(positives)}), false "
+            f"positives {len(wrong) / max(len(negatives), 1):.0%} ({len(wrong)}/{len(negatives)})")
+    return line, [truth[p][0] for p in positives if p not in flagged] + [f"FP {truth[p][0]}" for p in wrong]
+
+
+TOOLS: dict[str, Callable[[Path], set[str]]] = {"secretops": _secretops, "detect-secrets 1.5": _detect_secrets,
+                                                "betterleaks 2.0": _betterleaks}
+
+
+def _corpus(title: str, rows: list[tuple[str, str, str, str]]) -> list[str]:
+    root = Path(tempfile.mkdtemp(prefix="secretops-recall-")) / "repo"
+    truth = _build(root, rows)
+    lines = [title]
+    for name, tool in TOOLS.items():
+        line, missed = _score(name, tool(root), truth)
+        lines.append(line)
+        if name == "secretops" and missed:
+            lines.append("secretops misses: " + ", ".join(missed[:20]))
+    return lines
+
+
+def run() -> list[str]:
+    tuned = labelled.rows()
+    held = labelled.heldout_rows()
+    sops = _real_sops_files()
+    count = len([r for r in tuned if r[1] == "secret"])
+    lines = _corpus(f"labelled corpus: {count} secrets ({len(labelled.token_formats())} token formats in YAML, "
+                    f".env and JSON, {len(labelled.keyed_formats())} keyed formats, {len(labelled.gitops_cases())} "
+                    f"GitOps cases), {len(tuned) - count} placeholders and look-alikes", tuned)
+    count = len([r for r in held if r[1] == "secret"])
+    lines += _corpus(f"held-out corpus (issue 22, written before its rules): {count} secrets "
+                     f"({len(labelled.heldout_tokens())} token formats in YAML and .env, "
+                     f"{len(labelled.heldout_gitops())} GitOps cases), {len(held) - count} look-alikes", held)
+    lines += _corpus(f"real sops files (../shared/corpus): {len(sops)} files, each must give 0 findings", sops)
     return lines

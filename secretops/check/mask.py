@@ -50,10 +50,12 @@ def inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def mask(text: str) -> str:
-    """``text`` with ciphertext, sops metadata, recipients, certificates, digests and UUIDs blanked."""
+def mask(text: str, sops_metadata: bool = True) -> str:
+    """``text`` with ciphertext, sops metadata, recipients, certificates, digests and UUIDs blanked.
+    Without ``sops_metadata``, a `sops:` block stays: no private key belongs in one, and a
+    top-level `sops:` key in a plain file must not hide one."""
     plain, sops, sealed = _compiled()
-    if "sops" in text:
+    if sops_metadata and "sops" in text:
         for pattern in sops:
             text = pattern.sub(_blank, text)
     if "encryptedData" in text:

@@ -142,12 +142,21 @@ class FileView:
             return list(self.parsed.documents)
         return yamlio.load_all_lenient(self.text)
 
-    @property
+    @functools.cached_property
     def is_helm_template(self) -> bool:
         """A chart template (`templates/*.yaml`, `*.tpl`): `{{ }}` makes it invalid YAML until Helm
-        renders it, so it is read with its template actions set aside, never called unscannable."""
+        renders it, so it is read with its template actions set aside, never called unscannable. So
+        is a YAML file elsewhere that does not parse because of its `{{ }}` actions and parses
+        without them (a template kept beside the manifests)."""
         lowered = self.path.lower()
-        return lowered.endswith(".tpl") or ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml")))
+        if lowered.endswith(".tpl") or ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml"))):
+            return True
+        text = self.text
+        if "{{" not in text or "}}" not in text or not lowered.endswith((".yaml", ".yml")) or not self.parsed.error:
+            return False
+        from secretops.util import yamlio
+
+        return yamlio.load_all_lenient(untemplated(text)) is not None
 
     @functools.cached_property
     def has_duplicates(self) -> bool:

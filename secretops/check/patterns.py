@@ -13,6 +13,8 @@ STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed
 KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
 LARGE = 32 * 1024  # characters: from here on a pattern runs on RE2 (linear), not on Python's re
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
+# base64 of `AGE-SECRET-KEY-` at each of its three alignments (the characters its bytes alone decide)
+AGE_KEY_B64 = ("QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF")
 PRIVATE_KEY = (
     r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"  # RSA, EC, DSA, ED25519, OPENSSH, PKCS#8…
     r"(?P<body>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)")
@@ -22,19 +24,26 @@ SECRET_KEY = (
     r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
 KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential"
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
-_HINTED_KEY = (r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
-               r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
-               r"credentials?|passphrase|[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]")  # a key that
-# ends like a secret-like key. Beside it, what the parser pairs with a value on another line or in
-# another item: an env entry's name (`- name: X_TOKEN` / `value: …`) and a flag (`--hmac-key=…`,
-# `["--token", "…"]`) that names a secret.
-_PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*(?:pass|pwd|secret|"
-           r"token|key|hmac|licen[cs]e|credential)[\w.\-]*[\"']?[ \t]*(?:$|[,}])"
-           r"|(?:^|[\s\"'\[,])--?[\w.\-]*(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential)[\w.\-]*"
-           r"(?:=|[\"']?[ \t]*(?:,|$))")
-_HINTED_KEY += "|" + _PAIRED.removeprefix("(?im)")
+_KEY_START = r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
+# A key that ends like a secret-like key, whose value the line reader may misread (the parser reads it).
+_STRONG_HINT = (_KEY_START + r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
+                r"credentials?|passphrase)[\"']?[ \t]*[:=]")
+# A key that names a key of any kind: its value counts only when shaped like a generated secret,
+# a plain scalar on its line, which the line reader sees whole.
+_GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]"
+# What only the parser pairs with its value: an env entry whose name is secret-like, with its
+# `value:` next (`- name: X_TOKEN` / `value: …`, `{name: X_TOKEN, value: …}`), and a flag that names
+# a secret (`--hmac-key=…`, `["--token", "…"]`).
+_SECRET_WORD = r"(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential)"
+_PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD +
+           r"[\w.\-]*[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:"
+           r"|(?:^|[\s\"'\[,])--?[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|$))"
+           # and a mapping named for a key whose `key:` holds it (`license:` / `  key: …`)
+           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$")
+_HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 PAIRED = re.compile(_PAIRED)
+STRONG_HINT = re.compile(_STRONG_HINT)
 
 
 # A hinted key whose value the line reader sees whole: `key: value` on one line, block style, a plain
@@ -46,9 +55,10 @@ _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
 def needs_parse(text: str, large_scan: bool) -> bool:
     """Some hinted key's value is not on its line as a simple scalar (flow style, the next line, a
     block scalar, an anchor or tag, `#`, `,`, `;` or spaces in it, JSON): the parser must read it."""
-    if "secretGenerator" in text or (PAIRED if len(text) < LARGE and not large_scan else large(_PAIRED)).search(text):
+    small = len(text) < LARGE and not large_scan
+    if "secretGenerator" in text or (PAIRED if small else large(_PAIRED)).search(text):
         return True
-    for match in _hinted_key(text, large_scan).finditer(text):
+    for match in (STRONG_HINT if small else large(_STRONG_HINT)).finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
         line = text[start:len(text) if end < 0 else end].rstrip("\r")
@@ -98,6 +108,7 @@ STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api
 GENERIC_KEY = r"(?i)(?:[a-z0-9][_.\-]?key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)$|^(?:hmac|licen[cs]e)"
 # …but not those that name a public key, a key's name or a lookup key.
 NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[_.\-]?pub|ca[_.\-]?cert|cache|"
+                  r"values?|credentials?|data|config|file|user(?:name)?|cert|tls|env|"
                   r"partition|sort|primary|foreign|routing[_.\-]?name|idempotency|object|label|node|map|dict|"
                   r"hash|sharding|cluster|match|selector|group|index|lookup|field|path)[_.\-]?key$"
                   r"|(?:^|[_.\-])(?:secret|password|token)[_.\-]?key$|licen[cs]e[_.\-]?(?:file|path|url|type|"
@@ -182,11 +193,22 @@ def looks_generated(value: str) -> bool:
     """A value shaped like a generated secret: a UUID, 32+ hex digits, or high entropy (not a
     placeholder, a template, a digest or a public key)."""
     text = value.strip()
-    if len(text) < 12 or is_placeholder(text) or is_public_or_hash(text):
+    if len(text) < 12 or is_placeholder(text) or is_public_or_hash(text) or any(q in text for q in _SEQUENCES):
         return False
     if _UUID.fullmatch(text) or _LONG_HEX.fullmatch(text):
         return len(set(text.replace("-", ""))) >= 8  # not 0000…, not abab…
-    return looks_random(text)
+    if _GROUPED.fullmatch(text):  # a licence key's groups: `ABCDE-12345-FGHIJ-67890`
+        return bool(re.search(r"[A-Z]", text)) and bool(re.search(r"[0-9]", text)) and entropy(text) >= 3.0
+    if _NAME_LIKE.fullmatch(text) or len(text) < 16 or not looks_random(text):
+        return False
+    classes = sum(bool(re.search(p, text)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    return classes >= 3 or (classes == 2 and len(text) >= 24)
+
+
+_GROUPED = re.compile(r"[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){3,7}")
+# A file name, an environment variable's name, a dotted or dashed name: not a generated value.
+_NAME_LIKE = re.compile(r"[\w.\-]+\.(?:json|ya?ml|txt|pem|crt|key|conf|cfg|ini|toml|env|sh|py|xml)"
+                        r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z0-9]+(?:[-.][a-z0-9]+)+")
 
 
 @functools.cache

@@ -63,7 +63,8 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(block, Mapping):
             continue
         for key, value in block.items():
-            text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else str(value)
+            text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else \
+                _scalars(value) if isinstance(value, Mapping | list) else str(value)
             if not text.strip() or patterns.is_template(text) or _ENC_VALUE.fullmatch(text.strip()):
                 continue
             if fld == "data":
@@ -74,6 +75,22 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
                 continue
             out.append((str(key), text))
     return out
+
+
+def _scalars(node: Mapping[str, Any] | list[Any], limit: int = 4096) -> str:
+    """A structured value's scalars joined by spaces (kubectl rejects it, but its text is plaintext),
+    read without recursion: a hostile value may nest 10,000 levels deep."""
+    out: list[str] = []
+    stack: list[Any] = [node]
+    while stack and sum(map(len, out)) < limit:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(reversed([*item.keys(), *item.values()]))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+        elif item is not None:
+            out.append(str(item))
+    return " ".join(out)[:limit]
 
 
 _TOP_KIND = re.compile(r"^[\"']?kind[\"']?[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
@@ -185,11 +202,60 @@ def plaintext_secret(view: FileView) -> Iterator[Finding]:
 @rule("age-private-key", "error", "An age private key in plaintext",
       "remove it, rotate the key (`secretops rotate start`) and keep keys in ~/.config/sops/age/keys.txt")
 def age_private_key(view: FileView) -> Iterator[Finding]:
-    if view.binary or "AGE-SECRET-KEY-" not in view.text:
+    """X25519 (`AGE-SECRET-KEY-1…`) and post-quantum (`AGE-SECRET-KEY-PQ-1…`) identities: raw, in
+    JSON strings, and base64-encoded at any offset (a key file's base64 in a ConfigMap or an env
+    value). Recipients (`age1…`, `age1pq1…`) are public."""
+    if view.binary:
         return
-    for match in re.finditer(patterns.AGE_KEY, mask(view.text)):
-        yield view.finding(age_private_key, view.line_of(match.start()), "age private key in plaintext",
-                           match.group(0))
+    text = view.text
+    if "AGE-SECRET-KEY-" in text:
+        for match in re.finditer(patterns.AGE_KEY, mask(text, sops_metadata=False)):
+            kind = "post-quantum age private key" if match.group(0).startswith("AGE-SECRET-KEY-PQ-") else \
+                "age private key"
+            yield view.finding(age_private_key, view.line_of(match.start()), f"{kind} in plaintext", match.group(0))
+    if any(marker in text for marker in patterns.AGE_KEY_B64):
+        yield from _base64_age_keys(view)
+
+
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def _base64_age_keys(view: FileView) -> Iterator[Finding]:
+    """Each base64 run that holds the base64 of `AGE-SECRET-KEY-` (at one of its three alignments),
+    decoded at each possible start, searched for an identity."""
+    text, done = view.text, set()
+    for marker in patterns.AGE_KEY_B64:
+        at = text.find(marker)
+        while at >= 0:
+            start, end = at, at + len(marker)
+            while start > 0 and text[start - 1] in _B64_CHARS:
+                start -= 1
+            while end < len(text) and text[end] in _B64_CHARS:
+                end += 1
+            if start not in done:
+                done.add(start)
+                for key in _decoded_age_keys(text[start:end]):
+                    kind = "post-quantum age private key" if key.startswith("AGE-SECRET-KEY-PQ-") else "age private key"
+                    yield view.finding(age_private_key, view.line_of(start), f"base64-encoded {kind}", key,
+                                       f"{key[:len('AGE-SECRET-KEY-')]}… (base64)")
+            at = text.find(marker, end)
+
+
+def _decoded_age_keys(run: str) -> list[str]:
+    import base64
+    import binascii
+
+    for skip in range(4):
+        body = run[skip:]
+        body = body[:-1] if len(body) % 4 == 1 else body
+        try:
+            decoded = base64.b64decode(body + "=" * (-len(body) % 4)).decode("latin-1")
+        except (binascii.Error, ValueError):
+            continue
+        found = re.findall(patterns.AGE_KEY, decoded)
+        if found:
+            return found
+    return []
 
 
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2}")  # base64 of "-----BEGIN": kubeconfig *-key-data
@@ -202,7 +268,7 @@ def private_key(view: FileView) -> Iterator[Finding]:
         return
     text = view.text
     if "PRIVATE KEY" in text:
-        for match in re.finditer(patterns.PRIVATE_KEY, mask(text)):
+        for match in re.finditer(patterns.PRIVATE_KEY, mask(text, sops_metadata=False)):
             body = re.sub(r"\s+|\\n|\\r", "", match.group("body"))  # a JSON string holds `\n` escapes
             body = re.sub(r"^(?:Proc-Type:[^\n]*|DEK-Info:[^\n]*)", "", body)
             if len(body) < 64 or patterns.is_template(body):
@@ -301,6 +367,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         for key, value, where in _pairs(docs):
             if value in seen:
                 continue
+            if "\n" in value:  # a config file in a block scalar (a ConfigMap's `dendrite.yaml: |`): by lines
+                yield from _embedded(view, value, seen)
             if where == "widget" and key == "key":  # a dashboard widget's API key under a generic `key:`
                 if _api_key_like(value.strip()) and not patterns.is_placeholder(value):
                     seen.add(value)
@@ -313,6 +381,20 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
         return
     yield from _keyed_lines(view, seen)
+
+
+def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
+    """The `key: value` / `key = value` lines of a multi-line string value, judged like a file's."""
+    line_rx = patterns.keyed_regexes()[0]
+    for line in text.splitlines():
+        match = line_rx.fullmatch(line)
+        if match is None:
+            continue
+        key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
+        what = _judge(key, value) if value and value not in seen else ""
+        if what:
+            seen.add(value)
+            yield view.finding(credential, _line_of_value(view, key, value), what, value)
 
 
 def _api_key_like(value: str) -> bool:
@@ -330,17 +412,17 @@ def _judge(key: str, value: str, where: str = "") -> str:
     token: as _judged_secret. A key that names a key of any kind (`hmacKey`, `license`): a value
     shaped like a generated secret (a UUID, 32+ hex digits, high entropy). A secretGenerator
     literal becomes a Secret value: shaped like a generated secret, under any key."""
+    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
+    generic, not_secret = patterns.generic_regexes()
+    named = secret_key.search(key) is not None  # the key names a password, token or secret
+    if not (named or where == "generator" or (generic.search(key) and not not_secret.search(key))):
+        return ""  # most keys: decided by the name alone
     text = value.strip()
     if not text or patterns.is_placeholder(text) or patterns.is_public_or_hash(text):
         return ""
-    _line_rx, secret_key, strong_key = patterns.keyed_regexes()
-    if secret_key.search(key):
+    if named:
         return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key) else ""
-    generic, not_secret = patterns.generic_regexes()
-    if (where == "generator" or (generic.search(key) and not not_secret.search(key))) and \
-            patterns.looks_generated(text):
-        return _WHERE[where]
-    return ""
+    return _WHERE[where] if patterns.looks_generated(text) else ""
 
 
 def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
@@ -419,6 +501,8 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
                     stack.append((value, str(key) if isinstance(key, str) else ""))
         elif isinstance(node, list):
             yield from _flags(node)
+            if parent:  # `passwords: [a, b]`: each item under its list's key
+                yield from ((parent, v, "") for v in node if isinstance(v, str))
             stack.extend((v, parent) for v in node if isinstance(v, Mapping | list))
 
 
@@ -426,9 +510,15 @@ _FLAG = re.compile(r"(?:^|\s)--?([A-Za-z][\w.\-]*)=(\S+)")
 _BARE_FLAG = re.compile(r"--?([A-Za-z][\w.\-]*)")
 
 
+_ENV_ITEM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.+)")
+
+
 def _flags(items: list[Any]) -> Iterator[tuple[str, str, str]]:
-    """`--name=value` in a list's strings (a shell command line too), and `--name` `value` as two items."""
+    """`--name=value` in a list's strings (a shell command line too), `--name` `value` as two items,
+    and `NAME=value` items (compose's `environment:` list)."""
     for index, item in enumerate(items):
+        if isinstance(item, str) and (env := _ENV_ITEM.fullmatch(item)):
+            yield env.group(1), env.group(2), "env"
         if not isinstance(item, str) or "-" not in item:
             continue
         for match in _FLAG.finditer(item):
@@ -441,7 +531,11 @@ def _flags(items: list[Any]) -> Iterator[tuple[str, str, str]]:
 
 def _line_of_value(view: FileView, key: str, value: str) -> int:
     first = value.strip().splitlines()[0][:40] if value.strip() else ""
-    at = view.text.find(first) if first else -1
+    text, leaf = view.text, key.rsplit(".", 1)[-1]
+    at = earliest = text.find(first) if first else -1
+    while at >= 0 and leaf not in text[text.rfind("\n", 0, at) + 1:at]:  # the line that names the key too
+        at = text.find(first, at + 1)
+    at = earliest if at < 0 else at
     if at < 0:
         at = view.text.find(key)
     return view.line_of(max(at, 0))

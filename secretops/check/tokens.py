@@ -20,7 +20,7 @@ HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget", "
 # What else a content rule needs to find before it can fire. The markers and HINT_WORDS already
 # hold `Secret` (a Secret, `secretGenerator`, `AGE-SECRET-KEY-`) and `key` (`PRIVATE KEY`); beside
 # them: sops metadata, an escape (`kind: "Secr\x65t"`), and base64 of `-----BEGIN` (tls.key, kubeconfig).
-TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi")
+TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi", "QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF")
 
 _END = r"(?![A-Za-z0-9_\-])"  # the token ends here: no more token characters follow
 _B = r"(?<![A-Za-z0-9_\-])"  # …and none come before it
@@ -65,6 +65,13 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Hugging Face token", ("hf_", "api_org_"), rf"{_B}(?P<s>(?:hf_|api_org_)[A-Za-z]{{34}}){_END}"),
     ("Perplexity API key", ("pplx-",), rf"{_B}(?P<s>pplx-[A-Za-z0-9]{{48}}){_END}"),
     ("Groq API key", ("gsk_",), rf"{_B}(?P<s>gsk_[A-Za-z0-9]{{52}}){_END}"),
+    ("OpenRouter API key", ("sk-or-v1-",), rf"{_B}(?P<s>sk-or-v1-[a-f0-9]{{64}}){_END}"),
+    ("NVIDIA API key", ("nvapi-",), rf"{_B}(?P<s>nvapi-[A-Za-z0-9_\-]{{64}}){_END}"),
+    ("LangSmith API key", ("lsv2_",), rf"{_B}(?P<s>lsv2_(?:pt|sk)_[a-f0-9]{{32}}_[a-f0-9]{{10}}){_END}"),
+    ("Typeform token", ("tfp_",), rf"{_B}(?P<s>tfp_[a-z0-9_.=\-]{{59}}){_END}"),
+    ("Yandex API key", ("AQVN",), rf"{_B}(?P<s>AQVN[A-Za-z0-9_\-]{{35,38}}){_END}"),
+    ("42 Intra secret", ("s-s4t2",), rf"{_B}(?P<s>s-s4t2(?:ud|af)-[a-f0-9]{{64}}){_END}"),
+    ("SettleMint token", ("sm_pat_", "sm_aat_", "sm_sat_"), rf"{_B}(?P<s>sm_(?:pat|aat|sat)_[A-Za-z0-9]{{16}}){_END}"),
     ("xAI API key", ("xai-",), rf"{_B}(?P<s>xai-[A-Za-z0-9]{{80}}){_END}"),
     ("Replicate API token", ("r8_",), rf"{_B}(?P<s>r8_[A-Za-z0-9]{{37}}){_END}"),
     ("Heroku API key", ("HRKU-",), rf"{_B}(?P<s>HRKU-[0-9A-Za-z_\-]{{60}}){_END}"),
@@ -83,7 +90,8 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Shopify token", ("shpat_", "shpca_", "shppa_", "shpss_"), rf"{_B}(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}){_END}"),
     ("Atlassian API token", ("ATATT3",), rf"{_B}(?P<s>ATATT3[A-Za-z0-9_\-=]{{186}}){_END}"),
     ("Databricks token", ("dapi",), rf"{_B}(?P<s>dapi[a-f0-9]{{32}}(?:-\d)?){_END}"),
-    ("Doppler token", ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct."), rf"{_B}(?P<s>dp\.(?:pt|st|sa|ct)\.[A-Za-z0-9]{{40,44}}){_END}"),
+    ("Doppler token", ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct."),  # service tokens may name their config
+     rf"{_B}(?P<s>dp\.(?:pt|st|sa|ct)\.(?:[a-z0-9_\-]{{2,35}}\.)?[A-Za-z0-9]{{40,44}}){_END}"),
     ("Dynatrace token", ("dt0c01.",), rf"{_B}(?P<s>dt0c01\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{64}}){_END}"),
     ("Linear API key", ("lin_api_",), rf"{_B}(?P<s>lin_api_[A-Za-z0-9]{{40}}){_END}"),
     ("Postman API key", ("PMAK-",), rf"{_B}(?P<s>PMAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}){_END}"),

@@ -30,6 +30,11 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
             raise InputError(f"cannot write {target}: its folder does not exist", hint="create the folder first")
     repo = open_repo()
     rels = tuple(repo.rel(p, must_exist=False) for p in paths)
+    if rels and repo.is_git and mode in (None, "staged") and not spec:
+        from secretops.check import precommit
+
+        if precommit.under_pre_commit():  # files outside a sparse cone, which pre-commit never passes
+            rels += precommit.left_out(repo.root, rels)
     if repo.is_git and not spec:
         from secretops.check import early
 

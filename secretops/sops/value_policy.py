@@ -48,18 +48,20 @@ def plaintext_values(doc: Any, enc: Encryption) -> Iterator[tuple[list[str], str
 
 
 def _walk(node: Any, path: list[str], enc: Encryption, top: bool = False) -> Iterator[tuple[list[str], str]]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if top and key == "sops":
-                continue
-            yield from _walk(value, [*path, str(key)], enc)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item, path, enc)
-    elif node is None or node == "":
-        return  # sops leaves nulls and empty strings as they are
-    elif should_encrypt(path, enc) and not (isinstance(node, str) and node.startswith(ENC_PREFIX)):
-        yield path, str(node)
+    """Every scalar with its key path, in document order; iterative, so that no nesting depth (a
+    hostile file of 10,000 levels) can exhaust Python's stack."""
+    stack: list[tuple[Any, list[str], bool]] = [(node, path, top)]
+    while stack:
+        item, at, first = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend((value, [*at, str(key)], False) for key, value in reversed(list(item.items()))
+                         if not (first and key == "sops"))
+        elif isinstance(item, list):
+            stack.extend((value, at, False) for value in reversed(item))
+        elif item is None or item == "":
+            continue  # sops leaves nulls and empty strings as they are
+        elif should_encrypt(at, enc) and not (isinstance(item, str) and item.startswith(ENC_PREFIX)):
+            yield at, str(item)
 
 
 _KEY_LINE = re.compile(r"^\s*(?:-\s+)?[\"']?[^:#\"']+[\"']?:\s*(?P<value>.*?)\s*$")

@@ -9,7 +9,8 @@ from secretops.util import yamlio
 # The same hook as the shipped .pre-commit-hooks.yaml: pre-commit passes the files (the staged ones on
 # a commit, every tracked one with `run --all-files`), and secretops reads their index content.
 HOOK = {"id": "secretops", "name": "secretops check", "entry": "secretops check --staged",
-        "language": "system", "pass_filenames": True, "stages": ["pre-commit", "pre-push", "manual"]}
+        "language": "system", "pass_filenames": True, "always_run": True,  # a pushed range may pass no file
+        "stages": ["pre-commit", "pre-push", "manual"]}
 
 
 BOM = "\ufeff"

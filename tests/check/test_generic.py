@@ -176,3 +176,43 @@ def test_generic_secrets_in_history_once_each(repo: Path) -> None:
     assert sorted((f["path"], f["rule"]) for f in findings) == sorted((rel, "credential") for rel, _b in
                                                                        cases.values()), out
     assert {f["commit"] for f in findings} == {first}
+
+
+@pytest.mark.parametrize("token", ["sk-or-v1-{hex64}", "nvapi-{a64}", "lsv2_pt_{hex32}_{hex10}", "tfp_{l59}",
+                                   "AQVN{a36}", "s-s4t2ud-{hex64}", "sm_pat_{a16}", "dp.st.prd.{a40}"])
+def test_token_formats_added_from_the_held_out_set(repo: Path, token: str) -> None:
+    value = helpers.plant(token.format(hex64=_hex(64), a64=rand(64), hex32=_hex(32), hex10=_hex(10),
+                                       l59=rand(59, "abcdefghijklmnopqrstuvwxyz0123456789"), a36=rand(36),
+                                       a16=rand(16), a40=rand(40)))
+    _commit(repo, {"ci/settings.yaml": f"provider:\n  endpoint: https://api.lan\n  value: {value}\n"})
+    code, findings, out = check(repo, "--all")
+    assert code == 1 and [f["rule"] for f in findings] == ["credential"] and value not in out, out
+    prefix = value[:value.index("-", 4) + 1] if token.startswith(("sk-or", "s-s4")) else value[:5]
+    _commit(repo, {"ci/settings.yaml": f"provider:\n  value: {prefix}...\n"})  # documentation's placeholder
+    assert check(repo, "--all")[0] == 0
+
+
+@pytest.mark.parametrize("body,found", [
+    ("licenseKey: {grouped}\n", True),  # a licence key's groups, letters and digits
+    ("licenseKey: ABCD-EFGH-IJKL-MNOP\n", False),  # letters only: a placeholder's shape
+    ("services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD={pw}\n      - POSTGRES_USER=app\n", True),
+    ("services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD=${{PG_PASSWORD}}\n", False),
+])
+def test_grouped_licence_keys_and_compose_environment(repo: Path, body: str, found: bool) -> None:
+    grouped = helpers.plant("-".join(rand(5, "ABCDEFGHJKLMNPQRSTUVWXYZ") + str(n) for n in range(4)))
+    _commit(repo, {"apps/values.yaml": body.format(grouped=grouped, pw=helpers.plant(rand(14)))})
+    code, findings, out = check(repo, "--all")
+    assert (code == 1 and [f["rule"] for f in findings] == ["credential"]) is found, out
+
+
+def test_a_template_outside_templates_is_read_with_its_actions_set_aside(repo: Path) -> None:
+    """gitleaks's own look-alike: `{{ .Values.Password }}` in a Secret kept beside the manifests. It
+    is no finding (nor unscannable); a literal value beside it still is."""
+    tpl = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\ndata:\n  password: {{ .Values.Password }}\n"
+    _commit(repo, {"deploy/secret.yaml": tpl})
+    assert check(repo, "--all")[0] == 0
+    _commit(repo, {"deploy/secret.yaml": tpl + "  token: " + helpers.plant("aHVudGVyMi1" + rand(12)) + "\n"})
+    code, findings, out = check(repo, "--all")
+    assert [f["rule"] for f in findings] == ["plaintext-secret"], out
+    _commit(repo, {"deploy/secret.yaml": tpl + "  token: [unclosed\n"})  # still broken without the actions
+    assert [f["rule"] for f in check(repo, "--all")[1]] == ["unscannable"]

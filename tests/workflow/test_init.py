@@ -151,7 +151,7 @@ def test_init_adopts_an_existing_repository(tmp_path: Path, keys_file: Path) -> 
     hooks = [h for r in pyyaml.safe_load(text)["repos"] for h in r["hooks"] if h["id"] == "secretops"]
     shipped = pyyaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())[0]
     assert hooks and hooks[0]["pass_filenames"] is shipped["pass_filenames"] is True
-    assert hooks[0]["entry"] == shipped["entry"] and "always_run" not in hooks[0]
+    assert hooks[0]["entry"] == shipped["entry"] and hooks[0]["always_run"] is shipped["always_run"] is True
     assert helpers.run_cli(["init"], repo.root).code == 0 and len(helpers.git(
         repo.root, "status", "--porcelain").splitlines()) == 4  # idempotent
 
