@@ -26,6 +26,7 @@ from secretops.check.model import Settings
 
 _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization", ".sops.yaml")
 _LETTER_ESCAPE = re.compile(rb"\\(?:[xuU]|\r?\n)")  # what could spell `sops` or `Secret` in a quoted key
+# (`Secret`: might_hold_a_secret says so, and then no changed line may be a Secret's value)
 _SOPS = (b"sops:", b'"sops"', b"'sops'", b"sops_version=", b"sops_mac=", b"sops_")
 # A changed line that changes how other lines are read, or brings a value in from elsewhere (an
 # anchor is allowed where no line that a rule looks at names it: see _anchors_unused).
@@ -100,17 +101,15 @@ def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[by
     """The lines around each changed line hold nothing any rule looks for: the one before, the one
     after and its parent (the nearest line above that is less indented), which may hold the key of
     a value on the next lines, or the name beside it (`- name: API_TOKEN` above `value: …`)."""
-    at = start
+    at, around = start, []
     for line in middle:
         if line in changed:
             before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
             after = data.find(b"\n", at + len(line) + 1)
-            around = [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
-                      _parent(data, at, line)]
-            if not tokens.quiet(b"\n".join(around)):
-                return False
+            around += [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
+                       _parent(data, at, line)]
         at += len(line) + 1
-    return True
+    return tokens.quiet(b"\n".join(around))
 
 
 def _parent(data: bytes, at: int, line: bytes) -> bytes:
@@ -157,8 +156,10 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
 
 def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: list[bytes], changed: set[bytes],
                 structured: bool) -> bool:
-    if any(marker in data for marker in _SOPS) or (b"\\" in data and _LETTER_ESCAPE.search(data)):
+    if any(marker in data for marker in _SOPS):
         return False
+    if b"\\" in data and _LETTER_ESCAPE.search(data) and (b"ENC[" in data or b"lastmodified" in data):
+        return False  # an escape may spell `sops` in a file that holds sops's ciphertext or its metadata
     text = data.decode("ascii")
     if rules_content.might_hold_a_secret(text) and not (
             _outside_secret_values(old, start, mid_a, changed) and _outside_secret_values(data, start, mid_b, changed)):
