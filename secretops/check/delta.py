@@ -26,10 +26,18 @@ from secretops.check.model import Settings
 
 _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization", ".sops.yaml")
 _LETTER_ESCAPE = re.compile(rb"\\(?:[xuU]|\r?\n)")  # what could spell `sops` or `Secret` in a quoted key
+# (`Secret`: might_hold_a_secret says so, and then no changed line may be a Secret's value)
 _SOPS = (b"sops:", b'"sops"', b"'sops'", b"sops_version=", b"sops_mac=", b"sops_")
-# A changed line that changes how other lines are read, or brings a value in from elsewhere.
-_STRUCTURE = re.compile(rb"^(?:---|\.\.\.|%)|(?:^|[\s:\-\[{,])[|>][-+0-9]*[ \t]*(?:#.*)?$|(?:^|[\s:\-\[{,?])[&*!]"
-                        rb"|<<|^[ \t]*(?:-[ \t]+)?[\"']?(?:type|url)[\"']?[ \t]*:")
+# A changed line that changes how other lines are read, or brings a value in from elsewhere (an
+# anchor is allowed where no line that a rule looks at names it: see _anchors_unused).
+_STRUCTURE = re.compile(rb"^(?:---|\.\.\.|%)|(?:^|[\s:\-\[{,])[|>][-+0-9]*[ \t]*(?:#.*)?$|(?:^|[\s:\-\[{,?])[*!]"
+                        rb"|<<")
+_ANCHOR = re.compile(rb"(?:^|[\s:\-\[{,?])&([^\s,\[\]{}]+)")
+_WIDGET = re.compile(rb"(?i)widget")
+_WIDGET_KEYS = re.compile(rb"^[ \t]*(?:-[ \t]+)?[\"']?(?:type|url)[\"']?[ \t]*:")  # what makes a widget
+# In a file that may hold a Secret: a changed line that may be one of its values, or what makes it one.
+_SECRET_KEYS = re.compile(rb"(?i)^[ \t]*(?:-[ \t]+)?[\"']?(?:kind|apiVersion|items|data|stringData)[\"']?[ \t]*:")
+_DATA = re.compile(rb"(?i)data")
 
 
 def path_eligible(path: str, settings: Settings) -> bool:
@@ -56,7 +64,24 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
         moved = set(changed)
         if not (_context_quiet(old, start, mid_a, moved) and _context_quiet(new, start, mid_b, moved)):
             return False
-    return _file_inert(new, path.endswith(patterns.STRUCTURED))
+        if (_WIDGET.search(new) or _WIDGET.search(old)) and any(_WIDGET_KEYS.match(line) for line in changed):
+            return False
+        if not (_anchors_unused(old, changed) and _anchors_unused(new, changed)):
+            return False
+    return _file_inert(old, new, start, mid_a, mid_b, set(changed), path.endswith(patterns.STRUCTURED))
+
+
+def _anchors_unused(data: bytes, changed: list[bytes]) -> bool:
+    """Every alias of an anchor set on a changed line is on a line that no rule looks at."""
+    for line in changed:
+        for name in _ANCHOR.findall(line):
+            at = data.find(b"*" + name)
+            while at >= 0:
+                begin, end = data.rfind(b"\n", 0, at) + 1, data.find(b"\n", at)
+                if not tokens.quiet(data[begin:len(data) if end < 0 else end]):
+                    return False
+                at = data.find(b"*" + name, at + 1)
+    return True
 
 
 def _middle(old: bytes, new: bytes) -> tuple[int, int, int]:
@@ -76,17 +101,15 @@ def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[by
     """The lines around each changed line hold nothing any rule looks for: the one before, the one
     after and its parent (the nearest line above that is less indented), which may hold the key of
     a value on the next lines, or the name beside it (`- name: API_TOKEN` above `value: …`)."""
-    at = start
+    at, around = start, []
     for line in middle:
         if line in changed:
             before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
             after = data.find(b"\n", at + len(line) + 1)
-            around = [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
-                      _parent(data, at, line)]
-            if not tokens.quiet(b"\n".join(around)):
-                return False
+            around += [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
+                       _parent(data, at, line)]
         at += len(line) + 1
-    return True
+    return tokens.quiet(b"\n".join(around))
 
 
 def _parent(data: bytes, at: int, line: bytes) -> bytes:
@@ -131,14 +154,29 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
     return [*(count_b - count_a).elements(), *(count_a - count_b).elements()]
 
 
-def _file_inert(data: bytes, structured: bool) -> bool:
-    if any(marker in data for marker in _SOPS) or (b"\\" in data and _LETTER_ESCAPE.search(data)):
+def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: list[bytes], changed: set[bytes],
+                structured: bool) -> bool:
+    if any(marker in data for marker in _SOPS):
         return False
+    if b"\\" in data and _LETTER_ESCAPE.search(data) and (b"ENC[" in data or b"lastmodified" in data):
+        return False  # an escape may spell `sops` in a file that holds sops's ciphertext or its metadata
     text = data.decode("ascii")
-    if rules_content.might_hold_a_secret(text):
+    if rules_content.might_hold_a_secret(text) and not (
+            _outside_secret_values(old, start, mid_a, changed) and _outside_secret_values(data, start, mid_b, changed)):
         return False
     if structured and ("sops" in text or patterns.kind_secret(text)):
         return _parses(text)
+    return True
+
+
+def _outside_secret_values(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:
+    """No changed line is what makes a document a Secret (kind, apiVersion, items) or one of its
+    values: neither a data/stringData key nor a line whose parent names data."""
+    at = start
+    for line in middle:
+        if line in changed and (_SECRET_KEYS.match(line) or _DATA.search(_parent(data, at, line))):
+            return False
+        at += len(line) + 1
     return True
 
 

@@ -151,7 +151,7 @@ def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
     boolean, a path, a URL nor a resource name. With ``any_entropy`` (a key that names the password
     itself), lowercase words count too: `adminPassword: hunter` is a password; only an environment
     variable's NAME (`DB_PASSWORD`) still reads as a reference."""
-    if is_placeholder(value) or is_template(value) or value[0] in "*&!$":
+    if not value or is_placeholder(value) or is_template(value) or value[0] in "*&!$":
         return False
     if any_entropy:
         if len(value) < 4 or re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", value):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from secretops.check import allow, delta, registry, sources, tokens
+from secretops.check import allow, registry, sources, tokens
 from secretops.check.model import Blob, FileView, Finding, Settings
 from secretops.check.sources import Ref, Source
 from secretops.git import blobs
@@ -78,7 +78,8 @@ class Part(NamedTuple):
 def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bool) -> Part:
     """check_blobs on the blobs of ``refs``, but a version whose change from the blob it replaced
     can change no finding (check/delta.py) is not checked: its findings are that blob's."""
-    wanted = dict.fromkeys(r.base for r in refs if r.base and delta.path_eligible(r.path, settings))
+    delta = _delta() if any(r.base for r in refs) else None  # only a history's references have a base
+    wanted = dict.fromkeys(r.base for r in refs if r.base and delta and delta.path_eligible(r.path, settings))
     bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
     unread = [oid for oid in wanted if oid not in bases]
     if unread:
@@ -94,10 +95,10 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
     for blob in sources.fetch(root, refs):
         key = (blob.oid or "", blob.path)
         ref = by_key.get(key)
-        if blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings):
+        if delta and blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings):
             _remember(blob.oid, blob.data)
         base = bases.get(ref.base) if ref is not None and ref.base else None
-        if base is not None and ref is not None and ref.base and not blob.chunked and \
+        if delta and base is not None and ref is not None and ref.base and not blob.chunked and \
                 delta.same_findings(base, blob.data, blob.path):
             inherited.append((ref, ref.base))
             scanned += 1
@@ -110,6 +111,12 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
         scanned += tally.scanned
         suppressed += tally.suppressed
     return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
+
+
+def _delta() -> Any:
+    from secretops.check import delta
+
+    return delta
 
 
 _RECENT: dict[str, bytes] = {}  # blobs this process read lately: the next version's previous one

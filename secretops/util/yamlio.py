@@ -291,7 +291,7 @@ def _composer() -> Any:
     from ruamel.yaml.resolver import VersionedResolver
 
     try:
-        from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+        from _ruamel_yaml import CParser
     except ImportError:
         from ruamel.yaml import YAML
 

@@ -43,6 +43,11 @@ def _release(v: int) -> bytes:
     (b"a: 1\nb: 2\n", b"a: 1\nb: 2\nc: 3\n"),  # a plain line added
     (b"x: 1\nlabels:\n  v: a\n", b"x: 1\nlabels:\n  v: b\n  w: c\n"),
     (b"key: value\n", b"key: value\n"),  # the same text
+    (b"run: |\n  make \\\n    all\nuses: a@1\n", b"run: |\n  make \\\n    all\nuses: a@2\n"),  # a shell line break
+    (b"metadata:\n  name: &n app\nspec:\n  x: *n\n", b"metadata:\n  name: &n app2\nspec:\n  x: *n\n"),  # an anchor
+    (b"a: 1\nvolume:\n  type: nfs\n", b"a: 1\nvolume:\n  type: emptyDir\n"),  # no dashboard widget here
+    (b"kind: Secret\nmetadata:\n  labels:\n    v: a\nstringData:\n  k: x\n",
+     b"kind: Secret\nmetadata:\n  labels:\n    v: b\nstringData:\n  k: x\n"),  # a Secret's label
 ])
 def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: bytes, new: bytes) -> None:
     assert delta.same_findings(old, new, "apps/x.yaml")
@@ -53,15 +58,19 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
     (b"a: 1\n", b"a: 1\nb: ghp_" + _FIXED[:36].encode() + b"\n"),  # a token's marker
     (b"a: 1\n", b"a: 1\n---\nb: 2\n"),  # a document separator
     (b"d: |\n  password: hunter2Zq9x\n", b"d:\n  password: hunter2Zq9x\n"),  # a block scalar header went
-    (b"a: 1\nb: 2\n", b"a: 1\nb: &x 2\n"),  # an anchor
     (b"a: 1\nb: x\n", b"a: 1\nb: 'x\n"),  # an unbalanced quote
     (b"a: [1\n", b"a: [1, 2\n"),  # an open flow sequence
-    (b"w:\n  key: k\n", b"w:\n  key: k\n  url: http://x\n"),  # a dashboard widget's url
+    (b"widget:\n  key: k\n", b"widget:\n  key: k\n  url: http://x\n"),  # a dashboard widget's url
+    (b"a: &n x\nb: 1\npassword: *n\n", b"a: &n Xk9mP2qL7zW4\nb: 1\npassword: *n\n"),  # an anchor a key reads
+    (b"kind: Secret\nstringData:\n  k: x\n", b"kind: Secret\nstringData:\n  k: y\n"),  # a Secret's value
+    (b"kind: Secret\ndata: {}\nx: 1\n", b"kind: Secret\ndata: {k: eQ==}\nx: 1\n"),  # a Secret's data
     (b"p: 1\nsecret: x\nq: 2\n", b"secret: x\np: 1\nq: 2\n"),  # a line a rule reads moved
     (b"kind: ConfigMap\ndata:\n  a: b\n", b"kind: Secret\ndata:\n  a: b\n"),  # it can now be a Secret
     (b"kind: Secret\ndata:\n  a: b\n", b"kind: Secret\ndata:\n  a: c\n"),  # a Secret's value changed
     (b"a: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\nsops:\n  v: 1\n", b"a: b\nsops:\n  v: 1\n"),  # sops
-    (b"x: \\x73ops\nz: 1\n", b"x: \\x73ops\nz: 2\n"),  # an escape that could spell a key
+    (b"x: \\x73ops\nz: 1\nm: ENC[AES256_GCM,data:a,iv:b,tag:c,type:str]\n",
+     b"x: \\x73ops\nz: 2\nm: ENC[AES256_GCM,data:a,iv:b,tag:c,type:str]\n"),  # an escape may spell sops
+    (b'"kind": "Secr\\x65t"\nstringData:\n  k: x\n', b'"kind": "Secr\\x65t"\nstringData:\n  k: y\n'),  # or Secret
     (b"a: 1\n\xc3\xa9: 2\n", b"a: 2\n\xc3\xa9: 2\n"),  # not ASCII
     (b"password:\n  REPLACE_ME\n", b"password:\n  Xk9mP2qL7zW4\n"),  # a value on the line after its key
     (b"password: |\n  a\n  REPLACE_ME\nq: 1\n", b"password: |\n  a\n  Xk9mP2qL7zW4\nq: 1\n"),  # in a block scalar

@@ -57,3 +57,21 @@ def test_reads_real_repositories_as_ruamel_does(corpus: Path) -> None:
         text = path.read_text("utf-8", "replace")
         ours, theirs = _ours(text), _ruamel(text)
         assert (_same(ours[0]), ours[1]) == (_same(theirs[0]), theirs[1]), path
+
+
+def _bomb(levels: int, redefine: bool = False) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, levels):
+        name = "a0" if redefine and n % 2 == 0 else "a1" if redefine else f"a{n}"
+        prev = ("a1" if n % 2 == 0 else "a0") if redefine else f"a{n - 1}"
+        lines.append(f"a{n}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bombs_are_counted_by_libyaml_and_by_ruamel_where_libyaml_refuses() -> None:
+    from secretops.util import yamlio
+
+    assert yamlio.alias_bomb(_bomb(7))  # 10^7 nodes once expanded
+    assert not yamlio.alias_bomb(_bomb(3))
+    assert yamlio.alias_bomb(_bomb(7, redefine=True))  # a re-defined anchor (Go's yaml and ruamel take it)
+    assert not yamlio.alias_bomb("a: &x 1\nb: *x\n")
