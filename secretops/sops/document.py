@@ -89,15 +89,21 @@ def store_of(data: bytes) -> str | None:
 
 
 def parse(rel: str, data: bytes) -> ParsedFile:
+    """The file read in the store its content is in (a sops marker), else the one its name says."""
     text = decode(data)
     if text is None:
         return ParsedFile(rel, "bytes", "", error="binary file")
-    kind = sniff(text) or kind_of(rel)
-    if kind == "json":
-        parsed = _json(rel, text)
-        if parsed.meta is not None or kind_of(rel) != "yaml":
+    sniffed, named = sniff(text), kind_of(rel)
+    if sniffed is not None and sniffed != named:
+        parsed = _parse_as(sniffed, rel, text)
+        if parsed.meta is not None:
             return parsed
-        kind = "yaml"  # YAML in flow style that mentions "sops"
+    return _parse_as(named, rel, text)  # a marker without sops metadata: the name decides
+
+
+def _parse_as(kind: str, rel: str, text: str) -> ParsedFile:
+    if kind == "json":
+        return _json(rel, text)
     if kind == "yaml":
         try:
             docs = yamlio.load_all(text, rel)

@@ -163,3 +163,14 @@ def test_json_without_an_age_array_goes_through_sops(keys: tuple[agekeys.Identit
            '"lastmodified": "2026-01-01T00:00:00Z", "mac": "m", "version": "3.11.0"}}'
     with pytest.raises(rewrap.Unsupported):
         rewrap.rewrap_text(text, "x.json", [keys[0]], [keys[1].public], ())
+
+
+@pytest.mark.parametrize("name,text,fmt", [
+    ("main.tf", '{ resource "sops" }\n', "other"),  # a marker, no metadata: no JSON error for a .tf file
+    ("app.yaml", "items:\n  - a\n[sops]\n", "yaml"),  # invalid YAML stays a YAML problem, not an INI file
+    ("settings.json", '{"sops": {"enabled": true}}', "json"),
+])
+def test_a_marker_without_metadata_leaves_the_name_to_decide(name: str, text: str, fmt: str) -> None:
+    parsed = document.parse(name, text.encode())
+    assert parsed.format == fmt and parsed.meta is None
+    assert (parsed.error is not None) == (fmt == "yaml")
