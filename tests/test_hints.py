@@ -194,3 +194,29 @@ def test_a_merge_conflict_without_an_ignored_clear_copy_names_edit_of_that_file(
     helpers.write(fleet / "ed.sh", "#!/bin/sh\nexit 0\n", 0o755)
     monkeypatch.setenv("EDITOR", str(fleet / "ed.sh"))
     _follow(said, fleet)
+
+
+def test_a_plaintext_secret_hint_is_followed_step_by_step(fleet: Path) -> None:
+    """'move the values into a *.clear.yaml and run `secretops encrypt`': done as a user would."""
+    rel = "clusters/dev/apps/db.yaml"
+    helpers.write(fleet / rel, helpers.secret_yaml("db", helpers.plant("pw-db-Hn4")))
+    helpers.git(fleet, "add", rel)
+    res = helpers.run_cli(["check", "--staged"], fleet)
+    line = next(ln for ln in res.out.splitlines() if "plaintext-secret" in ln)
+    assert res.code == 1 and "*.clear.yaml" in line
+    helpers.git(fleet, "rm", "-q", "--cached", rel)
+    (fleet / rel).rename(fleet / "clusters/dev/apps/db.clear.yaml")
+    _follow(line, fleet)
+    helpers.git(fleet, "add", "clusters/dev/apps/db.enc.yaml")
+    assert helpers.run_cli(["check", "--staged"], fleet).code == 0
+    assert _sops_decrypts(fleet, "clusters/dev/apps/db.enc.yaml")
+
+
+def test_the_gitignore_finding_names_init(fleet: Path) -> None:
+    (fleet / ".gitignore").write_text("")
+    helpers.git(fleet, "commit", "-qam", "no ignore lines")
+    assert helpers.run_cli(["decrypt", "--force", "clusters/dev/apps/app0.enc.yaml"], fleet).code == 0
+    res = helpers.run_cli(["check", "--all"], fleet)
+    line = next(ln for ln in res.out.splitlines() if ": gitignore:" in ln)
+    _follow(line, fleet)
+    assert ": gitignore:" not in helpers.run_cli(["check", "--all"], fleet).out

@@ -243,7 +243,8 @@ def rule(id: str, severity: str, summary: str, fix: str) -> Callable[[CheckFn], 
 # Rules that look at the repository, not at one file; they are registered for output and docs.
 REPO_RULES = {
     "gitignore": ("error", "The repository does not ignore clear files",
-                  "add `*.clear.yaml` (your clear suffix) to .gitignore"),
+                  "run `secretops init` (it adds the ignore lines for clear copies and their leftovers), or add "
+                  "`*.clear.yaml` (your clear suffix) to .gitignore"),
 }
 
 
