@@ -64,7 +64,7 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         for key, value in block.items():
             text = value.decode("latin-1") if isinstance(value, bytes) else "" if value is None else \
-                _scalars(value) if isinstance(value, Mapping | list) else str(value)
+                _text_of(value)
             if not text.strip() or patterns.is_template(text) or _ENC_VALUE.fullmatch(text.strip()):
                 continue
             if fld == "data":
@@ -75,6 +75,15 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
                 continue
             out.append((str(key), text))
     return out
+
+
+def _text_of(value: Any) -> str:
+    """A value as text: ``str`` (fingerprints stay as they were), or, for a structure too deep for
+    Python's repr, its scalars."""
+    try:
+        return str(value)
+    except RecursionError:
+        return _scalars(value)
 
 
 def _scalars(node: Mapping[str, Any] | list[Any], limit: int = 4096) -> str:

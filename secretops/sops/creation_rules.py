@@ -93,9 +93,9 @@ class SopsConfig(NamedTuple):
         return None if found is None else self.rules[found]
 
     def has_specific_match(self, rel: str) -> bool:
-        """A rule with a path_regex matches (catch-alls say nothing about a name)."""
+        """A rule with a path_regex matches (catch-alls, `.*.yaml` included, say nothing about a name)."""
         local = self.local(rel)
-        return any(r.path_regex is not None and r.matches(local) for r in self.rules)
+        return any(not r.catch_all and r.matches(local) for r in self.rules)
 
     @property
     def age_keys(self) -> frozenset[str]:

@@ -94,3 +94,17 @@ def test_a_selective_rule_over_the_encrypted_suffix_still_claims_by_name(repo: P
                                  f"    encrypted_regex: ^(data|stringData)$\n    age: {AGE}\n",
                    "apps/db/db.enc.yaml": DEPLOY})
     assert _not_encrypted(repo) == {"apps/db/db.enc.yaml"}
+
+
+def test_status_lists_no_ordinary_manifest_under_a_catch_all_rule(repo: Path) -> None:
+    """`status` lists sops files and files that should be, not every manifest a catch-all rule matches;
+    a file that a specific rule names is still listed."""
+    _commit(repo, {".sops.yaml": "creation_rules:\n  - path_regex: .*\\.sops\\.yaml$\n    age: " + AGE + "\n"
+                                 "  - path_regex: .*.yaml\n    encrypted_regex: ^(data|stringData)$\n"
+                                 f"    age: {AGE}\n",
+                   **{f"apps/web/d{n}.yaml": DEPLOY.replace("web", f"web{n}") for n in range(3)}})
+    res = helpers.run_cli(["status"], repo)
+    assert res.code == 0 and "apps/web/" not in res.out and "not-encrypted" not in res.out, res.text
+    _commit(repo, {"apps/db/db.sops.yaml": "replicas: 1\n"})
+    res = helpers.run_cli(["status"], repo)
+    assert "apps/db/db.sops.yaml" in res.out and "not-encrypted" in res.out and "apps/web/" not in res.out, res.text
