@@ -156,7 +156,7 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
 
 def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: list[bytes], changed: set[bytes],
                 structured: bool) -> bool:
-    if any(marker in data for marker in _SOPS):
+    if b"sops" in data and any(marker in data for marker in _SOPS):
         return False
     if b"\\" in data and _LETTER_ESCAPE.search(data) and (b"ENC[" in data or b"lastmodified" in data):
         return False  # an escape may spell `sops` in a file that holds sops's ciphertext or its metadata

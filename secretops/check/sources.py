@@ -26,6 +26,7 @@ class Ref(NamedTuple):
     oid: str | None  # None: a file in a plain folder, read from disk
     commit: str | None = None  # history and ranges: the commit that brought the blob to this path
     base: str | None = None  # history: the blob it replaced at this path in that commit (check/delta.py)
+    base_path: str | None = None  # …or, for a blob added here, the path of the same name that held it first
 
 
 class Source(NamedTuple):
@@ -128,6 +129,7 @@ class History:
 
     def _refs(self) -> Iterator[Ref]:
         order, first, seen = self.order, self.first, set()
+        first_path: dict[str, str] = {}  # blob -> the first path it was found at
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if self.observer:
             self.observer.begin("checking", len(order))  # a step a commit, as git reports them
@@ -140,6 +142,11 @@ class History:
             if known is None:
                 first[key] = commit
                 self._named[(path, commit)] = key
+                other = first_path.get(oid) if base is None else None
+                if other is not None and _same_name(other, path):  # a file moved or copied whole
+                    yield Ref(path, oid, commit, oid, other)
+                    continue
+                first_path.setdefault(oid, path)
                 yield Ref(path, oid, commit, base)
             elif order.get(commit, 0) < order.get(known, 0):
                 first[key] = commit
@@ -162,6 +169,12 @@ class History:
             key = self._named.get((f.path, f.commit or ""))
             out.append(f._replace(commit=self.first[key]) if key else f)
         return out
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Two paths whose rules read a blob alike: the same file name, both in a chart's templates or not."""
+    return a.rsplit("/", 1)[-1] == b.rsplit("/", 1)[-1] and \
+        ("/templates/" in f"/{a.lower()}") == ("/templates/" in f"/{b.lower()}")
 
 
 def worktree(root: Path, files: Sequence[str], observer: Observer | None = None) -> Source:

@@ -79,6 +79,13 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
     """check_blobs on the blobs of ``refs``, but a version whose change from the blob it replaced
     can change no finding (check/delta.py) is not checked: its findings are that blob's."""
     delta = _delta() if any(r.base for r in refs) else None  # only a history's references have a base
+    inherited: list[tuple[Ref, str]] = []
+    if delta:  # the same blob at another path of the same name: nothing to read
+        copies = [r for r in refs if r.base_path and delta.path_eligible(r.path, settings)
+                  and delta.path_eligible(r.base_path, settings)]
+        inherited += [(r, r.base or "") for r in copies]
+        refs = [r for r in refs if r not in set(copies)] if copies else refs
+    copied = len(inherited)
     wanted = dict.fromkeys(r.base for r in refs if r.base and delta and delta.path_eligible(r.path, settings))
     bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
     unread = [oid for oid in wanted if oid not in bases]
@@ -91,7 +98,6 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
     scanned = suppressed = 0
     checked: set[tuple[str, str]] = set()
     flagged: set[tuple[str, str]] = set()
-    inherited: list[tuple[Ref, str]] = []
     for blob in sources.fetch(root, refs):
         key = (blob.oid or "", blob.path)
         ref = by_key.get(key)
@@ -110,7 +116,7 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
         found += tally.findings
         scanned += tally.scanned
         suppressed += tally.suppressed
-    return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
+    return Part(Tally(found, scanned + copied, suppressed), checked, flagged, inherited)
 
 
 def _delta() -> Any:
@@ -189,7 +195,7 @@ def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: b
     checked = set().union(*(p.checked for p in parts))
     flagged = set().union(*(p.flagged for p in parts))
     refs = {(ref.oid or "", ref.path): ref for p in parts for ref, _base in p.inherited}
-    base_of = {key: (ref.base or "", ref.path) for key, ref in refs.items()}
+    base_of = {key: (ref.base or "", ref.base_path or ref.path) for key, ref in refs.items()}
     tally = _sum([p.tally for p in parts])
     while True:
         redo = _needing_check(base_of, checked, flagged)
@@ -197,7 +203,8 @@ def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: b
             return tally
         for key in redo:
             del base_of[key]
-        again = check_refs(root, [refs[key]._replace(base=None) for key in redo], settings, inline_allow)
+        again = check_refs(root, [refs[key]._replace(base=None, base_path=None) for key in redo], settings,
+                           inline_allow)
         tally = Tally([*tally.findings, *again.tally.findings], tally.scanned,
                       tally.suppressed + again.tally.suppressed)
         checked |= again.checked

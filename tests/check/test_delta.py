@@ -12,8 +12,6 @@ from secretops.check import delta
 from tests import helpers
 from tests.check.tokens import rand
 
-_FIXED = "Qm7Zt2Lp9Xw4Rk8Vn3Hs6Jd1Fg5Bc0Ya2Ue7Io"  # parameters must be the same in every xdist worker
-
 RELEASE = """---
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -54,8 +52,8 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
 
 
 @pytest.mark.parametrize("old, new", [
-    (b"a: 1\n", b"a: 1\ntoken: " + _FIXED[:30].encode() + b"\n"),  # a hint word on a changed line
-    (b"a: 1\n", b"a: 1\nb: ghp_" + _FIXED[:36].encode() + b"\n"),  # a token's marker
+    (b"a: 1\n", b"a: 1\ntoken: Zq8rT2mXw9LpV4sK7nB3cY6dH1fJ5g\n"),  # a hint word on a changed line
+    (b"a: 1\n", b"a: 1\nb: gh" b"p_Zq8rT2mXw9LpV4sK7nB3cY6dH1fJ5gA2bC3d\n"),  # a token's marker
     (b"a: 1\n", b"a: 1\n---\nb: 2\n"),  # a document separator
     (b"d: |\n  password: hunter2Zq9x\n", b"d:\n  password: hunter2Zq9x\n"),  # a block scalar header went
     (b"a: 1\nb: x\n", b"a: 1\nb: 'x\n"),  # an unbalanced quote
@@ -145,13 +143,16 @@ def test_a_generated_history_gives_the_findings_of_a_full_read(tmp_path: Path) -
             files["apps/e/secret.yaml"] = b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: e\nstringData:\n  v: y2\n"
         if v == 45:
             files["apps/f/broken.yaml"] = b"kind: ConfigMap\ndata:\n  note: kind: Secret\n"
+        if v == 50:  # a folder moved: the same blobs at new paths of the same name
+            files["apps/moved/values.yaml"] = f"replicas: 40\ntoken: {token}\n".encode()
+            files["apps/moved/helmrelease.yaml"] = _release(49)
         commits.append((f"bump {v}", files))
     _fast_import(root, commits)
     fast, full = bench_history.product(root), bench_history.full_read(root)
     assert fast == full
     rules = {(row[0], row[1]) for row in fast}
     assert {("credential", "apps/c/values.yaml"), ("credential", "apps/d/notes.yaml"),
-            ("plaintext-secret", "apps/e/secret.yaml")} <= rules
+            ("plaintext-secret", "apps/e/secret.yaml"), ("credential", "apps/moved/values.yaml")} <= rules
     kept = next(row for row in fast if row[:2] == ("credential", "apps/c/values.yaml"))
     assert kept[6] == 3  # the three later versions that still hold the token
     # …and most versions were left to their previous one (the comparison is not of two full reads)
@@ -165,4 +166,6 @@ def test_a_generated_history_gives_the_findings_of_a_full_read(tmp_path: Path) -
     finally:
         blobs.close_readers()
     assert len(part.inherited) > len(refs) // 2 and part.checked
+    copies = {ref.path for ref, _base in part.inherited if ref.base_path}
+    assert {"apps/moved/values.yaml", "apps/moved/helmrelease.yaml"} <= copies
     assert not {"apps/d/notes.yaml", "apps/e/secret.yaml"} & {ref.path for ref, _base in part.inherited}
