@@ -69,18 +69,47 @@ def test_full_rotation(tmp_path: Path, isolated_home: Path, name: str) -> None:
     assert helpers.git(root, "status", "--porcelain") == ""
 
 
-def test_start_refuses_a_file_it_cannot_plan(tmp_path: Path) -> None:
-    """A sops file secretops does not read (here: an INI file, beside every config's reach) carries a
-    key being rotated: start names it and writes nothing."""
+def test_start_plans_an_ini_file_and_refuses_a_file_it_cannot_plan(tmp_path: Path) -> None:
+    """Every sops file that carries a key being rotated is in the plan, whatever its store or folder
+    (here an INI file beside every config's reach); a file secretops cannot re-key (sops metadata
+    without its mac, damaged by hand) is named, and nothing is written. (A file the scan cannot read
+    at all, but whose raw bytes carry the key, is refused by plan.require_covered: tests/rotation.)"""
     shape = flux_shapes.overlays(tmp_path / "o")
     rel = "tools/legacy/settings.ini"
     flux_shapes.encrypt(shape.root, rel, "[db]\npassword = " + helpers.plant("pw-ini-Qv7") + "\n",
                         [shape.person.public, shape.keys["alpha"].public])
+    broken = "tools/legacy/damaged.yaml"
+    flux_shapes.encrypt(shape.root, broken, "stringData:\n  password: " + helpers.plant("pw-dmg-Qv7") + "\n",
+                        [shape.person.public, shape.keys["alpha"].public])
+    text = (shape.root / broken).read_text()
+    (shape.root / broken).write_text("".join(ln for ln in text.splitlines(keepends=True)
+                                             if not ln.lstrip().startswith("mac:")))
     helpers.git(shape.root, "add", "-A")
-    helpers.git(shape.root, "commit", "-qm", "an INI sops file")
+    helpers.git(shape.root, "commit", "-qm", "an INI sops file, and a damaged one")
     before = helpers.repo_state(shape.root)
     res = helpers.run_cli(["rotate", "start", "--cluster", "alpha"], shape.root)
-    assert res.code == 2 and rel in res.err and "would leave it on the old key" in res.err, res.text
+    assert res.code == 2 and broken in res.err and "no MAC" in res.err, res.text
     assert helpers.repo_state(shape.root) == before
+    plan = helpers.run_cli(["rotate", "start", "--cluster", "alpha", "--dry-run", "--format", "json"], shape.root)
+    assert rel in plan.out, plan.text  # the INI file is planned (sops re-keys it)
     plan = helpers.run_cli(["rotate", "start", "--cluster", "beta", "--dry-run"], shape.root)
-    assert rel not in plan.text  # it carries alpha's key, not beta's: no reason to stop beta's rotation
+    assert rel not in plan.text and broken not in plan.text  # alpha's key, not beta's
+
+
+def test_start_refuses_ciphertext_the_scan_does_not_read(tmp_path: Path) -> None:
+    """Read from the raw bytes: a sops file pasted into a Markdown page still opens with the key being
+    rotated, and no store reads it; start names it and writes nothing."""
+    shape = flux_shapes.overlays(tmp_path / "o")
+    rel = "tools/secret.yaml"
+    flux_shapes.encrypt(shape.root, rel, "stringData:\n  password: " + helpers.plant("pw-doc-Qv7") + "\n",
+                        [shape.person.public, shape.keys["alpha"].public])
+    page = "docs/how-we-did-it.md"
+    (shape.root / "docs").mkdir()
+    (shape.root / page).write_text("# Notes\n\n```yaml\n" + (shape.root / rel).read_text() + "```\n")
+    (shape.root / rel).unlink()
+    helpers.git(shape.root, "add", "-A")
+    helpers.git(shape.root, "commit", "-qm", "a sops file pasted into the docs")
+    before = helpers.repo_state(shape.root)
+    res = helpers.run_cli(["rotate", "start", "--cluster", "alpha"], shape.root)
+    assert res.code == 2 and page in res.err and "would leave it on the old key" in res.err, res.text
+    assert helpers.repo_state(shape.root) == before
