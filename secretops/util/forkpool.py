@@ -75,6 +75,8 @@ def _flush(w: _Worker, sel: Any) -> None:
             del w.outbox[:os.write(w.tasks, w.outbox)]
         except BlockingIOError:
             break
+        except BrokenPipeError:  # it died before reading its tasks: the same as dying while working
+            raise InternalError("a worker ended unexpectedly") from None
     if w.outbox and not w.waiting:
         sel.register(w.tasks, selectors.EVENT_WRITE, (w, True))
     elif not w.outbox and w.waiting:
