@@ -70,8 +70,9 @@ def _score(name: str, flagged: set[str], truth: dict[str, tuple[str, str]]) -> t
     negatives = [p for p, (_r, label) in truth.items() if label == "clean"]
     found = [p for p in positives if p in flagged]
     wrong = [p for p in negatives if p in flagged]
-    line = (f"{name:<20} recall {len(found) / max(len(positives), 1):.2f} ({len(found)}/{len(positives)}), false "
-            f"positives {len(wrong) / max(len(negatives), 1):.0%} ({len(wrong)}/{len(negatives)})")
+    recall = f"recall {len(found) / len(positives):.2f} ({len(found)}/{len(positives)}), " if positives else ""
+    line = (f"{name:<20} {recall}false positives {len(wrong) / max(len(negatives), 1):.0%} "
+            f"({len(wrong)}/{len(negatives)})")
     return line, [truth[p][0] for p in positives if p not in flagged] + [f"FP {truth[p][0]}" for p in wrong]
 
 

@@ -142,17 +142,21 @@ class FileView:
             return list(self.parsed.documents)
         return yamlio.load_all_lenient(self.text)
 
-    @functools.cached_property
+    @property
     def is_helm_template(self) -> bool:
         """A chart template (`templates/*.yaml`, `*.tpl`): `{{ }}` makes it invalid YAML until Helm
-        renders it, so it is read with its template actions set aside, never called unscannable. So
-        is a YAML file elsewhere that does not parse because of its `{{ }}` actions and parses
-        without them (a template kept beside the manifests)."""
+        renders it, so it is read with its template actions set aside, never called unscannable."""
         lowered = self.path.lower()
-        if lowered.endswith(".tpl") or ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml"))):
-            return True
+        return lowered.endswith(".tpl") or ("/templates/" in f"/{lowered}" and lowered.endswith((".yaml", ".yml")))
+
+    @functools.cached_property
+    def template_elsewhere(self) -> bool:
+        """A YAML file outside `templates/` that does not parse because of its `{{ }}` actions and
+        parses without them (a template kept beside the manifests): read like a chart template.
+        Asked only once a strict parse has failed."""
         text = self.text
-        if "{{" not in text or "}}" not in text or not lowered.endswith((".yaml", ".yml")) or not self.parsed.error:
+        if "{{" not in text or "}}" not in text or not self.path.lower().endswith((".yaml", ".yml")) or \
+                not self.parsed.error:
             return False
         from secretops.util import yamlio
 
@@ -174,6 +178,8 @@ class FileView:
             return list(yamlio.load_all_lenient(untemplated(self.text)) or [])
         if self.path.lower().endswith((".yaml", ".yml", ".json")) and not self.parsed.error:
             return list(self.parsed.documents)
+        if self.template_elsewhere:
+            return list(yamlio.load_all_lenient(untemplated(self.text)) or [])
         docs = list(yamlio.load_all_lenient(self.text, last_wins=True) or [])
         if self.has_duplicates or not self.path.lower().endswith((".yaml", ".yml", ".json")):
             docs += list(self.lenient_documents or [])

@@ -388,6 +388,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
             if what:
                 seen.add(value)
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
+        if not _parsed_whole(view):
+            yield from _keyed_lines(view, seen)  # the documents _structured left to the line reader
         return
     yield from _keyed_lines(view, seen)
 
@@ -444,6 +446,12 @@ def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
     return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy)
 
 
+def _parsed_whole(view: FileView) -> bool:
+    """_structured read every document of the file (not a large YAML file's selected documents)."""
+    return view.path.lower().endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or \
+        len(view.text) < 64 * 1024
+
+
 def _structured(view: FileView) -> list[Any] | None:
     """The file's documents, or None when no parser reads it (a Helm template: read by lines)."""
     name = view.path.lower()
@@ -464,10 +472,11 @@ def _structured(view: FileView) -> list[Any] | None:
     if view.is_helm_template or len(view.text) < 64 * 1024:
         docs = view.applied_documents
         return docs if docs or not view.text.strip() else None
-    # a large multi-document file: only the documents with a secret-like key are parsed
+    # a large multi-document file (a CRD bundle): only the documents the line reader cannot read
+    # are parsed; _keyed reads the whole text by lines as well
     out: list[Any] = []
     for _line, doc in split_documents(view.text):
-        if patterns.has_hinted_key(doc, not view.settings.small_scan):
+        if patterns.needs_parse(doc, not view.settings.small_scan):
             out += view.documents_of(doc)
     return out
 

@@ -129,7 +129,7 @@ def unscannable(view: FileView) -> Iterator[Finding]:
     if not patterns.kind_secret(text) and "sops" not in text:
         return
     parsed = view.parsed
-    if parsed.error and view.lenient_documents is None:
+    if parsed.error and view.lenient_documents is None and not view.template_elsewhere:
         yield view.finding(unscannable, 1, f"{parsed.error.removeprefix(view.path + ': ')}; a Secret or sops data in "
                            "it cannot be checked", view.path, "")
 
