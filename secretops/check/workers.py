@@ -170,7 +170,13 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
     worker a core (util/forkpool), each reading its own blobs, its next batch waiting in its pipe."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     _ = settings.sops_config  # read once, before any blob (and inherited by workers): a broken one fails first
-    if small(source) or cores < 2 or not hasattr(os, "fork"):
+    if small(source):  # the hook's path: no base to leave a version to (a history is never small)
+        try:
+            return _sum([check_blobs(sources.fetch(source.root, batch), settings, inline_allow)
+                         for batch in _batches(source.refs)])
+        finally:
+            blobs.close_readers()
+    if cores < 2 or not hasattr(os, "fork"):
         try:
             parts = [check_refs(source.root, batch, settings, inline_allow) for batch in _batches(source.refs)]
             return _resolved(source.root, parts, settings, inline_allow)
