@@ -149,8 +149,10 @@ def require_covered(repo: Repo, planned: Sequence[str], keys: Sequence[str], pro
             err = InputError(f"{rel} cannot be read ({exc.strerror or type(exc).__name__}): it may carry a key "
                              "being rotated", hint="fix its permissions, or remove it")
         else:
+            if b"ENC[AES256_GCM," not in data:  # first: the key search costs one pass per key
+                continue
             hit = next((k for k, n in zip(keys, needles) if n in data), None)
-            if hit is None or b"ENC[AES256_GCM," not in data:
+            if hit is None:
                 continue
             err = InputError(f"{rel} is encrypted for the key being rotated {short(hit)}, but secretops cannot "
                              "re-key it, so the rotation would leave it on the old key",
