@@ -168,7 +168,8 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
         atomic_write(root / STATE_FILE, state.to_yaml().encode())
     # Old stanzas are kept byte for byte and opened the data key already; the new ones are proven:
     # in memory before each write, or here for what this run did not write itself (and key Secrets).
-    rest = [rel for rel in files if rel not in done or rel in body["key_secrets"]]
+    secrets = set(body["key_secrets"])
+    rest = [rel for rel in files if rel not in done or rel in secrets]
     common.verify_files(repo, rest, wanted, set(), ids, obs, set(mapping.values()))
     by_sops = [rel for rel, (status, _) in results.items() if status == recipients.CHANGED]
     sample = list(proof.values())
