@@ -19,6 +19,7 @@ Pure: it reads the files it is given through ``read`` and writes nothing.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -133,7 +134,14 @@ class Topology:
         return tuple(sorted({r.cluster for r in self.reached.get(rel, ()) if r.decryption is not None}))
 
     def of(self, name: str) -> FluxCluster | None:
-        return next((c for c in self.clusters if c.name == name), None)
+        return self._by_name.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, FluxCluster]:
+        out: dict[str, FluxCluster] = {}
+        for cluster in self.clusters:  # the first of a name, as a search in order finds it
+            out.setdefault(cluster.name, cluster)
+        return out
 
 
 def _norm(raw: object, base: str = "") -> str | None:
@@ -416,14 +424,28 @@ def _entry_points(index: _Index, build: _Builder) -> list[EntryPoint]:
     # applies is that one's child (an app's `ks.yaml` inside the folder it applies), unless each
     # applies the other: then the wider one is another source's (the Flux install from an OCI
     # artifact at ./) or a parent folder's, and the more specific one is the sync.
-    def applies(o: EntryPoint, e: EntryPoint) -> bool:
-        return o.path != e.path and e.file in build.folder(o.path, o.describe())
+    if not any(e.kind == "bootstrap" for e in entries):
+        return entries
+    # Indexed, not a search of every pair (10,000 clusters: 10^8 pairs): the entry files each entry
+    # point's folder builds, and who builds each entry file.
+    files = {e.file for e in entries}
+    holds = [build.folder(o.path, o.describe()) & files for o in entries]
+    by_file: dict[str, list[int]] = {}
+    for i, found in enumerate(holds):
+        for rel in found:
+            by_file.setdefault(rel, []).append(i)
 
-    def wider(e: EntryPoint) -> bool:
-        return any(len(o.path) > len(e.path) and applies(o, e) and applies(e, o) for o in entries)
+    def applies(i: int, j: int) -> bool:  # entry i's folder builds entry j's file
+        return entries[i].path != entries[j].path and entries[j].file in holds[i]
 
-    entries = [e for e in entries if e.kind != "bootstrap" or not wider(e)]
-    return [e for e in entries if e.kind != "bootstrap" or not any(applies(o, e) for o in entries)]
+    def wider(j: int) -> bool:
+        return any(len(entries[i].path) > len(entries[j].path) and applies(i, j) and applies(j, i)
+                   for i in by_file.get(entries[j].file, ()))
+
+    kept = [j for j in range(len(entries)) if entries[j].kind != "bootstrap" or not wider(j)]
+    alive = set(kept)
+    return [entries[j] for j in kept if entries[j].kind != "bootstrap"
+            or not any(i in alive and applies(i, j) for i in by_file.get(entries[j].file, ()))]
 
 
 def _same_repository(index: _Index, entries: list[EntryPoint]) -> set[str]:
@@ -528,10 +550,13 @@ def read(files: Iterable[str], read_file: Callable[[str], bytes | None]) -> Topo
         walk.remote = []
         pending = sorted(remote.items())
     flag = next(iter(sorted(index.flags.items())), None)
+    applied: dict[str, set[str]] = {}  # cluster -> the files it applies (one pass, not one a cluster)
+    for r, reaches in walk.reached.items():
+        for x in reaches:
+            applied.setdefault(x.cluster, set()).add(r)
     out = []
     for cluster in clusters:
-        mine = {r for r, reaches in walk.reached.items() if any(x.cluster == cluster.name for x in reaches)}
-        mine |= {e.file for e in cluster.entries}
+        mine = applied.get(cluster.name, set()) | {e.file for e in cluster.entries}
         own_flag = next((index.flags[r] for r in sorted(mine) if r in index.flags), None)
         decs = tuple(sorted(walk.decryptions.get(cluster.name, set()),
                             key=lambda d: (d.secret or "", d.namespace, d.service_account or "")))

@@ -9,6 +9,7 @@ Nothing here writes; key Secrets are decrypted in memory only (``holders``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -64,7 +65,14 @@ class Layout:
         return next(iter(owners)) if len(owners) == 1 else None
 
     def of(self, name: str) -> ClusterKeys | None:
-        return next((c for c in self.clusters if c.cluster == name), None)
+        return self._by_name.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, ClusterKeys]:
+        out: dict[str, ClusterKeys] = {}
+        for c in self.clusters:  # the first of a name, as a search in order finds it
+            out.setdefault(c.cluster, c)
+        return out
 
     @property
     def conflicts(self) -> tuple[ClusterKeys, ...]:

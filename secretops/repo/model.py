@@ -75,34 +75,64 @@ class Repo:
         """The Flux cluster behind a cluster (an override names it by its path)."""
         if not self.config.explicit_clusters:
             return self.topology.of(cluster.name)
-        return next((c for c in self.topology.clusters if cluster.path in (c.path, c.home)), None)
+        return self._flux_by_path.get(cluster.path)
+
+    @functools.cached_property
+    def _flux_by_path(self) -> dict[str, topology_mod.FluxCluster]:
+        """Flux cluster by its path or home: the first in order, as a search finds it."""
+        out: dict[str, topology_mod.FluxCluster] = {}
+        for c in self.topology.clusters:
+            out.setdefault(c.path, c)
+            out.setdefault(c.home, c)
+        return out
+
+    @functools.cached_property
+    def _placement_index(self) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+        """(Flux cluster name -> the clusters behind it, folder -> the clusters without Flux there,
+        the clusters without Flux at the root): placement without a loop over every cluster."""
+        by_flux: dict[str, list[str]] = {}
+        by_path: dict[str, list[str]] = {}
+        everywhere: list[str] = []
+        for cluster in self.clusters:
+            flux = self.flux_cluster(cluster)
+            if flux is not None:
+                by_flux.setdefault(flux.name, []).append(cluster.name)
+            elif cluster.path in ("", "."):
+                everywhere.append(cluster.name)
+            else:
+                by_path.setdefault(cluster.path, []).append(cluster.name)
+        return by_flux, by_path, everywhere
 
     def placement(self, rel: str) -> tuple[tuple[str, ...], str]:
         """The clusters that apply a file, and where that answer came from (kustomization: a Flux
         Kustomization reaches it; override/folder: it lies under the cluster's path; none)."""
         from secretops.flux import topology as topology_mod
 
-        names: list[str] = []
-        source = topology_mod.NONE
-        for cluster in self.clusters:
-            flux = self.flux_cluster(cluster)
-            if flux is not None:
-                if flux.name in self.topology.clusters_of(rel):
-                    names.append(cluster.name)
-                    source = topology_mod.KUSTOMIZATION
-            elif rel == cluster.path or rel.startswith(cluster.path + "/") or cluster.path in ("", "."):
-                names.append(cluster.name)
-                if source == topology_mod.NONE:
-                    source = topology_mod.OVERRIDE if self.config.explicit_clusters else topology_mod.FOLDER
+        by_flux, by_path, everywhere = self._placement_index
+        names = [n for flux in self.topology.clusters_of(rel) for n in by_flux.get(flux, ())]
+        source = topology_mod.KUSTOMIZATION if names else topology_mod.NONE
+        parts = rel.split("/")
+        folder = [*everywhere, *(n for k in range(len(parts), 0, -1) for n in by_path.get("/".join(parts[:k]), ()))]
+        if folder:
+            names += folder
+            if source == topology_mod.NONE:
+                source = topology_mod.OVERRIDE if self.config.explicit_clusters else topology_mod.FOLDER
         return tuple(sorted(names)), source
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, ClusterConfig]:
+        out: dict[str, ClusterConfig] = {}
+        for cluster in self.clusters:  # the first of a name, as a search in order finds it
+            out.setdefault(cluster.name, cluster)
+        return out
 
     def clusters_of(self, rel: str) -> tuple[str, ...]:
         return self.placement(rel)[0]
 
     def cluster(self, name: str) -> ClusterConfig:
-        for cluster in self.clusters:
-            if cluster.name == name:
-                return cluster
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
         known = ", ".join(c.name for c in self.clusters) or "none"
         raise InputError(f"unknown cluster {name!r} (known: {known})",
                          hint="list clusters in .secretops.yaml or create clusters/<name>/")

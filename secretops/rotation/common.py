@@ -188,11 +188,28 @@ def require_valid_configs(repo: Repo, command: str) -> None:
 
 def restore(root: Path, paths: Sequence[str]) -> None:
     """The index and the work tree hold HEAD's version of ``paths`` again (paths HEAD lacks are removed)."""
-    tracked = set(git.split_z(git.git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", *paths).stdout))
-    git.git(root, "reset", "-q", "HEAD", "--", *paths)
-    if tracked:
-        git.git(root, "checkout", "HEAD", "--", *sorted(tracked))
-    for rel in set(paths) - tracked:
+    # Exact paths through stdin, never pathspecs on argv: git matches each pathspec against every
+    # entry (50,000 x 50,000 on a fleet), and argv has a size limit.
+    wanted = set(paths)
+    at_head: dict[str, str] = {}  # path -> "mode object" at HEAD
+    for rec in git.split_z(git.git(root, "ls-tree", "-r", "-z", "--full-tree", "HEAD").stdout):
+        meta, _, rel = rec.partition("\t")
+        if rel in wanted:
+            mode, _kind, oid = meta.split(" ")
+            at_head[rel] = f"{mode} {oid}"
+    gone = sorted(wanted - at_head.keys())
+
+    def listing(rels: Sequence[str]) -> bytes:
+        return b"".join(r.encode("utf-8", "surrogateescape") + b"\0" for r in rels)
+
+    if gone:  # out of the index, as `git reset HEAD -- path` takes a path HEAD lacks
+        git.git(root, "update-index", "-z", "--force-remove", "--stdin", input=listing(gone))
+    if at_head:
+        info = b"".join(f"{entry}\t".encode() + r.encode("utf-8", "surrogateescape") + b"\0"
+                        for r, entry in sorted(at_head.items()))
+        git.git(root, "update-index", "-z", "--index-info", input=info)
+        git.git(root, "checkout-index", "-f", "-u", "-z", "--stdin", input=listing(sorted(at_head)))
+    for rel in gone:
         atomic_delete(root / rel)
 
 
@@ -217,7 +234,8 @@ def sops_sample(sops: Sops, files: Sequence[str], key_secrets: Sequence[str], ke
                 every: bool, through_sops: Sequence[str] = ()) -> int:
     """The real sops decrypts, with exactly ``keys``: two files, one key Secret and every file that
     sops itself rewrote (key groups, dotenv, INI), or every file."""
-    others = [f for f in files if f not in set(key_secrets) and f not in set(through_sops)]
+    apart = {*key_secrets, *through_sops}
+    others = [f for f in files if f not in apart]
     chosen = list(files) if every else [*others[:2], *list(key_secrets)[:1], *through_sops]
     return recipients.sample_decrypt(sops, chosen, list(keys), True)
 

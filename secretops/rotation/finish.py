@@ -99,9 +99,15 @@ def require_new_keys_held(repo: Repo, found: discovery.Scan, mapping: dict[str, 
         meta = metas.get(rel)
         if meta is not None:
             datakey.unwrap(meta, new_ring, rel)
-    for new in sorted(set(mapping.values())):
-        sample = next((r for r in files if (m := metas.get(r)) and new in m.recipients.age
-                       and not m.uses_key_groups), None)
+    wanted = set(mapping.values())
+    first: dict[str, str] = {}  # new key -> the first file that lists it (one pass, not one a key)
+    for r in files:
+        if (m := metas.get(r)) and not m.uses_key_groups:
+            for k in m.recipients.age:
+                if k in wanted:
+                    first.setdefault(k, r)
+    for new in sorted(wanted):
+        sample = first.get(new)
         meta = metas.get(sample) if sample else None
         if sample and meta:
             try:

@@ -93,11 +93,13 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
                 old.setdefault(ident.public, set())
     if not old:
         raise StateError("no age key to rotate was found", hint="check the key Secrets with `secretops status`")
+    planned = {r.name for r in refs}
     for other in layout.clusters:  # a shared key pulls in every cluster that uses it
-        if other.cluster in {r.name for r in refs} or not set(other.keys) & set(old):
+        if other.cluster in planned or not old.keys() & set(other.keys):
             continue
         cluster = repo.cluster(other.cluster)
         refs.append(ClusterRef(cluster.name, cluster.kube_context, other.key_secrets))
+        planned.add(cluster.name)
         for key in set(other.keys) & set(old):
             old[key].add(cluster.name)
     if layout.hints.global_secret:
@@ -107,7 +109,8 @@ def build(repo: Repo, scan: Scan, names: Sequence[str], every: bool, local: list
     plan = _files(repo, scan, old, refs, holders, identities, problems)  # a broken file: its own fix first
     _require_settled(repo, layout, [c.name for c in chosen] + [r.name for r in refs], problems)
     require_covered(repo, [*plan.files, *plan.key_secrets], plan.old_keys, problems)
-    refs = [dataclasses.replace(r, kms_covered=_kms_covered(scan, r.name, old)) for r in plan.clusters]
+    covered = _kms_covered(scan, old)
+    refs = [dataclasses.replace(r, kms_covered=covered.get(r.name, False)) for r in plan.clusters]
     return dataclasses.replace(plan, clusters=tuple(refs), notes=tuple(notes)), identities
 
 
@@ -146,8 +149,10 @@ def require_covered(repo: Repo, planned: Sequence[str], keys: Sequence[str], pro
             err = InputError(f"{rel} cannot be read ({exc.strerror or type(exc).__name__}): it may carry a key "
                              "being rotated", hint="fix its permissions, or remove it")
         else:
+            if b"ENC[AES256_GCM," not in data:  # first: the key search costs one pass per key
+                continue
             hit = next((k for k, n in zip(keys, needles) if n in data), None)
-            if hit is None or b"ENC[AES256_GCM," not in data:
+            if hit is None:
                 continue
             err = InputError(f"{rel} is encrypted for the key being rotated {short(hit)}, but secretops cannot "
                              "re-key it, so the rotation would leave it on the old key",
@@ -158,11 +163,19 @@ def require_covered(repo: Repo, planned: Sequence[str], keys: Sequence[str], pro
         problems.append(err.user_message)
 
 
-def _kms_covered(scan: Scan, cluster: str, old: dict[str, set[str]]) -> bool:
-    """Every file this cluster's keys open keeps a KMS, PGP or Vault recipient the rotation leaves alone."""
-    keys = {k for k, users in old.items() if cluster in users}
-    mine = [p.meta for p in scan.encrypted if p.meta is not None and keys & set(p.meta.recipients.age)]
-    return bool(mine) and all(m.recipients.has_non_age() for m in mine)
+def _kms_covered(scan: Scan, old: dict[str, set[str]]) -> dict[str, bool]:
+    """Cluster -> every file its keys open keeps a KMS, PGP or Vault recipient the rotation leaves
+    alone (a cluster no file of its keys names is left out: False). One pass over the files."""
+    out: dict[str, bool] = {}
+    for parsed in scan.encrypted:
+        if parsed.meta is None:
+            continue
+        users = {c for k in parsed.meta.recipients.age if k in old for c in old[k]}
+        if users:
+            covered = parsed.meta.recipients.has_non_age()
+            for cluster in users:
+                out[cluster] = out.get(cluster, True) and covered
+    return out
 
 
 def _files(repo: Repo, scan: Scan, old: dict[str, set[str]], refs: list[ClusterRef],

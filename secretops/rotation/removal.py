@@ -73,7 +73,8 @@ def verify_and_commit(repo: Repo, sops: Sops, journal: Journal, results: dict[st
     files, secrets = list(body["files"]), list(body["key_secrets"])
     touched = sorted(set(files) | set(secrets))
     done = {rel for rel, status in results.items() if status == recipients.VERIFIED}
-    rest = [rel for rel in touched if rel not in done or rel in secrets]
+    secret_set = set(secrets)
+    rest = [rel for rel in touched if rel not in done or rel in secret_set]
     present = {rel: recipients.age_of(root, rel) for rel in rest}
     common.verify_files(repo, rest, present, drop, ids, obs, prove)
     by_sops = [rel for rel, status in results.items() if status == recipients.CHANGED]

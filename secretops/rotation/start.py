@@ -129,9 +129,10 @@ def _begin(repo: Repo, plan: Plan, branch: str, to_pq: bool = False,
            compromised: bool = False) -> tuple[Journal, list[Identity]]:
     rotation_id = common.now().replace(":", "").replace("-", "")
     new = {old: agekeys.generate(post_quantum=to_pq) for old in plan.old_keys}
-    for old, ident in new.items():  # the new private keys are safe on disk before anything uses them
-        clusters = ", ".join(plan.key_clusters.get(old, ())) or "no cluster"
-        agekeys.append_to_key_file([ident], f"rotation {rotation_id}, replaces {short(old)} ({clusters})")
+    # the new private keys are safe on disk before anything uses them (one write for them all)
+    labels = {old: ", ".join(plan.key_clusters.get(old, ())) or "no cluster" for old in new}
+    agekeys.append_labelled_to_key_file([(ident, f"rotation {rotation_id}, replaces {short(old)} ({labels[old]})")
+                                         for old, ident in new.items()])
     head = git.head(repo.root) or ""
     body = {"mapping": {old: ident.public for old, ident in new.items()}, "files": list(plan.files),
             "key_secrets": list(plan.key_secrets), "branch": branch, "started_at": common.now(),
@@ -177,7 +178,8 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
         atomic_write(root / STATE_FILE, state.to_yaml().encode())
     # Old stanzas are kept byte for byte and opened the data key already; the new ones are proven:
     # in memory before each write, or here for what this run did not write itself (and key Secrets).
-    rest = [rel for rel in files if rel not in done or rel in body["key_secrets"]]
+    secrets = set(body["key_secrets"])
+    rest = [rel for rel in files if rel not in done or rel in secrets]
     common.verify_files(repo, rest, wanted, set(), ids, obs, set(mapping.values()))
     by_sops = [rel for rel, (status, _) in results.items() if status == recipients.CHANGED]
     sample = list(proof.values())

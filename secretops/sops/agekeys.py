@@ -195,15 +195,22 @@ def require_key_file_writable(path: Path | None = None) -> Path:
 
 def append_to_key_file(identities: Iterable[Identity], label: str, path: Path | None = None) -> Path:
     """Append keys with a comment naming what they are for; the file is kept at mode 0600."""
+    return append_labelled_to_key_file([(ident, label) for ident in identities], path)
+
+
+def append_labelled_to_key_file(labelled: Iterable[tuple[Identity, str]], path: Path | None = None) -> Path:
+    """Append keys, each with its own comment, in one write (a fleet's 10,000 new keys: one file
+    rewrite and one fsync, not one a key)."""
     path = require_key_file_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     existing = read_key_file(path) if path.is_file() else ""
     have = set(_KEY_RE.findall(existing))
     today = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
     chunks = [existing if not existing or existing.endswith("\n") else existing + "\n"]
-    for ident in identities:
+    for ident, label in labelled:
         if ident.secret in have:
             continue
+        have.add(ident.secret)
         chunks.append(f"# secretops: {label}, created {today}\n# public key: {ident.public}\n{ident.secret}\n")
     atomic_write(path, "".join(chunks).encode("utf-8", "surrogateescape"), mode=0o600)
     return path

@@ -151,9 +151,18 @@ def verify_meta(meta: SopsMeta | None, rel: str, present: set[str], absent: Iter
 
 
 def sample_decrypt(sops: Sops, rels: Sequence[str], identities: Iterable[Identity], every: bool) -> int:
-    """The real sops decrypts (a sample of) the files with exactly these keys; output is discarded."""
-    env = agekeys.identity_env(identities)
+    """The real sops decrypts (a sample of) the files with exactly these keys; output is discarded.
+    Each file gets the ones among them that it lists (a fleet's 10,000 new keys do not fit in one
+    environment variable), or all of them when it lists none that can be read here."""
+    from secretops.errors import SecretopsError
+
+    ids = list(identities)
     chosen = list(rels) if every else list(rels[:3])
     for rel in chosen:
-        sops.decrypt(rel, env=env)
+        try:
+            listed = age_of(sops.root, rel)
+        except (OSError, UnicodeDecodeError, SecretopsError):
+            listed = set()
+        mine = [i for i in ids if i.public in listed] or ids
+        sops.decrypt(rel, env=agekeys.identity_env(mine))
     return len(chosen)

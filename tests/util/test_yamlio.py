@@ -75,3 +75,36 @@ def test_alias_bombs_are_counted_by_libyaml_and_by_ruamel_where_libyaml_refuses(
     assert not yamlio.alias_bomb(_bomb(3))
     assert yamlio.alias_bomb(_bomb(7, redefine=True))  # a re-defined anchor (Go's yaml and ruamel take it)
     assert not yamlio.alias_bomb("a: &x 1\nb: *x\n")
+
+
+_LENIENT_CASES = [
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\nstringData:\n  k: v\n",
+    "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec:\n  path: ./x\n"
+    "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n---\nkind: B\n",
+    "a: {b: [1, 2.5, true, null, 2001-12-14]}\nc: 'q'\n",  # flow style, typed scalars
+    "a: 1\na: 2\n",  # duplicate key: the strict readers refuse it
+    "k: !Unknown v\nl: !!str 3\n",  # an unknown tag
+    "base: &b {x: 1}\nuse: *b\nmerged:\n  <<: *b\n  y: 2\n",  # anchors and a merge key
+    "a: &x 1\nb: &x 2\nc: *x\n",  # a re-defined anchor, as Go's yaml reads it
+    "s: |\n  line\n  two\nt: >-\n  folded\n",
+    "- a\n- b: c\n",
+    "a: [unclosed\n",  # unreadable either way
+    "",
+]
+
+
+@pytest.mark.parametrize("last_wins", [False, True])
+@pytest.mark.parametrize("text", _LENIENT_CASES)
+def test_lenient_reads_what_ruamels_lenient_loader_reads(text: str, last_wins: bool) -> None:
+    """The fast readers that go first give the documents ruamel's lenient loader gives, or step aside."""
+    import warnings
+
+    from ruamel.yaml.error import YAMLError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = list(yamlio._lenient(last_wins).load_all(text))
+        except YAMLError:
+            want = None
+    assert yamlio.load_all_lenient(text, last_wins=last_wins) == want
