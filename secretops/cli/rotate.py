@@ -98,7 +98,7 @@ def start(clusters: tuple[str, ...], every: bool, push: bool, dry_run: bool, ver
               "what waiting cannot fix (no such context, credentials refused).")
 @click.option("--reconcile", is_flag=True, help="Ask Flux to reconcile now (like `flux reconcile --with-source`).")
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Per-request timeout per cluster.")
-@click.option("--concurrency", type=click.IntRange(1, 4096), default=1024, show_default=True,
+@click.option("--concurrency", type=click.IntRange(1, 4096), default=384, show_default=True,
               help="API servers asked at once.")
 @click.option("--apply-key-secrets", is_flag=True,
               help="Apply key Secrets that Flux does not apply (bootstrapped by hand) through the API.")
