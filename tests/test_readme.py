@@ -86,9 +86,12 @@ def test_quick_start_is_two_commands() -> None:
 
 
 def test_lines_are_of_ordinary_length_and_no_tag_is_pinned() -> None:
+    """Prose and tables of ordinary length; output pasted in a fenced block is kept as it was printed."""
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        fenced = False
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            assert len(line) <= 120, f"{path.name}:{n}"
+            fenced ^= line.lstrip().startswith("```")
+            assert fenced or len(line) <= 120, f"{path.name}:{n}"
     assert "v0.1.0" not in README  # no such tag exists
 
 
