@@ -25,7 +25,7 @@ import re
 from secretops.check import patterns, rules_content, tokens
 from secretops.check.model import Settings
 
-MAX_CHANGED = 64  # lines: past this, checking the version costs less than reading its change
+MAX_CHANGED = 128  # lines: past this, checking the version costs less than reading its change
 _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization", ".sops.yaml")
 _LETTER_ESCAPE = re.compile(rb"\\(?:[xuU]|\r?\n)")  # what could spell `sops` or `Secret` in a quoted key
 # (`Secret`: might_hold_a_secret says so, and then no changed line may be a Secret's value)
