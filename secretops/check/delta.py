@@ -25,6 +25,7 @@ import re
 from secretops.check import patterns, rules_content, tokens
 from secretops.check.model import Settings
 
+MAX_CHANGED = 128  # lines: past this, checking the version costs less than reading its change
 _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization", ".sops.yaml")
 _LETTER_ESCAPE = re.compile(rb"\\(?:[xuU]|\r?\n)")  # what could spell `sops` or `Secret` in a quoted key
 # (`Secret`: might_hold_a_secret says so, and then no changed line may be a Secret's value)
@@ -53,7 +54,7 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     start, end_old, end_new = _middle(old, new)
     mid_a, mid_b = old[start:end_old].split(b"\n"), new[start:end_new].split(b"\n")
     changed = _changed(mid_a, mid_b)
-    if changed is None:
+    if changed is None or len(changed) > MAX_CHANGED:
         return False
     if changed:
         if not tokens.quiet(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
@@ -147,6 +148,8 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
 
     if not mid_a and not mid_b:
         return []
+    if len(set(mid_b).symmetric_difference(mid_a)) > MAX_CHANGED:
+        return None  # too many to be worth reading: the version is checked in full
     count_a, count_b = Counter(mid_a), Counter(mid_b)
     if [line for line in mid_a if count_a[line] == count_b[line]] != \
             [line for line in mid_b if count_a[line] == count_b[line]]:

@@ -77,7 +77,8 @@ class Part(NamedTuple):
 
 def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bool) -> Part:
     """check_blobs on the blobs of ``refs``, but a version whose change from the blob it replaced
-    can change no finding (check/delta.py) is not checked: its findings are that blob's."""
+    can change no finding (check/delta.py) is not checked: its findings are that blob's. A quiet
+    blob (check_blobs passes over it in one RE2 pass) is done first: cheaper than any diff."""
     delta = _delta() if any(r.base for r in refs) else None  # only a history's references have a base
     inherited: list[tuple[Ref, str]] = []
     if delta:  # the same blob at another path of the same name: nothing to read
@@ -85,38 +86,62 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
                   and delta.path_eligible(r.base_path, settings)]
         inherited += [(r, r.base or "") for r in copies]
         refs = [r for r in refs if r not in set(copies)] if copies else refs
-    copied = len(inherited)
-    wanted = dict.fromkeys(r.base for r in refs if r.base and delta and delta.path_eligible(r.path, settings))
-    bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
-    unread = [oid for oid in wanted if oid not in bases]
-    if unread:
-        for piece in blobs.reader(root).pieces(unread, sources.MAX_PARSE):
-            if piece.offset == 0 and len(piece.data) == piece.size:
-                bases[piece.oid] = piece.data
+    scanned = len(inherited)
     by_key = {(r.oid, r.path): r for r in refs}
     found: list[Finding] = []
-    scanned = suppressed = 0
+    suppressed = 0
     checked: set[tuple[str, str]] = set()
     flagged: set[tuple[str, str]] = set()
-    for blob in sources.fetch(root, refs):
-        key = (blob.oid or "", blob.path)
-        ref = by_key.get(key)
-        if delta and blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings):
-            _remember(blob.oid, blob.data)
-        base = bases.get(ref.base) if ref is not None and ref.base else None
-        if delta and base is not None and ref is not None and ref.base and not blob.chunked and \
-                delta.same_findings(base, blob.data, blob.path):
-            inherited.append((ref, ref.base))
-            scanned += 1
-            continue
+    pending: list[tuple[Blob, Ref]] = []  # not quiet, and a blob they replaced: their diff decides
+
+    def full(blob: Blob) -> None:
+        nonlocal scanned, suppressed
         tally = check_blobs((blob,), settings, inline_allow)
+        key = (blob.oid or "", blob.path)
         checked.add(key)
         if tally.findings or tally.suppressed:
             flagged.add(key)
-        found += tally.findings
+        found.extend(tally.findings)
         scanned += tally.scanned
         suppressed += tally.suppressed
-    return Part(Tally(found, scanned + copied, suppressed), checked, flagged, inherited)
+
+    for blob in sources.fetch(root, refs):
+        ref = by_key.get((blob.oid or "", blob.path))
+        eligible = bool(delta and blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings))
+        if eligible and blob.oid:
+            _remember(blob.oid, blob.data)
+        if eligible and ref is not None and ref.base:
+            if _quiet(blob, settings):  # what check_blobs finds in it: nothing
+                checked.add((blob.oid or "", blob.path))
+                scanned += 1
+            else:
+                pending.append((blob, ref))
+        else:
+            full(blob)
+    if pending and delta:
+        wanted = dict.fromkeys(ref.base for _blob, ref in pending if ref.base)
+        bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
+        unread = [oid for oid in wanted if oid not in bases]
+        if unread:
+            for piece in blobs.reader(root).pieces(unread, sources.MAX_PARSE):
+                if piece.offset == 0 and len(piece.data) == piece.size:
+                    bases[piece.oid] = piece.data
+        for blob, ref in pending:
+            base = bases.get(ref.base or "")
+            if base is not None and delta.same_findings(base, blob.data, blob.path):
+                inherited.append((ref, ref.base or ""))
+                scanned += 1
+            else:
+                full(blob)
+    return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
+
+
+def _quiet(blob: Blob, settings: Settings) -> bool:
+    """check_blobs passes over it: its path says nothing, its bytes are its text, and nothing in it
+    is anything a rule looks for."""
+    return not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) and \
+        not settings.named_encrypted(blob.path) and blob.data.isascii() and b"\0" not in blob.data and \
+        tokens.quiet(blob.data)
 
 
 def _delta() -> Any:
