@@ -286,4 +286,4 @@ def require_openable(repo: Repo, files: Sequence[str], ids: agekeys.Keyring, sop
     proven = parallel.run(files, one, Silent(), "checking files")  # CPU-bound: both cores on large fleets
     for rel in files:
         if not proven[rel] and sops is not None:
-            sops.decrypt(rel, env=agekeys.identity_env(ids))
+            sops.decrypt(rel, env=agekeys.identity_env(recipients.listed_keys(repo.root, rel, list(ids))))

@@ -95,7 +95,9 @@ class SopsConfig(NamedTuple):
     def has_specific_match(self, rel: str) -> bool:
         """A rule with a path_regex matches (catch-alls, `.*.yaml` included, say nothing about a name)."""
         local = self.local(rel)
-        return any(not r.catch_all and r.matches(local) for r in self.rules)
+        if len(self.rules) < regex.FIRST_MATCH_MIN:
+            return any(not r.catch_all and r.matches(local) for r in self.rules)
+        return _first_match(_specific(self.rules)).first(local) is not None
 
     @property
     def age_keys(self) -> frozenset[str]:
@@ -111,6 +113,18 @@ def _first_match(rules: tuple[CreationRule, ...]) -> regex.FirstMatch:
     if entry is None or entry[0] is not rules:
         entry = (rules, regex.FirstMatch(tuple(r.path_regex for r in rules)))
         _INDEXES[id(rules)] = entry
+    return entry[1]
+
+
+_SPECIFIC: dict[int, tuple[tuple[CreationRule, ...], tuple[CreationRule, ...]]] = {}
+
+
+def _specific(rules: tuple[CreationRule, ...]) -> tuple[CreationRule, ...]:
+    """The rules that are no catch-all, one tuple per rule list (so that its index is built once)."""
+    entry = _SPECIFIC.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        entry = (rules, tuple(r for r in rules if not r.catch_all))
+        _SPECIFIC[id(rules)] = entry
     return entry[1]
 
 

@@ -154,15 +154,20 @@ def sample_decrypt(sops: Sops, rels: Sequence[str], identities: Iterable[Identit
     """The real sops decrypts (a sample of) the files with exactly these keys; output is discarded.
     Each file gets the ones among them that it lists (a fleet's 10,000 new keys do not fit in one
     environment variable), or all of them when it lists none that can be read here."""
-    from secretops.errors import SecretopsError
-
     ids = list(identities)
     chosen = list(rels) if every else list(rels[:3])
     for rel in chosen:
-        try:
-            listed = age_of(sops.root, rel)
-        except (OSError, UnicodeDecodeError, SecretopsError):
-            listed = set()
-        mine = [i for i in ids if i.public in listed] or ids
-        sops.decrypt(rel, env=agekeys.identity_env(mine))
+        sops.decrypt(rel, env=agekeys.identity_env(listed_keys(sops.root, rel, ids)))
     return len(chosen)
+
+
+def listed_keys(root: Path, rel: str, identities: Sequence[Identity]) -> list[Identity]:
+    """The identities whose public key the file lists (what sops needs of a fleet's 10,000 keys,
+    which do not fit in one environment variable); all of them when it lists none readable here."""
+    from secretops.errors import SecretopsError
+
+    try:
+        listed = age_of(root, rel)
+    except (OSError, UnicodeDecodeError, SecretopsError):
+        listed = set()
+    return [i for i in identities if i.public in listed] or list(identities)

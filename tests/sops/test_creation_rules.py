@@ -87,3 +87,27 @@ def test_sops_regexes_mean_what_they_mean_to_re2(pattern: str, subject: str) -> 
     from secretops.sops import regex
 
     assert regex.search(pattern, subject) == (re2.search(pattern, subject) is not None)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_has_specific_match_in_one_pass_answers_as_the_search_of_every_rule(tmp_path: Path, seed: int) -> None:
+    """A fleet's `.sops.yaml` (a rule per cluster, catch-alls between): the indexed answer is the
+    answer of searching every rule with a path_regex."""
+    import random
+
+    rng = random.Random(seed)
+    lines = ["creation_rules:"]
+    for n in range(rng.randint(20, 60)):
+        if rng.random() < 0.1:
+            lines += ["  - age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]
+        else:
+            regex = rng.choice([f"^clusters/c{n}/", f"c{n}\\\\.sops\\\\.ya?ml$", f"/apps{n}/.*", "\\\\.enc\\\\.json$"])
+            lines += [f"  - path_regex: \"{regex}\"",
+                      "    age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]
+    cfg = load(tmp_path, "\n".join(lines) + "\n")
+    assert len(cfg.rules) >= 16
+    paths = [f"clusters/c{n}/x.yaml" for n in range(70)] + [f"a/c{n}.sops.yml" for n in range(70)] + [
+        f"x/apps{n}/y" for n in range(70)] + ["b.enc.json", "plain.yaml", "multi\nline/c3.sops.yaml"]
+    for rel in paths:
+        searched = any(r.path_regex is not None and r.matches(rel) for r in cfg.rules)
+        assert cfg.has_specific_match(rel) == searched, rel
