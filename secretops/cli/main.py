@@ -98,6 +98,18 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+def _last_word(kind: type[BaseException], value: object, tb: object) -> None:
+    """Said instead of a traceback: an interruption once, anything else as the bug it is."""
+    if issubclass(kind, KeyboardInterrupt):
+        if not _REPORTED:
+            _REPORTED.append(True)
+            sys.stderr.write("secretops: interrupted\n")
+        return
+    if not issubclass(kind, SystemExit):
+        sys.stderr.write(f"secretops: internal error ({kind.__name__}), a bug in secretops; rerun with "
+                         "SECRETOPS_DEBUG=1 for a traceback and report it\n")
+
+
 def console() -> None:
     """The `secretops` command (and `python -m secretops`). A plain check (the hooks', CI's) ends
     without the interpreter's teardown: freeing ~100 modules costs a hook run ~10 ms, a sixth of
@@ -106,6 +118,12 @@ def console() -> None:
     import signal
 
     signal.signal(signal.SIGINT, _on_sigint)  # from here on a Ctrl-C is one line, never a traceback
+    if not os.environ.get("SECRETOPS_DEBUG"):  # nor anywhere else Python would print one (they may quote input)
+        sys.excepthook = _last_word
+        sys.unraisablehook = lambda unraisable: _last_word(unraisable.exc_type, None, None)
+        import threading
+
+        threading.excepthook = lambda args: _last_word(args.exc_type, None, None)
     try:
         from secretops.cli import checkrun
 

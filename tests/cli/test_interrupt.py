@@ -25,3 +25,19 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, isolated_home: Path) -> 
     assert proc.returncode == 130
     assert err.decode().strip() == "secretops: interrupted" and b"Traceback" not in out + err
     assert helpers.git(root, "status", "--porcelain") == ""
+
+
+def test_a_late_exception_is_one_line_never_a_traceback(capsys) -> None:
+    """What reaches Python's own last handlers (an unraisable, a thread, the top level) is said in one line."""
+    from secretops.cli import main as cli_main
+
+    cli_main._REPORTED.clear()
+    cli_main._last_word(KeyboardInterrupt, None, None)
+    cli_main._last_word(KeyboardInterrupt, None, None)
+    cli_main._last_word(ValueError, None, None)
+    cli_main._last_word(SystemExit, None, None)
+    err = capsys.readouterr().err
+    assert err == ("secretops: interrupted\n"
+                   "secretops: internal error (ValueError), a bug in secretops; rerun with SECRETOPS_DEBUG=1 for a "
+                   "traceback and report it\n")
+    cli_main._REPORTED.clear()
