@@ -148,6 +148,10 @@ def _timed(args: list[str], cwd: Path, e: dict[str, str]) -> tuple[float, float,
     return took, cpu, after.ru_maxrss / 1024
 
 
+# sops also reads the default key file (which holds every key): point its folder at nothing
+_ONLY_THE_FILE = {"XDG_CONFIG_HOME": os.devnull, "SOPS_AGE_KEY": "", "SOPS_AGE_SSH_PRIVATE_KEY_FILE": os.devnull}
+
+
 def _judge(root: Path, home: Path, old: list[agekeys.Identity], sample: int = 20) -> str:
     """The real sops, with a key file of the new keys only, opens a sample; with the old keys only, none."""
     e = fleet.env(home)
@@ -155,9 +159,8 @@ def _judge(root: Path, home: Path, old: list[agekeys.Identity], sample: int = 20
     files = sorted(str(p.relative_to(root)) for p in (root / "clusters").glob("c*/apps/s*.enc.yaml"))
     picked = rng.sample(files, min(sample, len(files)))
     old_publics = {k.public for k in old}
-    keys_txt = (home / ".config/sops/age/keys.txt").read_text()
-    new_only = "\n".join(line for line in keys_txt.splitlines() if not any(p in line for p in old_publics)
-                         and not line.startswith("# public key"))
+    held = agekeys.parse((home / ".config/sops/age/keys.txt").read_text(), "keys.txt")
+    new_only = "\n".join(k.secret for k in held if k.public not in old_publics)
     opened = refused = 0
     with tempfile.TemporaryDirectory() as tmp:
         for label, text in (("new", new_only), ("old", "\n".join(k.secret for k in old))):
@@ -165,7 +168,7 @@ def _judge(root: Path, home: Path, old: list[agekeys.Identity], sample: int = 20
             kf.write_text(text + "\n")
             for rel in picked:
                 proc = subprocess.run([sops.locate(), "decrypt", rel], cwd=root, capture_output=True,
-                                      env={**e, "SOPS_AGE_KEY_FILE": str(kf)})
+                                      env={**e, "SOPS_AGE_KEY_FILE": str(kf), **_ONLY_THE_FILE})
                 if label == "new":
                     opened += proc.returncode == 0
                 else:
