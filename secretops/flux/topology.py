@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from secretops.util.index import first_by
+
 _KS_API = "kustomize.toolkit.fluxcd.io"
 _SOURCES = ("GitRepository", "OCIRepository", "Bucket")
 _KFILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -138,10 +140,7 @@ class Topology:
 
     @functools.cached_property
     def _by_name(self) -> dict[str, FluxCluster]:
-        out: dict[str, FluxCluster] = {}
-        for cluster in self.clusters:  # the first of a name, as a search in order finds it
-            out.setdefault(cluster.name, cluster)
-        return out
+        return first_by(self.clusters, lambda c: c.name)  # the first of a name, as a search finds it
 
 
 def _norm(raw: object, base: str = "") -> str | None:

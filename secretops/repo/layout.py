@@ -20,6 +20,7 @@ from secretops.repo.discovery import Scan
 from secretops.repo.model import Repo
 from secretops.sops.agekeys import Identity
 from secretops.sops.document import ParsedFile
+from secretops.util.index import first_by
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,7 @@ class Layout:
 
     @functools.cached_property
     def _by_name(self) -> dict[str, ClusterKeys]:
-        out: dict[str, ClusterKeys] = {}
-        for c in self.clusters:  # the first of a name, as a search in order finds it
-            out.setdefault(c.cluster, c)
-        return out
+        return first_by(self.clusters, lambda c: c.cluster)  # the first of a name, as a search finds it
 
     @property
     def conflicts(self) -> tuple[ClusterKeys, ...]:

@@ -11,6 +11,7 @@ from secretops.errors import InputError
 from secretops.git import command as git
 from secretops.repo import config as config_mod
 from secretops.repo.config import SOPS_SUFFIXES, ClusterConfig, Config
+from secretops.util.index import first_by
 
 if TYPE_CHECKING:
     from secretops.flux import topology as topology_mod
@@ -121,10 +122,7 @@ class Repo:
 
     @functools.cached_property
     def _by_name(self) -> dict[str, ClusterConfig]:
-        out: dict[str, ClusterConfig] = {}
-        for cluster in self.clusters:  # the first of a name, as a search in order finds it
-            out.setdefault(cluster.name, cluster)
-        return out
+        return first_by(self.clusters, lambda c: c.name)  # the first of a name, as a search finds it
 
     def clusters_of(self, rel: str) -> tuple[str, ...]:
         return self.placement(rel)[0]
