@@ -62,14 +62,103 @@ def needs_parse(text: str, large_scan: bool) -> bool:
         start = text.rfind("\n", 0, match.start()) + 1
         end = text.find("\n", match.end())
         line = text[start:len(text) if end < 0 else end].rstrip("\r")
-        if not _SIMPLE_LINE.fullmatch(line):
+        if not _SIMPLE_LINE.fullmatch(line) and not _plain_mapping_below(text, line, end) and \
+                not in_literal_block(text, start, line):
             return True
     return False
+
+
+# A literal block scalar's header: `key: |`, `- |-`, `key: &a |2` (a folded `>` joins lines: not read alike).
+_LITERAL_HEADER = re.compile(r"[ \t]*(?:-[ \t]+)*(?:[^\s#\"'{}\[\],&*!|>?][^#:]*:[ \t]+|[\"'][^\"']*[\"']:[ \t]+)?"
+                             r"(?:[&!][^\s]*[ \t]+)*\|[-+1-9]{0,2}[ \t]*(?:#.*)?\r?")
+
+
+def in_literal_block(text: str, start: int, line: str) -> bool:
+    """The line at ``start`` is a line of a literal block scalar (`description: |`): text, which the
+    parser reads line by line as the line reader does (util: its lines are read alike), not a key.
+    Found by walking up to less indented lines until one is a `|` header (inside) or none is left."""
+    indent = len(line) - len(line.lstrip(" "))
+    at = start
+    while indent > 0 and at > 0:
+        end = at - 1
+        while end > 0:  # the nearest line above that holds something and is less indented
+            begin = text.rfind("\n", 0, end) + 1
+            above = text[begin:end]
+            body = above.lstrip(" ")
+            if body.strip() and len(above) - len(body) < indent:
+                break
+            end = begin - 1
+        else:
+            return False
+        if body.startswith("#") or "\t" in above[:len(above) - len(body) + 1]:
+            return False  # a comment where a parent is, or a tab: the parser says what it is
+        if _LITERAL_HEADER.fullmatch(above):
+            return True
+        at, indent = begin, len(above) - len(body)
+    return False
+
+
+_BARE_KEY = re.compile(r"( *(?:-[ \t]+)?)[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]*(?:#.*)?")
+_CHILD_KEY = re.compile(r"( *)[\"']?[\w.\-]+[\"']?[ \t]*:(?:[ \t]|$)")
+
+
+def _plain_mapping_below(text: str, line: str, end: int) -> bool:
+    """``line`` is a bare key (`password:`) whose value is a block mapping of plain keys, none of them
+    `key`, `value` or `<<` (which the parser would read as the secret-like key's own): each of its lines
+    is then read as any other, by the line reader (a CRD's schema names properties `password` and
+    `token`). False when in doubt: the parser reads it."""
+    bare = _BARE_KEY.fullmatch(line)
+    if bare is None or end < 0:
+        return bare is not None  # `password:` at the end of the text: null, nothing to read
+    at = end + 1
+    while True:  # the next line that holds something
+        stop = text.find("\n", at)
+        stop = len(text) if stop < 0 else stop
+        body = text[at:stop].lstrip(" ").rstrip("\r")
+        if body and not body.startswith("#"):
+            break
+        if stop >= len(text):
+            return True  # nothing follows: null
+        at = stop + 1
+    child = _CHILD_KEY.match(text, at, stop)
+    if child is None or len(child.group(1)) <= len(bare.group(1)) or text.startswith("-", child.end(1)):
+        return False
+    block_end, children = _block_rx(len(child.group(1)))
+    close = block_end.search(text, at)
+    limit = len(text) if close is None else close.start()
+    if close is not None and close.group()[-1] in "\t\v\f\r":
+        return False  # a tab where indentation is: the parser says what it is
+    return children.search(text, at, limit) is None
+
+
+@functools.cache
+def _block_rx(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Where a block mapping indented by ``indent`` ends (a line that holds something, less indented),
+    and a line of its own keys that the line reader would not read alike (`key:`, `value:`, `<<`, or
+    anything but a plain or quoted key)."""
+    return (re.compile(rf"(?m)^ {{0,{indent - 1}}}[^ \r\n#]"),
+            re.compile(rf"(?m)^ {{{indent}}}(?:[\"']?(?:key|value)[\"']?[ \t]*:|<<|[^ \"'\w.\-#\r\n])"))
 
 
 def has_hinted_key(text: str, large_scan: bool) -> bool:
     """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest)."""
     return _hinted_key(text, large_scan).search(text) is not None
+
+
+# Where sops metadata could be: `sops` as a key (plain, quoted, flow style, on the next line after
+# `?`), sops's dotenv and INI lines, and what could spell the key otherwise (a letter escape in a
+# double-quoted key, an alias used as a key, a complex key). A pre-test: it lets through more than the
+# parse finds, never less.
+_SOPS_KEY = re.compile(r"(?m)sops[\"']?\s*:|sops_|\[[ \t]*sops[ \t]*\]|\\(?:[xuU]|\r?\n)|(?:^|[\s\[{,])\*[^\s,\[\]{}]"
+                       r"|^[ \t]*\?(?:[ \t]|$)")
+
+
+def might_hold_sops(text: str) -> bool:
+    """``text`` may carry sops metadata in some store: what parsing it would find, found without parsing
+    (a CRD bundle that names the `sops` provider in a description or an enum is not parsed for it)."""
+    if "sops" not in text and "\\" not in text:
+        return False
+    return (_SOPS_KEY if len(text) < LARGE else large(_SOPS_KEY.pattern)).search(text) is not None
 
 
 def kind_secret(text: str) -> bool:
@@ -214,6 +303,22 @@ _NAME_LIKE = re.compile(r"[\w.\-]+\.(?:json|ya?ml|txt|pem|crt|key|conf|cfg|ini|t
 @functools.cache
 def _key_hint_lower() -> re.Pattern[str]:
     return re.compile(KEY_HINT.removeprefix("(?i)"))
+
+
+# A line that KEYED_LINE reads as `key: value` whose key holds a hint word: every line on which a
+# secret-like key's value can be found (the rules judge nothing under a key without one). Looser than
+# KEYED_LINE (no lengths, no end of line), so it finds each such line, and maybe others.
+_HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|"
+                r"credential)[A-Za-z0-9_.\-]*[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])")
+
+
+def hinted_lines(text: str) -> list[int] | None:
+    """The starts of the lines of a large text that may hold a value under a secret-like key (RE2, one
+    pass: its keys are ASCII, as KEYED_LINE's); None for other texts (their hint words are found
+    instead: hint_offsets)."""
+    if len(text) < LARGE:
+        return None
+    return [m.start() for m in large(_HINTED_LINE).finditer(text)]
 
 
 def hint_offsets(text: str) -> list[int]:

@@ -317,7 +317,7 @@ def credential(view: FileView) -> Iterator[Finding]:
     seen: set[str] = set()
     prefixed, keyed, hinted = tokens.candidates(text, view.settings.small_scan)
     keyed_kinds = {kind for kind, _rx in keyed}
-    for kind, regex in [*prefixed, *keyed]:
+    for kind, regex in tokens.may_match([*prefixed, *keyed], text):
         for match in regex.finditer(text):
             group = "s" if match.group("s") is not None else "s2"
             secret = match.group(group)
@@ -361,7 +361,7 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     if not (name.endswith(_KEYED_FILES) or ".env" in name):
         return
     text = view.text
-    if "sops" in text and view.parsed.meta is not None:
+    if patterns.might_hold_sops(text) and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
@@ -579,7 +579,12 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     line_rx, _secret_key, _strong_key = patterns.keyed_regexes()
     references = _reference_spans(text) if view.path.lower().endswith((".yaml", ".yml")) else []
-    hints = [at for at in patterns.hint_offsets(text) if not references or not inside(references, at, at + 1)]
+    lines = patterns.hinted_lines(text)
+    if lines is not None:  # a large text: the lines whose key holds a hint word, by RE2 (the others judge nothing)
+        hints = [at for start in lines for at in _hints_on(text, start)
+                 if not references or not inside(references, at, at + 1)]
+    else:
+        hints = [at for at in patterns.hint_offsets(text) if not references or not inside(references, at, at + 1)]
     spans: list[tuple[int, int]] | None = None
     done: set[int] = set()
     for at in hints:  # only the lines a key hint is on
@@ -603,6 +608,12 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             continue
         seen.add(value)
         yield view.finding(credential, view.line_of(match.start(where)), what, value)
+
+
+def _hints_on(text: str, start: int) -> list[int]:
+    """The offsets of the hint words on the line that starts at ``start``."""
+    end = text.find("\n", start)
+    return [start + at for at in patterns.hint_offsets(text[start:len(text) if end < 0 else end])]
 
 
 def _docker_config(value: str) -> bool:

@@ -126,7 +126,7 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                            view.path, "")
         return
     text = view.text
-    if not patterns.kind_secret(text) and "sops" not in text:
+    if not patterns.kind_secret(text) and not patterns.might_hold_sops(text):
         return
     parsed = view.parsed
     if parsed.error and view.lenient_documents is None and not view.template_elsewhere:
@@ -137,7 +137,7 @@ def unscannable(view: FileView) -> Iterator[Finding]:
 @rule("partially-encrypted", "error", "A sops file holds a value that its own metadata says must be encrypted",
       "restore the file from git and change values only with `secretops edit`")
 def partially_encrypted(view: FileView) -> Iterator[Finding]:
-    if view.binary or view.blob.chunked or "sops" not in view.text:
+    if view.binary or view.blob.chunked or not patterns.might_hold_sops(view.text):
         return
     parsed = view.parsed
     for doc, meta in zip(parsed.documents, parsed.metas):

@@ -243,6 +243,9 @@ def load_all_lenient(text: str, *, last_wins: bool = False) -> list[Any] | None:
             return None
 
 
+# An alias: `*name` where a node may start (a line's start, after a space, a flow indicator or a
+# JSON-like key's `:`); `a && b` in a shell command or ` * ` in prose is none.
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s,\[\]{}]", re.M)
 MAX_EXPANDED_NODES = 2_000_000  # a 500 KB gotk-components.yaml expands to ~50,000 nodes
 
 
@@ -251,7 +254,7 @@ def alias_bomb(text: str) -> bool:
     laughs"). Reading shares aliased objects, but every walk over the result (rules, MAC, JSON) would
     visit each expansion: one such committed file would stall every commit and CI run. Counted on
     the composed node graph, each node once, so the count itself stays linear."""
-    if "&" not in text or "*" not in text:
+    if "&" not in text or "*" not in text or _ALIAS.search(text) is None:
         return False
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError

@@ -1,0 +1,207 @@
+"""Large texts (CRD bundles, gotk-components.yaml) take shortcuts that must find what the long way
+finds: RE2 first for the token rules, the lines of hinted keys found by RE2, no parse where the
+line reader reads every line alike, no sops parse where no sops key can be. On both sides."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import re2
+
+from secretops.check import patterns, rules_content, tokens
+from secretops.check.model import Blob, FileView, Settings
+from secretops.sops import agekeys
+from tests import helpers
+from tests.check.tokens import rand
+from tests.check.tokens import tokens as planted
+
+# A CRD's schema: properties named like secrets, prose about tokens in literal blocks, `&&` in args.
+CRD = """---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: stores{n}.example.io
+  labels:
+    app.kubernetes.io/version: v0.{n}.0
+spec:
+  versions:
+    - name: v1
+      schema:
+        openAPIV3Schema:
+          properties:
+            auth:
+              description: |
+                Auth configures how the operator authenticates:
+                - aws_secret_access_key: Secret Access Key, used to sign requests.
+                - aws_session_token: Session Token, short-lived.
+              properties:
+                password:
+                  description: The password, from a Secret.
+                  properties:
+                    name:
+                      type: string
+                  type: object
+                token:
+                  description: A token (`sops` or `age` decrypts it).
+                  enum:
+                    - sops
+                  type: string
+            args:
+              description: run `a && b` * twice
+              type: string
+"""
+
+
+def _bundle(extra: str = "") -> str:
+    text = "".join(CRD.format(n=n) for n in range(70)) + extra
+    assert len(text) > 64 * 1024
+    return text
+
+
+def _findings(path: str, text: str) -> list[tuple[str, str]]:
+    view = FileView(Blob(path, text.encode(), "0" * 40, None, len(text.encode())), Settings(history=True))
+    from secretops.check import registry
+
+    return sorted((f.rule, f.fingerprint) for rule in registry.RULES for f in rule.check(view))
+
+
+def test_a_crd_bundle_is_not_parsed_for_its_property_names_or_its_prose() -> None:
+    text = _bundle()
+    assert not patterns.needs_parse(text, True)
+    assert not patterns.might_hold_sops(text)
+    assert _findings("crds/bundle.yaml", text) == []
+
+
+@pytest.mark.parametrize("extra", [
+    "---\nkind: ConfigMap\nspec:\n  hmac:\n    key: {hex}\n",  # `hmac.key`: paired by the parser
+    "---\nkind: HelmRelease\nspec:\n  values:\n    license:\n      key: {hex}\n",
+    "---\nkind: Deployment\nspec:\n  env:\n    - name: API_TOKEN\n      value: {secret}\n",
+    "---\nkind: HelmRelease\nspec:\n  values:\n    adminPassword: {secret}\n",
+    "---\nkind: HelmRelease\nspec:\n  values:\n    token: >\n      {secret}\n",  # a folded block: parsed
+    "---\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {secret}\n",
+])
+def test_a_secret_in_a_large_bundle_is_found_as_in_a_small_file(extra: str) -> None:
+    secret, hexed = helpers.plant(rand(28)), helpers.plant(rand(40, "0123456789abcdef"))
+    doc = extra.format(secret=secret, hex=hexed)
+    large = _findings("crds/bundle.yaml", _bundle(doc))
+    assert large, "a secret in a large bundle was missed"
+    assert large == _findings("crds/bundle.yaml", doc)
+
+
+def test_every_token_format_is_found_in_a_large_text() -> None:
+    for kind, line in planted().items():
+        small = _findings("apps/config.yaml", f"data:\n  {line}\n")
+        large = _findings("apps/config.yaml", _bundle(f"---\nkind: ConfigMap\ndata:\n  {line}\n"))
+        assert large == small, kind
+
+
+@pytest.mark.parametrize("pattern, text", [
+    (r"\d{3}", "\u0663\u0664\u0665"),  # Python's \d takes every decimal digit
+    (r"a\sb", "a\u2003b"),  # …and \s every space
+    (r"a[\s]b", "a\x1cb"),
+    (r"\w{3}", "\u00e9\u00e8\u00ea"),
+    (r"[^\s]x", "\u00e9x"),  # a negated class keeps RE2's narrower \s: wider, as it must be
+    (r"(?<![a-z])ab(?!c)\b", "xabc"),  # look-arounds and boundaries go
+])
+def test_loosened_patterns_match_wherever_pythons_do(pattern: str, text: str) -> None:
+    assert re.search(pattern, text) or "(?<!" in pattern
+    assert re2.compile(tokens.loosened(pattern)).search(text) is not None
+
+
+@pytest.mark.parametrize("pattern", ["^a", "a$", r"[^\S]"])
+def test_what_cannot_be_loosened_is_left_to_pythons_re(pattern: str) -> None:
+    with pytest.raises(ValueError):
+        tokens.loosened(pattern)
+    assert tokens._relaxed(pattern) is None
+
+
+def test_every_token_rule_loosens() -> None:
+    for index in range(len(tokens.PREFIXED)):
+        assert tokens._relaxed(tokens._prefixed(index)[1].pattern) is not None, tokens.PREFIXED[index][0]
+    for index in range(len(tokens.KEYED)):
+        assert tokens._relaxed(tokens._keyed(index)[1].pattern) is not None, tokens.KEYED[index][0]
+
+
+@pytest.mark.parametrize("text", [
+    "spec:\n  password:\n    key: abc\n",  # `password.key`: the parser pairs them
+    "spec:\n  password:\n    value: abc\n",
+    "spec:\n  token:\n    <<: *base\n",
+    "spec:\n  password:\n    abcdef123\n",  # a plain scalar on the next line
+    "spec:\n  password:\n  - a\n",  # a list at the key's own indent
+    "spec:\n  password:\n\tname: x\n",  # a tab
+    "spec:\n  description: >\n    password: two words\n",  # folded: the parser joins the lines
+    "spec:\n  description: a |\n  x:\n    password: two words\n",  # not a block header
+])
+def test_what_only_the_parser_reads_is_parsed(text: str) -> None:
+    assert patterns.needs_parse(text, False) and patterns.needs_parse(text, True)
+
+
+@pytest.mark.parametrize("text", [
+    "spec:\n  password:\n    description: the password\n    type: string\n  other: x\n",
+    "spec:\n  token:\n    a:\n      key: 1\n",  # `a.key` is no secret-like key's own
+    "spec:\n  description: |\n    Foo:\n      - aws_secret_access_key: Secret Access Key, used\n",
+    "args:\n- |\n  password: two words\n",
+    "password:\n",
+])
+def test_what_the_line_reader_reads_alike_is_not_parsed(text: str) -> None:
+    assert not patterns.needs_parse(text, False) and not patterns.needs_parse(text, True)
+
+
+@pytest.mark.parametrize("text", [
+    'data: x\n"\\x73ops":\n  mac: m\n',  # an escape may spell the key
+    "a: &k sops\n*k :\n  mac: m\n",  # an alias as a key
+    "? sops\n: {mac: m}\n",
+    '{"sops": {"mac": "m"}}',
+    "sops:\n  mac: m\n",
+    "A=1\nsops_mac=x\n",
+    "[ sops ]\nmac = x\n",
+])
+def test_what_may_carry_sops_metadata_is_parsed_for_it(text: str) -> None:
+    assert patterns.might_hold_sops(text)
+    assert patterns.might_hold_sops(text + "#" + "x" * patterns.LARGE)  # RE2's way too
+
+
+def test_a_description_naming_sops_is_not_sops_metadata() -> None:
+    assert not patterns.might_hold_sops("enum:\n  - sops\n  - age\ndescription: sops decrypts it\n")
+
+
+@pytest.mark.parametrize("store", ["yaml", "json", "dotenv", "ini"])
+def test_real_sops_files_of_every_store_carry_what_the_pre_test_looks_for(store: str, tmp_path: Path) -> None:
+    key = agekeys.generate()
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"creation_rules:\n  - age: {key.public}\n")
+    body = {"yaml": "password: abc\n", "json": '{"password": "abc"}', "dotenv": "PASSWORD=abc\n",
+            "ini": "[db]\npassword = abc\n"}[store]
+    res = helpers.run_proc([helpers.sops_bin(), "--config", str(cfg), "encrypt", "--input-type", store,
+                            "--output-type", store, "/dev/stdin"], tmp_path, input=body.encode())
+    assert res.code == 0, res.err
+    assert patterns.might_hold_sops(res.out)
+
+
+def test_hinted_lines_find_every_line_the_hint_words_do() -> None:
+    """On a large text, the RE2 pass over hinted keys visits every line on which _keyed_lines can find
+    something: the same findings as visiting every line with a hint word."""
+    lines = [f"{key}{sep}{value}" for key in ("password", "db_PASS", "x-api-key", "hmacKey", "LICENSE_KEY", "name")
+             for sep in (": ", "=", " = ", ":\t") for value in (rand(24), f'"{rand(30)}"', "short", "${VAR}")]
+    text = "\n".join(lines) + "\n" + "#" * patterns.LARGE + "\n"
+    found = patterns.hinted_lines(text)
+    assert found is not None
+    expected = {text.rfind("\n", 0, at) + 1 for at in patterns.hint_offsets(text)
+                if re.compile(patterns.KEYED_LINE).match(text, text.rfind("\n", 0, at) + 1,
+                                                        text.find("\n", at)) is not None}
+    assert expected <= set(found)
+    view = FileView(Blob("app.env", text.encode(), None, None, len(text)), Settings(history=True))
+    assert list(rules_content._keyed_lines(view, set()))  # high-entropy values under those keys
+
+
+def test_an_alias_is_told_from_shell_and_prose() -> None:
+    from secretops.util import yamlio
+
+    assert yamlio._ALIAS.search("args: run a && b\ndescription: 2 * 3\n") is None
+    assert yamlio._ALIAS.search("x: &a [1]\ny: *a\n") is not None
+    assert yamlio._ALIAS.search("x: &a [1]\ny: [*a]\n") is not None
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+    assert yamlio.alias_bomb(bomb)
