@@ -27,7 +27,7 @@ from secretops.check.model import Settings
 
 MAX_CHANGED = 128  # lines: past this, checking the version costs less than reading its change
 _NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization", ".sops.yaml")
-_LETTER_ESCAPE = re.compile(rb"\\(?:[xuU]|\r?\n)")  # what could spell `sops` or `Secret` in a quoted key
+_LETTER_ESCAPE = re.compile(patterns.LETTER_ESCAPE.encode())  # what could spell `sops` or `Secret` in a quoted key
 # (`Secret`: might_hold_a_secret says so, and then no changed line may be a Secret's value)
 _SOPS = (b"sops:", b'"sops"', b"'sops'", b"sops_version=", b"sops_mac=", b"sops_")
 # A changed line that changes how other lines are read, or brings a value in from elsewhere (an

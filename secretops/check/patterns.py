@@ -11,6 +11,9 @@ from typing import Any
 STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed from
 # `kind: Secret` however it is written: block or flow style, JSON, quoted, tagged, on the next line.
 KIND_SECRET = re.compile(r"\bkind\b[\"']?\s*:\s*(?:!!str\s+)?[\"']?Secret\b")
+# An escape in a double-quoted scalar that spells an ASCII letter (`\x53`, `\u0073`), or a line folded
+# with `\`: what could spell a letter of `kind`, `Secret` or `sops` (`\u00A7` spells none of them).
+LETTER_ESCAPE = r"\\(?:x[4-7][0-9a-fA-F]|u00[4-7][0-9a-fA-F]|U0000[4-7][0-9a-fA-F]|\r?\n)"
 LARGE = 32 * 1024  # characters: from here on a pattern runs on RE2 (linear), not on Python's re
 AGE_KEY = r"AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,}"
 # base64 of `AGE-SECRET-KEY-` at each of its three alignments (the characters its bytes alone decide)
@@ -149,14 +152,14 @@ def has_hinted_key(text: str, large_scan: bool) -> bool:
 # `?`), sops's dotenv and INI lines, and what could spell the key otherwise (a letter escape in a
 # double-quoted key, an alias used as a key, a complex key). A pre-test: it lets through more than the
 # parse finds, never less.
-_SOPS_KEY = re.compile(r"(?m)sops[\"']?\s*:|sops_|\[[ \t]*sops[ \t]*\]|\\(?:[xuU]|\r?\n)|(?:^|[\s\[{,])\*[^\s,\[\]{}]"
-                       r"|^[ \t]*\?(?:[ \t]|$)")
+_SOPS_KEY = re.compile(r"(?m)sops[\"']?\s*:|sops_|\[[ \t]*sops[ \t]*\]|" + LETTER_ESCAPE +
+                       r"|(?:^|[\s\[{,])\*[^\s,\[\]{}]|^[ \t]*\?(?:[ \t]|$)")
 
 
 def might_hold_sops(text: str) -> bool:
     """``text`` may carry sops metadata in some store: what parsing it would find, found without parsing
     (a CRD bundle that names the `sops` provider in a description or an enum is not parsed for it)."""
-    if "sops" not in text and "\\" not in text:
+    if "sops" not in text:
         return False
     return (_SOPS_KEY if len(text) < LARGE else large(_SOPS_KEY.pattern)).search(text) is not None
 

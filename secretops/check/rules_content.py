@@ -106,7 +106,7 @@ _TOP_KIND = re.compile(r"^[\"']?kind[\"']?[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
 _PLAIN_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[ \t]+#.*)?")
 
 
-_LETTER_ESCAPE = re.compile(r"\\(?:[xuU]|\r?\n)")  # what could spell a letter of `kind` or `Secret`
+_LETTER_ESCAPE = re.compile(patterns.LETTER_ESCAPE)  # what could spell a letter of `kind` or `Secret`
 
 
 def might_hold_a_secret(text: str) -> bool:

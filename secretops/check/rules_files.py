@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from secretops.check import patterns
+from secretops.check import patterns, rules_content
 from secretops.check.model import FileView, Finding, rule
 from secretops.sops import value_policy
 from secretops.sops.regex import BadRegex
@@ -126,8 +126,8 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                            view.path, "")
         return
     text = view.text
-    if not patterns.kind_secret(text) and not patterns.might_hold_sops(text):
-        return
+    if not rules_content.might_hold_a_secret(text) and not patterns.might_hold_sops(text):
+        return  # no document can be a Secret (the plaintext-secret rule's own pre-test), no sops key
     parsed = view.parsed
     if parsed.error and view.lenient_documents is None and not view.template_elsewhere:
         yield view.finding(unscannable, 1, f"{parsed.error.removeprefix(view.path + ': ')}; a Secret or sops data in "

@@ -150,7 +150,7 @@ def test_what_the_line_reader_reads_alike_is_not_parsed(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    'data: x\n"\\x73ops":\n  mac: m\n',  # an escape may spell the key
+    'data: sops\n"\\x73ops":\n  mac: m\n',  # an escape may spell the key
     "a: &k sops\n*k :\n  mac: m\n",  # an alias as a key
     "? sops\n: {mac: m}\n",
     '{"sops": {"mac": "m"}}',
@@ -205,3 +205,21 @@ def test_an_alias_is_told_from_shell_and_prose() -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
     assert yamlio.alias_bomb(bomb)
+
+
+@pytest.mark.parametrize("text, may", [
+    ('kind: ConfigMap\ndata:\n  motd: "\\u00A76\\u00A7lSMP"\n  note: Secret\n', False),  # § spells no letter
+    ('kind: "\\u0053ecret"\nstringData:\n  a: b\n', True),
+    ('kind: "Secr\\x65t"\nstringData:\n  a: b\n', True),
+    ('kind: "Sec\\\nret"\nstringData:\n  a: b\n', True),  # a line folded with `\`
+])
+def test_only_an_escape_that_spells_a_letter_may_spell_secret(text: str, may: bool) -> None:
+    assert rules_content.might_hold_a_secret(text) is may
+
+
+def test_a_helm_release_that_reads_values_from_a_secret_is_not_parsed_for_it() -> None:
+    text = ("kind: HelmRelease\nspec:\n  valuesFrom:\n    - kind: Secret\n      name: app\n  values:\n"
+            "    motd: \"\\u00A76 welcome\"\n    broken: [\n")  # it does not parse, and cannot hold a Secret
+    assert not rules_content.might_hold_a_secret(text)
+    assert _findings("apps/release.yaml", text) == []
+    assert [r for r, _fp in _findings("apps/secret.yaml", text.replace("HelmRelease", "Secret"))] == ["unscannable"]
