@@ -126,8 +126,9 @@ def unscannable(view: FileView) -> Iterator[Finding]:
                            view.path, "")
         return
     text = view.text
-    if not rules_content.might_hold_a_secret(text) and not patterns.might_hold_sops(text):
-        return  # no document can be a Secret (the plaintext-secret rule's own pre-test), no sops key
+    if not (patterns.kind_secret(text) and rules_content.might_hold_a_secret(text)) and \
+            not patterns.might_hold_sops(text):
+        return  # no `kind: Secret` that a document's own kind can be (plaintext-secret's pre-test), no sops key
     parsed = view.parsed
     if parsed.error and view.lenient_documents is None and not view.template_elsewhere:
         yield view.finding(unscannable, 1, f"{parsed.error.removeprefix(view.path + ': ')}; a Secret or sops data in "
