@@ -12,7 +12,7 @@ file as a whole, never by parsing it:
   spell one; a file that mentions `kind: Secret` or sops must still parse (libyaml, in C), as the
   unscannable rule would ask;
 - the changed lines: the unchanged lines keep their order; the changed ones (added or removed) hold
-  no marker, hint word or trigger of any rule (tokens.quiet), and nothing that changes how the lines
+  no marker, hint word or trigger of any rule (tokens.wordless), and nothing that changes how the lines
   around them are read: no document separator or directive, no block scalar header, no unbalanced
   quote or bracket, no alias, tag or merge key (an anchor only where no line a rule reads uses it);
   nothing changed in a file with a dashboard widget (which mapping is one is structure).
@@ -57,7 +57,7 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     if changed is None or len(changed) > MAX_CHANGED:
         return False
     if changed:
-        if not tokens.quiet(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
+        if not tokens.wordless(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
             return False
         if any(line.count(b'"') % 2 or line.count(b"'") % 2 or line.count(b"[") != line.count(b"]")
                or line.count(b"{") != line.count(b"}") for line in changed):
@@ -79,7 +79,7 @@ def _anchors_unused(data: bytes, changed: list[bytes]) -> bool:
             at = data.find(b"*" + name)
             while at >= 0:
                 begin, end = data.rfind(b"\n", 0, at) + 1, data.find(b"\n", at)
-                if not tokens.quiet(data[begin:len(data) if end < 0 else end]):
+                if not tokens.wordless(data[begin:len(data) if end < 0 else end]):
                     return False
                 at = data.find(b"*" + name, at + 1)
     return True
@@ -110,7 +110,7 @@ def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[by
             around += [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
                        _parent(data, at, line)]
         at += len(line) + 1
-    return tokens.quiet(b"\n".join(around))
+    return tokens.wordless(b"\n".join(around))
 
 
 def _parent(data: bytes, at: int, line: bytes) -> bytes:

@@ -177,6 +177,11 @@ def _hinted_key(text: str, large_scan: bool) -> Any:
     return HINTED_KEY if len(text) < LARGE and not large_scan else large(_HINTED_KEY)
 
 
+def hinted_key_pattern() -> str:
+    """HINTED_KEY as RE2 reads it (for the token selector's one pass)."""
+    return _HINTED_KEY.replace("\\w", "\\pL\\pN\\pM_")
+
+
 @functools.cache
 def large(pattern: str) -> Any:
     """``pattern`` compiled by RE2, for large texts. Only patterns without look-arounds or

@@ -15,12 +15,15 @@ import re
 from typing import Any, NamedTuple
 
 # Words every secret-like key holds (patterns.KEY_HINT and HINTED_KEY), and `widget` (a dashboard
-# widget's API key sits under a plain `key:`): where none occurs, no key names a secret.
+# widget's API key sits under a plain `key:`): where none occurs on a line or near it, no key there
+# names a secret (check/delta.py reads changed lines so).
 HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget", "hmac", "licen")
-# What else a content rule needs to find before it can fire. The markers and HINT_WORDS already
-# hold `Secret` (a Secret, `secretGenerator`, `AGE-SECRET-KEY-`) and `key` (`PRIVATE KEY`); beside
-# them: sops metadata, an escape (`kind: "Secr\x65t"`), and base64 of `-----BEGIN` (tls.key, kubeconfig).
-TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi", "QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF")
+# What else a content rule needs to find before it can fire, beside the markers and a hinted key
+# (patterns.HINTED_KEY): sops metadata, an escape (`kind: "Secr\x65t"`), base64 of `-----BEGIN`
+# (tls.key, kubeconfig) and of `AGE-SECRET-KEY-`, a PEM private key, a secretGenerator; and `kind`
+# with `Secret` (both: plaintext-secret's and unscannable's pre-test).
+TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi", "QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF",
+            "PRIVATE KEY", "secretGenerator")
 
 _END = r"(?![A-Za-z0-9_\-])"  # the token ends here: no more token characters follow
 _B = r"(?<![A-Za-z0-9_\-])"  # …and none come before it
@@ -267,8 +270,13 @@ def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
             entries.append((re.escape(marker), ([i for i in rules if i not in shaped], [])))
     entries += [(_SHAPES[PREFIXED[i][0]], ([i], [])) for i in sorted(shaped)]
     entries += [("(?i)" + re.escape(word), ([], rules)) for word, rules in by_word.items()]
+    from secretops.check.patterns import hinted_key_pattern
+
     entries.append(("|".join(map(re.escape, TRIGGERS)), ([], [])))  # the other rules' needs
-    entries.append(("(?i)" + "|".join(map(re.escape, HINT_WORDS)), ([], [])))  # a key may name a secret
+    entries.append(("Secret", ([], [])))  # _SECRET: with `kind`, a document may be a Secret
+    entries.append(("kind", ([], [])))  # _KIND
+    entries.append((hinted_key_pattern() + "|(?i:widget)|secretGenerator", ([], [])))  # _HINTED: a key names a secret
+    entries.append(("(?i)" + "|".join(map(re.escape, HINT_WORDS)), ([], [])))  # _WORDS: a word of one
     options = re2.Options()
     options.log_errors = False
     options.max_mem = 64 << 20
@@ -280,11 +288,16 @@ def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
     return selector, [rules for _p, rules in entries]
 
 
+# The last entries of the selector, counted from its end (the end of the text is -0: len(rules)).
+_SECRET, _KIND, _HINTED, _WORDS = 4, 3, 2, 1
+
+
 class _Selection(NamedTuple):
     prefixed: list[int]
     keyed: list[int]
-    hinted: bool
-    quiet: bool  # nothing but the end of the text: no marker, hint word or trigger
+    hinted: bool  # a key that names a secret (patterns.HINTED_KEY), a widget or a secretGenerator
+    quiet: bool  # no rule can fire: no marker, trigger, hinted key, nor `kind` with `Secret`
+    no_words: bool  # …nor any hint word (`Secret` holds one; `kind` alone is none)
 
 
 @functools.lru_cache(maxsize=1)  # the blob's quiet test and its credential rule share the one pass
@@ -299,21 +312,33 @@ def _selected(text: str | bytes) -> _Selection | None:
         return None  # the pass did not reach the end
     prefixed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][0]})
     keyed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][1]})
-    return _Selection(prefixed, keyed, len(rules) - 1 in hits, hits == [len(rules)])
+    end = len(rules)
+    idle = {end, end - _WORDS}
+    if not (end - _SECRET in hits and end - _KIND in hits):
+        idle |= {end - _SECRET, end - _KIND}
+    return _Selection(prefixed, keyed, end - _HINTED in hits, idle.issuperset(hits), {end, end - _KIND}.issuperset(hits))
 
 
 class Candidates(NamedTuple):
     prefixed: list[tuple[str, re.Pattern[str]]]
     keyed: list[tuple[str, re.Pattern[str]]]
-    hinted: bool  # a word of HINT_WORDS (any case) occurs: some key may name a secret
+    hinted: bool  # a key may name a secret: patterns.HINTED_KEY, a widget or a secretGenerator
 
 
 def quiet(text: str | bytes) -> bool:
-    """Nothing in ``text`` that any content rule looks for: no marker, no hint word, no trigger (the
-    selector's one pass). False when the pass could not be proved whole. Bytes are read as UTF-8:
-    pass only bytes that are their own text (ASCII without NUL: what util.text.decode reads them as)."""
+    """Nothing in ``text`` that any content rule looks for before it can fire: no marker, no trigger,
+    no key that names a secret, not `kind` with `Secret` (the selector's one pass). False when the
+    pass could not be proved whole. Bytes are read as UTF-8: pass only bytes that are their own text
+    (ASCII without NUL: what util.text.decode reads them as)."""
     selected = _select(text) if isinstance(text, str) else _selected(text)
     return selected is not None and selected.quiet
+
+
+def wordless(text: str | bytes) -> bool:
+    """quiet, and not even a hint word anywhere (`kind` may be there): what a few lines taken out of
+    their file must be to say nothing (a changed line whose key is on the line above, check/delta.py)."""
+    selected = _select(text) if isinstance(text, str) else _selected(text)
+    return selected is not None and selected.no_words
 
 
 def candidates(text: str, small: bool = False) -> Candidates:

@@ -223,3 +223,29 @@ def test_a_helm_release_that_reads_values_from_a_secret_is_not_parsed_for_it() -
     assert not rules_content.might_hold_a_secret(text)
     assert _findings("apps/release.yaml", text) == []
     assert [r for r, _fp in _findings("apps/secret.yaml", text.replace("HelmRelease", "Secret"))] == ["unscannable"]
+
+
+@pytest.mark.parametrize("text, quiet", [
+    ("kind: Deployment\nspec:\n  env:\n    - name: TZ\n      value: Europe/Berlin\n", True),
+    ("valueFrom:\n  secretKeyRef:\n    key: password\n    name: db\n", True),  # names a secret, holds none
+    ("x: Secret\n", True),  # `Secret` without `kind`
+    ("kind: Secret\n", False),
+    ("existingSecret: app\n", False),  # a key that names a secret: its value is judged
+    ("env:\n  - name: X_TOKEN\n    value: y\n", False),
+    ("apiKey: x\n", False),
+    ("-----BEGIN RSA PRIVATE KEY-----\n", False),
+    ("secretGenerator:\n- name: x\n", False),
+    ("homepage:\n  widget:\n    key: x\n", False),
+])
+def test_a_blob_is_quiet_only_where_no_rule_can_fire(text: str, quiet: bool) -> None:
+    assert tokens.quiet(text) is quiet and tokens.quiet(text.encode()) is quiet
+    if quiet:
+        assert _findings("apps/x.yaml", text) == []
+
+
+def test_a_changed_line_is_wordless_only_without_a_hint_word() -> None:
+    """A changed `value:` line whose `- name: X_TOKEN` is the line above says nothing alone, but the
+    line above holds a hint word: check/delta.py reads lines by words, not by keys."""
+    assert not tokens.wordless("- name: X_TOKEN")
+    assert not tokens.wordless("  key: password")
+    assert tokens.wordless("kind: Deployment\n  replicas: 2")
