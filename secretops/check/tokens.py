@@ -264,6 +264,7 @@ _SHAPES = {
     "Notion token": r"ntn_[0-9]{11}|secret_[A-Za-z0-9]{43}",
     "Twilio API key": r"SK[0-9a-f]{32}",
     "URL with a password": r"://[^\s:/@\"'<>]{1,64}:[^\s:/@\"'$%{}<>]{3,128}@",
+    "netrc password": r"machine[ \t]+\S+\s+(?:(?:login|account|port)[ \t]+\S+\s+)*password[ \t]",
 }
 
 
