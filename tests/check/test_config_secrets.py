@@ -128,9 +128,12 @@ def test_config_file_look_alikes_are_left_alone(repo: Path, case: str) -> None:
     "STRIPE_SECRET_KEY: {pw}\n",  # Stripe's secret key beside the publishable one
     "RECAPTCHA_SECRET_KEY: {pw}\n",
     "clientSecret: ${pw}\n",  # `$` and a literal that is no reference's name
+    "clientSecret: $Xk9v.{pw}\n",  # dotted like Argo CD's `$dex.github.clientSecret`, but no lowercase name first
 ])
 def test_beside_the_look_alikes_a_secret_is_still_found(repo: Path, body: str) -> None:
     pw = helpers.plant(rand(12) + "4f!" + rand(12))
+    if "$Xk9v" in body:  # a reference's characters only
+        pw = helpers.plant(rand(10, "abcdefghijklmnopqrstuvwxyz") + "Q7" + rand(10))
     _commit(repo, "apps/values.yaml", body.format(pw=pw))
     code, findings, out = check(repo, "--all")
     assert code == 1 and [f["rule"] for f in findings] == ["credential"] and pw not in out, out
