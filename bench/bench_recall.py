@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import labelled
+from bench import heldout2, labelled
 
 BIN = Path(sys.executable).parent
 
@@ -32,12 +32,14 @@ def _real_sops_files() -> list[tuple[str, str, str, str]]:
             and "mac:" in p.read_text()] if SHARED.is_dir() else []
 
 
-def _build(root: Path, rows: list[tuple[str, str, str, str]]) -> dict[str, tuple[str, str]]:
-    """path -> (row id, label)"""
+def _build(root: Path, rows: list[tuple[str, str, str, str]], nested: bool = False) -> dict[str, tuple[str, str]]:
+    """path -> (row id, label). ``nested``: each row in a directory of its own, under its own name
+    (`.npmrc`, `kustomization.yaml`, `chart/templates/secret.yaml`)."""
     (root / "rows").mkdir(parents=True)
     out = {}
     for n, (row, label, name, text) in enumerate(rows):
-        rel = f"rows/{n:03d}-{name}"
+        rel = f"rows/{n:03d}/{name}" if nested else f"rows/{n:03d}-{name}"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
         out[rel] = (row, label)
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.name=b", "-c", "user.email=b@b",
@@ -80,15 +82,19 @@ TOOLS: dict[str, Callable[[Path], set[str]]] = {"secretops": _secretops, "detect
                                                 "betterleaks 2.0": _betterleaks}
 
 
-def _corpus(title: str, rows: list[tuple[str, str, str, str]]) -> list[str]:
+def _corpus(title: str, rows: list[tuple[str, str, str, str]], nested: bool = False) -> list[str]:
     root = Path(tempfile.mkdtemp(prefix="secretops-recall-")) / "repo"
-    truth = _build(root, rows)
+    truth = _build(root, rows, nested)
     lines = [title]
     for name, tool in TOOLS.items():
-        line, missed = _score(name, tool(root), truth)
+        flagged = tool(root)
+        line, missed = _score(name, flagged, truth)
         lines.append(line)
         if name == "secretops" and missed:
-            lines.append("secretops misses: " + ", ".join(missed[:20]))
+            lines.append("secretops misses: " + ", ".join(missed[:40]))
+        made = [p for p, (row, _label) in truth.items() if row.startswith("sops:")]
+        if made and nested:
+            lines.append(f"{'':<20} of which real sops files with findings: {len(set(made) & flagged)}/{len(made)}")
     return lines
 
 
@@ -104,5 +110,11 @@ def run() -> list[str]:
     lines += _corpus(f"held-out corpus (issue 22, written before its rules): {count} secrets "
                      f"({len(labelled.heldout_tokens())} token formats in YAML and .env, "
                      f"{len(labelled.heldout_gitops())} GitOps cases), {len(held) - count} look-alikes", held)
+    second = heldout2.rows()
+    count = len([r for r in second if r[1] == "secret"])
+    made = len([r for r in second if r[0].startswith("sops:")])
+    lines += _corpus(f"held-out set 2 (issue 22, round 2, written before its rules): {count} secrets "
+                     f"({len(heldout2.tokens())} token formats, {len(heldout2.gitops())} GitOps cases), "
+                     f"{len(second) - count - made} look-alikes, {made} real sops files", second, nested=True)
     lines += _corpus(f"real sops files (../shared/corpus): {len(sops)} files, each must give 0 findings", sops)
     return lines

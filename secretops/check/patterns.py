@@ -207,7 +207,9 @@ GENERIC_KEY = r"(?i)(?:[a-z0-9][_.\-]?key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)$|^(?:
 NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[_.\-]?pub|ca[_.\-]?cert|cache|"
                   r"values?|credentials?|data|config|file|user(?:name)?|cert|tls|env|"
                   r"partition|sort|primary|foreign|routing[_.\-]?name|idempotency|object|label|node|map|dict|"
-                  r"hash|sharding|cluster|match|selector|group|index|lookup|field|path)[_.\-]?key$"
+                  r"hash|sharding|cluster|match|selector|group|index|lookup|field|path|"
+                  # public by design: Stripe's publishable key, reCAPTCHA / hCaptcha / Turnstile site keys
+                  r"publishable|site)[_.\-]?key$"
                   r"|(?:^|[_.\-])(?:secret|password|token)[_.\-]?key$|licen[cs]e[_.\-]?(?:file|path|url|type|"
                   r"name|server|mode|accepted|agreement|accept|id)$")
 PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$")
@@ -217,7 +219,10 @@ PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w
 # Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`.
 _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<%.*?%>|<<[^<>]+>>"
               r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@")
-_WHOLE_REFERENCE = r"\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
+# …and Argo CD's references into its secrets: `$dex.github.clientSecret`, `$my-secret:oidc.clientSecret`
+# (a lowercase key of argocd-secret or a Secret's name first: `$Xk9.v2` is a password, not a reference).
+_WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
+                    r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)")
 _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
 
 
@@ -276,10 +281,15 @@ def generic_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _LONG_HEX = re.compile(r"[0-9a-f]{32,128}|[0-9A-F]{32,128}")
-# Values that are public or are hashes where a hash is expected: digests, public keys, recipients.
+# Values that are public or are hashes where a hash is expected: digests, public keys, recipients;
+# password hashes in crypt / PHC form (`$argon2id$…`, bcrypt `$2y$…`, `$apr1$…`, `$6$…`: Authelia's
+# users, htpasswd, Vaultwarden's ADMIN_TOKEN); ciphertext (Ansible Vault, OpenPGP messages as Renovate's
+# `encrypted` values hold them); Stripe's publishable keys.
 _PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|blake3|sha3-\d+)[:=\-~]|age1|npub1|"
                              r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-ssh-\S+) |-----BEGIN (?:CERTIFICATE|PUBLIC)"
-                             r"|h1:)")
+                             r"|h1:|\$(?:argon2(?:id|i|d)|2[abxy]|apr1|[1567]|y|gy|pbkdf2(?:-sha\d+)?|scrypt|"
+                             r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_)"
+                             r"|^(?-i:(?:wc|hQ)[A-Za-z0-9+/]MA[A-Za-z0-9+/]{60,})")
 
 
 def is_public_or_hash(value: str) -> bool:

@@ -149,6 +149,20 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("ClickHouse Cloud secret", ("4b1d",), rf"{_B}(?P<s>4b1d[A-Za-z0-9]{{38}}){_END}"),
     ("Harness API key", ("pat.", "sat."), rf"{_B}(?P<s>[ps]at\.[A-Za-z0-9_\-]{{22}}\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{20}}){_END}"),
     ("age private key", ("AGE-SECRET-KEY-",), r"(?P<s>AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{58,})"),
+    ("Pushover token", ("pover://", "pushover://"),  # Apprise's URL: pover://{user key}@{app token}
+     r"(?P<s>p(?:ush)?over://[A-Za-z0-9]{30}@[A-Za-z0-9]{30})(?![A-Za-z0-9])"),
+    # redis.conf and redis-server's flags: `requirepass <password>` (often in a ConfigMap's redis.conf)
+    ("Redis password", ("requirepass", "masterauth"),
+     r"(?m)(?:^[ \t]*|--)(?:requirepass|masterauth)[ \t]+[\"']?(?P<s>[^\s\"'#]{4,128})"),
+    # a .netrc entry (`machine h login u password p`, on one line or several)
+    ("netrc password", ("machine ", "machine\t"),
+     r"(?m)^[ \t]*machine[ \t]+\S+(?:\s+(?:login|account|port)[ \t]+\S+)*\s+password[ \t]+(?P<s>\S{3,128})"),
+    # ADO.NET / ODBC / JDBC and libpq keyword connection strings: `Server=db;User Id=app;Password=…;`,
+    # `host=db user=app password=…`
+    ("Connection string password", ("Password=", "password=", "PASSWORD=", "Pwd=", "pwd=", "PWD="),
+     r"(?i)\b(?:server|data source|host|hostname|address|database|initial catalog|dbname|user id|uid|user|username)"
+     r"[ \t]*=[ \t]*[^;\s\"']+(?:[ \t]*;[ \t]*|[ \t]+)(?:[a-z][\w ]{0,20}?[ \t]*=[ \t]*[^;\s\"']*(?:[ \t]*;[ \t]*|[ \t]+))"
+     r"{0,10}?(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;\s\"']{3,128})"),
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
     ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
      r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
@@ -203,6 +217,8 @@ KEYED: list[tuple[str, tuple[str, ...], str]] = [
     ("Auth0 secret", ("auth0",), r"[A-Za-z0-9_\-]{64}"),
     ("Jira/Confluence token", ("jira", "confluence", "atlassian"), r"[A-Za-z0-9]{24}"),
     ("JFrog key", ("jfrog", "artifactory"), r"[A-Za-z0-9]{64}|[A-Za-z0-9]{73}"),
+    ("Hetzner Cloud token", ("hcloud", "hetzner"), r"[A-Za-z0-9]{64}"),
+    ("Pushover token", ("pushover",), r"[A-Za-z0-9]{30}"),
 ]
 
 _ASSIGN = r"[\w.\-]{0,30}[\"']?[ \t]*(?:=|:|:=|=>)[ \t]*[\"'`]?"
@@ -251,6 +267,7 @@ _SHAPES = {
     "Notion token": r"ntn_[0-9]{11}|secret_[A-Za-z0-9]{43}",
     "Twilio API key": r"SK[0-9a-f]{32}",
     "URL with a password": r"://[^\s:/@\"'<>]{1,64}:[^\s:/@\"'$%{}<>]{3,128}@",
+    "netrc password": r"machine[ \t]+\S+\s+(?:(?:login|account|port)[ \t]+\S+\s+)*password[ \t]",
 }
 
 
