@@ -164,10 +164,24 @@ def might_hold_sops(text: str) -> bool:
     return (_SOPS_KEY if len(text) < LARGE else large(_SOPS_KEY.pattern)).search(text) is not None
 
 
+_KIND_SECRET_AT = re.compile(KIND_SECRET.pattern.removeprefix(r"\b"))
+
+
 def kind_secret(text: str) -> bool:
-    """KIND_SECRET somewhere in ``text`` (RE2 on large texts: Python's re takes ~9 ms on 350 KB)."""
-    return "Secret" in text and (KIND_SECRET if len(text) < LARGE else large(KIND_SECRET.pattern)).search(
-        text) is not None
+    """KIND_SECRET somewhere in ``text``: RE2 on large texts (Python's re takes ~9 ms on 350 KB), else
+    tried where `kind` starts a word (found by str.find: Python's re tries a leading `\b` at every
+    position, ~0.15 ms on a 8 KB HelmRelease)."""
+    if "Secret" not in text:
+        return False
+    if len(text) >= LARGE:
+        return large(KIND_SECRET.pattern).search(text) is not None
+    at = text.find("kind")
+    while at >= 0:
+        before = text[at - 1] if at else ""
+        if not (before.isalnum() or before == "_") and _KIND_SECRET_AT.match(text, at):
+            return True
+        at = text.find("kind", at + 4)
+    return False
 
 
 def _hinted_key(text: str, large_scan: bool) -> Any:

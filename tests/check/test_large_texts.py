@@ -249,3 +249,13 @@ def test_a_changed_line_is_wordless_only_without_a_hint_word() -> None:
     assert not tokens.wordless("- name: X_TOKEN")
     assert not tokens.wordless("  key: password")
     assert tokens.wordless("kind: Deployment\n  replicas: 2")
+
+
+def test_kind_secret_found_by_find_is_what_the_regex_finds() -> None:
+    import random
+
+    pieces = ["kind", "Kind", ": ", ":", " ", "\n", "Secret", "Secrets", "'", '"', "!!str ", "a", "_", "-", "é", "x"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert patterns.kind_secret(text) is (patterns.KIND_SECRET.search(text) is not None), repr(text)
