@@ -414,6 +414,7 @@ def loosened(pattern: str) -> str:
     `\S` in a negated class)."""
     out: list[str] = []
     at, negated, in_class = 0, False, False
+    multiline = re.match(r"\(\?[a-zA-Z]*m[a-zA-Z]*\)", pattern) is not None  # `^` and `$` at each line, in both
     while at < len(pattern):
         char, pair = pattern[at], pattern[at:at + 2]
         if char == "\\":
@@ -439,8 +440,8 @@ def loosened(pattern: str) -> str:
             at, in_class = start, True
         elif pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), at):
             at = _group_end(pattern, at)
-        elif char in "^$":
-            raise ValueError("an anchor")
+        elif char in "^$" and not multiline:
+            raise ValueError("an anchor")  # Python's `$` also matches before a last newline; RE2's does not
         else:
             out.append(char)
             at += 1

@@ -259,3 +259,8 @@ def test_kind_secret_found_by_find_is_what_the_regex_finds() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         assert patterns.kind_secret(text) is (patterns.KIND_SECRET.search(text) is not None), repr(text)
+
+
+def test_line_anchors_loosen_in_multiline_patterns() -> None:
+    assert re2.compile(tokens.loosened(r"(?m)^x \d")).search("a\nx \u0663") is not None
+    assert re2.compile(tokens.loosened(r"(?m)x$")).search("x\nb") is not None
