@@ -49,7 +49,7 @@ def path_eligible(path: str, settings: Settings) -> bool:
 
 def same_findings(old: bytes, new: bytes, path: str) -> bool:
     """``new`` holds exactly the findings of ``old`` (see the module's docstring). False when in doubt."""
-    if not new.isascii() or not old.isascii() or b"\0" in new or b"\0" in old:
+    if not (plain_text(new) and plain_text(old)):
         return False
     start, end_old, end_new = _middle(old, new)
     mid_a, mid_b = old[start:end_old].split(b"\n"), new[start:end_new].split(b"\n")
@@ -57,8 +57,10 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     if changed is None or len(changed) > MAX_CHANGED:
         return False
     if changed:
-        if not tokens.wordless(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
+        if not tokens.quiet(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
             return False
+        if any(_PAIRING.search(line) and not tokens.wordless(line) for line in changed):
+            return False  # an env entry's name or a flag that names a secret: its value is the next line
         if any(line.count(b'"') % 2 or line.count(b"'") % 2 or line.count(b"[") != line.count(b"]")
                or line.count(b"{") != line.count(b"}") for line in changed):
             return False
@@ -99,18 +101,47 @@ def _middle(old: bytes, new: bytes) -> tuple[int, int, int]:
 
 
 def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:
-    """The lines around each changed line hold nothing any rule looks for: the one before, the one
-    after and its parent (the nearest line above that is less indented), which may hold the key of
-    a value on the next lines, or the name beside it (`- name: API_TOKEN` above `value: …`)."""
-    at, around = start, []
+    """The lines around each changed line say nothing of it: its parent (the nearest line above that
+    is less indented, which may hold the key of a value on the next lines) holds no hint word; the
+    line before and the one after hold none either, or are whole `key: value` lines of their own
+    that pair with no other line (not an env entry's `name:`/`value:`, not a flag: `- name:
+    API_TOKEN` above `value: …`)."""
+    at, parents, beside = start, [], []
     for line in middle:
         if line in changed:
             before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
             after = data.find(b"\n", at + len(line) + 1)
-            around += [data[before:at], data[at + len(line) + 1:len(data) if after < 0 else after],
-                       _parent(data, at, line)]
+            beside += [data[before:max(at - 1, before)], data[at + len(line) + 1:len(data) if after < 0 else after]]
+            parents.append(_parent(data, at, line))
         at += len(line) + 1
-    return tokens.wordless(b"\n".join(around))
+    if not tokens.wordless(b"\n".join(parents)):
+        return False
+    return all(_KEYED_ALONE.fullmatch(line) and not _PAIRING.search(line)
+               for line in beside if not tokens.wordless(line))
+
+
+# A line that pairs with the line next to it: an env entry's `name:` (its `value:` is the next line,
+# or the one before) or `value:`, or a flag (`--token`, whose value is the next item).
+_PAIRING = re.compile(rb"(?i)^[ \t]*(?:-[ \t]+)?[\"']?(?:name|value)[\"']?[ \t]*:|(?:^|[\s\"'\[,])--?[A-Za-z]")
+# A `key: value` line whole in itself: a key and a plain or quoted scalar on its line, nothing open.
+_KEYED_ALONE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-/]+[\"']?[ \t]*:[ \t]+(?:\"[^\"\\\n]*\"|'[^'\n]*'|"
+                          rb"[^\s\"'#&*!|>{}\[\],%@`][^\n#]*?)[ \t]*(?:[ \t]#[^\n]*)?\r?")
+
+
+def plain_text(data: bytes) -> bool:
+    """Bytes that are their own text, read line by line alike by every reader: ASCII, or UTF-8
+    without a BOM, NUL, or a character some YAML reader takes for a line break (NEL, LS, PS)."""
+    if b"\0" in data:
+        return False
+    if data.isascii():
+        return True
+    if data.startswith(b"\xef\xbb\xbf") or b"\xc2\x85" in data or b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parent(data: bytes, at: int, line: bytes) -> bytes:
@@ -163,7 +194,7 @@ def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: 
         return False
     if b"\\" in data and _LETTER_ESCAPE.search(data) and (b"ENC[" in data or b"lastmodified" in data):
         return False  # an escape may spell `sops` in a file that holds sops's ciphertext or its metadata
-    text = data.decode("ascii")
+    text = data.decode("utf-8")
     if rules_content.might_hold_a_secret(text) and not (
             _outside_secret_values(old, start, mid_a, changed) and _outside_secret_values(data, start, mid_b, changed)):
         return False

@@ -46,6 +46,9 @@ def _release(v: int) -> bytes:
     (b"a: 1\nvolume:\n  type: nfs\n", b"a: 1\nvolume:\n  type: emptyDir\n"),  # no dashboard widget here
     (b"kind: Secret\nmetadata:\n  labels:\n    v: a\nstringData:\n  k: x\n",
      b"kind: Secret\nmetadata:\n  labels:\n    v: b\nstringData:\n  k: x\n"),  # a Secret's label
+    (b"a: 1\n\xc3\xa9: 2\n", b"a: 2\n\xc3\xa9: 2\n"),  # UTF-8 text
+    (b"values:\n  existingSecret: app\n  replicas: 1\n", b"values:\n  existingSecret: app\n  replicas: 2\n"),
+    (b"spec:\n  description: keep it\n", b"spec:\n  description: rotate the token daily\n"),  # a word, no key
 ])
 def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: bytes, new: bytes) -> None:
     assert delta.same_findings(old, new, "apps/x.yaml")
@@ -69,7 +72,12 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
     (b"x: \\x73ops\nz: 1\nm: ENC[AES256_GCM,data:a,iv:b,tag:c,type:str]\n",
      b"x: \\x73ops\nz: 2\nm: ENC[AES256_GCM,data:a,iv:b,tag:c,type:str]\n"),  # an escape may spell sops
     (b'"kind": "Secr\\x65t"\nstringData:\n  k: x\n', b'"kind": "Secr\\x65t"\nstringData:\n  k: y\n'),  # or Secret
-    (b"a: 1\n\xc3\xa9: 2\n", b"a: 2\n\xc3\xa9: 2\n"),  # not ASCII
+    (b"\xef\xbb\xbfa: 1\n", b"\xef\xbb\xbfa: 2\n"),  # a BOM
+    (b"a: 1\nb: x\xc2\x85y\n", b"a: 2\nb: x\xc2\x85y\n"),  # NEL: a line break to some readers
+    (b"a: 1\nb: \xff\n", b"a: 2\nb: \xff\n"),  # not UTF-8
+    (b"env:\n- name: TZ\n  value: Xk9mP2qL7zW4\n", b"env:\n- name: API_TOKEN\n  value: Xk9mP2qL7zW4\n"),  # renamed
+    (b"args:\n- --log\n- Xk9mP2qL7zW4\n", b"args:\n- --token\n- Xk9mP2qL7zW4\n"),  # a flag now names a secret
+    (b"env:\n- value: a1\n  name: API_TOKEN\n", b"env:\n- value: Xk9mP2qL7zW4\n  name: API_TOKEN\n"),  # name after
     (b"password:\n  REPLACE_ME\n", b"password:\n  Xk9mP2qL7zW4\n"),  # a value on the line after its key
     (b"password: |\n  a\n  REPLACE_ME\nq: 1\n", b"password: |\n  a\n  Xk9mP2qL7zW4\nq: 1\n"),  # in a block scalar
     (b"env:\n- name: API_TOKEN\n  value: a1\n", b"env:\n- name: API_TOKEN\n  value: Xk9mP2qL7zW4\n"),  # beside its name
