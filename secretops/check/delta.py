@@ -116,6 +116,8 @@ def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[by
         at += len(line) + 1
     if not tokens.wordless(b"\n".join(parents)):
         return False
+    if tokens.wordless(b"\n".join(beside)):
+        return True  # most often: one pass for them all
     return all(_KEYED_ALONE.fullmatch(line) and not _PAIRING.search(line)
                for line in beside if not tokens.wordless(line))
 
