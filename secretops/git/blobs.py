@@ -15,6 +15,9 @@ from secretops.errors import GitError
 from secretops.git.command import git, literal
 from secretops.util import proc
 
+# Objects as they are stored, not as `git replace` shows them: a replaced commit or blob cannot hide
+# what it replaced (the replacement is read too: `--all` holds refs/replace/).
+TRUE_OBJECTS = ("--no-replace-objects",)
 CHUNK = 1024 * 1024
 OVERLAP = 16 * 1024  # a token or a private key that straddles two chunks is still whole in one
 
@@ -90,7 +93,7 @@ class Reader:
     failed) ends the process: what is left in its pipe belongs to no later call."""
 
     def __init__(self, root: Path) -> None:
-        self.argv = ["git", "-C", str(root), "cat-file", "--batch"]
+        self.argv = ["git", *TRUE_OBJECTS, "-C", str(root), "cat-file", "--batch"]
         self.broken = False
         self.busy = False  # in the middle of a call
         self._child = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20,
@@ -162,13 +165,13 @@ def refs_beyond_commits(root: Path) -> bool:
     """A ref (or the tag it points to) names a tree or a blob, not a commit. Every blob in a commit's
     tree enters history through some commit's diff (a root commit's diff adds everything), so
     introductions() covers all blobs unless this is true."""
-    out = git(root, "for-each-ref", "--format=%(objecttype) %(*objecttype)").stdout.decode()
+    out = git(root, *TRUE_OBJECTS, "for-each-ref", "--format=%(objecttype) %(*objecttype)").stdout.decode()
     return any(line.split()[-1] not in ("commit",) for line in out.splitlines() if line.strip())
 
 
 def all_blobs(root: Path) -> list[tuple[str, str]]:
     """(oid, path) for every unique blob reachable from any ref, each once."""
-    res = git(root, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600).stdout
+    res = git(root, *TRUE_OBJECTS, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600).stdout
     out = []
     for line in res.decode("utf-8", "surrogateescape").split("\n"):  # rev-list has no -z: a name with a
         oid, _, path = line.partition(" ")                             # newline is read from introductions()
@@ -180,8 +183,8 @@ def all_blobs(root: Path) -> list[tuple[str, str]]:
 def introductions(root: Path, revs: Sequence[str] = ("--all",),
                   paths: Sequence[str] = ()) -> list[tuple[str, str, str]]:
     """(commit, blob oid, path) for each blob a commit adds or changes, oldest commits first."""
-    res = git(root, "log", "--reverse", "--topo-order", "-m", "--raw", "-z", "--no-abbrev", "--no-renames",
-              "--format=commit %H", *revs, "--", *literal(paths), timeout=3600).stdout
+    res = git(root, *TRUE_OBJECTS, "log", "--reverse", "--topo-order", "-m", "--raw", "-z", "--no-abbrev",
+              "--no-renames", "--format=commit %H", *revs, "--", *literal(paths), timeout=3600).stdout
     out = []
     commit = ""
     meta: list[str] | None = None
@@ -214,7 +217,7 @@ def topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> Callable[[], dic
 
 
 def _started_order(root: Path, revs: Sequence[str]) -> Callable[[], dict[str, int]]:
-    result = proc.started(["git", "-C", str(root), "rev-list", "--topo-order", "--reverse", *revs],
+    result = proc.started(["git", *TRUE_OBJECTS, "-C", str(root), "rev-list", "--topo-order", "--reverse", *revs],
                           error=GitError, what="git rev-list")
 
     @functools.cache
@@ -229,8 +232,8 @@ def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator
     change (against every parent; a root commit adds all it holds), in no set order: ``parts``
     `git diff-tree` processes read a share of the commits each, at once, and their output is read as
     it comes."""
-    argv = ["git", "-C", str(root), "diff-tree", "--stdin", "-r", "-m", "--root", "--raw", "-z", "--no-abbrev",
-            "--no-renames"]
+    argv = ["git", *TRUE_OBJECTS, "-C", str(root), "diff-tree", "--stdin", "-r", "-m", "--root", "--raw", "-z",
+            "--no-abbrev", "--no-renames"]
     size = max(1, -(-len(commits) // max(1, parts)))
     shares = [commits[at:at + size] for at in range(0, len(commits), size)]
     tails = [b""] * len(shares)

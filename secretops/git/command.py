@@ -16,9 +16,14 @@ def git(root: Path, *args: str, input: bytes | None = None, timeout: float = 120
     argv = ("git", "-C", str(root), *args)
     early = _STARTED.pop(argv, None) if input is None else None
     if early is not None:
-        return proc.finish(early, error=GitError, what=f"git {args[0]}", timeout=timeout, ok_codes=ok_codes)
-    return proc.run(argv, error=GitError, what=f"git {args[0]}",
+        return proc.finish(early, error=GitError, what=_what(args), timeout=timeout, ok_codes=ok_codes)
+    return proc.run(argv, error=GitError, what=_what(args),
                     input=input, timeout=timeout, ok_codes=ok_codes, missing_hint="install git")
+
+
+def _what(args: Sequence[str]) -> str:
+    """`git <subcommand>`, for messages (past global options such as --no-replace-objects)."""
+    return "git " + next((a for a in args if not a.startswith("-")), args[0] if args else "")
 
 
 _STARTED: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}

@@ -180,3 +180,26 @@ def test_no_cache_is_written_while_a_command_writes(upstream: Path) -> None:
         holder.communicate("\n", timeout=60)
     assert _run(upstream)[0] == full and cache.path(upstream).exists()
     assert lock.NAME == "secretops.lock"
+
+
+def test_a_replaced_commit_cannot_hide_its_parents(upstream: Path) -> None:
+    """`git replace` of HEAD by a copy without its leaky parent: the stored objects are read, so the
+    commits it hides are still checked (and the replacement too: refs/replace/ is a ref)."""
+    leak_commit = helpers.commit_file(upstream, "leak/values.yaml", _leak(), "leak")
+    helpers.git(upstream, "rm", "-q", "leak/values.yaml")
+    helpers.git(upstream, "commit", "-qm", "removed")
+    head = helpers.git(upstream, "rev-parse", "HEAD").strip()
+    before = helpers.git(upstream, "rev-parse", f"{leak_commit}~1").strip()
+    assert any(f[0] == "leak/values.yaml" for f in _same(upstream))
+    helpers.git(upstream, "replace", "--graft", head, before)  # HEAD's parent is now the commit before the leak
+    assert helpers.git(upstream, "log", "--format=%H").count(leak_commit) == 0  # git itself no longer shows it
+    assert any(f[0] == "leak/values.yaml" for f in _same(upstream))
+
+
+def test_a_replaced_blob_is_read_as_stored(upstream: Path) -> None:
+    commit = helpers.commit_file(upstream, "leak/values.yaml", _leak(), "leak")
+    blob = helpers.git(upstream, "rev-parse", f"{commit}:leak/values.yaml").strip()
+    benign = helpers.run_proc(["git", "hash-object", "-w", "--stdin"], upstream, input=b"a: b\n").out.strip()
+    helpers.git(upstream, "replace", blob, benign)
+    assert helpers.git(upstream, "show", f"{commit}:leak/values.yaml") == "a: b\n"  # what git shows
+    assert any(f[0] == "leak/values.yaml" for f in _same(upstream))
