@@ -42,7 +42,10 @@ _PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"
            r"[\w.\-]*[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:"
            r"|(?:^|[\s\"'\[,])--?[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|$))"
            # and a mapping named for a key whose `key:` holds it (`license:` / `  key: …`)
-           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$")
+           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$"
+           # and a JSON patch whose `path` ends in a secret-like key (its `value:` is that key's)
+           r"|(?:^|[\s{,])[\"']?path[\"']?[ \t]*:[ \t]*[\"']?/[\w.~/\-]*" + _SECRET_WORD +
+           r"[\w.\-]*[\"']?[ \t]*(?:[,}]|$)")
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 PAIRED = re.compile(_PAIRED)

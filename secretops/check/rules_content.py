@@ -394,8 +394,29 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     yield from _keyed_lines(view, seen)
 
 
+def _pointer_leaf(pointer: str) -> str:
+    """The last key of a JSON pointer (`/spec/values/auth/password` -> `password`), unescaped."""
+    return pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+
+
+def _patch_ops(text: str) -> list[Any]:
+    """The operations of a JSON patch kept as a string (kustomize's `patch: |`), if it is one."""
+    if "op" not in text or "path" not in text or "value" not in text:
+        return []
+    from secretops.util.yamlio import load_all_lenient
+
+    docs = load_all_lenient(text) or []
+    return [op for doc in docs if isinstance(doc, list) for op in doc if isinstance(op, Mapping) and "op" in op]
+
+
 def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
-    """The `key: value` / `key = value` lines of a multi-line string value, judged like a file's."""
+    """The `key: value` / `key = value` lines of a multi-line string value, judged like a file's; a
+    JSON patch's operations as a patch sets them."""
+    for key, value, where in _pairs(_patch_ops(text)):
+        what = _judge(key, value, where) if value not in seen else ""
+        if what:
+            seen.add(value)
+            yield view.finding(credential, _line_of_value(view, "value", value), what, value)
     line_rx = patterns.keyed_regexes()[0]
     for line in text.splitlines():
         match = line_rx.fullmatch(line)
@@ -505,6 +526,9 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
             env_name, env_value = node.get("name"), node.get("value")
             if isinstance(env_name, str) and isinstance(env_value, str):
                 yield env_name, env_value, "env"
+            patched = node.get("path")
+            if node.get("op") in ("add", "replace") and isinstance(patched, str) and isinstance(env_value, str):
+                yield _pointer_leaf(patched), env_value, ""  # a JSON patch sets the key its path ends in
             for key, value in node.items():
                 if isinstance(value, str) and isinstance(key, str):
                     named = f"{parent}.{key}" if key in ("key", "value") and parent and (

@@ -137,3 +137,35 @@ def test_beside_the_look_alikes_a_secret_is_still_found(repo: Path, body: str) -
     _commit(repo, "apps/values.yaml", body.format(pw=pw))
     code, findings, out = check(repo, "--all")
     assert code == 1 and [f["rule"] for f in findings] == ["credential"] and pw not in out, out
+
+
+_PATCH = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\npatches:\n"
+          "  - target:\n      kind: HelmRelease\n      name: app\n    patch: |\n      - op: replace\n"
+          "        path: {path}\n        value: {value}\n")
+
+
+@pytest.mark.parametrize("name, body", [
+    ("kustomization.yaml", _PATCH),  # kustomize's inline patch, a string
+    ("patch.yaml", "- op: replace\n  path: {path}\n  value: {value}\n"),  # a patchesJson6902 file
+    ("patch.json", '[{{"op": "add", "path": "{path}", "value": "{value}"}}]'),
+])
+def test_a_json_patch_that_sets_a_password_is_found(repo: Path, name: str, body: str) -> None:
+    value = helpers.plant(rand(14))
+    helpers.write(repo / "apps/app" / name, body.format(path="/spec/values/auth/password", value=value))
+    helpers.git(repo, "add", "-A")
+    code, findings, out = check(repo, "--staged")
+    assert code == 1 and [f["rule"] for f in findings] == ["credential"], out
+    assert value not in out
+
+
+@pytest.mark.parametrize("path, value", [
+    ("/spec/values/auth/password", "${DB_PASSWORD}"),  # a Flux substitution
+    ("/spec/values/auth/existingSecret", "app-secret"),  # the name of a Secret
+    ("/spec/replicas", "3"),
+    ("/metadata/annotations/passwordless", "true"),
+])
+def test_a_json_patch_of_anything_else_is_left_alone(repo: Path, path: str, value: str) -> None:
+    helpers.write(repo / "apps/app/kustomization.yaml", _PATCH.format(path=path, value=value))
+    helpers.git(repo, "add", "-A")
+    code, findings, out = check(repo, "--staged")
+    assert code == 0 and findings == [], out
