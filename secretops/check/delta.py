@@ -35,7 +35,6 @@ _SOPS = (b"sops:", b'"sops"', b"'sops'", b"sops_version=", b"sops_mac=", b"sops_
 _STRUCTURE = re.compile(rb"^(?:---|\.\.\.|%)|(?:^|[\s:\-\[{,])[|>][-+0-9]*[ \t]*(?:#.*)?$|(?:^|[\s:\-\[{,?])[*!]"
                         rb"|<<")
 _ANCHOR = re.compile(rb"(?:^|[\s:\-\[{,?])&([^\s,\[\]{}]+)")
-_WIDGET = re.compile(rb"(?i)widget")
 # In a file that may hold a Secret: a changed line that may be one of its values, or what makes it one.
 _SECRET_KEYS = re.compile(rb"(?i)^[ \t]*(?:-[ \t]+)?[\"']?(?:kind|apiVersion|items|data|stringData)[\"']?[ \t]*:")
 _DATA = re.compile(rb"(?i)data")
@@ -67,7 +66,7 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
         moved = set(changed)
         if not (_context_quiet(old, start, mid_a, moved) and _context_quiet(new, start, mid_b, moved)):
             return False
-        if _WIDGET.search(new) or _WIDGET.search(old):
+        if b"widget" in new.lower() or b"widget" in old.lower():  # (bytes: ASCII case, as rb"(?i)" reads it)
             return False  # which mapping is a dashboard widget (a `type` and a `url` beside `key`) is structure
         if not (_anchors_unused(old, changed) and _anchors_unused(new, changed)):
             return False
@@ -106,20 +105,41 @@ def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[by
     line before and the one after hold none either, or are whole `key: value` lines of their own
     that pair with no other line (not an env entry's `name:`/`value:`, not a flag: `- name:
     API_TOKEN` above `value: …`)."""
-    at, parents, beside = start, [], []
-    for line in middle:
-        if line in changed:
-            before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
-            after = data.find(b"\n", at + len(line) + 1)
-            beside += [data[before:max(at - 1, before)], data[at + len(line) + 1:len(data) if after < 0 else after]]
-            parents.append(_parent(data, at, line))
-        at += len(line) + 1
+    parents, beside = [], []
+    for at, line in _changed_at(data, start, middle, changed):
+        before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
+        after = data.find(b"\n", at + len(line) + 1)
+        beside += [data[before:max(at - 1, before)], data[at + len(line) + 1:len(data) if after < 0 else after]]
+        parents.append(_parent(data, at, line))
     if not tokens.wordless(b"\n".join(parents)):
         return False
     if tokens.wordless(b"\n".join(beside)):
         return True  # most often: one pass for them all
     return all(_KEYED_ALONE.fullmatch(line) and not _PAIRING.search(line)
                for line in beside if not tokens.wordless(line))
+
+
+def _changed_at(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> list[tuple[int, bytes]]:
+    """(offset, line) of each line of ``middle`` (which starts at ``start``) that is one of
+    ``changed``, in order. A long middle (changes far apart in a large file) is searched for the
+    changed lines with bytes.find, in C, instead of walked line by line."""
+    if len(middle) <= 4 * len(changed) + 16 or b"" in changed:
+        out, at = [], start
+        for line in middle:
+            if line in changed:
+                out.append((at, line))
+            at += len(line) + 1
+        return out
+    stop = start + sum(len(line) + 1 for line in middle) - 1
+    found = []
+    for line in changed:
+        at = data.find(line, start, stop)
+        while at >= 0:
+            end = at + len(line)
+            if (at == start or data[at - 1:at] == b"\n") and (end == stop or data[end:end + 1] == b"\n"):
+                found.append((at, line))
+            at = data.find(line, at + 1, stop)
+    return sorted(found)
 
 
 # A line that pairs with the line next to it: an env entry's `name:` (its `value:` is the next line,

@@ -177,3 +177,21 @@ def test_a_generated_history_gives_the_findings_of_a_full_read(tmp_path: Path) -
     copies = {ref.path for ref, _base in part.inherited if ref.base_path}
     assert {"apps/moved/values.yaml", "apps/moved/helmrelease.yaml"} <= copies
     assert not {"apps/d/notes.yaml", "apps/e/secret.yaml"} & {ref.path for ref, _base in part.inherited}
+
+
+def test_changed_lines_are_found_alike_by_walking_and_by_find() -> None:
+    """A long middle is searched with bytes.find; it must name the lines walking it names."""
+    import random
+
+    rng = random.Random(3)
+    words = [b"a: 1", b"b: 2", b"", b"  c: x", b"- d", b"e: y", b"  f: z"]
+    for _ in range(2000):
+        middle = [rng.choice(words) for _ in range(rng.randint(0, 80))]
+        data = b"top: 0\n" + b"\n".join(middle) + b"\nend: 1\n"
+        changed = set(rng.sample(words, rng.randint(1, 3)))
+        walked, at = [], 7
+        for line in middle:
+            if line in changed:
+                walked.append((at, line))
+            at += len(line) + 1
+        assert delta._changed_at(data, 7, middle, changed) == walked
