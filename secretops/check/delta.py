@@ -130,7 +130,7 @@ def _changed_at(data: bytes, start: int, middle: list[bytes], changed: set[bytes
                 out.append((at, line))
             at += len(line) + 1
         return out
-    stop = start + sum(len(line) + 1 for line in middle) - 1
+    stop = start + sum(map(len, middle)) + len(middle) - 1
     found = []
     for line in changed:
         at = data.find(line, start, stop)

@@ -366,7 +366,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
     widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
-    if not (widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text):
+    if not (widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text or
+            patterns.patch_op(text)):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
     structured = name.endswith(_STRUCTURED_KEYED) and (
         name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or widget
@@ -401,7 +402,7 @@ def _pointer_leaf(pointer: str) -> str:
 
 def _patch_ops(text: str) -> list[Any]:
     """The operations of a JSON patch kept as a string (kustomize's `patch: |`), if it is one."""
-    if "op" not in text or "path" not in text or "value" not in text:
+    if not patterns.patch_op(text):
         return []
     from secretops.util.yamlio import load_all_lenient
 

@@ -287,12 +287,12 @@ def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
             entries.append((re.escape(marker), ([i for i in rules if i not in shaped], [])))
     entries += [(_SHAPES[PREFIXED[i][0]], ([i], [])) for i in sorted(shaped)]
     entries += [("(?i)" + re.escape(word), ([], rules)) for word, rules in by_word.items()]
-    from secretops.check.patterns import hinted_key_pattern
+    from secretops.check.patterns import PATCH_OP, hinted_key_pattern
 
     entries.append(("|".join(map(re.escape, TRIGGERS)), ([], [])))  # the other rules' needs
     entries.append(("Secret", ([], [])))  # _SECRET: with `kind`, a document may be a Secret
     entries.append(("kind", ([], [])))  # _KIND
-    entries.append((hinted_key_pattern() + "|(?i:widget)|secretGenerator", ([], [])))  # _HINTED: a key names a secret
+    entries.append((hinted_key_pattern() + "|(?i:widget)|secretGenerator|" + PATCH_OP, ([], [])))  # _HINTED
     entries.append(("(?i)" + "|".join(map(re.escape, HINT_WORDS)), ([], [])))  # _WORDS: a word of one
     options = re2.Options()
     options.log_errors = False
