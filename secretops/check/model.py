@@ -198,8 +198,11 @@ class FileView:
 
     @functools.cached_property
     def line_starts(self) -> list[int]:
-        starts = [0]
-        starts += [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+        text, starts = self.text, [0]
+        at = text.find("\n")
+        while at >= 0:  # str.find in C: a Python step a line, not a character
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
         return starts
 
     def line_of(self, offset: int) -> int:
