@@ -62,6 +62,12 @@ def candidates(repo: Repo, files: list[str]) -> Iterator[tuple[str, bool]]:
 
 
 def scan(repo: Repo) -> Scan:
+    """The repository's sops files and key Secrets: read and parsed once a command, shared by its
+    steps (Repo.scan; a command that rewrites files calls Repo.forget() before it scans again)."""
+    return repo.scan
+
+
+def read(repo: Repo) -> Scan:
     encrypted: list[ParsedFile] = []
     files = repo.files()
     clear = [r for r in files if repo.is_clear_name(r)]

@@ -14,6 +14,7 @@ from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal
 from secretops.sops import recipients
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
+from secretops.sops.creation_rules_edit import Loaded
 from secretops.util import parallel
 from secretops.util.fsutil import atomic_delete
 from secretops.util.progress import Observer
@@ -48,8 +49,8 @@ def targets(found: discovery.Scan, drop: set[str]) -> dict[str, list[str]]:
     return {"files": sorted(files), "key_secrets": sorted(secrets)}
 
 
-def drop_from_rules(repo: Repo, drop: set[str]) -> None:
-    common.edit_rules(repo, {k: [] for k in drop})
+def drop_from_rules(repo: Repo, drop: set[str], loaded: dict[str, Loaded] | None = None) -> None:
+    common.edit_rules(repo, {k: [] for k in drop}, loaded)
 
 
 def change_files(repo: Repo, sops: Sops, files: Sequence[str], ids: Sequence[Identity], drop: set[str],
@@ -96,3 +97,4 @@ def undo_uncommitted(repo: Repo, journal: Journal) -> None:
     paths = sorted({*common.configs(repo), *body.get("files", []), *body.get("key_secrets", []), STATE_FILE})
     common.clean_temps(repo, paths)
     common.restore(repo.root, paths)
+    repo.forget()  # what this command scans from here on is HEAD's version
