@@ -170,4 +170,10 @@ def listed_keys(root: Path, rel: str, identities: Sequence[Identity]) -> list[Id
         listed = age_of(root, rel)
     except (OSError, UnicodeDecodeError, SecretopsError):
         listed = set()
-    return [i for i in identities if i.public in listed] or list(identities)
+    return listed_in(listed, identities)
+
+
+def listed_in(listed: Iterable[str], identities: Sequence[Identity]) -> list[Identity]:
+    """The identities among ``listed`` (a file's age recipients); all of them when none is."""
+    wanted = set(listed)
+    return [i for i in identities if i.public in wanted] or list(identities)
