@@ -58,7 +58,8 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
     metas = {p.rel: set(p.meta.recipients.age) for p in found.encrypted if p.meta is not None}
     if any(agekeys.is_post_quantum_recipient(k) for k in journal.plan["keep"].values()):
         sops = sops.for_post_quantum()
-    return _apply(repo, sops, journal, ids, push, verify_all, obs, metas, loaded)
+    return _apply(repo, sops, journal, ids, push, verify_all, obs, metas, loaded,
+                  {p.rel: p for p in found.encrypted})
 
 
 def require_sops_for_new_data_keys(repo: Repo, sops: Sops, found: discovery.Scan, files: Sequence[str]) -> None:
@@ -120,7 +121,8 @@ def require_new_keys_held(repo: Repo, found: discovery.Scan, mapping: dict[str, 
 
 
 def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, verify_all: bool,
-           obs: Observer, recipients_now: dict[str, set[str]], loaded: dict[str, Loaded] | None = None) -> EndResult:
+           obs: Observer, recipients_now: dict[str, set[str]], loaded: dict[str, Loaded] | None = None,
+           scanned: dict[str, document.ParsedFile] | None = None) -> EndResult:
     root, body = repo.root, journal.plan
     drop, keep = set(body["drop"]), dict(body["keep"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
@@ -142,7 +144,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, v
         return recipients.new_data_key(root, sops, rel, ids)
 
     results = removal.change_files(repo, sops, files, ids, drop, bring_along, proof or None, "removing old keys",
-                                   obs, new_data_key)
+                                   obs, new_data_key, scanned)
     sample = [ids.by_public[k] for k in new_keys]
     if not sops.post_quantum and any(i.post_quantum for i in sample):
         sample = []  # sops 3.11 takes no PQ key: each file's keys, data key and MAC were proven in memory

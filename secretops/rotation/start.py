@@ -152,7 +152,8 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
     mapping: dict[str, str] = body["mapping"]
     files: list[str] = body["files"]
     common.clean_temps(repo, [*files, *common.configs(repo), STATE_FILE])
-    metas = {p.rel: p.meta for p in scanned.encrypted}
+    by_rel = {p.rel: p for p in scanned.encrypted}
+    metas = {rel: p.meta for rel, p in by_rel.items()}
     missing = [new for new in mapping.values() if new not in ids.by_public]
     if missing:
         raise StateError(f"the new key {short(missing[0])} is not in your key file",
@@ -166,7 +167,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
         meta = metas.get(rel)
         have = set(meta.recipients.age) if meta else recipients.age_of(root, rel)
         add = [mapping[k] for k in sorted(have) if k in mapping]
-        status = recipients.change(root, sops, rel, ids, add, (), proof)
+        status = recipients.change(root, sops, rel, ids, add, (), proof, by_rel.get(rel))
         return [status, sorted({k for k in have if k in mapping} | set(add))]
 
     results = parallel.run(files, add_keys, obs, "adding new keys")

@@ -18,19 +18,22 @@ REKEYED = "rekeyed"  # a new data key made in-process: proven by `verify`, not b
 
 
 def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add: Sequence[str],
-           remove: Collection[str], prove: Mapping[str, Identity] | None = None) -> str:
+           remove: Collection[str], prove: Mapping[str, Identity] | None = None,
+           scanned: document.ParsedFile | None = None) -> str:
     """Add and remove recipients with one atomic write. With ``prove``, the new text is verified in
-    memory before it is written (VERIFIED); sops-handled and untouched files still need `verify`."""
+    memory before it is written (VERIFIED); sops-handled and untouched files still need `verify`.
+    ``scanned``: the file as the command's scan parsed it (used only if the file still holds that text)."""
     text = (root / rel).read_text(encoding="utf-8")
+    current = scanned if scanned is not None and scanned.text == text else document.parse_light(rel, text.encode())
     try:
-        new = rewrap.rewrap_text(text, rel, identities, add, remove)
+        new = rewrap.rewrap_text(text, rel, identities, add, remove, current)
     except rewrap.Unsupported:
         return CHANGED if _with_sops(root, sops, rel, add, remove) else UNCHANGED
     if new == text:
         return UNCHANGED
     if prove is not None:
         meta = document.parse_light(rel, new.encode()).meta
-        before = document.parse_light(rel, text.encode()).meta
+        before = current.meta
         expected = (set(before.recipients.age) if before else set()) - set(remove) | set(add)
         verify_meta(meta, rel, expected, remove, prove, set(prove))
     atomic_write(root / rel, new.encode())
