@@ -220,6 +220,25 @@ class _Index:
         self.flags: dict[str, str] = {}
         self.problems: list[str] = []
         self._under: dict[str, list[str]] | None = None
+        self._sources: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
+
+    def sources(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """(normalized URL -> the names of the GitRepositories and OCIRepositories that watch it, and
+        name -> their URLs): one pass, for every entry point."""
+        from secretops.flux.judge import normalize_url
+
+        if self._sources is None:
+            by_url: dict[str, set[str]] = {}
+            by_name: dict[str, set[str]] = {}
+            for docs in self.objects.values():
+                for doc in docs:
+                    url = _map(doc.get("spec")).get("url")
+                    if doc.get("kind") in _SOURCES and isinstance(url, str) and url:
+                        name, key = str(_map(doc.get("metadata")).get("name")), normalize_url(url)
+                        by_url.setdefault(key, set()).add(name)
+                        by_name.setdefault(name, set()).add(key)
+            self._sources = by_url, by_name
+        return self._sources
 
     def load(self) -> None:
         from secretops.util import yamlio
@@ -453,15 +472,10 @@ def _same_repository(index: _Index, entries: list[EntryPoint]) -> set[str]:
     from secretops.flux.judge import normalize_url
 
     names = {e.source for e in entries}
-    found: dict[str, set[str]] = {}
-    for docs in index.objects.values():
-        for doc in docs:
-            url = _map(doc.get("spec")).get("url")
-            if doc.get("kind") in _SOURCES and isinstance(url, str) and url:
-                found.setdefault(normalize_url(url), set()).add(str(_map(doc.get("metadata")).get("name")))
+    found, urls_of = index.sources()
     urls = {normalize_url(e.url) for e in entries if e.url}
-    urls |= {u for u, named in found.items() if named & names}
-    return names | {n for u in urls for n in found.get(u, set())}
+    urls |= {u for n in names for u in urls_of.get(n, ())}
+    return names.union(*(found.get(u, ()) for u in urls))
 
 
 def _name(path: str, taken: set[str]) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +17,8 @@ from secretops.util.index import first_by
 
 if TYPE_CHECKING:
     from secretops.flux import topology as topology_mod
+    from secretops.repo import discovery as discovery_mod
     from secretops.sops import creation_rules as rules
-
 
 
 class Repo:
@@ -25,6 +27,20 @@ class Repo:
     def __init__(self, root: Path, is_git: bool, config: Config) -> None:
         self.root, self.is_git, self.config = root, is_git, config
         self.inferred: list[str] = []  # what open_repo(infer=True) inferred, in words
+        self._listing: dict[str, list[str]] = {}  # files(), listed once (see forget)
+
+    def forget(self) -> None:
+        """A command's own writes changed, added or removed files: its later steps list, read and parse
+        them again (the listing and the scan; the configs and the topology stay as read)."""
+        self._listing.clear()
+        self.__dict__.pop("scan", None)
+
+    @functools.cached_property
+    def scan(self) -> discovery_mod.Scan:
+        """The repository's sops files and key Secrets, read and parsed once (see discovery.scan)."""
+        from secretops.repo import discovery as discovery_mod
+
+        return discovery_mod.read(self)
 
     @functools.cached_property
     def sops_config(self) -> rules.SopsConfigs:
@@ -156,14 +172,34 @@ class Repo:
 
     def files(self, *, include_ignored_clear: bool = True) -> list[str]:
         """Tracked and untracked-but-not-ignored regular files, plus ignored clear copies. Symlinks are
-        left out: secretops never reads or writes through one."""
+        left out: secretops never reads or writes through one. Listed once a command: a command whose
+        writes add or remove files calls forget() before it lists again."""
         if not self.is_git:
-            return walk(self.root)
-        names = git.ls_files(self.root, "--cached", "--others", "--exclude-standard")
-        if include_ignored_clear:
-            names += git.ls_files(self.root, "--others", "--ignored", "--exclude-standard",
-                                  "--", f"*{self.config.clear_suffix}")
-        return sorted(set(n for n in names if (self.root / n).is_file() and not (self.root / n).is_symlink()))
+            return list(self._listed("walk", lambda: walk(self.root)))
+        names = self._listed("files", lambda: self._regular(git.ls_files(
+            self.root, "--cached", "--others", "--exclude-standard")))
+        if not include_ignored_clear:
+            return list(names)
+        clear = self._listed("clear", lambda: self._regular(git.ls_files(
+            self.root, "--others", "--ignored", "--exclude-standard", "--", f"*{self.config.clear_suffix}")))
+        return sorted({*names, *clear})
+
+    def _listed(self, what: str, list_them: Callable[[], list[str]]) -> list[str]:
+        found = self._listing.get(what)
+        if found is None:
+            found = self._listing[what] = list_them()
+        return found
+
+    def _regular(self, names: list[str]) -> list[str]:
+        """Regular files only (one lstat each: a symlink, a folder or a deleted file is left out)."""
+        out = set()
+        for n in set(names):
+            try:
+                if stat.S_ISREG(os.lstat(self.root / n).st_mode):
+                    out.add(n)
+            except OSError:
+                continue
+        return sorted(out)
 
     def is_encrypted_name(self, rel: str) -> bool:
         """Named like an encrypted file, or matched by a specific `.sops.yaml` rule."""

@@ -13,6 +13,7 @@ from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, load_s
 from secretops.sops import agekeys
 from secretops.sops.agekeys import Keyring
 from secretops.sops.binary import Sops
+from secretops.sops.creation_rules_edit import Loaded
 from secretops.util.display import short
 from secretops.util.fsutil import atomic_delete
 from secretops.util.progress import Observer, Silent
@@ -29,7 +30,7 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
     if pending is not None and pending.op == "finish":
         _undo_finish(repo, pending)
     journal = removal.journal_for(repo, "abort")
-    common.require_valid_configs(repo, "abort")
+    loaded = common.require_valid_configs(repo, "abort")
     if journal is None and load_state(repo.root) is None:
         orphans = _orphan_keys(repo)
         if orphans:  # a start killed before its journal: only unused new keys were written
@@ -49,10 +50,11 @@ def abort(repo: Repo, sops: Sops, *, push: bool = False, observer: Observer | No
         journal.save(repo.root)
     else:
         ids = common.identities(repo, found)
-    return _apply(repo, sops, journal, ids, push, obs)
+    return _apply(repo, sops, journal, ids, push, obs, loaded)
 
 
-def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, obs: Observer) -> EndResult:
+def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, obs: Observer,
+           loaded: dict[str, Loaded] | None = None) -> EndResult:
     root, body = repo.root, journal.plan
     drop = set(body["drop"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
@@ -61,7 +63,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, o
         entry = next((e for e in keysecrets.read_entries(root, rel, ids) if e.name == ROTATION_ENTRY), None)
         if entry is not None:
             keysecrets.unset_entry(sops, root, rel, entry.field, entry.name, ids)
-    removal.drop_from_rules(repo, drop)
+    removal.drop_from_rules(repo, drop, loaded)
     results = removal.change_files(repo, sops, files, ids, drop, lambda rel: [], None, "removing new keys", obs)
     old = [i for i in ids if i.public not in drop]
     sha = removal.verify_and_commit(repo, sops, journal, results, drop, ids, None, old, False, "abort",
@@ -124,6 +126,7 @@ def undo_start(repo: Repo, journal: Journal) -> EndResult:
     """An interrupted start, not committed: put back what HEAD has and forget the new keys."""
     removal.undo_uncommitted(repo, journal)
     atomic_delete(repo.root / STATE_FILE)
+    repo.forget()
     agekeys.remove_from_key_file(set(journal.plan["mapping"].values()))
     journal.delete(repo.root)
     return EndResult(journal.rotation_id, None, tuple(journal.plan["files"]))

@@ -142,6 +142,7 @@ def require_clean(repo: Repo) -> str:
         name = path.rsplit("/", 1)[-1]
         if name.startswith(".") and name.endswith(".secretops-tmp"):  # a killed write of ours: not the user's
             atomic_delete(repo.root / path)
+            repo.forget()  # the steps after this list the files without it
         else:
             dirty.append(path)
     if dirty:
@@ -169,15 +170,17 @@ def require_space_for(repo: Repo, files: Sequence[str], what: str) -> None:
     require_space(repo.root, 3 * sum(sizes) + 2 * index_size, largest, what)
 
 
-def require_valid_configs(repo: Repo, command: str) -> None:
+def require_valid_configs(repo: Repo, command: str) -> dict[str, creation_rules_edit.Loaded]:
     """Every `.sops.yaml` parses (and its regexes compile) before the first write: a broken one found
-    half-way would leave key Secrets changed and rules not."""
+    half-way would leave key Secrets changed and rules not. Returns each one as read, for edit_rules."""
     from secretops.errors import ConfigError
 
     try:
         repo.sops_config  # noqa: B018 - loading validates every config
+        loaded = {}
         for rel in configs(repo):
-            creation_rules_edit.replace_keys((repo.root / rel).read_text(encoding="utf-8"), {})
+            loaded[rel] = creation_rules_edit.Loaded((repo.root / rel).read_text(encoding="utf-8"))
+        return loaded
     except ConfigError as exc:
         raise ConfigError(exc.message, hint=f"fix it and commit the fix, then run `secretops rotate {command}` "
                           "again") from None
@@ -245,12 +248,13 @@ def configs(repo: Repo) -> list[str]:
     return list(repo.sops_config.paths)
 
 
-def edit_rules(repo: Repo, mapping: dict[str, list[str]]) -> None:
+def edit_rules(repo: Repo, mapping: dict[str, list[str]],
+               loaded: dict[str, creation_rules_edit.Loaded] | None = None) -> None:
     """Each `.sops.yaml` gets ``mapping`` applied (see creation_rules_edit.replace_keys); unchanged ones
-    are not written."""
+    are not written. ``loaded``: the configs as require_valid_configs read them."""
     for rel in configs(repo):
         text = (repo.root / rel).read_text(encoding="utf-8")
-        edited = creation_rules_edit.replace_keys(text, mapping)
+        edited = creation_rules_edit.replace_keys(text, mapping, (loaded or {}).get(rel))
         if edited != text:
             atomic_write(repo.root / rel, edited.encode())
 
@@ -258,6 +262,7 @@ def edit_rules(repo: Repo, mapping: dict[str, list[str]]) -> None:
 def clean_temps(repo: Repo, paths: Sequence[str]) -> None:
     """Temp files a killed write left: beside the repository files, the journal and the key file."""
     remove_stale_temps(repo.root, list(paths))
+    repo.forget()
     remove_stale_temps(Journal.path(repo.root).parent, [Journal.path(repo.root).name])
     key_file = agekeys.key_file_for_writing()
     remove_stale_temps(key_file.parent, [key_file.name])

@@ -14,6 +14,7 @@ from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal, Rotati
 from secretops.sops import agekeys, binary, datakey, document, recipients
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
+from secretops.sops.creation_rules_edit import Loaded
 from secretops.util import parallel
 from secretops.util.display import short
 from secretops.util.progress import Observer, Silent
@@ -24,7 +25,7 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
            observer: Observer | None = None) -> EndResult:
     obs = observer or Silent()
     journal = removal.journal_for(repo, "finish")
-    common.require_valid_configs(repo, "finish")
+    loaded = common.require_valid_configs(repo, "finish")
     found = discovery.scan(repo)
     if journal is None:
         state = common.ready(repo)
@@ -57,7 +58,8 @@ def finish(repo: Repo, sops: Sops, *, unverified: bool = False, compromised: boo
     metas = {p.rel: set(p.meta.recipients.age) for p in found.encrypted if p.meta is not None}
     if any(agekeys.is_post_quantum_recipient(k) for k in journal.plan["keep"].values()):
         sops = sops.for_post_quantum()
-    return _apply(repo, sops, journal, ids, push, verify_all, obs, metas)
+    return _apply(repo, sops, journal, ids, push, verify_all, obs, metas, loaded,
+                  {p.rel: p for p in found.encrypted})
 
 
 def require_sops_for_new_data_keys(repo: Repo, sops: Sops, found: discovery.Scan, files: Sequence[str]) -> None:
@@ -119,14 +121,15 @@ def require_new_keys_held(repo: Repo, found: discovery.Scan, mapping: dict[str, 
 
 
 def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, verify_all: bool,
-           obs: Observer, recipients_now: dict[str, set[str]]) -> EndResult:
+           obs: Observer, recipients_now: dict[str, set[str]], loaded: dict[str, Loaded] | None = None,
+           scanned: dict[str, document.ParsedFile] | None = None) -> EndResult:
     root, body = repo.root, journal.plan
     drop, keep = set(body["drop"]), dict(body["keep"])
     files, secrets = list(body["files"]), list(body["key_secrets"])
     common.clean_temps(repo, [STATE_FILE, *common.configs(repo), *files, *secrets])
     # Entries first (sops still opens the file with either key); each key Secret is its own file.
     parallel.run(secrets, lambda rel: _settle_key_secret(repo, sops, rel, keep, ids), obs, "key Secrets")
-    removal.drop_from_rules(repo, drop)
+    removal.drop_from_rules(repo, drop, loaded)
     new_keys = set(keep.values())
     proof = {k: ids.by_public[k] for k in new_keys if k in ids.by_public}
 
@@ -141,7 +144,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, ids: Keyring, push: bool, v
         return recipients.new_data_key(root, sops, rel, ids)
 
     results = removal.change_files(repo, sops, files, ids, drop, bring_along, proof or None, "removing old keys",
-                                   obs, new_data_key)
+                                   obs, new_data_key, scanned)
     sample = [ids.by_public[k] for k in new_keys]
     if not sops.post_quantum and any(i.post_quantum for i in sample):
         sample = []  # sops 3.11 takes no PQ key: each file's keys, data key and MAC were proven in memory

@@ -3,7 +3,7 @@ verification of the result and its commit. Each command has its own path over th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from secretops.errors import StateError
@@ -14,6 +14,8 @@ from secretops.rotation.state import ROTATION_ENTRY, STATE_FILE, Journal
 from secretops.sops import recipients
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
+from secretops.sops.creation_rules_edit import Loaded
+from secretops.sops.document import ParsedFile
 from secretops.util import parallel
 from secretops.util.fsutil import atomic_delete
 from secretops.util.progress import Observer
@@ -48,17 +50,19 @@ def targets(found: discovery.Scan, drop: set[str]) -> dict[str, list[str]]:
     return {"files": sorted(files), "key_secrets": sorted(secrets)}
 
 
-def drop_from_rules(repo: Repo, drop: set[str]) -> None:
-    common.edit_rules(repo, {k: [] for k in drop})
+def drop_from_rules(repo: Repo, drop: set[str], loaded: dict[str, Loaded] | None = None) -> None:
+    common.edit_rules(repo, {k: [] for k in drop}, loaded)
 
 
 def change_files(repo: Repo, sops: Sops, files: Sequence[str], ids: Sequence[Identity], drop: set[str],
                  add_for: Callable[[str], list[str]], proof: dict[str, Identity] | None, label: str,
-                 obs: Observer, then: Callable[[str], str | None] | None = None) -> dict[str, str]:
-    """Each file loses ``drop`` and gains ``add_for(rel)``, in parallel; ``then`` may rewrite it further."""
+                 obs: Observer, then: Callable[[str], str | None] | None = None,
+                 scanned: Mapping[str, ParsedFile] | None = None) -> dict[str, str]:
+    """Each file loses ``drop`` and gains ``add_for(rel)``, in parallel; ``then`` may rewrite it further.
+    ``scanned``: the files as the command's scan parsed them."""
 
     def one(rel: str) -> str:
-        status = recipients.change(repo.root, sops, rel, ids, add_for(rel), drop, proof)
+        status = recipients.change(repo.root, sops, rel, ids, add_for(rel), drop, proof, (scanned or {}).get(rel))
         return (then(rel) if then else None) or status
 
     return parallel.run(files, one, obs, label)
@@ -96,3 +100,4 @@ def undo_uncommitted(repo: Repo, journal: Journal) -> None:
     paths = sorted({*common.configs(repo), *body.get("files", []), *body.get("key_secrets", []), STATE_FILE})
     common.clean_temps(repo, paths)
     common.restore(repo.root, paths)
+    repo.forget()  # what this command scans from here on is HEAD's version

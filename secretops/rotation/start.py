@@ -19,6 +19,7 @@ from secretops.sops import agekeys, recipients
 from secretops.sops import binary as sops_mod
 from secretops.sops.agekeys import Identity, Keyring
 from secretops.sops.binary import Sops
+from secretops.sops.creation_rules_edit import Loaded
 from secretops.util import parallel
 from secretops.util.display import short
 from secretops.util.fsutil import atomic_write
@@ -64,7 +65,7 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
             return StartResult(plan, tuple(dict.fromkeys(problems)), readiness=tuple(found))
         branch = common.require_clean(repo)
         plan_mod.require_no_rotation(repo)
-        common.require_valid_configs(repo, "start")
+        loaded = common.require_valid_configs(repo, "start")
         scanned = discovery.scan(repo)
         plan, ids = plan_mod.build(repo, scanned, names, every, agekeys.load_identities())
         common.require_openable(repo, plan.files, ids, sops)  # every file, before the first write
@@ -81,6 +82,7 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
         ring.data_keys.update(ids.data_keys)  # the data keys the plan proved: not unwrapped twice
     else:
         common.require_git_ready(repo, journal)
+        loaded = None
         obs.info(f"resuming the interrupted start of rotation {journal.rotation_id}")
         scanned = discovery.scan(repo)
         ring = common.identities(repo, scanned)
@@ -88,7 +90,7 @@ def start(repo: Repo, sops: Sops | None, names: tuple[str, ...], every: bool, *,
     if journal.plan.get("post_quantum"):
         sops = sops.for_post_quantum()
     try:
-        return _apply(repo, sops, journal, scanned, ring, push, verify_all, obs)
+        return _apply(repo, sops, journal, scanned, ring, push, verify_all, obs, loaded)
     except OSError as exc:  # a full disk or a read-only folder half-way: put everything back
         why = f"{exc.strerror or type(exc).__name__}" + (f" ({short(str(exc.filename))})" if exc.filename else "")
         if common.committed(repo.root, journal.rotation_id, "1") is None:
@@ -145,17 +147,18 @@ def _begin(repo: Repo, plan: Plan, branch: str, to_pq: bool = False,
 
 
 def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, ids: Keyring, push: bool,
-           verify_all: bool, obs: Observer) -> StartResult:
+           verify_all: bool, obs: Observer, loaded: dict[str, Loaded] | None = None) -> StartResult:
     root, body = repo.root, journal.plan
     mapping: dict[str, str] = body["mapping"]
     files: list[str] = body["files"]
     common.clean_temps(repo, [*files, *common.configs(repo), STATE_FILE])
-    metas = {p.rel: p.meta for p in scanned.encrypted}
-    missing = [new for new in mapping.values() if new not in {i.public for i in ids}]
+    by_rel = {p.rel: p for p in scanned.encrypted}
+    metas = {rel: p.meta for rel, p in by_rel.items()}
+    missing = [new for new in mapping.values() if new not in ids.by_public]
     if missing:
         raise StateError(f"the new key {short(missing[0])} is not in your key file",
                          hint="restore ~/.config/sops/age/keys.txt, or `secretops rotate abort`")
-    common.edit_rules(repo, {old: [old, new] for old, new in mapping.items()})
+    common.edit_rules(repo, {old: [old, new] for old, new in mapping.items()}, loaded)
     wanted: dict[str, set[str]] = {}
     by_pub = {i.public: i for i in ids}
     proof = {new: by_pub[new] for new in mapping.values()}
@@ -164,7 +167,7 @@ def _apply(repo: Repo, sops: Sops, journal: Journal, scanned: discovery.Scan, id
         meta = metas.get(rel)
         have = set(meta.recipients.age) if meta else recipients.age_of(root, rel)
         add = [mapping[k] for k in sorted(have) if k in mapping]
-        status = recipients.change(root, sops, rel, ids, add, (), proof)
+        status = recipients.change(root, sops, rel, ids, add, (), proof, by_rel.get(rel))
         return [status, sorted({k for k in have if k in mapping} | set(add))]
 
     results = parallel.run(files, add_keys, obs, "adding new keys")

@@ -62,7 +62,7 @@ class RotationState:
                 del body[flag]
         header = ("# secretops key rotation in progress. Do not edit. Flux never applies this folder\n"
                   "# (.sourceignore). Finish with `secretops rotate finish`, or `secretops rotate abort`.\n")
-        return header + yamlio.dump(yamlio.roundtrip(), body)
+        return header + yamlio.dump_data(body)
 
     @classmethod
     def from_mapping(cls, data: Any) -> RotationState:

@@ -4,10 +4,11 @@ anchors and aliases."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from secretops.errors import ConfigError
+from secretops.errors import ConfigError, InputError
 from secretops.sops import creation_rules as rules
 from secretops.util import yamlio
 
@@ -179,10 +180,42 @@ def _dedupe(items: list[Any]) -> None:
         del items[n]  # CommentedSeq shifts its comments with the items
 
 
-def replace_keys(text: str, mapping: Mapping[str, list[str]]) -> str:
+_KEY_TOKEN = re.compile(r"age1[0-9a-z]+")
+_AGE_LINE = re.compile(r"(?P<head>[ \t]*(?:-[ \t]+)?age:[ \t]+)(?P<value>[0-9a-z][^#'\"]*?)"
+                       r"(?P<tail>(?:[ \t]+#.*)?[ \t]*)")
+_PLAIN_KEYS = re.compile(r"[0-9a-z]+(?:, ?[0-9a-z]+)*")
+_PLACEHOLDER = "age1" + "q" * 58  # stands for a key not made yet: the edit's shape is the same for any key
+
+
+class Loaded:
+    """A `.sops.yaml` as validated before the first write, kept for one edit: a large config is read
+    once a command, not once to validate and once to edit. Where the edit can be made on the text
+    (see _on_the_text) the round-trip loader is not needed; else it reads the file here (and refuses
+    what it cannot read)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._doc: tuple[Any, Any] | None = None
+        keys = set(_KEY_TOKEN.findall(text))  # as if each got a new key: where it stands decides, not which
+        if _on_the_text(text, {k: [k, _PLACEHOLDER] for k in keys}) is None:
+            self._doc = _load(text)
+
+    def take(self, text: str) -> tuple[Any, Any]:
+        """The document of ``text``: the one read, once (an edit changes it in place), else read anew."""
+        doc, self._doc = self._doc, None
+        return doc if doc is not None and text == self.text else _load(text)
+
+
+def replace_keys(text: str, mapping: Mapping[str, list[str]], loaded: Loaded | None = None) -> str:
     """Each old public key becomes the given list: ``[old, new]`` at start, ``[new]`` at finish,
-    ``[]`` to remove it. Comments, order, quotes, anchors and aliases are kept."""
-    data, yaml = _load(text)
+    ``[]`` to remove it. Comments, order, quotes, anchors and aliases are kept. ``loaded``: the
+    text as validated before. An edit that the text allows is made on the text (every other byte
+    kept); else through a ruamel round trip."""
+    edited = _on_the_text(text, mapping)
+    if edited is not None:
+        _check(edited, mapping)
+        return edited
+    data, yaml = loaded.take(text) if loaded is not None else _load(text)
     edit = _Edit(data, mapping)
     edit.anchors()
     for rule in data.get("creation_rules") or []:
@@ -193,6 +226,70 @@ def replace_keys(text: str, mapping: Mapping[str, list[str]]) -> str:
         return text
     out = yamlio.dump(yaml, data)
     _check(out, mapping)
+    return out
+
+
+def _on_the_text(text: str, mapping: Mapping[str, list[str]]) -> str | None:
+    """The edit made on the lines that name a key, when each is a rule's (or key group's) `age:` with
+    plain keys (`age: age1…,age1…`, a comment after it): those values are edited as the round trip
+    edits them, and nothing else changes. Proven before it is used: the edited file reads as the
+    original with exactly that edit. None: anything else (lists, anchors, quotes, keys elsewhere)."""
+    lines = text.splitlines(keepends=True)
+    changed = False
+    for n, line in enumerate(lines):
+        if "age1" not in line or not any(k in mapping for k in _KEY_TOKEN.findall(line)):
+            continue
+        body = line.rstrip("\r\n")
+        match = _AGE_LINE.fullmatch(body)
+        if match is None:
+            return None
+        new = _replace_in_string(match["value"], mapping)
+        if new == match["value"]:
+            continue
+        if new and not _PLAIN_KEYS.fullmatch(new):
+            return None
+        new = new or "''"  # as the round trip writes a rule left with no key
+        lines[n] = match["head"] + new + _comment_at(match["tail"], match.start("tail"), match.end("value") -
+                                                     match.start("value"), len(new)) + line[len(body):]
+        changed = True
+    if not changed:
+        return text
+    edited = "".join(lines)
+    try:
+        before, after = yamlio.load_one(text, ".sops.yaml"), yamlio.load_one(edited, ".sops.yaml")
+    except InputError:
+        return None
+    return edited if _edited_data(before, mapping) == after else None
+
+
+def _comment_at(tail: str, column: int, old: int, new: int) -> str:
+    """A comment after the value stays in its column, or one space after a value that grew past it
+    (as the round trip places it)."""
+    if "#" not in tail:
+        return tail
+    hash_at = column + tail.index("#")
+    end = column - old + new
+    return " " * max(1, hash_at - end) + tail.lstrip(" \t")
+
+
+def _edited_data(data: Any, mapping: Mapping[str, list[str]]) -> Any:
+    """What the round trip's edit makes of the plain data, for the string values it edits; None
+    where it would do more (lists of keys)."""
+    import copy
+
+    if not isinstance(data, dict) or not isinstance(data.get("creation_rules"), list):
+        return None
+    out = copy.deepcopy(data)
+    for rule in out["creation_rules"]:
+        if not isinstance(rule, dict):
+            continue
+        groups = rule.get("key_groups")
+        for holder in [rule, *(g for g in groups if isinstance(g, dict))] if isinstance(groups, list) else [rule]:
+            value = holder.get("age")
+            if isinstance(value, str):
+                holder["age"] = _replace_in_string(value, mapping)
+            elif isinstance(value, list):
+                return None
     return out
 
 

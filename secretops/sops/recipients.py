@@ -18,21 +18,25 @@ REKEYED = "rekeyed"  # a new data key made in-process: proven by `verify`, not b
 
 
 def change(root: Path, sops: Sops, rel: str, identities: Sequence[Identity], add: Sequence[str],
-           remove: Collection[str], prove: Mapping[str, Identity] | None = None) -> str:
+           remove: Collection[str], prove: Mapping[str, Identity] | None = None,
+           scanned: document.ParsedFile | None = None) -> str:
     """Add and remove recipients with one atomic write. With ``prove``, the new text is verified in
-    memory before it is written (VERIFIED); sops-handled and untouched files still need `verify`."""
+    memory before it is written (VERIFIED); sops-handled and untouched files still need `verify`.
+    ``scanned``: the file as the command's scan parsed it (used only if the file still holds that text)."""
     text = (root / rel).read_text(encoding="utf-8")
+    current = scanned if scanned is not None and scanned.text == text else document.parse_light(rel, text.encode())
     try:
-        new = rewrap.rewrap_text(text, rel, identities, add, remove)
+        new = rewrap.rewrap_text(text, rel, identities, add, remove, current)
     except rewrap.Unsupported:
         return CHANGED if _with_sops(root, sops, rel, add, remove) else UNCHANGED
     if new == text:
         return UNCHANGED
     if prove is not None:
         meta = document.parse_light(rel, new.encode()).meta
-        before = document.parse_light(rel, text.encode()).meta
-        expected = (set(before.recipients.age) if before else set()) - set(remove) | set(add)
-        verify_meta(meta, rel, expected, remove, prove, set(prove))
+        before = current.meta
+        # per file, never a copy of the fleet's key sets (50,000 files x 10,000 keys)
+        expected = {k for k in (before.recipients.age if before else ()) if k not in remove} | set(add)
+        verify_meta(meta, rel, expected, remove, prove, prove.keys())
     atomic_write(root / rel, new.encode())
     return VERIFIED if prove is not None else CHANGED
 
@@ -123,7 +127,7 @@ def age_of_text(rel: str, text: str) -> set[str]:
     return set(meta.recipients.age) if meta else set()
 
 
-def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
+def verify(root: Path, rel: str, present: Iterable[str], absent: Collection[str],
            identities: Mapping[str, Identity], prove: Iterable[str] | None = None) -> None:
     """The file lists what it should and none of ``absent``; each key in ``prove`` (default: every
     present key) opens the real data key (checked against the MAC)."""
@@ -131,17 +135,18 @@ def verify(root: Path, rel: str, present: Iterable[str], absent: Iterable[str],
     verify_meta(meta, rel, set(present), absent, identities, None if prove is None else set(prove))
 
 
-def verify_meta(meta: SopsMeta | None, rel: str, present: set[str], absent: Iterable[str],
-                identities: Mapping[str, Identity], prove: set[str] | None) -> None:
+def verify_meta(meta: SopsMeta | None, rel: str, present: set[str], absent: Collection[str],
+                identities: Mapping[str, Identity], prove: Collection[str] | None) -> None:
     if meta is None:
         raise StateError(f"verification failed: {rel} lost its sops metadata", hint="run the command again")
     have = set(meta.recipients.age)
-    missing, extra = set(present) - have, set(absent) & have
+    missing, extra = set(present) - have, {k for k in have if k in absent}  # the file's few keys, looked up
     if missing or extra:
         raise StateError(f"verification failed: {rel} has {len(missing)} missing and {len(extra)} extra recipient(s)",
                          hint="run the command again")
     stanzas = dict(meta.age_stanzas)
-    for pub in (present if prove is None else prove) & set(identities) & set(stanzas):
+    wanted = present if prove is None else prove
+    for pub in [p for p in stanzas if p in wanted and p in identities]:
         key = datakey.stanza_key(stanzas[pub], identities[pub])
         if key is not None and meta.uses_key_groups:
             continue  # a Shamir share, not the data key: the real sops decrypts these files in the sample
@@ -170,4 +175,10 @@ def listed_keys(root: Path, rel: str, identities: Sequence[Identity]) -> list[Id
         listed = age_of(root, rel)
     except (OSError, UnicodeDecodeError, SecretopsError):
         listed = set()
-    return [i for i in identities if i.public in listed] or list(identities)
+    return listed_in(listed, identities)
+
+
+def listed_in(listed: Iterable[str], identities: Sequence[Identity]) -> list[Identity]:
+    """The identities among ``listed`` (a file's age recipients); all of them when none is."""
+    wanted = set(listed)
+    return [i for i in identities if i.public in wanted] or list(identities)

@@ -100,9 +100,11 @@ def _render(template: list[str] | None, indent: int, recipient: str, armor: str)
 
 
 def rewrap_text(text: str, rel: str, identities: Iterable[Identity], add: Sequence[str] = (),
-                remove: Collection[str] = ()) -> str:
-    """Return ``text`` with age recipients added and removed; raises Unsupported or AgeKeyError."""
-    parsed = document.parse_light(rel, text.encode())
+                remove: Collection[str] = (), parsed: document.ParsedFile | None = None) -> str:
+    """Return ``text`` with age recipients added and removed; raises Unsupported or AgeKeyError.
+    ``parsed``: ``text`` parsed already (document.parse_light)."""
+    if parsed is None or parsed.text != text:
+        parsed = document.parse_light(rel, text.encode())
     meta = parsed.meta
     if parsed.error or meta is None:
         raise InputError(f"{rel} is not a sops-encrypted file", hint=f"encrypt it with `secretops encrypt {rel}`")

@@ -378,6 +378,19 @@ def dump(yaml: Any, data: Any) -> str:
     return buf.getvalue()
 
 
+def dump_data(data: Any) -> str:
+    """Plain data (mappings in their order, lists, strings, numbers, booleans) as block YAML 1.2,
+    through libyaml's emitter where it is installed: what secretops writes for itself (the rotation
+    state), not a user's file to keep the look of (see roundtrip)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=False)
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    yaml.representer.sort_base_mapping_type_on_output = False
+    return dump(yaml, data)
+
+
 def dump_all(yaml: Any, docs: list[Any]) -> str:
     buf = io.StringIO()
     yaml.dump_all(docs, buf)

@@ -31,7 +31,7 @@ from typing import Any
 
 from secretops.errors import SecretopsError
 from secretops.repo.model import Repo
-from secretops.sops import agekeys, datakey, document, rewrap, treeedit
+from secretops.sops import agekeys, datakey, document, recipients, rewrap, treeedit
 from secretops.sops.agekeys import Identity
 from secretops.sops.binary import Sops
 from secretops.sops.metadata import KINDS, SopsMeta
@@ -72,8 +72,9 @@ def _three_way(base: Any, ours: Any, theirs: Any, path: list[str], conflicts: li
 
 def _decrypt(sops: Sops, path: Path, ids: Sequence[Identity]) -> list[Any]:
     """The real sops, on a file named like the repository's (git's temp names carry no extension)."""
-    return [d for d in document.parse(path.name, sops.decrypt(str(path), env=agekeys.identity_env(ids),
-                                                              label=path.name)).documents if d is not None]
+    env = agekeys.identity_env(recipients.listed_keys(path.parent, path.name, ids))  # not the whole key ring
+    return [d for d in document.parse(path.name, sops.decrypt(str(path), env=env, label=path.name)).documents
+            if d is not None]
 
 
 def _named(tmp: Path, side: str, rel: str, data: bytes) -> Path:
@@ -212,7 +213,8 @@ def _in_key_groups(sops: Sops, texts: Mapping[str, bytes], rel: str, metas: Mapp
     if groups["ours"] != groups["theirs"] and len(changed) > 1:
         raise _Refused("both sides changed its key groups")
     carrier = "theirs" if changed == ["theirs"] else "ours"
-    env = agekeys.identity_env(ids)
+    meta = metas.get(carrier)
+    env = agekeys.identity_env(recipients.listed_in(meta.recipients.age if meta else (), ids))
     with private_tempdir() as tmp:
         copy = _named(tmp, carrier, rel, texts[carrier])
         for path, value in treeedit.changes(trees[carrier][0], merged):

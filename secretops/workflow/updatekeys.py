@@ -137,7 +137,6 @@ def _sops_check(sops: Sops, made: dict[str, str], ids: Sequence[Identity], verif
     with the local age keys that are still recipients; files it cannot open that way are left to the
     in-memory proof (a recipient list without a local key, e.g. KMS only)."""
     chosen = sorted(made) if verify_all else sorted(made)[:3]
-    env = agekeys.identity_env(ids)
     checked = 0
     with private_tempdir() as tmp:
         for n, rel in enumerate(chosen):
@@ -147,7 +146,9 @@ def _sops_check(sops: Sops, made: dict[str, str], ids: Sequence[Identity], verif
             copy = tmp / f"{n}-{Path(rel).name}"
             copy.write_text(made[rel], encoding="utf-8")
             try:
-                sops.decrypt(str(copy), env=env, label=rel)
+                # the keys it lists, not the whole key ring (thousands of keys overflow the environment)
+                sops.decrypt(str(copy), env=agekeys.identity_env(recipients.listed_in(meta.recipients.age, ids)),
+                             label=rel)
             except SecretopsError as exc:  # one line, one error type (a SopsError needs its command)
                 raise StateError(f"verification failed before writing: {exc.message}",
                                  hint="nothing was written; run `secretops status` and check the file") from None
