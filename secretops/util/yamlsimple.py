@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_./-]*):(?:[ ]+(.*))?")
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_./-]*):(?:[ ]+(.*))?", re.S)  # re.S: a block scalar's lines
 _SINGLE = re.compile(r"'((?:[^']|'')*)'(?:[ ]+#.*)?")
 _DOUBLE = re.compile(r'"([^"\\]*)"(?:[ ]+#.*)?')
 _NOT_PLAIN_START = set("-?:,[]{}#&*!|>'\"%@`")
@@ -41,10 +41,22 @@ def load_all(text: str) -> list[Any] | None:
 
 def _documents(text: str) -> list[list[tuple[int, str]]]:
     """Each document's content lines (indent, text): `---` starts one; the first one is implicit
-    when content comes before any `---`."""
+    when content comes before any `---`. A literal block scalar (`key: |`) is read whole here and
+    stands on its key's line as _BLOCK and its value."""
     docs: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] | None = None
-    for line in text.split("\n"):
+    raw = text.split("\n")
+    at = 0
+    while at < len(raw):
+        line = raw[at]
+        at += 1
+        if line.endswith(("|", "|-")) and (block := _LITERAL.fullmatch(line)) is not None:
+            value, at = _literal(raw, at, block)
+            if current is None:
+                current = []
+                docs.append(current)
+            current.append((len(block.group(1)), f"{block.group(2)}: {_BLOCK}{value}"))
+            continue
         if line.startswith("---"):
             if not _SEPARATOR.fullmatch(line):
                 raise _Outside
@@ -61,6 +73,41 @@ def _documents(text: str) -> list[list[tuple[int, str]]]:
             docs.append(current)
         current.append((len(line) - len(body), body.rstrip(" ")))
     return docs
+
+
+# `key: |` or `key: |-` (or `- key: |`), a literal block scalar: clip (one final newline) or strip
+# (none). Its lines follow, more indented than its key.
+_LITERAL = re.compile(r"( *)((?:- )?[A-Za-z_][A-Za-z0-9_./-]*):[ ]+\|(-?)")
+_BLOCK = "\x00"  # never in the text (_UNSAFE): a block scalar's value follows it
+_SPACES = re.compile(r" *")
+
+
+def _literal(raw: list[str], at: int, header: re.Match[str]) -> tuple[str, int]:
+    """The value of the literal block scalar whose header is ``header`` and whose lines start at
+    raw[at], and where the lines after it start. Outside the subset: blank lines before its end, a
+    first line not more indented than its key, a line between the key's indent and the block's,
+    no final newline."""
+    key_column = len(header.group(1)) + (2 if header.group(2).startswith("- ") else 0)
+    if at >= len(raw) or not raw[at].strip(" "):
+        raise _Outside  # an empty block, or leading blank lines (their indent rules)
+    indent = len(_SPACES.match(raw[at]).group())  # type: ignore[union-attr]
+    if indent <= key_column:
+        raise _Outside
+    lines = []
+    while at < len(raw) and raw[at].strip(" ") and len(raw[at]) - len(raw[at].lstrip(" ")) >= indent:
+        lines.append(raw[at][indent:])
+        at += 1
+    if at >= len(raw):
+        raise _Outside  # no newline after the last line: ruamel keeps none
+    after = at
+    while after < len(raw) and not raw[after].strip(" "):
+        if raw[after]:
+            raise _Outside  # a line of spaces after the block: YAML may keep them in its value
+        after += 1
+    rest = raw[after] if after < len(raw) else None
+    if rest is not None and len(rest) - len(rest.lstrip(" ")) > key_column:
+        raise _Outside  # a blank line inside the block, or a line indented between the key and the block
+    return "\n".join(lines) + ("" if header.group(3) else "\n"), at
 
 
 def _document(lines: list[tuple[int, str]]) -> Any:
@@ -120,8 +167,11 @@ def _sequence(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[list[A
 
 def _scalar(text: str) -> Any:
     """A one-line scalar after `key: ` or `- `: quoted (no escapes), or plain and typed as ruamel's
-    YAML 1.2 resolver types it (floats and timestamps are left to ruamel)."""
+    YAML 1.2 resolver types it (floats and timestamps are left to ruamel); or a literal block scalar
+    read by _documents."""
     first = text[0]
+    if first == _BLOCK:
+        return text[1:]
     if first == "'":
         single = _SINGLE.fullmatch(text)
         if single is None:
