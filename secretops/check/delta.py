@@ -196,7 +196,8 @@ def _common(a: bytes, b: bytes, low: int, high: int, *, forward: bool) -> int:
 
 def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
     """The lines added or removed (counted: a line repeated once more is one added line), if the
-    lines both versions hold as often keep their order (None if not: a line moved)."""
+    lines both versions hold as often keep their order (None if not: a line moved) and they are no
+    more than MAX_CHANGED (None if more)."""
     from collections import Counter
 
     if not mid_a and not mid_b:
@@ -204,10 +205,13 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
     if len(set(mid_b).symmetric_difference(mid_a)) > MAX_CHANGED:
         return None  # too many to be worth reading: the version is checked in full
     count_a, count_b = Counter(mid_a), Counter(mid_b)
+    added, removed = count_b - count_a, count_a - count_b
+    if added.total() + removed.total() > MAX_CHANGED:
+        return None  # too many, counted with their repeats: before the order is compared
     if [line for line in mid_a if count_a[line] == count_b[line]] != \
             [line for line in mid_b if count_a[line] == count_b[line]]:
         return None
-    return [*(count_b - count_a).elements(), *(count_a - count_b).elements()]
+    return [*added.elements(), *removed.elements()]
 
 
 def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: list[bytes], changed: set[bytes],
