@@ -248,7 +248,9 @@ _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]
               r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@")
 # …and Argo CD's references into its secrets: `$dex.github.clientSecret`, `$my-secret:oidc.clientSecret`
 # (a lowercase key of argocd-secret or a Secret's name first: `$Xk9.v2` is a password, not a reference).
-_WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*"
+# …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
+# (Python's str.format and f-strings, a code template's placeholder).
+_WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_.]*(?:\([^(){}\s]*\)|\[[^\[\]{}\s]*\])*\}|\$[A-Za-z_][A-Za-z0-9_]*"
                     r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)")
 _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
 

@@ -153,7 +153,7 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
      r"(?P<s>p(?:ush)?over://[A-Za-z0-9]{30}@[A-Za-z0-9]{30})(?![A-Za-z0-9])"),
     # redis.conf and redis-server's flags: `requirepass <password>` (often in a ConfigMap's redis.conf)
     ("Redis password", ("requirepass", "masterauth"),
-     r"(?m)(?:^[ \t]*|--)(?:requirepass|masterauth)[ \t]+[\"']?(?P<s>[^\s\"'#]{4,128})"),
+     r"(?m)(?:^[ \t]*|--)(?:requirepass|masterauth)[ \t]+[\"']?(?P<s>[^\s\"'#`]{4,128})"),  # (`: Markdown's code)
     # a .netrc entry (`machine h login u password p`, on one line or several)
     ("netrc password", ("machine ", "machine\t"),
      r"(?m)^[ \t]*machine[ \t]+\S+(?:\s+(?:login|account|port)[ \t]+\S+)*\s+password[ \t]+(?P<s>\S{3,128})"),
@@ -162,7 +162,7 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Connection string password", ("Password=", "password=", "PASSWORD=", "Pwd=", "pwd=", "PWD="),
      r"(?i)\b(?:server|data source|host|hostname|address|database|initial catalog|dbname|user id|uid|user|username)"
      r"[ \t]*=[ \t]*[^;\s\"']+(?:[ \t]*;[ \t]*|[ \t]+)(?:[a-z][\w ]{0,20}?[ \t]*=[ \t]*[^;\s\"']*(?:[ \t]*;[ \t]*|[ \t]+))"
-     r"{0,10}?(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;\s\"']{3,128})"),
+     r"{0,10}?(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;\s\"'\\`]{3,128})"),  # (`\n` ends it in code, ` in Markdown)
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
     ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
      r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),

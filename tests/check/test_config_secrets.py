@@ -53,6 +53,10 @@ def _found() -> dict[str, tuple[str, str, str]]:
         "hetzner-tfvars": ("infra/hcloud.tfvars", f'hcloud_token = "{helpers.plant(rand(64))}"\n',
                            "Hetzner Cloud token"),
         "hetzner-env": ("infra/ccm.env", f"HCLOUD_TOKEN={helpers.plant(rand(64))}\n", "Hetzner Cloud token"),
+        # in code, a literal password ends at the string's `\n` escape; braces beside it are no format field
+        "code-literal": ("tools/gen.py", f'DSN = "host=db user=app password={pw}\\n"\n', "Connection string password"),
+        "braces-in-a-password": ("apps/pg.yaml", _configmap("DSN", f"host=db user=app password={{{pw[:6]}}}{pw[6:]}"),
+                                 "Connection string password"),
     }
 
 
@@ -90,6 +94,12 @@ def _left_alone() -> dict[str, tuple[str, str]]:
         "site-keys": ("web/captcha.yaml", f"RECAPTCHA_SITE_KEY: 6L{rand(38)}\nturnstileSiteKey: 0x4AAAAAAA{rand(14)}\n"
                                           f"hcaptcha:\n  sitekey: {rand(8, HEX)}-{rand(4, HEX)}-{rand(4, HEX)}-"
                                           f"{rand(4, HEX)}-{rand(12, HEX)}\n"),
+        # code that builds such files (format fields, `\n` escapes) and documents that show their shape
+        "code-template": ("tools/gen.py", 'DSN = f"Server=db;User Id=app;Password={secret(14)};"\n'
+                                          'CONF = f"host = db\\n    password = {PW}\\n"\n'
+                                          'REDIS = "requirepass {cfg.redis_password}"\n'),
+        "markdown-shapes": ("docs/config.md", "Set `requirepass …` (or `redis-server --requirepass …`), and a\n"
+                                               "connection string such as `host=db user=app password=…`.\n"),
         "argocd-references": ("argocd/argocd-cm.yaml", "dex.config: |\n  connectors:\n    - type: github\n"
                               "      config:\n        clientID: Iv1.0123abcd\n"
                               "        clientSecret: $dex.github.clientSecret\n"
