@@ -269,52 +269,73 @@ _SHAPES = {
     "URL with a password": r"://[^\s:/@\"'<>]{1,64}:[^\s:/@\"'$%{}<>]{3,128}@",
     "netrc password": r"machine[ \t]+\S+\s+(?:(?:login|account|port)[ \t]+\S+\s+)*password[ \t]",
 }
+# Rules whose markers are common but whose matches hold a narrower piece: selected where a marker
+# and that piece both occur (each match of the rule holds the piece, so the rule is never left out).
+_NARROWED = {
+    "Connection string password": r"(?i)(?:password|pwd)[ \t]*=[ \t]*[^;\s\"'\\`]{3}",
+    "curl credentials": r"curl[^\n]*(?:[\s\pZ](?:-u|--user)[ =]|-H[ =]?['\"]Authorization:)",
+}
+
+
+class _Entry(NamedTuple):
+    pattern: str
+    prefixed: tuple[int, ...] = ()
+    keyed: tuple[int, ...] = ()
+    narrows: bool = False  # a piece that must occur beside the rule's marker (_NARROWED, KEYED)
 
 
 @functools.cache
-def _selector() -> tuple[Any, list[tuple[list[int], list[int]]]]:
+def _selector() -> tuple[Any, list[_Entry]]:
     """Every marker (and shape) in one RE2::Set: one linear pass over a large text names the rules
     worth running there, however often a marker occurs (RE2's findall costs a Python call a match).
-    The last pattern, the end of the text, proves that the pass was whole: RE2 gives no match at
-    all when its DFA runs out of memory, and then the markers are searched as for other texts."""
+    A provider-named (KEYED) rule is selected where its whole pattern, loosened, occurs: its words
+    alone are in many manifests (`aws`, `azure`), its keyed value in few. The last pattern, the end
+    of the text, proves that the pass was whole: RE2 gives no match at all when its DFA runs out of
+    memory, and then the markers are searched as for other texts."""
     import re2
 
     by_marker, by_word, _markers, _words = _finder()
     shaped = {i for i, (kind, _m, _rx) in enumerate(PREFIXED) if kind in _SHAPES}
-    entries: list[tuple[str, tuple[list[int], list[int]]]] = []
+    entries: list[_Entry] = []
     for marker, rules in by_marker.items():
         if [i for i in rules if i not in shaped]:
-            entries.append((re.escape(marker), ([i for i in rules if i not in shaped], [])))
-    entries += [(_SHAPES[PREFIXED[i][0]], ([i], [])) for i in sorted(shaped)]
-    entries += [("(?i)" + re.escape(word), ([], rules)) for word, rules in by_word.items()]
-    from secretops.check.patterns import PATCH_OP, hinted_key_pattern
+            entries.append(_Entry(re.escape(marker), tuple(i for i in rules if i not in shaped)))
+    entries += [_Entry(_SHAPES[PREFIXED[i][0]], (i,)) for i in sorted(shaped)]
+    entries += [_Entry(loosened(_NARROWED[kind]), (i,), (), True) for i, (kind, _m, _rx) in enumerate(PREFIXED)
+                if kind in _NARROWED]
+    words = "|".join(re.escape(word) for word in by_word)
+    entries += [_Entry(f"(?i:{words})", (), tuple(range(len(KEYED))))]
+    entries += [_Entry(_keyed_piece(i), (), (i,), True) for i in range(len(KEYED))]
+    from secretops.check.patterns import LETTER_ESCAPE, PATCH_OP, hinted_key_pattern
 
-    entries.append(("|".join(map(re.escape, TRIGGERS)), ([], [])))  # the other rules' needs
-    entries.append(("Secret", ([], [])))  # _SECRET: with `kind`, a document may be a Secret
-    entries.append(("kind", ([], [])))  # _KIND
-    entries.append((hinted_key_pattern() + "|(?i:widget)|secretGenerator|" + PATCH_OP, ([], [])))  # _HINTED
-    entries.append(("(?i)" + "|".join(map(re.escape, HINT_WORDS)), ([], [])))  # _WORDS: a word of one
+    triggers = [re.escape(t) for t in TRIGGERS if t != "\\"] + [LETTER_ESCAPE]
+    entries.append(_Entry("|".join(triggers)))  # the other rules' needs (an escape: where it spells a letter)
+    entries.append(_Entry("Secret"))  # _SECRET: with `kind`, a document may be a Secret
+    entries.append(_Entry("kind"))  # _KIND
+    entries.append(_Entry(hinted_key_pattern() + "|(?i:widget)|secretGenerator|" + PATCH_OP))  # _HINTED
+    entries.append(_Entry("(?i)" + "|".join(map(re.escape, HINT_WORDS)) + r"|\\"))  # _WORDS: a word of one, or `\`
     options = re2.Options()
     options.log_errors = False
     options.max_mem = 64 << 20
     selector = re2.Set.SearchSet(options)
-    for pattern, _rules in entries:
-        selector.Add(pattern)
+    for entry in entries:
+        selector.Add(entry.pattern)
     selector.Add(r"\z")
     selector.Compile()
-    return selector, [rules for _p, rules in entries]
+    return selector, entries
 
 
-# The last entries of the selector, counted from its end (the end of the text is -0: len(rules)).
-_SECRET, _KIND, _HINTED, _WORDS = 4, 3, 2, 1
+# The last entries of the selector, counted from its end (the end of the text is -0: len(entries)).
+_TRIGGERS, _SECRET, _KIND, _HINTED, _WORDS = 5, 4, 3, 2, 1
 
 
 class _Selection(NamedTuple):
     prefixed: list[int]
     keyed: list[int]
     hinted: bool  # a key that names a secret (patterns.HINTED_KEY), a widget or a secretGenerator
-    quiet: bool  # no rule can fire: no marker, trigger, hinted key, nor `kind` with `Secret`
-    no_words: bool  # …nor any hint word (`Secret` holds one; `kind` alone is none)
+    quiet: bool  # no rule can fire: no rule's marker (and piece), trigger, hinted key, nor `kind` with `Secret`
+    no_words: bool  # …nor any marker, provider name, hint word or `\` (`Secret` holds a word; `kind` alone is none)
+    kind_secret_only: bool  # not quiet only for `kind` with `Secret` (rules_content.might_hold_a_secret decides)
 
 
 @functools.lru_cache(maxsize=1)  # the blob's quiet test and its credential rule share the one pass
@@ -323,17 +344,42 @@ def _select(text: str) -> _Selection | None:
 
 
 def _selected(text: str | bytes) -> _Selection | None:
-    selector, rules = _selector()
+    selector, entries = _selector()
     hits = selector.Match(text) or []
-    if len(rules) not in hits:
+    end = len(entries)
+    if end not in hits:
         return None  # the pass did not reach the end
-    prefixed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][0]})
-    keyed = sorted({i for hit in hits if hit < len(rules) for i in rules[hit][1]})
-    end = len(rules)
-    idle = {end, end - _WORDS}
-    if not (end - _SECRET in hits and end - _KIND in hits):
-        idle |= {end - _SECRET, end - _KIND}
-    return _Selection(prefixed, keyed, end - _HINTED in hits, idle.issuperset(hits), {end, end - _KIND}.issuperset(hits))
+    marked: set[int] = set()
+    narrowed_p: set[int] = set()
+    named: set[int] = set()
+    narrowed_k: set[int] = set()
+    for hit in hits:
+        if hit < end:
+            entry = entries[hit]
+            (narrowed_p if entry.narrows else marked).update(entry.prefixed)
+            (narrowed_k if entry.narrows else named).update(entry.keyed)
+    prefixed = sorted(i for i in marked if i not in _narrowed_prefixed() or i in narrowed_p)
+    keyed = sorted(named & narrowed_k)
+    others = end - _TRIGGERS in hits or end - _HINTED in hits  # the other rules' needs, a hinted key
+    both = end - _SECRET in hits and end - _KIND in hits
+    quiet = not (prefixed or keyed or others or both)
+    return _Selection(prefixed, keyed, end - _HINTED in hits, quiet, {end, end - _KIND}.issuperset(hits),
+                      both and not (prefixed or keyed or others))
+
+
+def _keyed_piece(index: int) -> str:
+    """What every match of a KEYED rule holds, for RE2: its words, a key's rest and an assignment, then
+    its value. The key's rest is any run of non-spaces (RE2's `\\S` takes every non-ASCII character),
+    unbounded: a bounded run of Unicode word characters, 45 times over, is more than RE2's memory for a
+    set (every match of `[\\w.\\-]{0,30}` is one of `\\S*`)."""
+    _kind, words, value = KEYED[index]
+    assign = _ASSIGN.replace(r"[\w.\-]{0,30}", r"\S*")
+    return f"(?i:{'|'.join(re.escape(w) for w in words)}){assign}(?:{loosened(value)})"
+
+
+@functools.cache
+def _narrowed_prefixed() -> frozenset[int]:
+    return frozenset(i for i, (kind, _m, _rx) in enumerate(PREFIXED) if kind in _NARROWED)
 
 
 class Candidates(NamedTuple):
@@ -349,6 +395,16 @@ def quiet(text: str | bytes) -> bool:
     (ASCII without NUL: what util.text.decode reads them as)."""
     selected = _select(text) if isinstance(text, str) else _selected(text)
     return selected is not None and selected.quiet
+
+
+def stillness(text: str | bytes) -> str:
+    """"quiet" (as quiet), "kind" when not quiet only because `kind` and `Secret` occur (no marker,
+    trigger nor hinted key: whether a document may be a Secret is then rules_content.might_hold_a_secret's
+    to say), else "": one pass of the selector."""
+    selected = _select(text) if isinstance(text, str) else _selected(text)
+    if selected is None:
+        return ""
+    return "quiet" if selected.quiet else "kind" if selected.kind_secret_only else ""
 
 
 def wordless(text: str | bytes) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from secretops.check import allow, registry, sources, tokens
+from secretops.check import allow, registry, rules_content, sources, tokens
 from secretops.check.model import Blob, FileView, Finding, Settings
 from secretops.check.sources import Ref, Source
 from secretops.git import blobs
@@ -49,11 +49,11 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
         if not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) \
                 and not settings.named_encrypted(blob.path):
             if blob.data.isascii() and b"\0" not in blob.data:  # its bytes are its text: no decoding
-                if tokens.quiet(blob.data):
+                if _inert(blob.data):
                     continue
             else:
                 view = FileView(blob, settings)
-                if not view.binary and tokens.quiet(view.text):
+                if not view.binary and _inert(view.text):
                     continue
         view = view or FileView(blob, settings)
         rules = registry.CHUNK_RULES if blob.chunked else registry.RULES
@@ -141,7 +141,15 @@ def _quiet(blob: Blob, settings: Settings) -> bool:
     is anything a rule looks for."""
     return not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) and \
         not settings.named_encrypted(blob.path) and blob.data.isascii() and b"\0" not in blob.data and \
-        tokens.quiet(blob.data)
+        _inert(blob.data)
+
+
+def _inert(text: str | bytes) -> bool:
+    """No rule fires on ``text``: it is quiet (tokens.quiet), or only `kind` and `Secret` occur in it
+    and no document in it can be a Secret (plaintext-secret's and unscannable's own pre-test)."""
+    still = tokens.stillness(text)
+    return still == "quiet" or (still == "kind" and not rules_content.might_hold_a_secret(
+        text if isinstance(text, str) else text.decode()))
 
 
 def _delta() -> Any:

@@ -236,11 +236,33 @@ def test_a_helm_release_that_reads_values_from_a_secret_is_not_parsed_for_it() -
     ("-----BEGIN RSA PRIVATE " + "KEY-----\n", False),  # (split: no key header stands in this file)
     ("secretGenerator:\n- name: x\n", False),
     ("homepage:\n  widget:\n    key: x\n", False),
+    ("region: aws-us-east-1\nazure: {location: westeurope}\n", True),  # provider names, no keyed value
+    ("AWS_SECRET_ACCESS" + "_KEY: " + "Ab1/" * 10 + "\n", False),  # …and one beside its value
+    ("regex: \"^v\\\\d+\\\\.\\\\d+$\"\n", True),  # escapes that spell no letter
+    ("kind: \"Secr\\x65t\"\n", False),  # …and one that does
+    ('connection: "Server=db;User Id=app;Password=' + 'Xy7' + 'Pq2;"\n', False),
+    ("docs: see password= in the manual\n", True),  # the marker without a value
 ])
 def test_a_blob_is_quiet_only_where_no_rule_can_fire(text: str, quiet: bool) -> None:
     assert tokens.quiet(text) is quiet and tokens.quiet(text.encode()) is quiet
     if quiet:
         assert _findings("apps/x.yaml", text) == []
+
+
+@pytest.mark.parametrize("text, inert", [
+    ("kind: HelmRelease\nspec:\n  valuesFrom:\n    - kind: Secret\n      name: app\n", True),
+    ("kind: Secret\nstringData:\n  a: b\n", False),
+    ("kind: List\nitems:\n  - kind: Secret\n    stringData: {a: b}\n", False),
+    ("x: &k Secret\nkind: *k\nstringData: {a: b}\n", False),  # an alias: which kind it names is the parser's
+])
+def test_kind_and_secret_alone_ask_plaintext_secrets_own_pre_test(text: str, inert: bool) -> None:
+    """A blob not quiet only for `kind` and `Secret` is passed over when no document in it can be a
+    Secret, as plaintext-secret decides before parsing; else every rule runs."""
+    from secretops.check import workers
+
+    assert tokens.stillness(text) == "kind"
+    assert workers._inert(text) is inert and workers._inert(text.encode()) is inert
+    assert (_findings("apps/x.yaml", text) == []) or not inert
 
 
 def test_a_changed_line_is_wordless_only_without_a_hint_word() -> None:
