@@ -12,7 +12,7 @@ file as a whole, never by parsing it:
   spell one; a file that mentions `kind: Secret` or sops must still parse (libyaml, in C), as the
   unscannable rule would ask;
 - the changed lines: the unchanged lines keep their order; the changed ones (added or removed) hold
-  no marker, hint word or trigger of any rule (tokens.wordless), and nothing that changes how the lines
+  no marker, trigger or escape of any rule (tokens.quiet, and no `\\`), and nothing that changes how the lines
   around them are read: no document separator or directive, no block scalar header, no unbalanced
   quote or bracket, no alias, tag or merge key (an anchor only where no line a rule reads uses it);
   nothing changed in a file with a dashboard widget (which mapping is one is structure).
@@ -56,8 +56,9 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
     if changed is None or len(changed) > MAX_CHANGED:
         return False
     if changed:
-        if not tokens.quiet(b"\n".join(changed)) or any(_STRUCTURE.search(line) for line in changed):
-            return False
+        joined = b"\n".join(changed)
+        if b"\\" in joined or not tokens.quiet(joined) or any(_STRUCTURE.search(line) for line in changed):
+            return False  # (any escape: `\"` can end a quoted scalar elsewhere; quiet counts only letter escapes)
         if any(_PAIRING.search(line) and not tokens.wordless(line) for line in changed):
             return False  # an env entry's name or a flag that names a secret: its value is the next line
         if any(line.count(b'"') % 2 or line.count(b"'") % 2 or line.count(b"[") != line.count(b"]")

@@ -81,6 +81,8 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
     (b"password:\n  REPLACE_ME\n", b"password:\n  Xk9mP2qL7zW4\n"),  # a value on the line after its key
     (b"password: |\n  a\n  REPLACE_ME\nq: 1\n", b"password: |\n  a\n  Xk9mP2qL7zW4\nq: 1\n"),  # in a block scalar
     (b"env:\n- name: API_TOKEN\n  value: a1\n", b"env:\n- name: API_TOKEN\n  value: Xk9mP2qL7zW4\n"),  # beside its name
+    (b'note: "a"\npassword: Xk9mP2qL7zW4\n', b'note: "a\\"\npassword: Xk9mP2qL7zW4\n'),  # an escaped quote
+    (b"a: 1\n", b"a: 1\nb: AWS_SECRET_ACCESS_KEY=" + b"Ab1/" * 10 + b"\n"),  # a provider-named value
 ])
 def test_a_change_that_may_change_a_finding_is_checked_in_full(old: bytes, new: bytes) -> None:
     assert not delta.same_findings(old, new, "apps/x.yaml")
