@@ -9,7 +9,7 @@ no content passes through this process.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from secretops.git import blobs
 
 PARALLEL_MIN = 256  # blobs: fewer are checked in this process (a commit's worth never forks)
 BATCH = 128
+REDO_BATCH = 32  # versions checked again in full: fewer, each a full check, shared evenly over the cores
 
 
 class Tally(NamedTuple):
@@ -182,11 +183,11 @@ def _work(task: tuple[Path, list[Ref]]) -> Part:
     return check_refs(root, batch, _SETTINGS, _INLINE)
 
 
-def _batches(refs: Iterable[Ref]) -> Iterator[list[Ref]]:
+def _batches(refs: Iterable[Ref], size: int = BATCH) -> Iterator[list[Ref]]:
     batch: list[Ref] = []
     for ref in refs:
         batch.append(ref)
-        if len(batch) >= BATCH:
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:
@@ -211,26 +212,31 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
             blobs.close_readers()
     if cores < 2 or not hasattr(os, "fork"):
         try:
-            parts = [check_refs(source.root, batch, settings, inline_allow) for batch in _batches(source.refs)]
-            return _resolved(source.root, parts, settings, inline_allow)
+            def here(batches: Iterable[list[Ref]]) -> list[Part]:
+                return [check_refs(source.root, batch, settings, inline_allow) for batch in batches]
+
+            return _resolved(here(_batches(source.refs)), here)
         finally:
             blobs.close_readers()
     from secretops.util.forkpool import Pool
 
     global _SETTINGS, _INLINE
     _SETTINGS, _INLINE = settings, inline_allow
-    with Pool(cores, _work) as pool:
-        parts = list(pool.run((source.root, batch) for batch in _batches(source.refs)))
     try:
-        return _resolved(source.root, parts, settings, inline_allow)
+        with Pool(cores, _work) as pool:
+            def spread(batches: Iterable[list[Ref]]) -> list[Part]:
+                return list(pool.run((source.root, batch) for batch in batches))
+
+            return _resolved(spread(_batches(source.refs)), spread)
     finally:
         blobs.close_readers()
 
 
-def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: bool) -> Tally:
+def _resolved(parts: list[Part], check: Callable[[Iterable[list[Ref]]], list[Part]]) -> Tally:
     """The parts summed, each version left to its previous one given that one's findings: none if it
     had none (nor a suppressed one). A version whose previous one had some, or whose chain of previous
-    versions reaches no blob checked in full, is checked in full here (few: findings are rare)."""
+    versions reaches no blob checked in full, is checked in full (by ``check``, on every core: a file
+    with a finding in its first version has it in hundreds of bot-bumped ones)."""
     checked = set().union(*(p.checked for p in parts))
     flagged = set().union(*(p.flagged for p in parts))
     refs = {(ref.oid or "", ref.path): ref for p in parts for ref, _base in p.inherited}
@@ -242,12 +248,12 @@ def _resolved(root: Path, parts: list[Part], settings: Settings, inline_allow: b
             return tally
         for key in redo:
             del base_of[key]
-        again = check_refs(root, [refs[key]._replace(base=None, base_path=None) for key in redo], settings,
-                           inline_allow)
-        tally = Tally([*tally.findings, *again.tally.findings], tally.scanned,
-                      tally.suppressed + again.tally.suppressed)
-        checked |= again.checked
-        flagged |= again.flagged
+        again = check(_batches((refs[key]._replace(base=None, base_path=None) for key in redo), REDO_BATCH))
+        tally = Tally([*tally.findings, *(f for p in again for f in p.tally.findings)], tally.scanned,
+                      tally.suppressed + sum(p.tally.suppressed for p in again))
+        for part in again:
+            checked |= part.checked
+            flagged |= part.flagged
 
 
 def _needing_check(base_of: dict[tuple[str, str], tuple[str, str]], checked: set[tuple[str, str]],
