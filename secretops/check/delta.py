@@ -9,8 +9,9 @@ file as a whole, never by parsing it:
 - the file: its path names nothing (not a clear copy, not named or configured as encrypted, not a
   kustomization, which reads other files); its text is ASCII; it cannot hold a Secret (the
   plaintext-secret rule's own pre-test); it has no sops metadata marker and no escape that could
-  spell one; a file that mentions `kind: Secret` or sops must still parse (libyaml, in C), as the
-  unscannable rule would ask;
+  spell one; a YAML file whose parse a rule reads must still parse (libyaml, in C): one that may hold
+  a Secret or a sops key (unscannable's pre-test), or whose secret-like keys are read by parsing it
+  (patterns.needs_parse); a JSON file that mentions any of these is checked in full;
 - the changed lines: the unchanged lines keep their order; the changed ones (added or removed) hold
   no marker, trigger or escape of any rule (tokens.quiet, and no `\\`), and nothing that changes how the lines
   around them are read: no document separator or directive, no block scalar header, no unbalanced
@@ -20,9 +21,10 @@ file as a whole, never by parsing it:
 
 from __future__ import annotations
 
+import functools
 import re
 
-from secretops.check import patterns, rules_content, tokens
+from secretops.check import patterns, rules_content, rules_files, tokens
 from secretops.check.model import Settings
 
 MAX_CHANGED = 128  # lines: past this, checking the version costs less than reading its change
@@ -71,7 +73,8 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
             return False  # which mapping is a dashboard widget (a `type` and a `url` beside `key`) is structure
         if not (_anchors_unused(old, changed) and _anchors_unused(new, changed)):
             return False
-    return _file_inert(old, new, start, mid_a, mid_b, set(changed), path.endswith(patterns.STRUCTURED))
+    return _file_inert(old, new, start, mid_a, mid_b, set(changed), path.endswith(patterns.STRUCTURED),
+                       path.endswith(".json"), _values_only(mid_a, mid_b))
 
 
 def _anchors_unused(data: bytes, changed: list[bytes]) -> bool:
@@ -203,6 +206,10 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
 
     if not mid_a and not mid_b:
         return []
+    if len(mid_a) == len(mid_b):  # most often lines changed in place (a version bumped at the top and the foot)
+        at = [n for n, (a, b) in enumerate(zip(mid_a, mid_b)) if a != b]
+        if 2 * len(at) <= MAX_CHANGED:  # each line at a place where they differ counts as changed (more than
+            return [*(mid_b[n] for n in at), *(mid_a[n] for n in at)]  # the counted change, never less)
     if len(set(mid_b).symmetric_difference(mid_a)) > MAX_CHANGED:
         return None  # too many to be worth reading: the version is checked in full
     count_a, count_b = Counter(mid_a), Counter(mid_b)
@@ -216,7 +223,7 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
 
 
 def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: list[bytes], changed: set[bytes],
-                structured: bool) -> bool:
+                structured: bool, path_is_json: bool, values_only: bool) -> bool:
     if b"sops" in data and any(marker in data for marker in _SOPS):
         return False
     if b"\\" in data and _LETTER_ESCAPE.search(data) and (b"ENC[" in data or b"lastmodified" in data):
@@ -225,9 +232,59 @@ def _file_inert(old: bytes, data: bytes, start: int, mid_a: list[bytes], mid_b: 
     if rules_content.might_hold_a_secret(text) and not (
             _outside_secret_values(old, start, mid_a, changed) and _outside_secret_values(data, start, mid_b, changed)):
         return False
-    if structured and ("sops" in text or patterns.kind_secret(text)):
-        return _parses(text)
+    if not structured:
+        return True
+    if path_is_json and ("sops" in text or patterns.kind_secret(text) or patterns.has_hinted_key(text, True)):
+        return False  # its rules read it with a JSON parser: a change may break what it reads
+    if values_only:
+        return True  # a parse is not broken nor mended by a scalar replaced with a scalar
+    if not (_may_read_parse(data) or _may_read_parse(old)) or (_parses_bytes(data) and _parses_bytes(old)):
+        return True  # nothing may read their parse, or both parse: each is read alike
+    return not (_reads_parse(data) or _reads_parse(old))  # one does not parse: nothing may read that
+
+
+# A `key: value` line whose value is a plain scalar of one word (no space, no `#`, no flow indicator, not
+# starting with an indicator nor ending in `:`) or a quoted one with no quote or escape inside. Another
+# such value on the same key parses as it does, if both hold a `:` or neither does (in a flow
+# collection libyaml refuses `b:c`).
+_VALUE_LINE = re.compile(rb"((?:[ \t]*-)?[ \t]*[\w.\-/]+[ \t]*:[ \t]+)"
+                         rb"([\w./+=~^]|-(?=[^\s]))([\w.\-/+=~^%@:]*)(?<!:)\r?|(\"[^\"\\\n]*\"|'[^'\n]*')\r?")
+
+
+def _values_only(mid_a: list[bytes], mid_b: list[bytes]) -> bool:
+    """The versions differ only in values: the same lines in place, each changed one a `key: value`
+    line whose key stays and whose value is a simple scalar on both sides (a bot's version bump)."""
+    if len(mid_a) != len(mid_b):
+        return False
+    for a, b in zip(mid_a, mid_b):
+        if a != b:
+            line_a, line_b = _VALUE_LINE.fullmatch(a), _VALUE_LINE.fullmatch(b)
+            if line_a is None or line_b is None or line_a.group(1) != line_b.group(1) or \
+                    (b":" in (line_a.group(3) or b"")) != (b":" in (line_b.group(3) or b"")):
+                return False
     return True
+
+
+# A version is the next one's previous version: facts about it are asked twice (bytes cache their hash).
+@functools.lru_cache(maxsize=64)
+def _may_read_parse(data: bytes) -> bool:
+    """_reads_parse, or more: without patterns.needs_parse (an RE2 pass that costs more than a parse)."""
+    text = data.decode("utf-8")
+    return rules_files.parse_matters(text) or patterns.has_hinted_key(text, True)
+
+
+@functools.lru_cache(maxsize=64)
+def _reads_parse(data: bytes) -> bool:
+    """A rule reads the file's parse: a parse error is a finding (unscannable's pre-test), or its
+    secret-like keys are read by parsing it (patterns.needs_parse). Then a change that breaks the
+    parse, or mends it, may change a finding."""
+    text = data.decode("utf-8")
+    return rules_files.parse_matters(text) or (patterns.has_hinted_key(text, True) and patterns.needs_parse(text, True))
+
+
+@functools.lru_cache(maxsize=64)
+def _parses_bytes(data: bytes) -> bool:
+    return _parses(data.decode("utf-8"))
 
 
 def _outside_secret_values(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:

@@ -125,14 +125,18 @@ def unscannable(view: FileView) -> Iterator[Finding]:
         yield view.finding(unscannable, 1, "binary data in a YAML/JSON file; nothing in it can be checked",
                            view.path, "")
         return
-    text = view.text
-    if not (patterns.kind_secret(text) and rules_content.might_hold_a_secret(text)) and \
-            not patterns.might_hold_sops(text):
-        return  # no `kind: Secret` that a document's own kind can be (plaintext-secret's pre-test), no sops key
+    if not parse_matters(view.text):
+        return
     parsed = view.parsed
     if parsed.error and view.lenient_documents is None and not view.template_elsewhere:
         yield view.finding(unscannable, 1, f"{parsed.error.removeprefix(view.path + ': ')}; a Secret or sops data in "
                            "it cannot be checked", view.path, "")
+
+
+def parse_matters(text: str) -> bool:
+    """unscannable's pre-test: a `kind: Secret` that a document's own kind can be (plaintext-secret's
+    pre-test), or a sops key. Elsewhere a YAML/JSON file that does not parse is no finding."""
+    return (patterns.kind_secret(text) and rules_content.might_hold_a_secret(text)) or patterns.might_hold_sops(text)
 
 
 @rule("partially-encrypted", "error", "A sops file holds a value that its own metadata says must be encrypted",

@@ -88,10 +88,36 @@ def test_a_change_that_may_change_a_finding_is_checked_in_full(old: bytes, new: 
     assert not delta.same_findings(old, new, "apps/x.yaml")
 
 
-def test_a_file_that_mentions_secrets_must_still_parse() -> None:
+@pytest.mark.parametrize("old", [
+    b"kind: Secret\nmetadata:\n  labels:\n    b: 0\n    a: 1\nstringData:\n  k: x\n",  # may hold a Secret
+    b"kind: ConfigMap\nmetadata:\n  labels:\n    b: 0\n    a: 1\nsops:\n  x: 1\n",  # a sops key
+    b"kind: ConfigMap\ndata:\n  password:\n    Xk9mP2qL7zW4\n  b: 0\n  c: 0\n  a: 1\n",  # a key read by parsing
+])
+def test_a_file_whose_parse_a_rule_reads_must_still_parse(old: bytes) -> None:
+    if b"sops" not in old:
+        assert delta.same_findings(old, old.replace(b"a: 1", b"a: 2"), "x.yaml")
+    broken = old.replace(b"  a: 1", b" a: 2")
+    assert not delta.same_findings(old, broken, "x.yaml")  # now broken YAML
+    assert not delta.same_findings(broken, broken.replace(b" a: 2", b"  a: 2"), "x.yaml")  # mended
+
+
+def test_a_file_whose_parse_no_rule_reads_may_break() -> None:
+    """A ConfigMap that mentions `kind: Secret` in a value cannot be a Secret: its parse error is no
+    finding (unscannable's own pre-test), so a version that breaks it keeps its findings."""
+    from secretops.check import workers
+    from secretops.check.model import Blob, Settings
+
     old = b"kind: ConfigMap\ndata:\n  note: \"see kind: Secret\"\n  b: 0\n  a: 1\n"
-    assert delta.same_findings(old, old.replace(b"a: 1", b"a: 2"), "x.yaml")
-    assert not delta.same_findings(old, old.replace(b"  a: 1", b" a: 2"), "x.yaml")  # now broken YAML
+    new = old.replace(b"  a: 1", b" a: 2")
+    assert delta.same_findings(old, new, "x.yaml")
+    for data in (old, new):
+        assert workers.check_blobs([Blob("x.yaml", data, "0" * 40)], Settings(small_scan=True), True).findings == []
+
+
+def test_a_json_file_that_mentions_a_secret_like_key_is_checked_in_full() -> None:
+    old = b'{\n  "a": 1,\n  "password": "Xk9mP2qL7zW4"\n}\n'
+    assert not delta.same_findings(old, old.replace(b'"a": 1', b'"a": 2'), "x.json")
+    assert delta.same_findings(b'{\n  "a": 1\n}\n', b'{\n  "a": 2\n}\n', "x.json")
 
 
 def test_paths_whose_rules_read_more_than_their_content_are_always_checked() -> None:
@@ -197,3 +223,24 @@ def test_changed_lines_are_found_alike_by_walking_and_by_find() -> None:
                 walked.append((at, line))
             at += len(line) + 1
         assert delta._changed_at(data, 7, middle, changed) == walked
+
+
+def test_a_value_replaced_by_a_value_never_breaks_nor_mends_a_parse() -> None:
+    """The fast path for a bot's bump (check/delta.py `_values_only`) is asked of libyaml itself: for
+    every pair of values it lets through, in block and flow contexts, both versions parse alike."""
+    import itertools
+
+    values = [b"1", b"v1.2.3", b"-", b"-x", b"@x", b"%x", b"~x", b"=x", b"b:c", b"a:", b'"q"', b"'q'", b'"a\\"',
+              b"x#y", b"x,y", b"[a]", b"{a}", b"x y", b"*a", b"&a", b"!t", b"|", b">", b"?", b"`x", b"x%y", b"x@y",
+              b"1.2@sha256:ab", b"''", b'""']
+    contexts = [b"k: V\n", b"x: {\n  k: V\n  }\n", b"x: [\n  {k: V}\n  ]\n", b"l:\n  - k: V\n", b"k: V\n  more\n"]
+    parses = {context.replace(b"V", v): delta._parses(context.replace(b"V", v).decode())
+              for context in contexts for v in values}
+    passed = 0
+    for context in contexts:
+        for a, b in itertools.product(values, values):
+            old, new = context.replace(b"V", a), context.replace(b"V", b)
+            if delta._values_only(old.split(b"\n"), new.split(b"\n")):
+                passed += 1
+                assert parses[old] == parses[new], (old, new)
+    assert passed > 100
