@@ -40,6 +40,7 @@ _ANCHOR = re.compile(rb"(?:^|[\s:\-\[{,?])&([^\s,\[\]{}]+)")
 # In a file that may hold a Secret: a changed line that may be one of its values, or what makes it one.
 _SECRET_KEYS = re.compile(rb"(?i)^[ \t]*(?:-[ \t]+)?[\"']?(?:kind|apiVersion|items|data|stringData)[\"']?[ \t]*:")
 _DATA = re.compile(rb"(?i)data")
+_DATA_KEY = re.compile(rb"(?i)[ \t]*(?:-[ \t]+)?[\"']?(?:string|binary)?data[\"']?[ \t]*:")  # (not `metadata:`)
 
 
 def path_eligible(path: str, settings: Settings) -> bool:
@@ -172,6 +173,11 @@ def plain_text(data: bytes) -> bool:
 
 def _parent(data: bytes, at: int, line: bytes) -> bytes:
     """The nearest line above offset ``at`` that is less indented than ``line`` (or b"")."""
+    return _parent_at(data, at, line)[1]
+
+
+def _parent_at(data: bytes, at: int, line: bytes) -> tuple[int, bytes]:
+    """_parent, and the offset it starts at."""
     stripped = line.lstrip(b" \t-")
     indent = len(line) - len(stripped)
     end = at - 1 if indent else 0
@@ -180,9 +186,9 @@ def _parent(data: bytes, at: int, line: bytes) -> bytes:
         above = data[begin:end]
         body = above.lstrip(b" \t")
         if body and not body.startswith(b"#") and len(above) - len(body) < indent:
-            return above
+            return begin, above
         end = begin - 1
-    return b""
+    return 0, b""
 
 
 def _common(a: bytes, b: bytes, low: int, high: int, *, forward: bool) -> int:
@@ -289,13 +295,27 @@ def _parses_bytes(data: bytes) -> bool:
 
 def _outside_secret_values(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:
     """No changed line is what makes a document a Secret (kind, apiVersion, items) or one of its
-    values: neither a data/stringData key nor a line whose parent names data."""
+    values: neither a data/stringData key, nor a line whose parent names data or that lies under a
+    data/stringData key (in a block scalar or a nested map), nor a blank line."""
     at = start
     for line in middle:
-        if line in changed and (_SECRET_KEYS.match(line) or _DATA.search(_parent(data, at, line))):
-            return False
+        if line in changed and (not line.strip() or _SECRET_KEYS.match(line) or _under_data(data, at, line)):
+            return False  # (a blank line may be a block scalar's, and the file's last line break its value's)
         at += len(line) + 1
     return True
+
+
+def _under_data(data: bytes, at: int, line: bytes) -> bool:
+    """Some line above ``line`` that holds it (its parent, that one's parent, …) names data: the
+    line may be in a value of data or stringData (a block scalar's line, a nested map's)."""
+    at, line = _parent_at(data, at, line)
+    if _DATA.search(line):
+        return True  # (its parent: any mention of data, as in `binaryData:` or a JSON key)
+    while line:
+        at, line = _parent_at(data, at, line)
+        if _DATA_KEY.match(line):
+            return True
+    return False
 
 
 def _parses(text: str) -> bool:

@@ -66,14 +66,23 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
     return Tally(found, scanned, suppressed)
 
 
+class Left(NamedTuple):
+    """A version left to the findings of the blob it replaced at its path."""
+
+    ref: Ref
+    base: str
+    copied: bool  # its findings may be copied from that blob's: the same path, and no allow comment in either
+
+
 class Part(NamedTuple):
-    """What a batch of references came to: its tally, the blobs (oid, path) checked in full and those
-    of them with a finding or a suppressed one, and each version left to its previous one's findings."""
+    """What a batch of references came to: its tally, the blobs (oid, path) checked in full and, for
+    those with a finding or a suppressed one, what they had; and each version left to its previous
+    one's findings."""
 
     tally: Tally
     checked: set[tuple[str, str]]
-    flagged: set[tuple[str, str]]
-    inherited: list[tuple[Ref, str]]  # (the version, the blob it replaced at its path)
+    flagged: dict[tuple[str, str], Tally]
+    inherited: list[Left]
 
 
 def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bool) -> Part:
@@ -81,18 +90,18 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
     can change no finding (check/delta.py) is not checked: its findings are that blob's. A quiet
     blob (check_blobs passes over it in one RE2 pass) is done first: cheaper than any diff."""
     delta = _delta() if any(r.base for r in refs) else None  # only a history's references have a base
-    inherited: list[tuple[Ref, str]] = []
+    inherited: list[Left] = []
     if delta:  # the same blob at another path of the same name: nothing to read
         copies = [r for r in refs if r.base_path and delta.path_eligible(r.path, settings)
                   and delta.path_eligible(r.base_path, settings)]
-        inherited += [(r, r.base or "") for r in copies]
+        inherited += [Left(r, r.base or "", False) for r in copies]
         refs = [r for r in refs if r not in set(copies)] if copies else refs
     scanned = len(inherited)
     by_key = {(r.oid, r.path): r for r in refs}
     found: list[Finding] = []
     suppressed = 0
     checked: set[tuple[str, str]] = set()
-    flagged: set[tuple[str, str]] = set()
+    flagged: dict[tuple[str, str], Tally] = {}
     pending: list[tuple[Blob, Ref]] = []  # not quiet, and a blob they replaced: their diff decides
 
     def full(blob: Blob) -> None:
@@ -101,7 +110,7 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
         key = (blob.oid or "", blob.path)
         checked.add(key)
         if tally.findings or tally.suppressed:
-            flagged.add(key)
+            flagged[key] = tally
         found.extend(tally.findings)
         scanned += tally.scanned
         suppressed += tally.suppressed
@@ -130,7 +139,7 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
         for blob, ref in pending:
             base = bases.get(ref.base or "")
             if base is not None and delta.same_findings(base, blob.data, blob.path):
-                inherited.append((ref, ref.base or ""))
+                inherited.append(Left(ref, ref.base or "", _ALLOW not in base and _ALLOW not in blob.data))
                 scanned += 1
             else:
                 full(blob)
@@ -232,52 +241,60 @@ def check_many(source: Source, settings: Settings, inline_allow: bool) -> Tally:
         blobs.close_readers()
 
 
+_ALLOW = b"secretops:allow"  # an allow comment: which findings it suppresses depends on lines
+
+
 def _resolved(parts: list[Part], check: Callable[[Iterable[list[Ref]]], list[Part]]) -> Tally:
     """The parts summed, each version left to its previous one given that one's findings: none if it
-    had none (nor a suppressed one). A version whose previous one had some, or whose chain of previous
-    versions reaches no blob checked in full, is checked in full (by ``check``, on every core: a file
-    with a finding in its first version has it in hundreds of bot-bumped ones)."""
+    had none (nor a suppressed one), else the same ones (delta.same_findings) at this version's commit
+    (their lines are the first version's: a report shows a secret where it first came). A version
+    whose chain of previous versions reaches no blob checked in full, or reaches one with findings
+    through a version that may not copy them (another path, an allow comment), is checked in full
+    (by ``check``, on every core)."""
     checked = set().union(*(p.checked for p in parts))
-    flagged = set().union(*(p.flagged for p in parts))
-    refs = {(ref.oid or "", ref.path): ref for p in parts for ref, _base in p.inherited}
-    base_of = {key: (ref.base or "", ref.base_path or ref.path) for key, ref in refs.items()}
+    flagged = {key: tally for p in parts for key, tally in p.flagged.items()}
+    left = {(item.ref.oid or "", item.ref.path): item for p in parts for item in p.inherited}
     tally = _sum([p.tally for p in parts])
-    while True:
-        redo = _needing_check(base_of, checked, flagged)
-        if not redo:
-            return tally
-        for key in redo:
-            del base_of[key]
-        again = check(_batches((refs[key]._replace(base=None, base_path=None) for key in redo), REDO_BATCH))
-        tally = Tally([*tally.findings, *(f for p in again for f in p.tally.findings)], tally.scanned,
-                      tally.suppressed + sum(p.tally.suppressed for p in again))
-        for part in again:
-            checked |= part.checked
-            flagged |= part.flagged
+    copied: list[Finding] = []
+    suppressed = 0
+    redo: list[Ref] = []
+    for key, (root, copyable) in _roots(left, checked).items():
+        if root is None or (root in flagged and not copyable):
+            redo.append(left[key].ref._replace(base=None, base_path=None))
+        elif root in flagged:
+            copied += [f._replace(commit=left[key].ref.commit) for f in flagged[root].findings]
+            suppressed += flagged[root].suppressed
+    again = check(_batches(redo, REDO_BATCH)) if redo else []
+    return Tally([*tally.findings, *copied, *(f for p in again for f in p.tally.findings)], tally.scanned,
+                 tally.suppressed + suppressed + sum(p.tally.suppressed for p in again))
 
 
-def _needing_check(base_of: dict[tuple[str, str], tuple[str, str]], checked: set[tuple[str, str]],
-                   flagged: set[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The versions whose chain of previous versions meets a flagged blob, or no blob checked in full
-    (never checked, or a cycle of versions left to each other); each chain walked once."""
-    needs: dict[tuple[str, str], bool] = {}
-    for key in base_of:
+def _roots(left: dict[tuple[str, str], Left], checked: set[tuple[str, str]]
+           ) -> dict[tuple[str, str], tuple[tuple[str, str] | None, bool]]:
+    """For each version left to its previous one: the blob checked in full that its chain of previous
+    versions reaches (None: one never checked, or a cycle of versions left to each other), and whether
+    every link of the chain may copy findings; each chain walked once."""
+    out: dict[tuple[str, str], tuple[tuple[str, str] | None, bool]] = {}
+    for key in left:
         chain, on_chain, at = [], set(), key
-        while at not in needs:
+        root: tuple[str, str] | None
+        while at not in out:
             if at in checked:
-                verdict = at in flagged
+                root, copyable = at, True
                 break
-            if at not in base_of or at in on_chain:
-                verdict = True
+            item = left.get(at)
+            if item is None or at in on_chain:
+                root, copyable = None, False
                 break
             chain.append(at)
             on_chain.add(at)
-            at = base_of[at]
+            at = (item.base, item.ref.base_path or item.ref.path)
         else:
-            verdict = needs[at]
-        for link in chain:
-            needs[link] = verdict
-    return [key for key, verdict in needs.items() if verdict and key in base_of]
+            root, copyable = out[at]
+        for link in reversed(chain):  # from the root's end: a link that may not copy taints those after it
+            copyable = copyable and left[link].copied
+            out[link] = (root, copyable)
+    return out
 
 
 def _sum(parts: list[Tally]) -> Tally:

@@ -81,6 +81,9 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
     (b"password:\n  REPLACE_ME\n", b"password:\n  Xk9mP2qL7zW4\n"),  # a value on the line after its key
     (b"password: |\n  a\n  REPLACE_ME\nq: 1\n", b"password: |\n  a\n  Xk9mP2qL7zW4\nq: 1\n"),  # in a block scalar
     (b"env:\n- name: API_TOKEN\n  value: a1\n", b"env:\n- name: API_TOKEN\n  value: Xk9mP2qL7zW4\n"),  # beside its name
+    (b"kind: Secret\nstringData:\n  config: |-\n    ${X}\n", b"kind: Secret\nstringData:\n  config: |-\n    Zq8rT2mXw9Lp\n"),
+    (b"kind: Secret\nstringData:\n  a:\n    b: ${X}\n", b"kind: Secret\nstringData:\n  a:\n    b: Zq8rT2mXw9Lp\n"),
+    (b"kind: Secret\nstringData:\n  v: |\n    a: b", b"kind: Secret\nstringData:\n  v: |\n    a: b\n"),  # its last line break
     (b'note: "a"\npassword: Xk9mP2qL7zW4\n', b'note: "a\\"\npassword: Xk9mP2qL7zW4\n'),  # an escaped quote
     (b"a: 1\n", b"a: 1\nb: AWS_SECRET_ACCESS_KEY=" + b"Ab1/" * 10 + b"\n"),  # a provider-named value
 ])
@@ -202,9 +205,9 @@ def test_a_generated_history_gives_the_findings_of_a_full_read(tmp_path: Path) -
     finally:
         blobs.close_readers()
     assert len(part.inherited) > len(refs) // 2 and part.checked
-    copies = {ref.path for ref, _base in part.inherited if ref.base_path}
+    copies = {left.ref.path for left in part.inherited if left.ref.base_path}
     assert {"apps/moved/values.yaml", "apps/moved/helmrelease.yaml"} <= copies
-    assert not {"apps/d/notes.yaml", "apps/e/secret.yaml"} & {ref.path for ref, _base in part.inherited}
+    assert not {"apps/d/notes.yaml", "apps/e/secret.yaml"} & {left.ref.path for left in part.inherited}
 
 
 def test_changed_lines_are_found_alike_by_walking_and_by_find() -> None:
