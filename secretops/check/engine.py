@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from secretops.check import allow, early, registry, sources, workers
 from secretops.check.model import REPO_RULES, Finding, Settings
 from secretops.errors import ConfigError, InputError
+from secretops.git import blobs as blobs_mod
 from secretops.git import command as git
 from secretops.repo import config as config_mod
 from secretops.repo.config import Config
@@ -37,6 +38,7 @@ class Report(NamedTuple):
     scanned: int
     suppressed: int
     mode: str
+    shallow: int = 0  # history of a shallow clone: its boundary commits (what is older was not checked)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -161,7 +163,8 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     unique = sorted(set(found), key=lambda f: (f.path, f.line, f.rule, f.commit or ""))
     if source.order:
         unique = once_per_secret(unique, source.order)
-    return Report(tuple(unique), scanned, suppressed, opts.mode)
+    shallow = len(blobs_mod.shallow_boundary(root)) if opts.mode == "history" and is_git else 0
+    return Report(tuple(unique), scanned, suppressed, opts.mode, shallow)
 
 
 def _history(root: Path, config: Config, opts: Options, load_config: functools.partial[SopsConfigs | None],

@@ -24,7 +24,14 @@ def text(report: Report) -> str:
     summary = f"{len(report.findings)} finding(s) in {report.scanned} file(s) checked ({report.mode})"
     if report.suppressed:
         summary += f", {report.suppressed} suppressed"
+    if report.shallow:
+        summary += f"; {_shallow_note(report)}"
     return "\n".join([*lines, summary]) + "\n"
+
+
+def _shallow_note(report: Report) -> str:
+    return (f"the clone is shallow: history older than its {report.shallow} boundary commit(s) was not checked "
+            "(`git fetch --unshallow`, or a checkout with fetch-depth: 0, checks it all)")
 
 
 def _as_dict(report: Report) -> dict[str, Any]:
@@ -38,8 +45,9 @@ def _as_dict(report: Report) -> dict[str, Any]:
             item["commits"] = list(f.commits)
             item["later_versions"] = f.later
         out.append(item)
+    shallow = {"shallow_boundary_commits": report.shallow} if report.shallow else {}
     return {"version": 1, "mode": report.mode, "scanned": report.scanned, "suppressed": report.suppressed,
-            "findings": out}
+            **shallow, "findings": out}
 
 
 def as_json(report: Report) -> str:
@@ -74,11 +82,13 @@ def sarif(report: Report) -> str:
         results.append(result)
     import json
 
-    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-           "runs": [{"tool": {"driver": {"name": "secretops", "version": __version__, "informationUri": INFO_URI,
-                                         "rules": rules}},
-                     "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///"}},
-                     "results": results}]}
+    driver = {"name": "secretops", "version": __version__, "informationUri": INFO_URI, "rules": rules}
+    run: dict[str, Any] = {"tool": {"driver": driver}, "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///"}},
+                           "results": results}
+    if report.shallow:  # the run did not read all of history: said where a SARIF viewer shows it
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
+            {"level": "warning", "message": {"text": _shallow_note(report)}}]}]
+    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2) + "\n"
 
 

@@ -16,8 +16,11 @@ from secretops.git.command import git, literal
 from secretops.util import proc
 
 # Objects as they are stored, not as `git replace` shows them: a replaced commit or blob cannot hide
-# what it replaced (the replacement is read too: `--all` holds refs/replace/).
+# what it replaced (the replacement is read too: `--all` holds refs/replace/). Nor as a graft file
+# (`.git/info/grafts`, deprecated but still read) shows them: a commit whose parent it cuts off
+# cannot hide that parent. Both: in the arguments and in the environment of every history read.
 TRUE_OBJECTS = ("--no-replace-objects",)
+TRUE_PARENTS = {"GIT_GRAFT_FILE": os.devnull}
 CHUNK = 1024 * 1024
 OVERLAP = 16 * 1024  # a token or a private key that straddles two chunks is still whole in one
 
@@ -171,7 +174,8 @@ def refs_beyond_commits(root: Path) -> bool:
 
 def all_blobs(root: Path) -> list[tuple[str, str]]:
     """(oid, path) for every unique blob reachable from any ref, each once."""
-    res = git(root, *TRUE_OBJECTS, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600).stdout
+    res = git(root, *TRUE_OBJECTS, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600,
+              env=TRUE_PARENTS).stdout
     out = []
     for line in res.decode("utf-8", "surrogateescape").split("\n"):  # rev-list has no -z: a name with a
         oid, _, path = line.partition(" ")                             # newline is read from introductions()
@@ -184,7 +188,7 @@ def introductions(root: Path, revs: Sequence[str] = ("--all",),
                   paths: Sequence[str] = ()) -> list[tuple[str, str, str]]:
     """(commit, blob oid, path) for each blob a commit adds or changes, oldest commits first."""
     res = git(root, *TRUE_OBJECTS, "log", "--reverse", "--topo-order", "-m", "--raw", "-z", "--no-abbrev",
-              "--no-renames", "--format=commit %H", *revs, "--", *literal(paths), timeout=3600).stdout
+              "--no-renames", "--format=commit %H", *revs, "--", *literal(paths), timeout=3600, env=TRUE_PARENTS).stdout
     out = []
     commit = ""
     meta: list[str] | None = None
@@ -217,14 +221,40 @@ def topo_order(root: Path, revs: Sequence[str] = ("--all",)) -> Callable[[], dic
 
 
 def _started_order(root: Path, revs: Sequence[str]) -> Callable[[], dict[str, int]]:
-    result = proc.started(["git", *TRUE_OBJECTS, "-C", str(root), "rev-list", "--topo-order", "--reverse", *revs],
-                          error=GitError, what="git rev-list")
+    """The commits as stored; where a graft file gives a commit parents it does not store, those are
+    read too (after the stored ones): a graft can neither hide a parent nor bring one unseen."""
+    argv = ["git", *TRUE_OBJECTS, "-C", str(root), "rev-list", "--topo-order", "--reverse", *revs]
+    stored = proc.started(argv, error=GitError, what="git rev-list", env=TRUE_PARENTS)
+    grafted = proc.started(argv, error=GitError, what="git rev-list") if _has_grafts(root) else None
 
     @functools.cache
     def order() -> dict[str, int]:
-        return {commit.decode(): place for place, commit in enumerate(result().split())}
+        commits = {commit.decode(): None for commit in stored().split()}
+        if grafted is not None:
+            commits.update((commit.decode(), None) for commit in grafted().split())
+        return {commit: place for place, commit in enumerate(commits)}
 
     return order
+
+
+def _has_grafts(root: Path) -> bool:
+    return _parent_files(root)[1].exists()
+
+
+def shallow_boundary(root: Path) -> list[str]:
+    """The commits a shallow clone was cut at (their parents are not in it); [] for a whole clone."""
+    try:
+        return _parent_files(root)[0].read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+@functools.cache
+def _parent_files(root: Path) -> tuple[Path, Path]:
+    """Where git keeps the shallow boundary and the graft file of ``root`` (either may not exist)."""
+    out = git(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow", "--git-path", "info/grafts")
+    shallow, grafts = out.stdout.decode("utf-8", "surrogateescape").splitlines()
+    return Path(shallow), Path(grafts)
 
 
 def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str, str | None]]:
@@ -239,7 +269,7 @@ def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator
     tails = [b""] * len(shares)
     commits_of = [""] * len(shares)
     for which, data in proc.streams([(argv, "".join(c + "\n" for c in share).encode()) for share in shares],
-                                    error=GitError, what="git diff-tree"):
+                                    error=GitError, what="git diff-tree", env=TRUE_PARENTS):
         text, end, commit = tails[which] + data, 0, commits_of[which]
         for match in _raw().finditer(text):
             if match.start() != end:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from secretops.errors import GitError, InputError
@@ -12,13 +12,13 @@ from secretops.util import proc
 
 
 def git(root: Path, *args: str, input: bytes | None = None, timeout: float = 120.0,
-        ok_codes: Sequence[int] = (0,)) -> subprocess.CompletedProcess[bytes]:
+        ok_codes: Sequence[int] = (0,), env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     argv = ("git", "-C", str(root), *args)
-    early = _STARTED.pop(argv, None) if input is None else None
+    early = _STARTED.pop(argv, None) if input is None and env is None else None
     if early is not None:
         return proc.finish(early, error=GitError, what=_what(args), timeout=timeout, ok_codes=ok_codes)
-    return proc.run(argv, error=GitError, what=_what(args),
-                    input=input, timeout=timeout, ok_codes=ok_codes, missing_hint="install git")
+    return proc.run(argv, error=GitError, what=_what(args), input=input, timeout=timeout, ok_codes=ok_codes,
+                    missing_hint="install git", env=env)
 
 
 def _what(args: Sequence[str]) -> str:

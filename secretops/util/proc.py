@@ -114,6 +114,7 @@ def started(
     error: type[ToolError],
     what: str,
     timeout: float = 3600.0,
+    env: Mapping[str, str] | None = None,
 ) -> Callable[[], bytes]:
     """``argv`` started now, its output (to a temporary file, so no pipe is held open) read when the
     returned function is called: the caller works while it runs. ``error`` with redacted stderr if
@@ -122,7 +123,7 @@ def started(
 
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by result())
     try:
-        child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=clean_env())
+        child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=clean_env(env))
     except FileNotFoundError as exc:
         out.close()
         err.close()
@@ -156,6 +157,7 @@ def streams(
     error: type[ToolError],
     what: str,
     timeout: float = 3600.0,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[int, bytes]]:
     """Several programs at once, each given its input, their output as it comes: (which, chunk),
     so that the reader works while they run. ``error`` with redacted stderr if one fails; all are
@@ -174,7 +176,7 @@ def streams(
             given.seek(0)
             try:
                 children.append(subprocess.Popen(list(argv), stdin=given, stdout=subprocess.PIPE, stderr=err,
-                                                 env=clean_env()))
+                                                 env=clean_env(env)))
             except FileNotFoundError as exc:
                 raise error(f"{argv[0]} was not found", command=argv, returncode=None) from exc
             errors.append(err)

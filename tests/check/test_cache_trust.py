@@ -203,3 +203,33 @@ def test_a_replaced_blob_is_read_as_stored(upstream: Path) -> None:
     helpers.git(upstream, "replace", blob, benign)
     assert helpers.git(upstream, "show", f"{commit}:leak/values.yaml") == "a: b\n"  # what git shows
     assert any(f[0] == "leak/values.yaml" for f in _same(upstream))
+
+
+def test_a_graft_file_cannot_hide_a_parent(upstream: Path) -> None:
+    """`.git/info/grafts` (deprecated, still read by git) that makes HEAD a root commit: git itself
+    then shows one commit, but the history check reads parents as stored and finds the leak."""
+    leak_commit = helpers.commit_file(upstream, "leak/values.yaml", _leak(), "leak")
+    helpers.git(upstream, "rm", "-q", "leak/values.yaml")
+    helpers.git(upstream, "commit", "-qm", "removed")
+    head = helpers.git(upstream, "rev-parse", "HEAD").strip()
+    (upstream / ".git" / "info").mkdir(exist_ok=True)
+    (upstream / ".git" / "info" / "grafts").write_text(f"{head}\n")
+    helpers.git(upstream, "config", "advice.graftFileDeprecated", "false")
+    assert helpers.git(upstream, "log", "--format=%H").count(leak_commit) == 0  # git itself no longer shows it
+    assert any(f[0] == "leak/values.yaml" for f in _same(upstream))
+
+
+def test_a_shallow_clone_says_what_history_it_did_not_check(upstream: Path, tmp_path: Path) -> None:
+    """A depth-1 clone (CI's default checkout) holds one commit: its history check says so in every
+    format, so that "0 findings" is not read as all of history."""
+    clone = _shallow(upstream, tmp_path)
+    res = helpers.run_cli(["check", "--history", "--no-cache"], clone)
+    assert res.code == 0 and "the clone is shallow" in res.out and "1 boundary commit(s)" in res.out
+    doc = json.loads(helpers.run_cli(["check", "--history", "--format", "json", "-q"], clone).out)
+    assert doc["shallow_boundary_commits"] == 1
+    sarif = json.loads(helpers.run_cli(["check", "--history", "--format", "sarif", "-q"], clone).out)
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert "shallow" in notes[0]["message"]["text"]
+    helpers.git(clone, "fetch", "-q", "--unshallow")
+    whole = helpers.run_cli(["check", "--history", "--format", "json", "-q"], clone)
+    assert "shallow_boundary_commits" not in json.loads(whole.out) and "shallow" not in whole.text
