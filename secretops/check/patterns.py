@@ -257,15 +257,25 @@ _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal
 
 # Long placeholder words anywhere (a random token practically never holds one); short ones only
 # where they start the value or a word of it.
-_REPEATS = re.compile(r"(.)\1{5,}|x{4,}|X{4,}|\*{3,}|0{8,}|(?i:example|sample|placeholder|redacted|changeme|change_me|"
+_REPEATS = re.compile(r"x{4,}|X{4,}|\*{3,}|0{8,}|(?i:example|sample|placeholder|redacted|changeme|change_me|"
                       r"dummy)|(?i:(?<![A-Za-z0-9])(?:your|my)[_\-]|(?<![A-Za-z])(?:fake|todo|insert|replace)(?![a-z]))")
+_RUN = re.compile(r"(.)\1{5,}")
+
+
+def _mostly_one_run(value: str) -> bool:
+    """A run of six or more of one character that is a third of the value or more (`ghp_aaaa…`,
+    `hunter2zzzzzz`): filler. In a long random value such a run is chance (one 40-hex key in
+    ~15,000 holds `dddddd`), not a placeholder."""
+    return any(3 * len(m.group(0)) >= len(value) for m in _RUN.finditer(value))
+
+
 _SEQUENCES = ("0123456789", "1234567890", "abcdefghij", "ABCDEFGHIJ", "qwertyuiop")
 
 
 def is_placeholder(value: str) -> bool:
     """Documented placeholders and low-information values: ``ghp_xxxx…``, ``AKIA…EXAMPLE``,
     ``<token>``, ``${VAR}``, ``{{ .Values.x }}``, repeated characters, alphabet runs."""
-    if re.match(PLACEHOLDER, value) or is_template(value) or _REPEATS.search(value):
+    if re.match(PLACEHOLDER, value) or is_template(value) or _REPEATS.search(value) or _mostly_one_run(value):
         return True
     if "<" in value and ">" in value:
         return True
