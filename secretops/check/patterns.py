@@ -292,7 +292,7 @@ def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
     boolean, a path, a URL nor a resource name. With ``any_entropy`` (a key that names the password
     itself), lowercase words count too: `adminPassword: hunter` is a password; only an environment
     variable's NAME (`DB_PASSWORD`) still reads as a reference."""
-    if not value or is_placeholder(value) or is_template(value) or value[0] in "*&!$":
+    if not value or is_placeholder(value) or is_template(value) or value[0] in "*&!$" or _CODE.fullmatch(value):
         return False
     if any_entropy:
         if len(value) < 4 or re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", value):
@@ -422,9 +422,16 @@ def is_identifier(value: str) -> bool:
                for p in parts)
 
 
+# Code, not a value: a dotted path of words that opens a bracket (CEL's `Object.spec.volumes{` in an
+# admission policy's expression, `foo.bar(`), as a `key: value` line of a block scalar reads it.
+_CODE = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)+[({\[]")
+
+
 def looks_random(value: str) -> bool:
-    """A high-entropy value: long enough, several character classes, not a name, path, URL or template."""
-    if len(value) < 12 or value[0] in "*&!" or re.match(PLACEHOLDER, value) or is_template(value):
+    """A high-entropy value: long enough, several character classes, not a name, path, URL, template
+    or code."""
+    if len(value) < 12 or value[0] in "*&!" or re.match(PLACEHOLDER, value) or is_template(value) or \
+            _CODE.fullmatch(value):
         return False
     if value.startswith(("/", "./", "http://", "https://", "file:")) or value.count("/") > 2 or is_identifier(value):
         return False

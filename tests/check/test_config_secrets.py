@@ -179,3 +179,40 @@ def test_a_json_patch_of_anything_else_is_left_alone(repo: Path, path: str, valu
     helpers.git(repo, "add", "-A")
     code, findings, out = check(repo, "--staged")
     assert code == 0 and findings == [], out
+
+
+_POLICY = """apiVersion: admissionregistration.k8s.io/v1alpha1
+kind: MutatingAdmissionPolicy
+metadata:
+  name: postgres-certs
+spec:
+  mutations:
+    - jsonPatch:
+        expression: |
+          [
+            JSONPatch{
+              op: "add",
+              path: "/spec/volumes/-",
+              value: Object.spec.volumes{
+                name: "postgres-certs",
+                secret: {secret}
+                  secretName: object.metadata.annotations["cert-secret"],
+                  defaultMode: 384
+                }}
+              }}
+            }}
+          ]
+      patchType: JSONPatch
+"""
+
+
+@pytest.mark.parametrize("value, found", [
+    ("Object.spec.volumes.secret{", False),  # CEL (a real repository's admission policy): code, not a value
+    ("hunter2.Zq8x{", True),  # a password with a dot and a brace: digits make it no path of words
+])
+def test_code_in_an_expression_is_no_secret_value(repo: Path, value: str, found: bool) -> None:
+    body = _POLICY.replace("{secret}", helpers.plant(value) if found else value).replace("}}", "}")
+    helpers.write(repo / "apps/pg/policy.yaml", body)
+    helpers.git(repo, "add", "-A")
+    code, findings, out = check(repo, "--staged")
+    assert (code == 1 and [f["rule"] for f in findings] == ["credential"]) is found, out
