@@ -6,6 +6,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed from
@@ -72,11 +73,13 @@ def needs_parse(text: str, large_scan: bool) -> bool:
     """Some hinted key's value is not on its line as a simple scalar (flow style, the next line, a
     block scalar, an anchor or tag, `#`, `,`, `;` or spaces in it, JSON): the parser must read it."""
     small = len(text) < LARGE and not large_scan
-    if "secretGenerator" in text or (PAIRED if small else large(_PAIRED)).search(text) or patch_op(text):
+    if "secretGenerator" in text or (PAIRED.search(text) if small else large_search(_PAIRED, text)) or \
+            patch_op(text):
         return True
-    for match in (STRONG_HINT if small else large(_STRONG_HINT)).finditer(text):
-        start = text.rfind("\n", 0, match.start()) + 1
-        end = text.find("\n", match.end())
+    spans = ((m.start(), m.end()) for m in STRONG_HINT.finditer(text)) if small else large_spans(_STRONG_HINT, text)
+    for begin, finish in spans:
+        start = text.rfind("\n", 0, begin) + 1
+        end = text.find("\n", finish)
         line = text[start:len(text) if end < 0 else end].rstrip("\r")
         if not _SIMPLE_LINE.fullmatch(line) and not _plain_mapping_below(text, line, end) and \
                 not in_literal_block(text, start, line):
@@ -157,8 +160,13 @@ def _block_rx(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def has_hinted_key(text: str, large_scan: bool) -> bool:
-    """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest)."""
-    return _hinted_key(text, large_scan).search(text) is not None
+    """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest), and
+    on every text of a large scan (which loads RE2 for its selector anyway): Python's re tries its
+    leading alternation at every position, ~50 us a manifest. The hook's small scan never loads RE2
+    for it."""
+    if len(text) < LARGE and not large_scan:
+        return HINTED_KEY.search(text) is not None
+    return large_search(_HINTED_KEY, text)
 
 
 # Where sops metadata could be: `sops` as a key (plain, quoted, flow style, on the next line after
@@ -174,7 +182,7 @@ def might_hold_sops(text: str) -> bool:
     (a CRD bundle that names the `sops` provider in a description or an enum is not parsed for it)."""
     if "sops" not in text:
         return False
-    return (_SOPS_KEY if len(text) < LARGE else large(_SOPS_KEY.pattern)).search(text) is not None
+    return _SOPS_KEY.search(text) is not None if len(text) < LARGE else large_search(_SOPS_KEY.pattern, text)
 
 
 _KIND_SECRET_AT = re.compile(KIND_SECRET.pattern.removeprefix(r"\b"))
@@ -187,7 +195,7 @@ def kind_secret(text: str) -> bool:
     if "Secret" not in text:
         return False
     if len(text) >= LARGE:
-        return large(KIND_SECRET.pattern).search(text) is not None
+        return large_search(KIND_SECRET.pattern, text)
     at = text.find("kind")
     while at >= 0:
         before = text[at - 1] if at else ""
@@ -197,16 +205,40 @@ def kind_secret(text: str) -> bool:
     return False
 
 
-def _hinted_key(text: str, large_scan: bool) -> Any:
-    """HINTED_KEY on RE2 for large texts, and for every text of a large scan (which loads RE2 for
-    its selector anyway): Python's re tries its leading alternation at every position, ~50 us a
-    manifest; RE2 reads it in one pass. The hook's small scan never loads RE2 for it."""
-    return HINTED_KEY if len(text) < LARGE and not large_scan else large(_HINTED_KEY)
-
-
 def hinted_key_pattern() -> str:
     """HINTED_KEY as RE2 reads it (for the token selector's one pass)."""
     return _HINTED_KEY.replace("\\w", "\\pL\\pN\\pM_")
+
+
+def large_search(pattern: str, text: str) -> bool:
+    """``pattern`` (as ``large`` compiles it) occurs in ``text``."""
+    ascii_bytes = _ascii(text)
+    return (large(pattern).search(text) if ascii_bytes is None else _large_bytes(pattern).search(ascii_bytes)) \
+        is not None
+
+
+def large_spans(pattern: str, text: str) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each match of ``pattern`` (as ``large`` compiles it) in ``text``. An ASCII
+    text is searched as its bytes: the same offsets, without the wrapper's mapping of each byte offset
+    back to a character offset (a scan from the last match: ~1/3 of the time on a CRD bundle)."""
+    ascii_bytes = _ascii(text)
+    if ascii_bytes is None:
+        return ((m.start(), m.end()) for m in large(pattern).finditer(text))
+    return ((m.start(), m.end()) for m in _large_bytes(pattern).finditer(ascii_bytes))
+
+
+@functools.lru_cache(maxsize=2)  # the texts a rule is reading: several patterns search each
+def _ascii(text: str) -> bytes | None:
+    return text.encode("ascii") if text.isascii() else None
+
+
+@functools.cache
+def _large_bytes(pattern: str) -> Any:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_").encode(), options)
 
 
 @functools.cache
@@ -375,7 +407,7 @@ def hinted_lines(text: str) -> list[int] | None:
     instead: hint_offsets)."""
     if len(text) < LARGE:
         return None
-    return [m.start() for m in large(_HINTED_LINE).finditer(text)]
+    return [start for start, _end in large_spans(_HINTED_LINE, text)]
 
 
 def hint_offsets(text: str) -> list[int]:

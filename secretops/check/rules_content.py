@@ -603,13 +603,13 @@ def _reference_spans(text: str) -> list[tuple[int, int]]:
 def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
     line_rx, _secret_key, _strong_key = patterns.keyed_regexes()
-    references = _reference_spans(text) if view.path.lower().endswith((".yaml", ".yml")) else []
+    yaml = view.path.lower().endswith((".yaml", ".yml"))
+    references: list[tuple[int, int]] | None = None  # read once a line is judged a secret (few are)
     lines = patterns.hinted_lines(text)
     if lines is not None:  # a large text: the lines whose key holds a hint word, by RE2 (the others judge nothing)
-        hints = [at for start in lines for at in _hints_on(text, start)
-                 if not references or not inside(references, at, at + 1)]
+        hints = [at for start in lines for at in _hints_on(text, start)]
     else:
-        hints = [at for at in patterns.hint_offsets(text) if not references or not inside(references, at, at + 1)]
+        hints = patterns.hint_offsets(text)
     spans: list[tuple[int, int]] | None = None
     done: set[int] = set()
     for at in hints:  # only the lines a key hint is on
@@ -627,6 +627,9 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         what = _judge(key, value)
         if not what:
             continue
+        references = (_reference_spans(text) if yaml else []) if references is None else references
+        if inside(references, at, at + 1):
+            continue  # a document that only names secrets elsewhere (an ExternalSecret)
         spans = masked_spans(text, uuids=False) if spans is None else spans
         where = "value" if match.group("value") else "quoted"
         if inside(spans, match.start(where), match.end(where)):

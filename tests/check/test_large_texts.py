@@ -320,3 +320,16 @@ def test_a_large_scan_finds_what_a_small_one_finds(repo: Path) -> None:
     helpers.git(repo, "add", "-A")
     helpers.git(repo, "commit", "-qm", "filler")
     assert len(small) > 60 and found() == small
+
+
+def test_an_ascii_text_is_searched_as_its_bytes_with_the_same_offsets() -> None:
+    import random
+
+    rng = random.Random(11)
+    pieces = ["password: x\n", "  token: ", "é", "kind: Secret\n", "a: b\n", "- name: X_TOKEN\n", "\t", "sops:\n"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        for pattern in (patterns._HINTED_LINE, patterns._STRONG_HINT, patterns.KIND_SECRET.pattern):
+            want = [(m.start(), m.end()) for m in patterns.large(pattern).finditer(text)]
+            assert list(patterns.large_spans(pattern, text)) == want, (pattern, text)
+            assert patterns.large_search(pattern, text) is bool(want)
