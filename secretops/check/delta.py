@@ -60,16 +60,22 @@ def same_findings(old: bytes, new: bytes, path: str) -> bool:
         return False
     if changed:
         joined = b"\n".join(changed)
-        if b"\\" in joined or not tokens.quiet(joined) or any(_STRUCTURE.search(line) for line in changed):
+        if b"\\" in joined or any(_STRUCTURE.search(line) for line in changed):
             return False  # (any escape: `\"` can end a quoted scalar elsewhere; quiet counts only letter escapes)
-        if any(_PAIRING.search(line) and not tokens.wordless(line) for line in changed):
-            return False  # an env entry's name or a flag that names a secret: its value is the next line
         if any(line.count(b'"') % 2 or line.count(b"'") % 2 or line.count(b"[") != line.count(b"]")
                or line.count(b"{") != line.count(b"}") for line in changed):
             return False
         moved = set(changed)
-        if not (_context_quiet(old, start, mid_a, moved) and _context_quiet(new, start, mid_b, moved)):
-            return False
+        around_a, around_b = _context(old, start, mid_a, moved), _context(new, start, mid_b, moved)
+        # Most often the changed lines and all around them hold no word of any rule: one selector pass
+        # says so for all (a match in one of them is a match in them joined), else each test in turn.
+        if not tokens.wordless(b"\n".join([joined, *around_a[0], *around_a[1], *around_b[0], *around_b[1]])):
+            if not tokens.quiet(joined):
+                return False
+            if any(_PAIRING.search(line) and not tokens.wordless(line) for line in changed):
+                return False  # an env entry's name or a flag that names a secret: its value is the next line
+            if not (_context_quiet(*around_a) and _context_quiet(*around_b)):
+                return False
         if b"widget" in new.lower() or b"widget" in old.lower():  # (bytes: ASCII case, as rb"(?i)" reads it)
             return False  # which mapping is a dashboard widget (a `type` and a `url` beside `key`) is structure
         if not (_anchors_unused(old, changed) and _anchors_unused(new, changed)):
@@ -104,18 +110,24 @@ def _middle(old: bytes, new: bytes) -> tuple[int, int, int]:
     return start, end_old, len(new) - (len(old) - end_old)
 
 
-def _context_quiet(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> bool:
-    """The lines around each changed line say nothing of it: its parent (the nearest line above that
-    is less indented, which may hold the key of a value on the next lines) holds no hint word; the
-    line before and the one after hold none either, or are whole `key: value` lines of their own
-    that pair with no other line (not an env entry's `name:`/`value:`, not a flag: `- name:
-    API_TOKEN` above `value: …`)."""
+def _context(data: bytes, start: int, middle: list[bytes], changed: set[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """The lines around each changed line of ``middle`` (which starts at ``start``): its parent (the
+    nearest line above that is less indented, which may hold the key of a value on the next lines),
+    and the line before and the one after it."""
     parents, beside = [], []
     for at, line in _changed_at(data, start, middle, changed):
         before = data.rfind(b"\n", 0, max(at - 1, 0)) + 1 if at else at
         after = data.find(b"\n", at + len(line) + 1)
         beside += [data[before:max(at - 1, before)], data[at + len(line) + 1:len(data) if after < 0 else after]]
         parents.append(_parent(data, at, line))
+    return parents, beside
+
+
+def _context_quiet(parents: list[bytes], beside: list[bytes]) -> bool:
+    """The lines around the changed lines (_context) say nothing of them: the parents hold no hint
+    word; the lines before and after hold none either, or are whole `key: value` lines of their own
+    that pair with no other line (not an env entry's `name:`/`value:`, not a flag: `- name:
+    API_TOKEN` above `value: …`)."""
     if not tokens.wordless(b"\n".join(parents)):
         return False
     if tokens.wordless(b"\n".join(beside)):
