@@ -7,13 +7,18 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from secretops.errors import InputError
 
 
+class _Safe(NamedTuple):
+    load_all: Callable[[str], Iterator[Any]]
+    counted: Callable[[str], list[Any] | None] | None  # libyaml's: compose once, count aliases, build
+
+
 @functools.lru_cache(maxsize=1)
-def _safe() -> Callable[[str], Iterator[Any]]:
+def _safe() -> _Safe:
     """ruamel's safe load, YAML 1.2: through libyaml (ruamel.yaml.clib) as `YAML(typ="safe")` reads,
     with its loader class built once (ruamel builds one a call) and the version's resolvers looked
     up once a document (ruamel asks, for every scalar, for a `%YAML` directive that its C parser
@@ -28,7 +33,7 @@ def _safe() -> Callable[[str], Iterator[Any]]:
         from _ruamel_yaml import CParser  # type: ignore[import-not-found]
     except ImportError:  # the pure parser reports %YAML directives: ruamel's own path
         yaml = YAML(typ="safe")
-        return yaml.load_all
+        return _Safe(yaml.load_all, None)
 
     TABLES: dict[Any, Any] = {}  # version -> first character -> resolvers (ruamel never changes them once built)
 
@@ -79,7 +84,37 @@ def _safe() -> Callable[[str], Iterator[Any]]:
         finally:
             loader.dispose()
 
-    return load_all
+    return _Safe(load_all, functools.partial(_counted, Loader))
+
+
+def _counted(loader_class: Any, text: str) -> list[Any] | None:
+    """Every document of ``text``, composed once by libyaml: its aliases counted on the node graph
+    (alias_bomb's count), then built from the same nodes (the loader composes and builds each
+    document so; alias_bomb used to compose them once more). None where libyaml does not compose
+    it: the usual path then says why, or reads what only ruamel's pure composer takes."""
+    import warnings
+
+    from ruamel.yaml.error import YAMLError
+
+    loader = loader_class(text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nodes = []
+            try:
+                while loader.check_node():
+                    nodes.append(loader.get_node())
+            except (YAMLError, ValueError, TypeError, RecursionError):
+                return None
+            if _too_large(nodes):
+                raise _Bomb
+            return [loader.construct_document(node) for node in nodes]
+    finally:
+        loader.dispose()
+
+
+class _Bomb(Exception):
+    """Aliases that expand into more than MAX_EXPANDED_NODES nodes."""
 
 
 class _Mixed(Exception):
@@ -139,11 +174,20 @@ def load_all(text: str, name: str) -> list[Any]:
             return plain
     from ruamel.yaml.error import YAMLError
 
+    bomb = InputError(f"{name}: its aliases expand into more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb)",
+                      hint="remove the nested anchors and aliases")
     try:
+        safe = _safe()
+        if safe.counted is not None and _may_alias(text):
+            try:
+                docs = safe.counted(text)
+            except _Bomb:
+                raise bomb from None
+            if docs is not None:
+                return docs
         if alias_bomb(text):
-            raise InputError(f"{name}: its aliases expand into more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb)",
-                             hint="remove the nested anchors and aliases")
-        return list(_safe()(text))
+            raise bomb
+        return list(safe.load_all(text))
     except YAMLError as exc:
         raise InputError(f"{name}: {describe_error(exc)}", hint="fix the YAML syntax") from None
     except (ValueError, TypeError, RecursionError) as exc:
@@ -262,10 +306,32 @@ def alias_bomb(text: str) -> bool:
     laughs"). Reading shares aliased objects, but every walk over the result (rules, MAC, JSON) would
     visit each expansion: one such committed file would stall every commit and CI run. Counted on
     the composed node graph, each node once, so the count itself stays linear."""
-    if "&" not in text or "*" not in text or _ALIAS.search(text) is None:
+    if not _may_alias(text):
         return False
+    import warnings
+
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
+
+    with warnings.catch_warnings():  # ruamel warns about re-used anchors, quoting the file
+        warnings.simplefilter("ignore")
+        try:
+            return _too_large(_composed(text))
+        except (YAMLError, ValueError, TypeError, RecursionError):
+            pass
+        try:  # libyaml refuses what ruamel's pure composer takes (a re-defined anchor, as Go's yaml does)
+            return _too_large(list(YAML(typ="safe", pure=True).compose_all(text)))
+        except (YAMLError, ValueError, TypeError, RecursionError):
+            return False  # not YAML the loader can read: the load that follows says so
+
+
+def _may_alias(text: str) -> bool:
+    return "&" in text and "*" in text and _ALIAS.search(text) is not None
+
+
+def _too_large(nodes: list[Any]) -> bool:
+    """Some document's node graph expands into more than MAX_EXPANDED_NODES nodes: each node counted
+    once, so the count itself stays linear."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     sizes: dict[int, int] = {}
@@ -283,19 +349,7 @@ def alias_bomb(text: str) -> bool:
         sizes[id(node)] = min(total, MAX_EXPANDED_NODES + 1)
         return sizes[id(node)]
 
-    import warnings
-
-    with warnings.catch_warnings():  # ruamel warns about re-used anchors, quoting the file
-        warnings.simplefilter("ignore")
-        try:
-            return any(size(doc) > MAX_EXPANDED_NODES for doc in _composed(text) if doc is not None)
-        except (YAMLError, ValueError, TypeError, RecursionError):
-            pass
-        try:  # libyaml refuses what ruamel's pure composer takes (a re-defined anchor, as Go's yaml does)
-            yaml = YAML(typ="safe", pure=True)
-            return any(size(doc) > MAX_EXPANDED_NODES for doc in yaml.compose_all(text) if doc is not None)
-        except (YAMLError, ValueError, TypeError, RecursionError):
-            return False  # not YAML the loader can read: the load that follows says so
+    return any(size(doc) > MAX_EXPANDED_NODES for doc in nodes if doc is not None)
 
 
 def _composed(text: str) -> list[Any]:

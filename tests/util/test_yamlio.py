@@ -122,3 +122,14 @@ def test_a_syntax_error_is_final_for_the_lenient_reader() -> None:
     assert yamlio.load_all_lenient("a: 1\na: 2\n") == [{"a": 1}]
     assert yamlio.load_all_lenient("a: 1\na: 2\n", last_wins=True) == [{"a": 2}]
     assert yamlio.load_all_lenient("a: !custom x\n") == [{"a": "x"}]
+
+
+def test_a_bomb_is_refused_when_read_and_its_count_is_the_one_parse() -> None:
+    """load_all composes a text with aliases once (libyaml), counts its expansion on those nodes and
+    builds from them; a bomb is refused either way, a re-defined anchor through ruamel's composer."""
+    from secretops.util import yamlio
+
+    for text in (_bomb(7), _bomb(7, redefine=True)):
+        with pytest.raises(InputError, match="alias bomb"):
+            yamlio.load_all(text, "f")
+    assert yamlio.load_all(_bomb(3), "f") == list(YAML(typ="safe").load_all(_bomb(3)))
