@@ -74,8 +74,8 @@ STRONG_HINT = re.compile(_STRONG_HINT)
 # A hinted key whose value the line reader sees whole: `key: value` on one line, block style, a plain
 # or quoted scalar that holds no `#`, `,`, `;`, space, anchor, tag, block or flow indicator.
 _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
-                          r"(?:\"(?![{\[])[^\"\\#\n]*\"|'(?![{\[])[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*"
-                          r"(?:[ \t]#.*)?$")  # (a quoted `{…}` or `[…]` may be JSON: the parser reads it)
+                          r"(?:\"[^\"\\#\n]*\"|'(?!\{\"|\[[\"{])[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*"
+                          r"(?:[ \t]#.*)?$")  # (JSON in single quotes, `'{"…`: the parser reads it)
 
 
 def needs_parse(text: str, large_scan: bool) -> bool:
@@ -228,6 +228,9 @@ def large(pattern: str) -> Any:
 
     options = re2.Options()
     options.log_errors = False
+    # Room for the DFA of HINTED_KEY's alternations over Unicode classes: at RE2's default (8 MiB) it ran
+    # out and fell back to the NFA, ~30x slower on every text (taken only as the DFA grows)
+    options.max_mem = 32 << 20
     return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_"), options)
 KEYED_LINE = (
     r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*(?:=>|[:=])[ \t]*"
@@ -382,7 +385,8 @@ _HINT = r"[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|credential)[A
 _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
                 + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
                 # …and the lines of INLINE_PAIR and SPACED_LINE
-                r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)|^[ \t]*" + _HINT + r"[ \t]+[^\s\"'#;=:]")
+                r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)"
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
 
 # Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
 # space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML

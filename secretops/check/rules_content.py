@@ -386,6 +386,8 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         for key, value, where in _pairs(docs):
             if value in seen:
                 continue
+            if key.rsplit(".", 1)[-1].lower() == "pgpass":  # libpq's password file kept under its name
+                yield from _pgpass(view, value, seen)
             if "\n" in value:  # a config file in a block scalar (a ConfigMap's `dendrite.yaml: |`): by lines
                 yield from _embedded(view, value, seen)
             elif _may_hold_inline(value):  # a one-line config (`sasl.jaas.config: … password="…";`)
@@ -441,6 +443,21 @@ def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
                 continue
         if _may_hold_inline(line):
             yield from _inline_findings(view, line, seen, spaced=match is None)
+
+
+# A line of libpq's password file: `hostname:port:database:username:password` (port a number or `*`).
+_PGPASS_LINE = re.compile(r"[ \t]*[^:\s#][^:\s]*:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<pw>\S{1,256})[ \t]*\r?")
+
+
+def _pgpass(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
+    """The passwords of a `.pgpass` kept in a value under its name (a ConfigMap's `.pgpass: |`)."""
+    for line in text.splitlines():
+        match = _PGPASS_LINE.fullmatch(line)
+        value = match.group("pw") if match else ""
+        if value and value not in seen and patterns.looks_like_a_password(value, any_entropy=True):
+            seen.add(value)
+            yield view.finding(credential, _line_of_value(view, "pgpass", value), "a password in a .pgpass file",
+                               value)
 
 
 def _may_hold_inline(line: str) -> bool:

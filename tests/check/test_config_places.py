@@ -82,6 +82,8 @@ def _found() -> dict[str, tuple[str, str]]:
             f"monitor@pve!exporter={_uuid()}") + "\n"),
         "honeycomb-ingest": ("apps/otel.yaml", "exporters:\n  otlp:\n    headers:\n      x-team: "
                              + helpers.plant("hcaik_" + rand(58, LOWER)) + "\n"),
+        "pgpass-in-a-configmap": ("db/backup.yaml", _configmap(".pgpass", f"db.lan:5432:*:backup:{pw}\n"
+                                                                          "*:*:*:replica:" + helpers.plant(rand(18)))),
         "honeycomb-classic": ("apps/otel2.yaml", "exporters:\n  otlp:\n    headers:\n      x-honeycomb-team: "
                               + helpers.plant(rand(32, HEX)) + "\n"),
     }
@@ -127,6 +129,9 @@ def _left_alone() -> dict[str, tuple[str, str]]:
                                                       "headers:\n  Authorization: Bearer <token>\n"),
         "proxmox-ids": ("infra/pve.tfvars", 'proxmox_api_token_id = "terraform@pve!provider"\n'
                                             'token = "user@pve!token=xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"\n'),
+        "pgpass-references": ("db/backup.yaml", _configmap(".pgpass", "db.lan:5432:*:backup:${PGPASSWORD}\n"
+                                                                      "# host:port:db:user:password")),
+        "pgpass-shaped-elsewhere": ("apps/hosts.yaml", _configmap("endpoints", f"db.lan:5432:app:web:{rand(18)}")),
         "json-string-names": ("apps/values.yaml", "config:\n  app.json: '{\"secretName\": \"app-secret\", "
                                                   "\"tokenFile\": \"/run/secrets/t\"}'\n"),
     }
