@@ -42,12 +42,12 @@ _GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"
 _SECRET_WORD = r"(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential)"
 _PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD +
            r"[\w.\-]*[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:"
-           # …and the entry written value first (`- value: …` / `name: X_TOKEN`, `{value: …, name: X_KEY}`)
-           r"|(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?value[\"']?[ \t]*:[^\n]*?(?:,[ \t]*|\r?\n[ \t]*)[\"']?name[\"']?"
-           r"[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD +
            r"|(?:^|[\s\"'\[,])--?[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|$))"
            # and a mapping named for a key whose `key:` holds it (`license:` / `  key: …`)
-           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$")
+           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$"
+           # …and an env entry written value first (`- value: …` / `name: X_TOKEN`, `{value: …, name: X_KEY}`),
+           # led by its literal (Python's re finds a leading literal fast; from the line's start, ~10x slower)
+           r"|value[\"']?[ \t]*:(?:[^\n]*,|[^\n]*\n)[ \t]*[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD)
 # A JSON patch operation that sets a value (`- op: replace` / `path: /spec/values/auth/password` /
 # `value: …`): its value is judged under the key its path ends in. A pre-test, led by a literal (fast
 # in both engines), kept apart from HINTED_KEY (in one RE2 automaton with it, every search of
@@ -65,8 +65,12 @@ def patch_op(text: str) -> bool:
 _INLINE_HINT = (r"[\s(;,][\w.\-]*" + _SECRET_WORD + r"[\w.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
                 r"|<[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*>[^<\s]"
                 r"|^[ \t]*[\w.\-]*(?:pass|pwd|secret|token)[\w.\-]*[ \t]+[^\s\"'#;=:]{12}")
-_HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)"), _INLINE_HINT])
+_HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
+# …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
+# of hint words instead, inline_hinted)
+_HINTED_ANY = _HINTED_KEY + "|" + _INLINE_HINT
+_INLINE_HINTED = re.compile("(?im)" + _INLINE_HINT)
 PAIRED = re.compile(_PAIRED)
 STRONG_HINT = re.compile(_STRONG_HINT)
 
@@ -167,8 +171,25 @@ def _block_rx(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def has_hinted_key(text: str, large_scan: bool) -> bool:
-    """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest)."""
-    return _hinted_key(text, large_scan).search(text) is not None
+    """HINTED_KEY or INLINE_HINT, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB
+    manifest), else INLINE_HINT on the lines of the hint words only."""
+    if _hinted_key(text, large_scan).search(text) is not None:
+        return True
+    return len(text) < LARGE and not large_scan and inline_hinted(text)
+
+
+def inline_hinted(text: str) -> bool:
+    """A line that holds a hint word holds a key that only INLINE_PAIR or SPACED_LINE reads."""
+    done: set[int] = set()
+    for at in hint_offsets(text):
+        start = text.rfind("\n", 0, at) + 1
+        if start in done:
+            continue
+        done.add(start)
+        end = text.find("\n", at)
+        if _INLINE_HINTED.search(text, start, len(text) if end < 0 else end) is not None:
+            return True
+    return False
 
 
 # Where sops metadata could be: `sops` as a key (plain, quoted, flow style, on the next line after
@@ -211,12 +232,12 @@ def _hinted_key(text: str, large_scan: bool) -> Any:
     """HINTED_KEY on RE2 for large texts, and for every text of a large scan (which loads RE2 for
     its selector anyway): Python's re tries its leading alternation at every position, ~50 us a
     manifest; RE2 reads it in one pass. The hook's small scan never loads RE2 for it."""
-    return HINTED_KEY if len(text) < LARGE and not large_scan else large(_HINTED_KEY)
+    return HINTED_KEY if len(text) < LARGE and not large_scan else large(_HINTED_ANY)
 
 
 def hinted_key_pattern() -> str:
     """HINTED_KEY as RE2 reads it (for the token selector's one pass)."""
-    return _HINTED_KEY.replace("\\w", "\\pL\\pN\\pM_")
+    return _HINTED_ANY.replace("\\w", "\\pL\\pN\\pM_")
 
 
 @functools.cache
@@ -406,6 +427,11 @@ def hinted_lines(text: str) -> list[int] | None:
     if len(text) < LARGE:
         return None
     return [m.start() for m in large(_HINTED_LINE).finditer(text)]
+
+
+def has_hint_word(text: str) -> bool:
+    """KEY_HINT matches somewhere in ``text`` (searched lowered, as hint_offsets does)."""
+    return _key_hint_lower().search(text.lower()) is not None
 
 
 def hint_offsets(text: str) -> list[int]:

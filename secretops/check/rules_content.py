@@ -331,8 +331,8 @@ def credential(view: FileView) -> Iterator[Finding]:
                 continue
             if kind == "URL with a password" and patterns.is_placeholder_password(secret):
                 continue
-            if (kind == "HTTP basic credentials" and not _basic_auth(secret)) or \
-                    (kind == "HTTP bearer token" and not patterns.looks_random(secret)) or \
+            if (kind == "HTTP Authorization header" and not (_basic_auth(secret) if group == "s2" else
+                                                             patterns.looks_random(secret))) or \
                     (kind == "SQL password" and (patterns.is_public_or_hash(secret) or
                                                  patterns.is_placeholder_password(secret))):
                 continue
@@ -460,8 +460,9 @@ def _pgpass(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
                                value)
 
 
-def _may_hold_inline(line: str) -> bool:
-    return ("=" in line or "<" in line or " " in line.strip()) and bool(patterns.hint_offsets(line))
+def _may_hold_inline(line: str, hinted: bool = False) -> bool:
+    """``line`` may hold what _inline_pairs reads (``hinted``: a hint word is known to be on it)."""
+    return ("=" in line or "<" in line or " " in line.strip()) and (hinted or patterns.has_hint_word(line))
 
 
 def _inline_pairs(line: str, spaced: bool) -> Iterator[tuple[str, str, int, bool]]:
@@ -706,7 +707,7 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             break
         else:
             line = text[start:end]
-            if not _may_hold_inline(line):
+            if not _may_hold_inline(line, hinted=True):
                 continue
             for key, value, at_line, unquoted in _inline_pairs(line, spaced=match is None):
                 what = _judge(key, value) if value and value not in seen and not (hcl and unquoted) else ""

@@ -170,15 +170,13 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
      rf"(?P<s>[A-Za-z0-9_.\-]+@[A-Za-z0-9_.\-]+![A-Za-z0-9_.\-]+[=:]{_UUID}){_END}"),
     # An HTTP Authorization header with its credentials, wherever it is written (a curl line continued
     # with `\`, nginx's `proxy_set_header`, a client's `headers:`): Basic only when it decodes to user:pass
-    ("HTTP bearer token", ("Authorization", "authorization", "AUTHORIZATION"),
-     r"(?i:authorization)[\"']?[ \t]*[:=]?[ \t]*[\"']?[ \t]*(?i:bearer|token)[ \t]+(?P<s>[A-Za-z0-9._~+/\-]{16,1000}={0,2})"
-     r"(?![A-Za-z0-9._~+/=\-])"),
-    ("HTTP basic credentials", ("Authorization", "authorization", "AUTHORIZATION"),
-     r"(?i:authorization)[\"']?[ \t]*[:=]?[ \t]*[\"']?[ \t]*(?i:basic)[ \t]+(?P<s>[A-Za-z0-9+/]{8,1000}={0,2})"
-     r"(?![A-Za-z0-9+/=])"),
+    ("HTTP Authorization header", ("Authorization", "authorization", "AUTHORIZATION"),
+     r"(?i:authorization)[\"']?[ \t]*[:=]?[ \t]*[\"']?[ \t]*(?:(?i:bearer|token)[ \t]+"
+     r"(?P<s>[A-Za-z0-9._~+/\-]{16,1000}={0,2})(?![A-Za-z0-9._~+/=\-])"
+     r"|(?i:basic)[ \t]+(?P<s2>[A-Za-z0-9+/]{8,1000}={0,2})(?![A-Za-z0-9+/=]))"),
     # SQL that sets a password (init scripts in a ConfigMap): PostgreSQL's `CREATE|ALTER USER|ROLE … PASSWORD '…'`,
     # MySQL's `IDENTIFIED [WITH plugin] BY '…'`
-    ("SQL password", ("PASSWORD '", "password '", "Password '", "IDENTIFIED ", "identified "),
+    ("SQL password", ("PASSWORD '", "password '", "IDENTIFIED", "identified"),
      r"(?i)\b(?:(?:CREATE|ALTER)[ \t]+(?:USER|ROLE)\b[^;\n]{0,200}?\bPASSWORD|IDENTIFIED(?:[ \t]+WITH[ \t]+\w+)?"
      r"[ \t]+BY)[ \t]+'(?P<s>[^'\s]{3,128})'"),
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
