@@ -24,12 +24,9 @@ import hashlib
 import json
 import random
 import string
-import subprocess
-import sys
-import tempfile
 import uuid
-from pathlib import Path
 
+from bench.heldout2 import assemble, encrypt_cases
 from bench.labelled import B64, HEX, LOW, UP, URLSAFE, A, r
 
 DIG = string.digits
@@ -573,33 +570,8 @@ def _sops_files(binary: str) -> list[tuple[str, str, str]]:
         ("yaml-whole-list", "users.sops.yaml",
          "users:\n" + "".join(f"  - name: u{n}\n    password: {r(14)}\n" for n in range(3)), []),
     ]
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for case, name, plain, args in cases:
-            path = Path(tmp) / case / name
-            path.parent.mkdir()
-            path.write_text(plain)
-            if args and args[0].startswith("config:"):  # only a creation rule sets it
-                (path.parent / ".sops.yaml").write_text(f"creation_rules:\n  - {args[0][7:]}\n"
-                                                        f"    age: {recipients[0]}\n")
-                args = []
-            elif "--age" not in args:
-                args = ["--age", recipients[0], *args]
-            res = subprocess.run([binary, "encrypt", *args, name], capture_output=True, check=True, cwd=path.parent,
-                                 env={"PATH": "/usr/bin:/bin", "HOME": tmp})
-            out.append((f"sops:{case}", name, res.stdout.decode()))
-    return out
+    return encrypt_cases(binary, cases, recipients[0])
 
 
 def rows(seed: int = 31) -> list[tuple[str, str, str, str]]:
-    random.seed(seed)
-    out: list[tuple[str, str, str, str]] = []
-    for kind, name, text in tokens():
-        out.append((f"token:{kind}", "secret", name, text))
-    for case, name, text in gitops():
-        out.append((f"gitops:{case}", "secret", name, text))
-    for case, name, text in lookalikes():
-        out.append((f"clean:{case}", "clean", name, text))
-    for case, name, text in _sops_files(str(Path(sys.executable).parent / "sops")):
-        out.append((case, "clean", name, text))
-    return out
+    return assemble(seed, tokens, gitops, lookalikes, _sops_files)
