@@ -62,9 +62,10 @@ def patch_op(text: str) -> bool:
 
 
 # Keys that only INLINE_PAIR and SPACED_LINE read: `… password="…"`, `<password>…`, `HTTP_Passwd <12+ characters>`.
-_INLINE_HINT = (r"[\s(;,][\w.\-]*" + _SECRET_WORD + r"[\w.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
-                r"|<[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*>[^<\s]"
-                r"|^[ \t]*[\w.\-]*(?:pass|pwd|secret|token)[\w.\-]*[ \t]+[^\s\"'#;=:]{12}")
+# ASCII keys, as INLINE_PAIR's and SPACED_LINE's (RE2 compiles Unicode classes into large automata).
+_INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
+                r"|<[A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*>[^<\s]"
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 # …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
@@ -413,11 +414,12 @@ _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
 # space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML
 # attribute), and an XML element (`<password>…</password>`, ClickHouse's users.xml).
 INLINE_PAIR = re.compile(
-    r"(?<=[\s(;,])(?P<key>[A-Za-z_][\w.\-]{1,63})[ \t]*=[ \t]*(?:\"(?P<dq>[^\"\r\n]{1,512})\"|'(?P<sq>[^'\r\n]{1,512})'"
-    r"|(?P<bare>[^\s\"'#,;<>&]{4,512})(?![^\s;,]))|<(?P<tag>[A-Za-z_][\w.\-]{1,63})>(?P<text>[^<>\r\n]{1,512})</(?P=tag)>")
+    r"(?<=[\s(;,])(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{1,63})[ \t]*=[ \t]*"
+    r"(?:\"(?P<dq>[^\"\r\n]{1,512})\"|'(?P<sq>[^'\r\n]{1,512})'"
+    r"|(?P<bare>[^\s\"'#,;<>&]{4,512})(?![^\s;,]))|<(?P<tag>[A-Za-z_][A-Za-z0-9_.\-]{1,63})>(?P<text>[^<>\r\n]{1,512})</(?P=tag)>")
 # A config line of a key and a value apart by blanks only (Fluent Bit's `HTTP_Passwd …`, msmtp's
 # `password …`): counted only when the value is high-entropy (two words of prose are not a secret).
-SPACED_LINE = re.compile(r"[ \t]*(?P<key>[A-Za-z][\w.\-]{1,63})[ \t]+(?P<value>[^\s\"'#;=:]{12,512})[ \t]*\r?")
+SPACED_LINE = re.compile(r"[ \t]*(?P<key>[A-Za-z][A-Za-z0-9_.\-]{1,63})[ \t]+(?P<value>[^\s\"'#;=:]{12,512})[ \t]*\r?")
 
 
 def hinted_lines(text: str) -> list[int] | None:
