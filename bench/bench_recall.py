@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import heldout2, labelled
+from bench import heldout2, heldout3, labelled
 
 BIN = Path(sys.executable).parent
 
@@ -116,5 +116,16 @@ def run() -> list[str]:
     lines += _corpus(f"held-out set 2 (issue 22, round 2, written before its rules): {count} secrets "
                      f"({len(heldout2.tokens())} token formats, {len(heldout2.gitops())} GitOps cases), "
                      f"{len(second) - count - made} look-alikes, {made} real sops files", second, nested=True)
+    lines += run_heldout3()
     lines += _corpus(f"real sops files (../shared/corpus): {len(sops)} files, each must give 0 findings", sops)
     return lines
+
+
+def run_heldout3() -> list[str]:
+    """The third held-out set alone (`bench/run.py heldout3`)."""
+    third = heldout3.rows()
+    count = len([r for r in third if r[1] == "secret"])
+    made = len([r for r in third if r[0].startswith("sops:")])
+    return _corpus(f"held-out set 3 (issue 22, round 3, written before its rules): {count} secrets "
+                   f"({len(heldout3.tokens())} token formats, {len(heldout3.gitops())} GitOps cases), "
+                   f"{len(third) - count - made} look-alikes, {made} real sops files", third, nested=True)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.labelled import B64, HEX, LOW, UP, URLSAFE, A, r
@@ -975,7 +976,8 @@ def _sops_files(binary: str) -> list[tuple[str, str, str]]:
         ("secret-regex", "secret.sops.yaml", secret, ["--encrypted-regex", "^(data|stringData)$"]),
         ("secret-whole", "app.enc.yaml", secret, []),
         ("helmrelease-regex", "helmrelease.sops.yaml", values, ["--encrypted-regex", "^(adminPassword|hmacKey)$"]),
-        ("mac-only", "config.sops.yaml", secret, ["mac_only_encrypted"]),  # only .sops.yaml sets it
+        ("mac-only", "config.sops.yaml", secret,
+         ["config:encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true"]),  # only .sops.yaml sets it
         (
             "suffix",
             "talsecret.sops.yaml",
@@ -1009,32 +1011,37 @@ def _sops_files(binary: str) -> list[tuple[str, str, str]]:
             ["--encrypted-regex", "^(data|stringData)$"],
         ),
     ]
+    return encrypt_cases(binary, cases, recipient)
+
+
+def encrypt_cases(binary: str, cases: list[tuple[str, str, str, list[str]]],
+                  recipient: str) -> list[tuple[str, str, str]]:
+    """(case, file name, ciphertext) of each (case, file name, plaintext, sops args), encrypted by the real sops
+    to ``recipient`` (unless the args name recipients); args `["config:<rule lines>"]` write a `.sops.yaml`
+    creation rule instead (what only a rule sets: `mac_only_encrypted`, `encrypted_comment_regex`)."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for case, name, plain, args in cases:
             path = Path(tmp) / case / name
             path.parent.mkdir()
             path.write_text(plain)
-            if args == ["mac_only_encrypted"]:
-                (path.parent / ".sops.yaml").write_text(
-                    f"creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n"
-                    f"    age: {recipient}\n"
-                )
+            if args and args[0].startswith("config:"):
+                (path.parent / ".sops.yaml").write_text(f"creation_rules:\n  - {args[0][7:]}\n    age: {recipient}\n")
                 args = []
-            else:
+            elif "--age" not in args:
                 args = ["--age", recipient, *args]
-            res = subprocess.run(
-                [binary, "encrypt", *args, name],
-                capture_output=True,
-                check=True,
-                cwd=path.parent,
-                env={"PATH": "/usr/bin:/bin", "HOME": tmp},
-            )
+            res = subprocess.run([binary, "encrypt", *args, name], capture_output=True, check=True, cwd=path.parent,
+                                 env={"PATH": "/usr/bin:/bin", "HOME": tmp})
             out.append((f"sops:{case}", name, res.stdout.decode()))
     return out
 
 
-def rows(seed: int = 23) -> list[tuple[str, str, str, str]]:
+Maker = Callable[[], list[tuple[str, str, str]]]
+
+
+def assemble(seed: int, tokens: Maker, gitops: Maker, lookalikes: Maker,
+             sops_files: Callable[[str], list[tuple[str, str, str]]]) -> list[tuple[str, str, str, str]]:
+    """A held-out set's rows, in order, from ``seed``: (row id, label, file name, content)."""
     random.seed(seed)
     out: list[tuple[str, str, str, str]] = []
     for kind, name, text in tokens():
@@ -1043,6 +1050,10 @@ def rows(seed: int = 23) -> list[tuple[str, str, str, str]]:
         out.append((f"gitops:{case}", "secret", name, text))
     for case, name, text in lookalikes():
         out.append((f"clean:{case}", "clean", name, text))
-    for case, name, text in _sops_files(str(Path(sys.executable).parent / "sops")):
+    for case, name, text in sops_files(str(Path(sys.executable).parent / "sops")):
         out.append((case, "clean", name, text))
     return out
+
+
+def rows(seed: int = 23) -> list[tuple[str, str, str, str]]:
+    return assemble(seed, tokens, gitops, lookalikes, _sops_files)

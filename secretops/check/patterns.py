@@ -25,13 +25,15 @@ PRIVATE_KEY = (
 
 SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
-    r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase)$")
+    r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase|secret[_\-]?key[_\-]?base)$"
+    # `pass` as a word of its own (`DB_PASS`, rclone's `pass`, `smtpPass`), never in `bypass`/`compass`
+    r"|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
 KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential"
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
 _KEY_START = r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
 # A key that ends like a secret-like key, whose value the line reader may misread (the parser reads it).
 _STRONG_HINT = (_KEY_START + r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
-                r"credentials?|passphrase)[\"']?[ \t]*[:=]")
+                r"credentials?|passphrase|secret.?key.?base)[\"']?[ \t]*[:=]")
 # A key that names a key of any kind: its value counts only when shaped like a generated secret,
 # a plain scalar on its line, which the line reader sees whole.
 _GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]"
@@ -43,7 +45,10 @@ _PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"
            r"[\w.\-]*[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:"
            r"|(?:^|[\s\"'\[,])--?[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|$))"
            # and a mapping named for a key whose `key:` holds it (`license:` / `  key: …`)
-           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$")
+           r"|^[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]*(?:hmac|licen[cs]e)[\w.\-]*[\"']?[ \t]*:[ \t]*(?:#.*)?$"
+           # …and an env entry written value first (`- value: …` / `name: X_TOKEN`, `{value: …, name: X_KEY}`),
+           # led by its literal (Python's re finds a leading literal fast; from the line's start, ~10x slower)
+           r"|value[\"']?[ \t]*:(?:[^\n]*,|[^\n]*\n)[ \t]*[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD)
 # A JSON patch operation that sets a value (`- op: replace` / `path: /spec/values/auth/password` /
 # `value: …`): its value is judged under the key its path ends in. A pre-test, led by a literal (fast
 # in both engines), kept apart from HINTED_KEY (in one RE2 automaton with it, every search of
@@ -57,8 +62,17 @@ def patch_op(text: str) -> bool:
     return "op" in text and _PATCH_OP.search(text) is not None
 
 
+# Keys that only INLINE_PAIR and SPACED_LINE read: `… password="…"`, `<password>…`, `HTTP_Passwd <12+ characters>`.
+# ASCII keys, as INLINE_PAIR's and SPACED_LINE's (RE2 compiles Unicode classes into large automata).
+_INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
+                r"|<[A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*>[^<\s]"
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
+# …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
+# of hint words instead, inline_hinted)
+_HINTED_ANY = _HINTED_KEY + "|" + _INLINE_HINT
+_INLINE_HINTED = re.compile("(?im)" + _INLINE_HINT)
 PAIRED = re.compile(_PAIRED)
 STRONG_HINT = re.compile(_STRONG_HINT)
 
@@ -66,7 +80,8 @@ STRONG_HINT = re.compile(_STRONG_HINT)
 # A hinted key whose value the line reader sees whole: `key: value` on one line, block style, a plain
 # or quoted scalar that holds no `#`, `,`, `;`, space, anchor, tag, block or flow indicator.
 _SIMPLE_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]+"
-                          r"(?:\"[^\"\\#\n]*\"|'[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*(?:[ \t]#.*)?$")
+                          r"(?:\"[^\"\\#\n]*\"|'(?!\{\"|\[[\"{])[^'#\n]*'|[^\s\"'#,;&!|>{}\[\]*][^\s#,;]*)[ \t]*"
+                          r"(?:[ \t]#.*)?$")  # (JSON in single quotes, `'{"…`: the parser reads it)
 
 
 def needs_parse(text: str, large_scan: bool) -> bool:
@@ -160,13 +175,27 @@ def _block_rx(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def has_hinted_key(text: str, large_scan: bool) -> bool:
-    """HINTED_KEY, with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB manifest), and
-    on every text of a large scan (which loads RE2 for its selector anyway): Python's re tries its
-    leading alternation at every position, ~50 us a manifest. The hook's small scan never loads RE2
-    for it."""
+    """HINTED_KEY or INLINE_HINT: with RE2 on large texts (linear; Python's re takes ~45 ms on a 350 KB
+    manifest), and on every text of a large scan (which loads RE2 for its selector anyway: Python's re
+    tries its leading alternation at every position, ~50 us a manifest); else HINTED_KEY, then
+    INLINE_HINT on the lines of the hint words only. The hook's small scan never loads RE2 for it."""
     if len(text) < LARGE and not large_scan:
-        return HINTED_KEY.search(text) is not None
-    return large_search(_HINTED_KEY, text)
+        return HINTED_KEY.search(text) is not None or inline_hinted(text)
+    return large_search(_HINTED_ANY, text)
+
+
+def inline_hinted(text: str) -> bool:
+    """A line that holds a hint word holds a key that only INLINE_PAIR or SPACED_LINE reads."""
+    done: set[int] = set()
+    for at in hint_offsets(text):
+        start = text.rfind("\n", 0, at) + 1
+        if start in done:
+            continue
+        done.add(start)
+        end = text.find("\n", at)
+        if _INLINE_HINTED.search(text, start, len(text) if end < 0 else end) is not None:
+            return True
+    return False
 
 
 # Where sops metadata could be: `sops` as a key (plain, quoted, flow style, on the next line after
@@ -207,7 +236,7 @@ def kind_secret(text: str) -> bool:
 
 def hinted_key_pattern() -> str:
     """HINTED_KEY as RE2 reads it (for the token selector's one pass)."""
-    return _HINTED_KEY.replace("\\w", "\\pL\\pN\\pM_")
+    return _HINTED_ANY.replace("\\w", "\\pL\\pN\\pM_")
 
 
 def large_search(pattern: str, text: str) -> bool:
@@ -236,9 +265,7 @@ def _ascii(text: str) -> bytes | None:
 def _large_bytes(pattern: str) -> Any:
     import re2
 
-    options = re2.Options()
-    options.log_errors = False
-    return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_").encode(), options)
+    return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_").encode(), _large_options())
 
 
 @functools.cache
@@ -248,17 +275,28 @@ def large(pattern: str) -> Any:
     classes (letters, numbers and marks: at least what Python's re takes for a word character)."""
     import re2
 
+    return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_"), _large_options())
+
+
+def _large_options() -> Any:
+    import re2
+
     options = re2.Options()
     options.log_errors = False
-    return re2.compile(pattern.replace("\\w", "\\pL\\pN\\pM_"), options)
+    # Room for the DFA of HINTED_KEY's alternations over Unicode classes: at RE2's default (8 MiB) it ran
+    # out and fell back to the NFA, ~30x slower on every text (taken only as the DFA grows)
+    options.max_mem = 32 << 20
+    return options
+
+
 KEYED_LINE = (
-    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
+    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*(?:=>|[:=])[ \t]*"
     r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]{1,512})(?P=q)|(?P<value>[^\s\"'#,;]{4,512}))[ \t]*,?[ \t]*(?:[#;].*)?\r?$")
 # Keys that name the secret itself (password, adminPassword, DB_PASSWORD, apiKey, token), not a
 # reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
 STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
               r"access[_\-]?token|auth[_\-]?token|bearer[_\-]?token|token|client[_\-]?secret|secret[_\-]?key|"
-              r"private[_\-]?key)$")
+              r"private[_\-]?key|secret[_\-]?key[_\-]?base)$|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
 # Keys that name a key of any kind (`hmacKey`, `license_key`, `--hmac-key`, `licence`, `LICENSE`): only
 # values shaped like a generated secret count under them (high entropy, a UUID, 32+ hex digits).
 GENERIC_KEY = r"(?i)(?:[a-z0-9][_.\-]?key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)$|^(?:hmac|licen[cs]e)"
@@ -271,13 +309,15 @@ NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[
                   r"publishable|site)[_.\-]?key$"
                   r"|(?:^|[_.\-])(?:secret|password|token)[_.\-]?key$|licen[cs]e[_.\-]?(?:file|path|url|type|"
                   r"name|server|mode|accepted|agreement|accept|id)$")
-PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$")
+PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$|(?:^|[_.\-])pass$"
+                          r"|(?<=[a-z])(?-i:Pass)$")
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
                          r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
 # References and templates: Flux `${VAR}` / `${VAR:-default}`, Helm `{{ }}`, `$(VAR)`, ERB/EJS `<% %>`,
-# Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`.
+# Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`; the replace-token placeholders of
+# deploy tools and Windows (`__SMTP_PASSWORD__`, `%API_KEY%`).
 _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<%.*?%>|<<[^<>]+>>"
-              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@")
+              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@|__[A-Z][A-Z0-9_]*[A-Z0-9]__|%[A-Z][A-Z0-9_]*%")
 # …and Argo CD's references into its secrets: `$dex.github.clientSecret`, `$my-secret:oidc.clientSecret`
 # (a lowercase key of argocd-secret or a Secret's name first: `$Xk9.v2` is a password, not a reference).
 # …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
@@ -316,7 +356,9 @@ def is_placeholder(value: str) -> bool:
 
 
 def is_placeholder_password(value: str) -> bool:
-    return is_placeholder(value) or value.lower() in {"password", "pass", "pwd", "secret", "user", "admin", "root"}
+    """is_placeholder, or a word that names what belongs there (`password`, `YOURPASSWORD`, `new_password`)."""
+    return is_placeholder(value) or value.lower() in {"password", "pass", "pwd", "secret", "user", "admin", "root"} or \
+        re.fullmatch(r"(?i)[a-z_\-]*(?:password|passwd|secret|token)[a-z_\-]*", value) is not None
 
 
 def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
@@ -359,12 +401,21 @@ _LONG_HEX = re.compile(r"[0-9a-f]{32,128}|[0-9A-F]{32,128}")
 _PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|blake3|sha3-\d+)[:=\-~]|age1|npub1|"
                              r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-ssh-\S+) |-----BEGIN (?:CERTIFICATE|PUBLIC)"
                              r"|h1:|\$(?:argon2(?:id|i|d)|2[abxy]|apr1|[1567]|y|gy|pbkdf2(?:-sha\d+)?|scrypt|"
-                             r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_)"
+                             r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_|"
+                             r"SCRAM-SHA-256\$|md5[0-9a-f]{32}$)"
                              r"|^(?-i:(?:wc|hQ)[A-Za-z0-9+/]MA[A-Za-z0-9+/]{60,})")
 
 
 def is_public_or_hash(value: str) -> bool:
     return _PUBLIC_OR_HASH.match(value) is not None
+
+
+def is_password_file(value: str) -> bool:
+    """Every line `user:<hash>` (htpasswd, Mosquitto's password file, Authelia-style lists): hashes
+    where hashes are expected, under a key such as `passwd: |`."""
+    lines = [line.strip() for line in value.strip().splitlines() if line.strip()]
+    return bool(lines) and all(sep and name and " " not in name and is_public_or_hash(rest)
+                               for name, sep, rest in (line.partition(":") for line in lines))
 
 
 def looks_generated(value: str) -> bool:
@@ -397,8 +448,23 @@ def _key_hint_lower() -> re.Pattern[str]:
 # A line that KEYED_LINE reads as `key: value` whose key holds a hint word: every line on which a
 # secret-like key's value can be found (the rules judge nothing under a key without one). Looser than
 # KEYED_LINE (no lengths, no end of line), so it finds each such line, and maybe others.
-_HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|"
-                r"credential)[A-Za-z0-9_.\-]*[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])")
+_HINT = r"[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|credential)[A-Za-z0-9_.\-]*"
+_HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
+                + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
+                # …and the lines of INLINE_PAIR and SPACED_LINE
+                r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)"
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
+
+# Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
+# space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML
+# attribute), and an XML element (`<password>…</password>`, ClickHouse's users.xml).
+INLINE_PAIR = re.compile(
+    r"(?<=[\s(;,])(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{1,63})[ \t]*=[ \t]*"
+    r"(?:\"(?P<dq>[^\"\r\n]{1,512})\"|'(?P<sq>[^'\r\n]{1,512})'"
+    r"|(?P<bare>[^\s\"'#,;<>&]{4,512})(?![^\s;,]))|<(?P<tag>[A-Za-z_][A-Za-z0-9_.\-]{1,63})>(?P<text>[^<>\r\n]{1,512})</(?P=tag)>")
+# A config line of a key and a value apart by blanks only (Fluent Bit's `HTTP_Passwd …`, msmtp's
+# `password …`): counted only when the value is high-entropy (two words of prose are not a secret).
+SPACED_LINE = re.compile(r"[ \t]*(?P<key>[A-Za-z][A-Za-z0-9_.\-]{1,63})[ \t]+(?P<value>[^\s\"'#;=:]{12,512})[ \t]*\r?")
 
 
 def hinted_lines(text: str) -> list[int] | None:
@@ -408,6 +474,11 @@ def hinted_lines(text: str) -> list[int] | None:
     if len(text) < LARGE:
         return None
     return [start for start, _end in large_spans(_HINTED_LINE, text)]
+
+
+def has_hint_word(text: str) -> bool:
+    """KEY_HINT matches somewhere in ``text`` (searched lowered, as hint_offsets does)."""
+    return _key_hint_lower().search(text.lower()) is not None
 
 
 def hint_offsets(text: str) -> list[int]:

@@ -331,6 +331,11 @@ def credential(view: FileView) -> Iterator[Finding]:
                 continue
             if kind == "URL with a password" and patterns.is_placeholder_password(secret):
                 continue
+            if (kind == "HTTP Authorization header" and not (_basic_auth(secret) if group == "s2" else
+                                                             patterns.looks_random(secret))) or \
+                    (kind == "SQL password" and (patterns.is_public_or_hash(secret) or
+                                                 patterns.is_placeholder_password(secret))):
+                continue
             if kind not in keyed_kinds:  # beside a provider's name, a UUID or hex value is that provider's key
                 spans = masked_spans(text) if spans is None else spans
                 if inside(spans, match.start(group), match.end(group)):
@@ -342,7 +347,11 @@ def credential(view: FileView) -> Iterator[Finding]:
 
 
 _WIDGET_KEY = re.compile(r"(?m)(?:^[ \t]*|[{,][ \t]*)key[ \t]*:")  # homepage widgets: `key: <api key>`
-_KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml")
+# HCL (Terraform, Terragrunt, Nomad, Vault agent, .terraformrc): read by lines, where an unquoted value is
+# an expression (`var.db_password`, `local.x`, `get_env("X")`), never a literal.
+_HCL_FILES = (".tf", ".tfvars", ".hcl", ".nomad", ".tfrc", ".terraformrc")
+_KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml",
+                *_HCL_FILES)
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
 _REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "SealedSecret", "Secret",
@@ -377,8 +386,12 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
         for key, value, where in _pairs(docs):
             if value in seen:
                 continue
+            if key.rsplit(".", 1)[-1].lower() == "pgpass":  # libpq's password file kept under its name
+                yield from _pgpass(view, value, seen)
             if "\n" in value:  # a config file in a block scalar (a ConfigMap's `dendrite.yaml: |`): by lines
                 yield from _embedded(view, value, seen)
+            elif _may_hold_inline(value):  # a one-line config (`sasl.jaas.config: … password="…";`)
+                yield from _inline_findings(view, value, seen)
             if where == "widget" and key == "key":  # a dashboard widget's API key under a generic `key:`
                 if _api_key_like(value.strip()) and not patterns.is_placeholder(value):
                     seen.add(value)
@@ -421,10 +434,51 @@ def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
     line_rx = patterns.keyed_regexes()[0]
     for line in text.splitlines():
         match = line_rx.fullmatch(line)
-        if match is None:
-            continue
-        key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
-        what = _judge(key, value) if value and value not in seen else ""
+        if match is not None:
+            key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
+            what = _judge(key, value) if value and value not in seen else ""
+            if what:
+                seen.add(value)
+                yield view.finding(credential, _line_of_value(view, key, value), what, value)
+                continue
+        if _may_hold_inline(line):
+            yield from _inline_findings(view, line, seen, spaced=match is None)
+
+
+# A line of libpq's password file: `hostname:port:database:username:password` (port a number or `*`).
+_PGPASS_LINE = re.compile(r"[ \t]*[^:\s#][^:\s]*:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(?P<pw>\S{1,256})[ \t]*\r?")
+
+
+def _pgpass(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
+    """The passwords of a `.pgpass` kept in a value under its name (a ConfigMap's `.pgpass: |`)."""
+    for line in text.splitlines():
+        match = _PGPASS_LINE.fullmatch(line)
+        value = match.group("pw") if match else ""
+        if value and value not in seen and patterns.looks_like_a_password(value, any_entropy=True):
+            seen.add(value)
+            yield view.finding(credential, _line_of_value(view, "pgpass", value), "a password in a .pgpass file",
+                               value)
+
+
+def _may_hold_inline(line: str, hinted: bool = False) -> bool:
+    """``line`` may hold what _inline_pairs reads (``hinted``: a hint word is known to be on it)."""
+    return ("=" in line or "<" in line or " " in line.strip()) and (hinted or patterns.has_hint_word(line))
+
+
+def _inline_pairs(line: str, spaced: bool) -> Iterator[tuple[str, str, int, bool]]:
+    """(key, value, offset in the line, unquoted) of the pairs inside a line (patterns.INLINE_PAIR),
+    and of a `Key value` line (patterns.SPACED_LINE) when ``spaced``: its value only if high-entropy."""
+    for match in patterns.INLINE_PAIR.finditer(line):
+        group = next(g for g in ("dq", "sq", "bare", "text") if match.group(g) is not None)
+        yield match.group("key") or match.group("tag"), match.group(group), match.start(group), group == "bare"
+    bare = patterns.SPACED_LINE.fullmatch(line) if spaced else None
+    if bare is not None and patterns.looks_random(bare.group("value")):
+        yield bare.group("key"), bare.group("value"), bare.start("value"), True
+
+
+def _inline_findings(view: FileView, line: str, seen: set[str], spaced: bool = True) -> Iterator[Finding]:
+    for key, value, _at, _bare in _inline_pairs(line, spaced):
+        what = _judge(key, value) if value not in seen else ""
         if what:
             seen.add(value)
             yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -451,7 +505,8 @@ def _judge(key: str, value: str, where: str = "") -> str:
     if not (named or where == "generator" or (generic.search(key) and not not_secret.search(key))):
         return ""  # most keys: decided by the name alone
     text = value.strip()
-    if not text or patterns.is_placeholder(text) or patterns.is_public_or_hash(text):
+    if not text or patterns.is_placeholder(text) or patterns.is_public_or_hash(text) or \
+            patterns.is_password_file(text):
         return ""
     if named:
         return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key) else ""
@@ -535,6 +590,8 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
                     named = f"{parent}.{key}" if key in ("key", "value") and parent and (
                         generic.search(parent) or secret_key.search(parent)) else key
                     yield named, value, "widget" if widget else ""
+                    if (inner := _json_in(value)) is not None:  # `settings.json: '{"apiKey": "…"}'`
+                        stack.append((inner, key))
                 elif key == "literals" and isinstance(value, list):  # kustomize generators: `k=v`
                     for item in value:
                         if isinstance(item, str) and "=" in item:
@@ -547,6 +604,20 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
             if parent:  # `passwords: [a, b]`: each item under its list's key
                 yield from ((parent, v, "") for v in node if isinstance(v, str))
             stack.extend((v, parent) for v in node if isinstance(v, Mapping | list))
+
+
+def _json_in(value: str) -> Any:
+    """The object or array a string value holds as JSON (a config file kept in one string), or None."""
+    text = value.strip()
+    if len(text) < 8 or text[0] not in "{[" or text[-1] not in "}]" or '":' not in text:
+        return None
+    import json
+
+    try:
+        inner = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return inner if isinstance(inner, Mapping | list) else None
 
 
 _FLAG = re.compile(r"(?:^|\s)--?([A-Za-z][\w.\-]*)=(\S+)")
@@ -612,30 +683,47 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         hints = patterns.hint_offsets(text)
     spans: list[tuple[int, int]] | None = None
     done: set[int] = set()
+    hcl = view.path.lower().endswith(_HCL_FILES)
     for at in hints:  # only the lines a key hint is on
         start = text.rfind("\n", 0, at) + 1
         if start in done:
             continue
         done.add(start)
-        end = text.find("\n", at)
-        match = line_rx.match(text, start, len(text) if end < 0 else end)
-        if match is None:
-            continue
-        key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
-        if not value or value in seen:
-            continue
-        what = _judge(key, value)
-        if not what:
-            continue
-        references = (_reference_spans(text) if yaml else []) if references is None else references
-        if inside(references, at, at + 1):
-            continue  # a document that only names secrets elsewhere (an ExternalSecret)
-        spans = masked_spans(text, uuids=False) if spans is None else spans
-        where = "value" if match.group("value") else "quoted"
-        if inside(spans, match.start(where), match.end(where)):
-            continue
-        seen.add(value)
-        yield view.finding(credential, view.line_of(match.start(where)), what, value)
+        end = len(text) if (end := text.find("\n", at)) < 0 else end
+        match = line_rx.match(text, start, end)
+        pairs: list[tuple[str, str, int]] = []
+        if match is not None and not (hcl and match.group("value")):  # HCL: unquoted is an expression
+            where = "value" if match.group("value") else "quoted"
+            pairs.append((match.group("key"), match.group(where) or "", match.start(where)))
+        for key, value, at_value in pairs:
+            what = _judge(key, value) if value and value not in seen else ""
+            if not what:
+                continue
+            references = (_reference_spans(text) if yaml else []) if references is None else references
+            if inside(references, at, at + 1):
+                continue  # a document that only names secrets elsewhere (an ExternalSecret)
+            spans = masked_spans(text, uuids=False) if spans is None else spans
+            if inside(spans, at_value, at_value + len(value)):
+                continue
+            seen.add(value)
+            yield view.finding(credential, view.line_of(at_value), what, value)
+            break
+        else:
+            line = text[start:end]
+            if not _may_hold_inline(line, hinted=True):
+                continue
+            for key, value, at_line, unquoted in _inline_pairs(line, spaced=match is None):
+                what = _judge(key, value) if value and value not in seen and not (hcl and unquoted) else ""
+                if not what:
+                    continue
+                references = (_reference_spans(text) if yaml else []) if references is None else references
+                if inside(references, at, at + 1):
+                    break  # a document that only names secrets elsewhere (an ExternalSecret)
+                spans = masked_spans(text, uuids=False) if spans is None else spans
+                if inside(spans, start + at_line, start + at_line + len(value)):
+                    continue
+                seen.add(value)
+                yield view.finding(credential, view.line_of(start + at_line), what, value)
 
 
 def _hints_on(text: str, start: int) -> list[int]:

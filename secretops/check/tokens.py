@@ -163,6 +163,22 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
      r"(?i)\b(?:server|data source|host|hostname|address|database|initial catalog|dbname|user id|uid|user|username)"
      r"[ \t]*=[ \t]*[^;\s\"']+(?:[ \t]*;[ \t]*|[ \t]+)(?:[a-z][\w ]{0,20}?[ \t]*=[ \t]*[^;\s\"']*(?:[ \t]*;[ \t]*|[ \t]+))"
      r"{0,10}?(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;\s\"'\\`]{3,128})"),  # (`\n` ends it in code, ` in Markdown)
+    # Honeycomb's ingest keys (`hcaik_…`, `hcxik_…`) and classic ingest keys (`hcaic_…`, `hcxic_…`)
+    ("Honeycomb key", ("hcaik_", "hcxik_", "hcaic_", "hcxic_"), rf"{_B}(?P<s>hc[a-z]i[kc]_[a-z0-9]{{20,100}}){_END}"),
+    # Proxmox VE API tokens: `USER@REALM!TOKENID=UUID` (and the header's `PVEAPIToken=` before it)
+    ("Proxmox API token", ("@pam!", "@pve!", "PVEAPIToken="),
+     rf"(?P<s>[A-Za-z0-9_.\-]+@[A-Za-z0-9_.\-]+![A-Za-z0-9_.\-]+[=:]{_UUID}){_END}"),
+    # An HTTP Authorization header with its credentials, wherever it is written (a curl line continued
+    # with `\`, nginx's `proxy_set_header`, a client's `headers:`): Basic only when it decodes to user:pass
+    ("HTTP Authorization header", ("Authorization", "authorization", "AUTHORIZATION"),
+     r"(?i:authorization)[\"']?[ \t]*[:=]?[ \t]*[\"']?[ \t]*(?:(?i:bearer|token)[ \t]+"
+     r"(?P<s>[A-Za-z0-9._~+/\-]{16,1000}={0,2})(?![A-Za-z0-9._~+/=\-])"
+     r"|(?i:basic)[ \t]+(?P<s2>[A-Za-z0-9+/]{8,1000}={0,2})(?![A-Za-z0-9+/=]))"),
+    # SQL that sets a password (init scripts in a ConfigMap): PostgreSQL's `CREATE|ALTER USER|ROLE … PASSWORD '…'`,
+    # MySQL's `IDENTIFIED [WITH plugin] BY '…'`
+    ("SQL password", ("PASSWORD '", "password '", "IDENTIFIED", "identified"),
+     r"(?i)\b(?:(?:CREATE|ALTER)[ \t]+(?:USER|ROLE)\b[^;\n]{0,200}?\bPASSWORD|IDENTIFIED(?:[ \t]+WITH[ \t]+\w+)?"
+     r"[ \t]+BY)[ \t]+'(?P<s>[^'\s]{3,128})'"),
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
     ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
      r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
@@ -219,6 +235,7 @@ KEYED: list[tuple[str, tuple[str, ...], str]] = [
     ("JFrog key", ("jfrog", "artifactory"), r"[A-Za-z0-9]{64}|[A-Za-z0-9]{73}"),
     ("Hetzner Cloud token", ("hcloud", "hetzner"), r"[A-Za-z0-9]{64}"),
     ("Pushover token", ("pushover",), r"[A-Za-z0-9]{30}"),
+    ("Honeycomb key", ("honeycomb",), r"[a-f0-9]{32}|[A-Za-z0-9]{22}"),  # classic keys (`x-honeycomb-team: …`)
 ]
 
 _ASSIGN = r"[\w.\-]{0,30}[\"']?[ \t]*(?:=|:|:=|=>)[ \t]*[\"'`]?"
