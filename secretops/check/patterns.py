@@ -25,22 +25,23 @@ PRIVATE_KEY = (
 
 SECRET_KEY = (
     r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|secret[_\-]?key|"
-    r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase|secret[_\-]?key[_\-]?base)$"
+    r"private[_\-]?key|client[_\-]?secret|auth[_\-]?token|credentials?|passphrase|secret[_\-]?key[_\-]?base|"
+    r"erlang[_.\-]?cookie)$"
     # `pass` as a word of its own (`DB_PASS`, rclone's `pass`, `smtpPass`), never in `bypass`/`compass`
     r"|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
-KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential"
+KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential|cookie"
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
 _KEY_START = r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
 # A key that ends like a secret-like key, whose value the line reader may misread (the parser reads it).
 _STRONG_HINT = (_KEY_START + r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
-                r"credentials?|passphrase|secret.?key.?base)[\"']?[ \t]*[:=]")
+                r"credentials?|passphrase|secret.?key.?base|erlang.?cookie)[\"']?[ \t]*[:=]")
 # A key that names a key of any kind: its value counts only when shaped like a generated secret,
 # a plain scalar on its line, which the line reader sees whole.
 _GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]"
 # What only the parser pairs with its value: an env entry whose name is secret-like, with its
 # `value:` next (`- name: X_TOKEN` / `value: …`, `{name: X_TOKEN, value: …}`), and a flag that names
 # a secret (`--hmac-key=…`, `["--token", "…"]`).
-_SECRET_WORD = r"(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential)"
+_SECRET_WORD = r"(?:pass|pwd|secret|token|key|hmac|licen[cs]e|credential|erlang.?cookie)"
 _PAIRED = (r"(?im)(?:^[ \t]*-?[ \t]*|[{,][ \t]*)[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[\w.\-]*" + _SECRET_WORD +
            r"[\w.\-]*[\"']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*)[\"']?value[\"']?[ \t]*:"
            r"|(?:^|[\s\"'\[,])--?[\w.\-]*" + _SECRET_WORD + r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|$))"
@@ -296,7 +297,7 @@ KEYED_LINE = (
 # reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
 STRONG_KEY = (r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd|api[_\-]?key|apikey|api[_\-]?token|"
               r"access[_\-]?token|auth[_\-]?token|bearer[_\-]?token|token|client[_\-]?secret|secret[_\-]?key|"
-              r"private[_\-]?key|secret[_\-]?key[_\-]?base)$|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
+              r"private[_\-]?key|secret[_\-]?key[_\-]?base|erlang[_.\-]?cookie)$|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
 # Keys that name a key of any kind (`hmacKey`, `license_key`, `--hmac-key`, `licence`, `LICENSE`): only
 # values shaped like a generated secret count under them (high entropy, a UUID, 32+ hex digits).
 GENERIC_KEY = r"(?i)(?:[a-z0-9][_.\-]?key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)$|^(?:hmac|licen[cs]e)"
@@ -448,7 +449,7 @@ def _key_hint_lower() -> re.Pattern[str]:
 # A line that KEYED_LINE reads as `key: value` whose key holds a hint word: every line on which a
 # secret-like key's value can be found (the rules judge nothing under a key without one). Looser than
 # KEYED_LINE (no lengths, no end of line), so it finds each such line, and maybe others.
-_HINT = r"[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|credential)[A-Za-z0-9_.\-]*"
+_HINT = r"[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|credential|cookie)[A-Za-z0-9_.\-]*"
 _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
                 + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
                 # …and the lines of INLINE_PAIR and SPACED_LINE

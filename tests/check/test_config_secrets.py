@@ -216,3 +216,19 @@ def test_code_in_an_expression_is_no_secret_value(repo: Path, value: str, found:
     helpers.git(repo, "add", "-A")
     code, findings, out = check(repo, "--staged")
     assert (code == 1 and [f["rule"] for f in findings] == ["credential"]) is found, out
+
+
+@pytest.mark.parametrize("body, found", [
+    ("values:\n  auth:\n    rabbitmqErlangCookie: \"{v}\"\n", True),  # the Bitnami chart's value (a real history's)
+    ("env:\n  - name: RABBITMQ_ERLANG_COOKIE\n    value: {v}\n", True),
+    ("values:\n  auth:\n    erlangCookie: ${{ERLANG_COOKIE}}\n", False),  # a Flux substitution
+    ("values:\n  session:\n    cookieName: _oauth2_proxy\n    cookieSecure: \"true\"\n", False),  # names, flags
+    ("values:\n  auth:\n    existingErlangSecret: rabbitmq-cookie\n", False),  # the name of a Secret
+])
+def test_an_erlang_cookie_is_a_secret_and_other_cookies_are_not(repo: Path, body: str, found: bool) -> None:
+    value = helpers.plant(rand(32))
+    helpers.write(repo / "apps/mq/helmrelease.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+                  "metadata:\n  name: mq\nspec:\n" + "".join(f"  {line}\n" for line in body.format(v=value).splitlines()))
+    helpers.git(repo, "add", "-A")
+    code, findings, out = check(repo, "--staged")
+    assert ([f["rule"] for f in findings] == ["credential"]) is found, out
