@@ -682,6 +682,17 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
     else:
         hints = patterns.hint_offsets(text)
     spans: list[tuple[int, int]] | None = None
+
+    def hidden(at: int, length: int) -> bool:
+        """A value judged a secret is none: in a document that only names secrets elsewhere (an
+        ExternalSecret), or masked (ciphertext, a certificate…). Both read once, when first asked."""
+        nonlocal references, spans
+        references = (_reference_spans(text) if yaml else []) if references is None else references
+        if inside(references, at, at + 1):
+            return True
+        spans = masked_spans(text, uuids=False) if spans is None else spans
+        return inside(spans, at, at + length)
+
     done: set[int] = set()
     hcl = view.path.lower().endswith(_HCL_FILES)
     for at in hints:  # only the lines a key hint is on
@@ -699,11 +710,7 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             what = _judge(key, value) if value and value not in seen else ""
             if not what:
                 continue
-            references = (_reference_spans(text) if yaml else []) if references is None else references
-            if inside(references, at, at + 1):
-                continue  # a document that only names secrets elsewhere (an ExternalSecret)
-            spans = masked_spans(text, uuids=False) if spans is None else spans
-            if inside(spans, at_value, at_value + len(value)):
+            if hidden(at_value, len(value)):
                 continue
             seen.add(value)
             yield view.finding(credential, view.line_of(at_value), what, value)
@@ -716,11 +723,7 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
                 what = _judge(key, value) if value and value not in seen and not (hcl and unquoted) else ""
                 if not what:
                     continue
-                references = (_reference_spans(text) if yaml else []) if references is None else references
-                if inside(references, at, at + 1):
-                    break  # a document that only names secrets elsewhere (an ExternalSecret)
-                spans = masked_spans(text, uuids=False) if spans is None else spans
-                if inside(spans, start + at_line, start + at_line + len(value)):
+                if hidden(start + at_line, len(value)):
                     continue
                 seen.add(value)
                 yield view.finding(credential, view.line_of(start + at_line), what, value)
