@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from secretops.check.model import Finding
-from secretops.errors import SecretopsError
+from secretops.errors import GitError, SecretopsError
+from secretops.git import blobs
 from secretops.git import command as git
 from secretops.util.fsutil import atomic_write
 
@@ -58,15 +59,14 @@ def tips(root: Path) -> tuple[str, ...]:
 def graph_words(root: Path) -> str | None:
     """What else decides which commits and parents git walks: the shallow boundary's bytes; or None
     when grafts or replace refs bend git's view of the parents (no cache, read it all)."""
-    res = git.git(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow", "--git-path", "info/grafts",
-                  ok_codes=(0, 128))
-    paths = res.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if res.returncode != 0 or len(paths) != 2 or Path(paths[1]).exists():
+    try:
+        shallow, grafts = blobs.parent_files(root)
+    except GitError:
         return None
-    if git.out(root, "for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/").strip():
+    if grafts.exists() or git.out(root, "for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/").strip():
         return None
     try:
-        return Path(paths[0]).read_bytes().hex()
+        return shallow.read_bytes().hex()
     except FileNotFoundError:
         return ""
     except OSError:

@@ -29,7 +29,10 @@ SECRET_KEY = (
     r"erlang[_.\-]?cookie)$"
     # `pass` as a word of its own (`DB_PASS`, rclone's `pass`, `smtpPass`), never in `bypass`/`compass`
     r"|(?:^|[_.\-])pass$|(?<=[a-z])(?-i:Pass)$")
-KEY_HINT = r"(?i)pass|pwd|secret|token|key|hmac|licen|credential|cookie"
+# Words every secret-like key holds (SECRET_KEY, STRONG_KEY, GENERIC_KEY, HINTED_KEY): a key without one
+# names no secret. One list for KEY_HINT, the hinted-line pass and tokens.HINT_WORDS.
+KEY_WORDS = ("pass", "pwd", "secret", "token", "key", "hmac", "licen", "credential", "cookie")
+KEY_HINT = "(?i)" + "|".join(KEY_WORDS)
 # A key (not a word in a description) that holds a hint: at a line start, after `- `, `{` or `,`.
 _KEY_START = r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
 # A key that ends like a secret-like key, whose value the line reader may misread (the parser reads it).
@@ -449,7 +452,7 @@ def _key_hint_lower() -> re.Pattern[str]:
 # A line that KEYED_LINE reads as `key: value` whose key holds a hint word: every line on which a
 # secret-like key's value can be found (the rules judge nothing under a key without one). Looser than
 # KEYED_LINE (no lengths, no end of line), so it finds each such line, and maybe others.
-_HINT = r"[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key|hmac|licen|credential|cookie)[A-Za-z0-9_.\-]*"
+_HINT = r"[A-Za-z0-9_.\-]*(?i:" + "|".join(KEY_WORDS) + r")[A-Za-z0-9_.\-]*"
 _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
                 + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
                 # …and the lines of INLINE_PAIR and SPACED_LINE

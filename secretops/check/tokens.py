@@ -14,10 +14,12 @@ import functools
 import re
 from typing import Any, NamedTuple
 
-# Words every secret-like key holds (patterns.KEY_HINT and HINTED_KEY), and `widget` (a dashboard
-# widget's API key sits under a plain `key:`): where none occurs on a line or near it, no key there
-# names a secret (check/delta.py reads changed lines so).
-HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "widget", "hmac", "licen", "cookie")
+from secretops.check.patterns import KEY_WORDS
+
+# Words every secret-like key holds (patterns.KEY_WORDS), and `widget` (a dashboard widget's API key
+# sits under a plain `key:`): where none occurs on a line or near it, no key there names a secret
+# (check/delta.py reads changed lines so).
+HINT_WORDS = (*KEY_WORDS, "widget")
 # What else a content rule needs to find before it can fire, beside the markers and a hinted key
 # (patterns.HINTED_KEY): sops metadata, an escape (`kind: "Secr\x65t"`), base64 of `-----BEGIN`
 # (tls.key, kubeconfig) and of `AGE-SECRET-KEY-`, a PEM private key, a secretGenerator; and `kind`

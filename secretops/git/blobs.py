@@ -238,23 +238,26 @@ def _started_order(root: Path, revs: Sequence[str]) -> Callable[[], dict[str, in
 
 
 def _has_grafts(root: Path) -> bool:
-    return _parent_files(root)[1].exists()
+    return parent_files(root)[1].exists()
 
 
 def shallow_boundary(root: Path) -> list[str]:
     """The commits a shallow clone was cut at (their parents are not in it); [] for a whole clone."""
     try:
-        return _parent_files(root)[0].read_text().split()
+        return parent_files(root)[0].read_text().split()
     except FileNotFoundError:
         return []
 
 
 @functools.cache
-def _parent_files(root: Path) -> tuple[Path, Path]:
-    """Where git keeps the shallow boundary and the graft file of ``root`` (either may not exist)."""
+def parent_files(root: Path) -> tuple[Path, Path]:
+    """Where git keeps the shallow boundary and the graft file of ``root`` (either may not exist):
+    what, beside refs/replace/, decides which parents git walks."""
     out = git(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow", "--git-path", "info/grafts")
-    shallow, grafts = out.stdout.decode("utf-8", "surrogateescape").splitlines()
-    return Path(shallow), Path(grafts)
+    paths = out.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(paths) != 2:  # (a newline in the repository's path)
+        raise GitError("git rev-parse --git-path gave output it does not give", command=out.args, returncode=None)
+    return Path(paths[0]), Path(paths[1])
 
 
 def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str, str | None]]:

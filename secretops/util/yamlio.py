@@ -174,20 +174,17 @@ def load_all(text: str, name: str) -> list[Any]:
             return plain
     from ruamel.yaml.error import YAMLError
 
-    bomb = InputError(f"{name}: its aliases expand into more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb)",
-                      hint="remove the nested anchors and aliases")
     try:
         safe = _safe()
-        if safe.counted is not None and _may_alias(text):
-            try:
-                docs = safe.counted(text)
-            except _Bomb:
-                raise bomb from None
-            if docs is not None:
-                return docs
+        docs = safe.counted(text) if safe.counted is not None and _may_alias(text) else None
+        if docs is not None:
+            return docs
         if alias_bomb(text):
-            raise bomb
+            raise _Bomb
         return list(safe.load_all(text))
+    except _Bomb:
+        raise InputError(f"{name}: its aliases expand into more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb)",
+                         hint="remove the nested anchors and aliases") from None
     except YAMLError as exc:
         raise InputError(f"{name}: {describe_error(exc)}", hint="fix the YAML syntax") from None
     except (ValueError, TypeError, RecursionError) as exc:
