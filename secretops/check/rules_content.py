@@ -315,7 +315,7 @@ def credential(view: FileView) -> Iterator[Finding]:
     text = view.text
     spans: list[tuple[int, int]] | None = None
     seen: set[str] = set()
-    prefixed, keyed, hinted = tokens.candidates(text, view.settings.small_scan)
+    prefixed, keyed, hinted, proved = tokens.candidates(text, view.settings.small_scan)
     keyed_kinds = {kind for kind, _rx in keyed}
     for kind, regex in tokens.may_match([*prefixed, *keyed], text):
         for match in regex.finditer(text):
@@ -343,7 +343,7 @@ def credential(view: FileView) -> Iterator[Finding]:
             seen.add(secret)
             yield view.finding(credential, view.line_of(match.start(group)), kind, secret)
     if hinted:
-        yield from _keyed(view, seen)
+        yield from _keyed(view, seen, proved)
 
 
 _WIDGET_KEY = re.compile(r"(?m)(?:^[ \t]*|[{,][ \t]*)key[ \t]*:")  # homepage widgets: `key: <api key>`
@@ -358,14 +358,15 @@ _REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "Se
                     "SecretStore", "ClusterSecretStore", "VaultStaticSecret", "OnePasswordItem"}
 
 
-def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
+def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Finding]:
     """Values under secret-like keys (YAML, JSON, TOML, .env, INI, HelmRelease values, ConfigMaps,
     secretGenerator literals): high-entropy ones under any such key, and any value that is not a
     reference or a placeholder under a key that names a password, token or API key, at any case or
     entropy. Structured files are read as their parser reads them (flow style, values on the next
     line, block scalars, anchors, `!!str`, `#`/`,`/`;`/spaces inside values, JSON with comments,
     TOML tables); lines are read where a parser cannot (templates, .env, INI). Never in sops files:
-    there the metadata says which values are secret."""
+    there the metadata says which values are secret. ``proved``: the token selector found a hinted key,
+    a widget, a secretGenerator or a patch operation (tokens.Candidates), so none is searched again."""
     name = view.path.rsplit("/", 1)[-1].lower()
     if not (name.endswith(_KEYED_FILES) or ".env" in name):
         return
@@ -375,7 +376,7 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
     lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
     widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
-    if not (widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text or
+    if not (proved or widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text or
             patterns.patch_op(text)):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
     structured = name.endswith(_STRUCTURED_KEYED) and (

@@ -405,6 +405,9 @@ class Candidates(NamedTuple):
     prefixed: list[tuple[str, re.Pattern[str]]]
     keyed: list[tuple[str, re.Pattern[str]]]
     hinted: bool  # a key may name a secret: patterns.HINTED_KEY, a widget or a secretGenerator
+    # hinted is the selector's answer: some match of patterns.HINTED_KEY or its inline hint, the word
+    # widget, secretGenerator or a patch operation is in the text (else a hint word is: a looser test)
+    proved: bool = False
 
 
 def quiet(text: str | bytes) -> bool:
@@ -441,7 +444,7 @@ def candidates(text: str, small: bool = False) -> Candidates:
 
     if (not small or len(text) >= LARGE) and (selected := _select(text)) is not None:
         return Candidates([_prefixed(i) for i in selected.prefixed], [_keyed(i) for i in selected.keyed],
-                          selected.hinted)
+                          selected.hinted, True)
     lower = text.lower()
     hinted = any(w in lower for w in HINT_WORDS)
     if small:
