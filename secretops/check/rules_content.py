@@ -373,9 +373,8 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
     text = view.text
     if patterns.might_hold_sops(text) and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
-    lower = text.lower()  # substring tests first: a case-insensitive regex scan costs ~10x more
     large_scan = not view.settings.small_scan
-    widget = "widget" in lower and _WIDGET_KEY.search(text) is not None
+    widget = patterns.has_folded("widget", text) and _WIDGET_KEY.search(text) is not None
     if not (proved or widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text or
             patterns.patch_op(text)):
         return  # no key names a secret (words in descriptions do not count): nothing to parse for

@@ -462,11 +462,12 @@ def may_match(found: list[tuple[str, re.Pattern[str]]], text: str) -> list[tuple
     by RE2, loosened to match wherever Python's re matches (and maybe elsewhere): one linear pass in C
     each, where Python's re takes tens of milliseconds on a CRD bundle. Those that RE2 cannot take are
     kept."""
-    from secretops.check.patterns import LARGE
+    from secretops.check.patterns import LARGE, utf8
 
     if len(text) < LARGE:
         return found
-    return [(kind, rx) for kind, rx in found if (loose := _relaxed(rx.pattern)) is None or loose.search(text)]
+    data = utf8(text)  # (the wrapper would encode a str again for each search)
+    return [(kind, rx) for kind, rx in found if (loose := _relaxed(rx.pattern)) is None or loose.search(data)]
 
 
 @functools.cache
@@ -476,7 +477,7 @@ def _relaxed(pattern: str) -> Any:
     options = re2.Options()
     options.log_errors = False
     try:
-        return re2.compile(loosened(pattern), options)
+        return re2.compile(loosened(pattern).encode(), options)
     except Exception:  # RE2 refuses it (a backreference), or it cannot be loosened: Python's re alone decides
         return None
 
