@@ -34,8 +34,10 @@ _LETTER_ESCAPE = re.compile(patterns.LETTER_ESCAPE.encode())  # what could spell
 _SOPS = (b"sops:", b'"sops"', b"'sops'", b"sops_version=", b"sops_mac=", b"sops_")
 # A changed line that changes how other lines are read, or brings a value in from elsewhere (an
 # anchor is allowed where no line that a rule looks at names it: see _anchors_unused).
-_STRUCTURE = re.compile(rb"^(?:---|\.\.\.|%)|(?:^|[\s:\-\[{,])[|>][-+0-9]*[ \t]*(?:#.*)?$|(?:^|[\s:\-\[{,?])[*!]"
-                        rb"|<<")
+# An alias or a tag is one where a node starts: at the line's start, after `: `, `- `, `? `, a flow
+# indicator, a quoted key's `:` or an anchor (not `*` inside a value: a cron `"H */4 * * *"`, Markdown).
+_STRUCTURE = re.compile(rb"^(?:---|\.\.\.|%)|(?:^|[\s:\-\[{,])[|>][-+0-9]*[ \t]*(?:#.*)?$"
+                        rb"|(?:^[ \t]*|[:\-?][ \t]+|[\"']:[ \t]*|[\[{,][ \t]*|&[^\s,\[\]{}]*[ \t]+)[*!]|<<")
 _ANCHOR = re.compile(rb"(?:^|[\s:\-\[{,?])&([^\s,\[\]{}]+)")
 # In a file that may hold a Secret: a changed line that may be one of its values, or what makes it one.
 _SECRET_KEYS = re.compile(rb"(?i)^[ \t]*(?:-[ \t]+)?[\"']?(?:kind|apiVersion|items|data|stringData)[\"']?[ \t]*:")

@@ -6,7 +6,6 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 STRUCTURED = (".yaml", ".yml", ".json")  # files a Secret or sops data is parsed from

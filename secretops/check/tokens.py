@@ -363,8 +363,35 @@ def _select(text: str) -> _Selection | None:
 
 
 def _selected(text: str | bytes) -> _Selection | None:
+    """The selector's pass over ``text``, as RE2 reads it: its UTF-8 bytes. A large text's is kept:
+    a version is asked of more than once (its quiet test; again when its change is not proved harmless
+    and it is checked in full, after the rest of its batch; by the credential rule, as text encoded to
+    the same bytes). Hashing and comparing its bytes costs a fraction of a pass."""
+    from secretops.check.patterns import utf8
+
+    data = text if isinstance(text, bytes) else utf8(text)
+    if len(data) < _KEEP_FROM:
+        return _selected_bytes(data)
+    selected = _KEPT.get(data, _UNSET)
+    if selected is _UNSET:
+        selected = _KEPT[data] = _selected_bytes(data)
+        _KEPT_BYTES[0] += len(data)
+        while _KEPT_BYTES[0] > _KEPT_MAX:
+            _KEPT_BYTES[0] -= len(next(iter(_KEPT)))
+            del _KEPT[next(iter(_KEPT))]
+    return selected if isinstance(selected, _Selection) else None
+
+
+_KEEP_FROM = 16 << 10  # bytes
+_KEPT_MAX = 48 << 20
+_KEPT: dict[bytes, object] = {}
+_KEPT_BYTES = [0]
+_UNSET = object()
+
+
+def _selected_bytes(data: bytes) -> _Selection | None:
     selector, entries = _selector()
-    hits = selector.Match(text) or []
+    hits = selector.Match(data) or []
     end = len(entries)
     if end not in hits:
         return None  # the pass did not reach the end

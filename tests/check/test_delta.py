@@ -49,6 +49,9 @@ def _release(v: int) -> bytes:
     (b"a: 1\n\xc3\xa9: 2\n", b"a: 2\n\xc3\xa9: 2\n"),  # UTF-8 text
     (b"values:\n  existingSecret: app\n  replicas: 1\n", b"values:\n  existingSecret: app\n  replicas: 2\n"),
     (b"spec:\n  description: keep it\n", b"spec:\n  description: rotate the token daily\n"),  # a word, no key
+    (b'a: 1\nschedule: "H */4 * * *"\n', b'a: 1\nschedule: "H H/4 * * *"\n'),  # `*` inside a value: no alias
+    (b"m: |\n  {{ if .A }}**Summary:** {{ .A }}\nb: 1\n", b"m: |\n  {{ if .B }}**Summary:** {{ .B }}\nb: 1\n"),
+    (b"note: Hello\n", b"note: Hello !world\n"),  # `!` inside a plain scalar: no tag
 ])
 def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: bytes, new: bytes) -> None:
     assert delta.same_findings(old, new, "apps/x.yaml")
@@ -86,6 +89,16 @@ def test_a_change_that_touches_nothing_a_rule_looks_for_keeps_the_findings(old: 
     (b"kind: Secret\nstringData:\n  v: |\n    a: b", b"kind: Secret\nstringData:\n  v: |\n    a: b\n"),  # its last line break
     (b'note: "a"\npassword: Xk9mP2qL7zW4\n', b'note: "a\\"\npassword: Xk9mP2qL7zW4\n'),  # an escaped quote
     (b"a: 1\n", b"a: 1\nb: AWS_SECRET_ACCESS_KEY=" + b"Ab1/" * 10 + b"\n"),  # a provider-named value
+    # an alias or a tag where a node starts: after `: `, `- `, at a line's start, in flow, after an anchor
+    (b"t: &t Xk9mP2qL7zW4\nx: &y a\nenv:\n- name: API_TOKEN\n  value: *y\n",
+     b"t: &t Xk9mP2qL7zW4\nx: &y a\nenv:\n- name: API_TOKEN\n  value: *t\n"),
+    (b"t: &t Xk9mP2qL7zW4\nargs:\n- --token\n- a\n", b"t: &t Xk9mP2qL7zW4\nargs:\n- --token\n- *t\n"),
+    (b"t: &t Xk9mP2qL7zW4\nv: {\"k\": 1}\n", b"t: &t Xk9mP2qL7zW4\nv: {\"k\":*t}\n"),
+    (b"t: &t Xk9mP2qL7zW4\nv: [a]\n", b"t: &t Xk9mP2qL7zW4\nv: [*t]\n"),
+    (b"t: &t Xk9mP2qL7zW4\nv:\n  a\n", b"t: &t Xk9mP2qL7zW4\nv:\n  *t\n"),
+    (b"kind: Secret\ndata:\n  k: eA==\n", b"kind: Secret\ndata:\n  k: &a !!binary eA==\n"),
+    (b"a: 1\n", b"a: !!binary 1\n"),
+    (b"a: 1\n", b"a: &x !!binary 1\n"),
 ])
 def test_a_change_that_may_change_a_finding_is_checked_in_full(old: bytes, new: bytes) -> None:
     assert not delta.same_findings(old, new, "apps/x.yaml")
