@@ -73,11 +73,11 @@ def full_read(root: Path) -> list[tuple[object, ...]]:
     product, turns that skip off: the judge must not share the shortcut it judges)."""
     from secretops.check import workers
 
-    inert, workers._inert = workers._inert, lambda text: False
+    reach, workers._reach = workers._reach, lambda text: "all"
     try:
         return _full_read(root)
     finally:
-        workers._inert = inert
+        workers._reach = reach
 
 
 def _full_read(root: Path) -> list[tuple[object, ...]]:

@@ -25,6 +25,9 @@ CHUNK_RULES: tuple[Rule, ...] = (
     rules_content.private_key,
     rules_content.credential,
 )
+# A blob in which the token selector finds only keys that name secrets (workers._reach): the rule that
+# reads them is the only one that may fire.
+KEYED_RULES: tuple[Rule, ...] = (rules_content.credential,)
 BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 
 

@@ -354,7 +354,9 @@ class _Selection(NamedTuple):
     hinted: bool  # a key that names a secret (patterns.HINTED_KEY), a widget or a secretGenerator
     quiet: bool  # no rule can fire: no rule's marker (and piece), trigger, hinted key, nor `kind` with `Secret`
     no_words: bool  # …nor any marker, provider name, hint word or `\` (`Secret` holds a word; `kind` alone is none)
-    kind_secret_only: bool  # not quiet only for `kind` with `Secret` (rules_content.might_hold_a_secret decides)
+    kind_secret: bool  # `kind` and `Secret` occur (rules_content.might_hold_a_secret decides what they are)
+    kind_secret_only: bool  # not quiet only for `kind` with `Secret`
+    hinted_only: bool  # a hinted key, and no marker (nor piece) or trigger: only the keyed reading may fire
 
 
 @functools.lru_cache(maxsize=1)  # the blob's quiet test and its credential rule share the one pass
@@ -409,8 +411,9 @@ def _selected_bytes(data: bytes) -> _Selection | None:
     others = end - _TRIGGERS in hits or end - _HINTED in hits  # the other rules' needs, a hinted key
     both = end - _SECRET in hits and end - _KIND in hits
     quiet = not (prefixed or keyed or others or both)
-    return _Selection(prefixed, keyed, end - _HINTED in hits, quiet, {end, end - _KIND}.issuperset(hits),
-                      both and not (prefixed or keyed or others))
+    hinted = end - _HINTED in hits
+    return _Selection(prefixed, keyed, hinted, quiet, {end, end - _KIND}.issuperset(hits), both,
+                      both and not (prefixed or keyed or others), hinted and not (prefixed or keyed or end - _TRIGGERS in hits))
 
 
 def _keyed_piece(index: int) -> str:
@@ -447,13 +450,18 @@ def quiet(text: str | bytes) -> bool:
 
 
 def stillness(text: str | bytes) -> str:
-    """"quiet" (as quiet), "kind" when not quiet only because `kind` and `Secret` occur (no marker,
-    trigger nor hinted key: whether a document may be a Secret is then rules_content.might_hold_a_secret's
-    to say), else "": one pass of the selector."""
+    """What may fire in ``text``, in one pass of the selector: "quiet" (as quiet); "hinted" when only a
+    key that names a secret occurs (no marker, piece nor trigger: only the credential rule's reading of
+    secret-like keys may fire); "kind" and "kind+hinted" when `kind` and `Secret` occur besides
+    (whether a document may be a Secret is then rules_content.might_hold_a_secret's to say); else ""."""
     selected = _select(text) if isinstance(text, str) else _selected(text)
     if selected is None:
         return ""
-    return "quiet" if selected.quiet else "kind" if selected.kind_secret_only else ""
+    if selected.quiet or selected.kind_secret_only:
+        return "quiet" if selected.quiet else "kind"
+    if selected.hinted_only:
+        return "kind+hinted" if selected.kind_secret else "hinted"
+    return ""
 
 
 def wordless(text: str | bytes) -> bool:

@@ -41,23 +41,25 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -> Tally:
     """Every rule on every blob. A blob whose path says nothing (not a clear copy, not named or
     configured as encrypted) and whose text holds nothing any content rule looks for (tokens.quiet,
-    one RE2 pass) is done without running them: most of a long history's versions are such."""
+    one RE2 pass) is done without running them: most of a long history's versions are such. One that
+    holds only keys that name secrets runs only the rule that reads them (_reach)."""
     found: list[Finding] = []
     scanned = suppressed = 0
     for blob in blobs:
         scanned += blob.offset == 0
         view = None
+        reach = "all"
         if not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) \
                 and not settings.named_encrypted(blob.path):
             if blob.data.isascii() and b"\0" not in blob.data:  # its bytes are its text: no decoding
-                if _inert(blob.data):
-                    continue
+                reach = _reach(blob.data)
             else:
                 view = FileView(blob, settings)
-                if not view.binary and _inert(view.text):
-                    continue
+                reach = "all" if view.binary else _reach(view.text)
+            if not reach:
+                continue
         view = view or FileView(blob, settings)
-        rules = registry.CHUNK_RULES if blob.chunked else registry.RULES
+        rules = registry.CHUNK_RULES if blob.chunked else registry.KEYED_RULES if reach == "keyed" else registry.RULES
         for finding in _dedupe([f for rule in rules for f in rule.check(view)]):
             if inline_allow and allow.inline_allowed(finding, view.lines):
                 suppressed += 1
@@ -151,15 +153,21 @@ def _quiet(blob: Blob, settings: Settings) -> bool:
     is anything a rule looks for."""
     return not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) and \
         not settings.named_encrypted(blob.path) and blob.data.isascii() and b"\0" not in blob.data and \
-        _inert(blob.data)
+        not _reach(blob.data)
 
 
-def _inert(text: str | bytes) -> bool:
-    """No rule fires on ``text``: it is quiet (tokens.quiet), or only `kind` and `Secret` occur in it
-    and no document in it can be a Secret (plaintext-secret's and unscannable's own pre-test)."""
+def _reach(text: str | bytes) -> str:
+    """Which rules may fire on ``text`` (a blob whose path says nothing), by the selector's one pass
+    (tokens.stillness): "" none (it is quiet, or only `kind` and `Secret` occur in it and no document
+    in it can be a Secret: plaintext-secret's and unscannable's own pre-test); "keyed" only the
+    credential rule, whose reading of keys that name secrets is all that may fire (no marker, piece
+    nor trigger of any rule); else "all"."""
     still = tokens.stillness(text)
-    return still == "quiet" or (still == "kind" and not rules_content.might_hold_a_secret(
-        text if isinstance(text, str) else text.decode()))
+    if still.startswith("kind"):
+        if rules_content.might_hold_a_secret(text if isinstance(text, str) else text.decode()):
+            return "all"
+        still = still.removeprefix("kind").removeprefix("+") or "quiet"
+    return {"quiet": "", "hinted": "keyed"}.get(still, "all")
 
 
 def _delta() -> Any:

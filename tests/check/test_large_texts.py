@@ -273,8 +273,34 @@ def test_kind_and_secret_alone_ask_plaintext_secrets_own_pre_test(text: str, ine
     from secretops.check import workers
 
     assert tokens.stillness(text) == "kind"
-    assert workers._inert(text) is inert and workers._inert(text.encode()) is inert
+    assert (workers._reach(text) == "") is inert and (workers._reach(text.encode()) == "") is inert
     assert (_findings("apps/x.yaml", text) == []) or not inert
+
+
+_HELM = ("kind: HelmRelease\nspec:\n  values:\n    existingSecret: app\n    auth:\n      password: {pw}\n"
+         "    valuesFrom:\n      - kind: Secret\n        name: app\n")
+
+
+@pytest.mark.parametrize("text, reach", [
+    (_HELM.format(pw="${APP_PASSWORD}"), "keyed"),  # keys that name secrets, and `kind: Secret` that is none
+    (_HELM.format(pw="Xk9mP2qL7zW4" + rand(8)), "keyed"),  # …one of them holding a password
+    ("env:\n- name: API_TOKEN\n  value: " + rand(24) + "\n", "keyed"),
+    ("apiKey: " + rand(32) + "\n", "keyed"),
+    ("password: x\nkey: |\n  -----BEGIN OPENSSH PRIVATE KEY-----\n  " + rand(64) + "\n", "all"),  # a trigger
+    ("token: gh" + "p_" + rand(36) + "\n", "all"),  # a token's marker
+    ("kind: Secret\nstringData:\n  password: " + rand(16) + "\n", "all"),  # may be a Secret
+    ("replicas: 2\n", ""),
+], ids=["placeholder", "password", "env", "api-key", "trigger", "marker", "secret", "quiet"])
+def test_a_blob_with_only_keys_that_name_secrets_runs_only_the_rule_that_reads_them(text: str, reach: str) -> None:
+    """Where the selector finds a key that names a secret and nothing else any rule looks for, the
+    credential rule alone runs: it finds what every rule would (judged by running every rule)."""
+    from secretops.check import workers
+
+    assert workers._reach(text) == reach and workers._reach(text.encode()) == reach
+    blob = Blob("apps/x.yaml", text.encode(), "0" * 40, None, len(text.encode()))
+    found = workers.check_blobs([blob], Settings(history=True), True).findings
+    assert sorted((f.rule, f.fingerprint) for f in found) == _findings("apps/x.yaml", text)
+    assert bool(found) is ("Xk9m" in text or reach == "all" or "API_TOKEN" in text or "apiKey" in text)
 
 
 def test_a_changed_line_is_wordless_only_without_a_hint_word() -> None:
