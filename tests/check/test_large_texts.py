@@ -286,7 +286,7 @@ _HELM = ("kind: HelmRelease\nspec:\n  values:\n    existingSecret: app\n    auth
     (_HELM.format(pw="Xk9mP2qL7zW4" + rand(8)), "keyed"),  # …one of them holding a password
     ("env:\n- name: API_TOKEN\n  value: " + rand(24) + "\n", "keyed"),
     ("apiKey: " + rand(32) + "\n", "keyed"),
-    ("password: x\nkey: |\n  -----BEGIN OPENSSH PRIVATE KEY-----\n  " + rand(64) + "\n", "all"),  # a trigger
+    ("password: x\nkey: |\n  -----BEGIN OPENSSH " + "PRIVATE KEY-----\n  " + rand(64) + "\n", "all"),  # a trigger
     ("token: gh" + "p_" + rand(36) + "\n", "all"),  # a token's marker
     ("kind: Secret\nstringData:\n  password: " + rand(16) + "\n", "all"),  # may be a Secret
     ("replicas: 2\n", ""),
@@ -380,3 +380,67 @@ def test_a_connection_strings_marker_without_its_value_selects_no_rule() -> None
     assert "Connection string password" not in kinds
     kinds = {kind for kind, _rx in tokens.candidates("Server=db;User Id=app;Password=" + "Xy7" + "Pq2;\n")[0]}
     assert "Connection string password" in kinds
+
+
+def _selector_reads_ciphertext(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judge: the same rules, with the selector reading sops's ciphertext as any text."""
+    monkeypatch.setattr(tokens, "_CIPHERTEXT", re.compile(rb"(?!)"))
+
+
+@pytest.mark.parametrize("store, plaintext", [
+    ("yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    note: {note}\n"
+             "stringData:\n  password: {pw}\n"),
+    ("json", '{{"note": "{note}", "data": {{"password": "{pw}"}}}}\n'),
+    ("dotenv", "NOTE={note}\nPASSWORD={pw}\n"),
+], ids=["yaml", "json", "dotenv"])
+@pytest.mark.parametrize("note", ["plain", "token"])
+def test_the_selector_passes_over_sops_ciphertext_and_finds_what_it_finds_reading_it(
+        store: str, plaintext: str, note: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the real sops wrote, with a plaintext value (unencrypted by its rule) that is or is not a
+    token: its findings are those of the selector reading the ciphertext too."""
+    from secretops.check import workers
+    from tests import wild
+
+    identity = agekeys.generate()
+    token = "gh" + "p_" + rand(36)
+    text = plaintext.format(note=token if note == "token" else "hello", pw=rand(20))
+    rel = f"apps/db.enc.{store if store != 'dotenv' else 'env'}"
+    if store == "yaml":  # only data and stringData encrypted: the annotation stays plaintext
+        tmp = tmp_path / "cfg"
+        tmp.mkdir()
+        (tmp / ".sops.yaml").write_text(f"creation_rules:\n  - age: {identity.public}\n"
+                                        f"    encrypted_regex: ^(data|stringData)$\n")
+        res = helpers.run_proc([helpers.sops_bin(), "--config", str(tmp / ".sops.yaml"), "encrypt",
+                                "--filename-override", rel, "/dev/stdin"], tmp_path, input=text.encode())
+        assert res.code == 0, res.err
+        data = res.out.encode() if isinstance(res.out, str) else res.out
+    else:
+        (tmp_path / "r").mkdir()
+        wild.encrypt_store(tmp_path / "r", rel, store, [identity.public], text)
+        data = (tmp_path / "r" / rel).read_bytes()
+    assert b"ENC[AES256_GCM,data:" in data
+
+    def found() -> list[tuple[str, int, str]]:
+        blob = Blob(rel, data, "1" * 40, None, len(data))
+        return sorted((f.rule, f.line, f.fingerprint) for f in workers.check_blobs(
+            [blob], Settings(history=True), True).findings)
+
+    fast = found()
+    tokens._selected_bytes.__globals__["_KEPT"].clear()
+    _selector_reads_ciphertext(monkeypatch)
+    assert fast == found()
+    assert bool(fast) is (note == "token" and store == "yaml")  # (sops encrypts every value of the other stores)
+
+
+@pytest.mark.parametrize("value", [
+    "ENC[AES256_GCM,data:x, jf" + "rog=" + "Ab1x" * 16 + ",iv:a,tag:b,type:str]",  # not sops's grammar
+    "ENC[AES256_GCM,data:jf" + "rog=" + "Ab1x" * 16 + ",iv:a,tag:b,type:str]",  # `=` where base64 has none
+])
+def test_text_shaped_like_ciphertext_but_not_sops_s_is_read_by_the_selector(value: str) -> None:
+    """A provider's key hidden in brackets that only look like sops's: the selector still reads it."""
+    from secretops.check import workers
+
+    data = f"config:\n  artifactory: {value}\n".encode()
+    assert tokens._CIPHERTEXT.sub(b"", data) == data
+    blob = Blob("apps/x.yaml", data, "2" * 40, None, len(data))
+    assert workers.check_blobs([blob], Settings(history=True), True).findings
