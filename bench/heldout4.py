@@ -175,7 +175,7 @@ def tokens() -> list[tuple[str, str, str]]:
                               "rbac:\n  create: true")),
         ("onepassword-secret-key", "bootstrap.sh",
          "#!/bin/sh\nop account add --address acme.1password.com --email ops@acme.io \\\n"
-         f"  --secret-key A3-{r(6, UP)}-{r(6, UP)}-{r(5, UP)}-{r(5, UP)}-{r(5, UP)}-{r(5, UP)}-{r(5, UP)}\n"),
+         f"  --secret-key A3-{r(6, UP)}-{r(6, UP)}-{r(5, UP)}-{r(5, UP)}-{r(5, UP)}-{r(5, UP)}\n"),
         ("bitbucket-app-password", "config.js",
          "module.exports = {\n  platform: 'bitbucket',\n  username: 'renovate-bot',\n"
          f"  password: 'ATBB{r(32)}',\n  repositories: ['acme/infra'],\n}};\n"),

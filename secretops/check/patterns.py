@@ -70,7 +70,9 @@ def patch_op(text: str) -> bool:
 # ASCII keys, as INLINE_PAIR's and SPACED_LINE's (RE2 compiles Unicode classes into large automata).
 _INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
                 r"|<[A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*>[^<\s]"
-                r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"
+                # a systemd unit's `Environment="A=x" "DB_PASSWORD=y"` (quoted assignments)
+                r"|^[ \t]*Environment[ \t]*=[^\n]*" + _SECRET_WORD + r"[A-Za-z0-9_]*=")
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 # …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
@@ -315,19 +317,22 @@ NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[
                   r"name|server|mode|accepted|agreement|accept|id)$")
 PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$|(?:^|[_.\-])pass$"
                           r"|(?<=[a-z])(?-i:Pass)$")
+# (`RANDOM` and `GENERATE`: keywords that ask the tool for a value: cloud-init's chpasswd, Zigbee2MQTT's keys)
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
-                         r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
+                         r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token|random|generate)$")
 # References and templates: Flux `${VAR}` / `${VAR:-default}`, Helm `{{ }}`, `$(VAR)`, ERB/EJS `<% %>`,
 # Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`; the replace-token placeholders of
-# deploy tools and Windows (`__SMTP_PASSWORD__`, `%API_KEY%`).
+# deploy tools and Windows (`__SMTP_PASSWORD__`, `%API_KEY%`); argocd-vault-plugin's `<path:kv/data/db#password>`.
 _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<%.*?%>|<<[^<>]+>>"
-              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@|__[A-Z][A-Z0-9_]*[A-Z0-9]__|%[A-Z][A-Z0-9_]*%")
+              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@|__[A-Z][A-Z0-9_]*[A-Z0-9]__|%[A-Z][A-Z0-9_]*%|<path:[^<>\r\n]+>")
 # …and Argo CD's references into its secrets: `$dex.github.clientSecret`, `$my-secret:oidc.clientSecret`
 # (a lowercase key of argocd-secret or a Secret's name first: `$Xk9.v2` is a password, not a reference).
 # …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
 # (Python's str.format and f-strings, a code template's placeholder).
+# …and bank-vaults' webhook references, `vault:secret/data/app#password` (`>>vault:…` in a template).
 _WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_.]*(?:\([^(){}\s]*\)|\[[^\[\]{}\s]*\])*\}|\$[A-Za-z_][A-Za-z0-9_]*"
-                    r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)")
+                    r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)"
+                    r"|(?:>>)?vault:[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+#[A-Za-z0-9_.\-]+(?:#\d+)?")
 _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
 
 
@@ -401,12 +406,12 @@ _LONG_HEX = re.compile(r"[0-9a-f]{32,128}|[0-9A-F]{32,128}")
 # Values that are public or are hashes where a hash is expected: digests, public keys, recipients;
 # password hashes in crypt / PHC form (`$argon2id$…`, bcrypt `$2y$…`, `$apr1$…`, `$6$…`: Authelia's
 # users, htpasswd, Vaultwarden's ADMIN_TOKEN); ciphertext (Ansible Vault, OpenPGP messages as Renovate's
-# `encrypted` values hold them); Stripe's publishable keys.
+# `encrypted` values hold them); Stripe's and Supabase's publishable keys, Mapbox's public tokens (`pk.eyJ…`).
 _PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|blake3|sha3-\d+)[:=\-~]|age1|npub1|"
                              r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-ssh-\S+) |-----BEGIN (?:CERTIFICATE|PUBLIC)"
                              r"|h1:|\$(?:argon2(?:id|i|d)|2[abxy]|apr1|[1567]|y|gy|pbkdf2(?:-sha\d+)?|scrypt|"
                              r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_|"
-                             r"SCRAM-SHA-256\$|md5[0-9a-f]{32}$)"
+                             r"SCRAM-SHA-256\$|md5[0-9a-f]{32}$|pk\.eyJ|sb_publishable_)"
                              r"|^(?-i:(?:wc|hQ)[A-Za-z0-9+/]MA[A-Za-z0-9+/]{60,})")
 
 
@@ -457,7 +462,8 @@ _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
                 + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
                 # …and the lines of INLINE_PAIR and SPACED_LINE
                 r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)"
-                r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"
+                r"|^[ \t]*Environment[ \t]*=[^\r\n]*" + _HINT + "=")
 
 # Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
 # space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML
