@@ -279,7 +279,8 @@ _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2}")  # base64 of "-
 
 
 @rule("private-key", "error", "A PEM, OpenSSH, PuTTY or OpenVPN static private key in plaintext, or a PEM one "
-      "base64-encoded (kubeconfig client-key-data, a Secret's tls.key)", "remove it, revoke or rotate the key, and store it encrypted")
+      "base64-encoded (kubeconfig client-key-data, a Secret's tls.key)",
+      "remove it, revoke or rotate the key, and store it encrypted")
 def private_key(view: FileView) -> Iterator[Finding]:
     if view.binary:
         return

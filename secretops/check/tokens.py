@@ -332,6 +332,8 @@ def _keyed(index: int) -> tuple[str, re.Pattern[str]]:
 # (every match of the rule holds a match of it).
 _SHAPES = {
     "Airtable token": r"pat[A-Za-z0-9]{14}\.",
+    "1Password secret key": r"A3-[A-Z0-9]{6}-",  # (`SHA3-256`)
+    "Bitbucket app password": r"ATBB[A-Za-z0-9_=.\-]{32}",  # (four letters a base64 run may hold)
     "Notion token": r"ntn_[0-9]{11}|secret_[A-Za-z0-9]{43}",
     "Twilio API key": r"SK[0-9a-f]{32}",
     "URL with a password": r"://[^\s:/@\"'<>]{0,64}:[^\s:/@\"'$%{}<>]{3,128}@",
