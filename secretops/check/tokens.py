@@ -232,9 +232,8 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
      r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"'<>]{0,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
     # a password in a URL's query: JDBC's `jdbc:postgresql://db/app?user=app&password=…`, MySQL's and
     # SQL Server's drivers, ODBC and many HTTP APIs
-    ("URL query password", ("?password=", "&password=", "?pwd=", "&pwd=", "?Password=", "&Password=",
-                            "?passwd=", "&passwd=", "&PWD="),
-     r"[?&](?i:password|passwd|pwd)=(?P<s>[^&\s\"'#<>;\\`]{3,128})"),
+    ("URL query password", ("?password=", "&password=", "?Password=", "&Password=", "?passwd=", "&passwd="),
+     r"[?&](?i:password|passwd)=(?P<s>[^&\s\"'#<>;\\`]{3,128})"),
     ("curl credentials", ("curl",),
      r"curl\b[^\n]*?\s(?:-u|--user)[ =]['\"]?[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{3,128})|curl\b[^\n]*?-H[ =]?['\"]"
      r"Authorization:\s*(?:Bearer|Basic|Token)\s+(?P<s2>[A-Za-z0-9._~+/=\-]{8,})"),
