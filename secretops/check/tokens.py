@@ -135,7 +135,7 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Private Packagist token", ("packagist_",), rf"{_B}(?P<s>packagist_[ou][ru]t_[a-f0-9]{{68}}){_END}"),
     # Dropbox's short-lived access tokens of 2024 (`sl.u.…`; the older `sl.…` only beside `dropbox`: KEYED)
     ("Dropbox access token", ("sl.u.",), rf"{_B}(?P<s>sl\.u\.[A-Za-z0-9_\-]{{100,}}){_END}"),
-    # a 1Password account's Secret Key (`A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`, 34 characters)
+    # a 1Password account's Secret Key (`A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX`: 34 letters and digits)
     ("1Password secret key", ("A3-",),
      rf"{_B}(?P<s>A3-[A-Z0-9]{{6}}-(?:[A-Z0-9]{{11}}|[A-Z0-9]{{6}}-[A-Z0-9]{{5}})-[A-Z0-9]{{5}}-[A-Z0-9]{{5}}-[A-Z0-9]{{5}}){_END}"),
     ("Bitbucket app password", ("ATBB",), rf"{_B}(?P<s>ATBB[A-Za-z0-9_=.\-]{{32}}){_END}"),
