@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -370,12 +371,14 @@ def is_placeholder_password(value: str) -> bool:
         re.fullmatch(r"(?i)[a-z_\-]*(?:password|passwd|secret|token)[a-z_\-]*", value) is not None
 
 
-def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
+def looks_like_a_password(value: str, *, any_entropy: bool = False, literal: bool = False) -> bool:
     """A value under a password/token key that is neither a reference, a placeholder, a template, a
     boolean, a path, a URL nor a resource name. With ``any_entropy`` (a key that names the password
     itself), lowercase words count too: `adminPassword: hunter` is a password; only an environment
-    variable's NAME (`DB_PASSWORD`) still reads as a reference."""
-    if not value or is_placeholder(value) or is_template(value) or value[0] in "*&!$" or _CODE.fullmatch(value):
+    variable's NAME (`DB_PASSWORD`) still reads as a reference. ``literal``: a quoted or parsed string,
+    whose first `*`, `&` or `!` is a character of it, not YAML's alias, anchor or tag."""
+    if not value or is_placeholder(value) or is_template(value) or value[0] in ("$" if literal else "*&!$") or \
+            _CODE.fullmatch(value):
         return False
     if any_entropy:
         if len(value) < 4 or re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", value):
@@ -540,13 +543,29 @@ def is_identifier(value: str) -> bool:
 _CODE = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)+[({\[]")
 
 
-def looks_random(value: str) -> bool:
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
+
+
+def _scrambled(value: str) -> bool:
+    """Base64 of random bytes, not a path of words: 9/20 or more of its neighbouring letters and digits
+    change class (lower, upper, digit): ~0.62 in random base64, fewer in a path, even a CamelCase one
+    (`kv/data/ProdApp/DbPassword/Value1`: 1/3, `Vault/Path/To/MySecret2024Key`: 0.41). One 48-byte
+    base64 value in twelve holds three `/` or more, one in 64 starts with one."""
+    if not _BASE64.fullmatch(value):
+        return False
+    kinds = ["l" if c.islower() else "u" if c.isupper() else "d" if c.isdigit() else "" for c in value]
+    pairs = [(a, b) for a, b in itertools.pairwise(kinds) if a and b]
+    return bool(pairs) and 20 * sum(a != b for a, b in pairs) >= 9 * len(pairs)
+
+
+def looks_random(value: str, literal: bool = False) -> bool:
     """A high-entropy value: long enough, several character classes, not a name, path, URL, template
-    or code."""
-    if len(value) < 12 or value[0] in "*&!" or re.match(PLACEHOLDER, value) or is_template(value) or \
+    or code (``literal``: as looks_like_a_password's)."""
+    if len(value) < 12 or (value[0] in "*&!" and not literal) or re.match(PLACEHOLDER, value) or is_template(value) or \
             _CODE.fullmatch(value):
         return False
-    if value.startswith(("/", "./", "http://", "https://", "file:")) or value.count("/") > 2 or is_identifier(value):
+    if value.startswith(("./", "http://", "https://", "file:")) or is_identifier(value) or \
+            ((value.startswith("/") or value.count("/") > 2) and not _scrambled(value)):
         return False
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     if classes < 2:

@@ -427,7 +427,7 @@ def _keyed(view: FileView, seen: set[str]) -> Iterator[Finding]:
                     yield view.finding(credential, _line_of_value(view, "key", value), "an API key in a dashboard "
                                        "widget", value)
                 continue
-            what = _judge(key, value, where)
+            what = _judge(key, value, where, literal=True)
             if what:
                 seen.add(value)
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -456,7 +456,7 @@ def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
     """The `key: value` / `key = value` lines of a multi-line string value, judged like a file's; a
     JSON patch's operations as a patch sets them."""
     for key, value, where in _pairs(_patch_ops(text)):
-        what = _judge(key, value, where) if value not in seen else ""
+        what = _judge(key, value, where, literal=True) if value not in seen else ""
         if what:
             seen.add(value)
             yield view.finding(credential, _line_of_value(view, "value", value), what, value)
@@ -465,7 +465,7 @@ def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
         match = line_rx.fullmatch(line)
         if match is not None:
             key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
-            what = _judge(key, value) if value and value not in seen else ""
+            what = _judge(key, value, literal=not match.group("value")) if value and value not in seen else ""
             if what:
                 seen.add(value)
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -544,8 +544,8 @@ def _unit_environment(line: str) -> Iterator[tuple[str, str, int, bool]]:
 
 
 def _inline_findings(view: FileView, line: str, seen: set[str], spaced: bool = True) -> Iterator[Finding]:
-    for key, value, _at, _bare in _inline_pairs(line, spaced):
-        what = _judge(key, value) if value not in seen else ""
+    for key, value, _at, bare in _inline_pairs(line, spaced):
+        what = _judge(key, value, literal=not bare) if value not in seen else ""
         if what:
             seen.add(value)
             yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -563,7 +563,7 @@ _WHERE = {"": "a value under a secret-like key", "env": "an env entry whose name
           "flag": "a command-line flag whose name is secret-like", "generator": "a secretGenerator literal"}
 
 
-def _judge(key: str, value: str, where: str = "") -> str:
+def _judge(key: str, value: str, where: str = "", literal: bool = False) -> str:
     """What the value is, if it is a secret under ``key``, else "". A key that names a password or
     token: as _judged_secret. A key that names a key of any kind (`hmacKey`, `license`): a value
     shaped like a generated secret (a UUID, 32+ hex digits, high entropy). A secretGenerator
@@ -578,18 +578,19 @@ def _judge(key: str, value: str, where: str = "") -> str:
             patterns.is_password_file(text):
         return ""
     if named:
-        return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key) else ""
+        return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key, literal) else ""
     return _WHERE[where] if patterns.looks_generated(text) else ""
 
 
-def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
+def _judged_secret(value: str, strong: bool, key: str = "", literal: bool = False) -> bool:
     """High entropy under any secret-like key; under a key that names the secret itself, any value
-    that is not a reference or a name; under a password key, at any case or entropy."""
+    that is not a reference or a name; under a password key, at any case or entropy. ``literal``: a
+    quoted or parsed string (its first `*`, `&`, `!` is its own)."""
     text = value.strip()
-    if patterns.looks_random(text):
+    if patterns.looks_random(text, literal):
         return True
     any_entropy = patterns.PASSWORD_KEY.search(key) is not None
-    return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy)
+    return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy, literal=literal)
 
 
 def _parsed_whole(view: FileView) -> bool:
@@ -772,12 +773,12 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         done.add(start)
         end = len(text) if (end := text.find("\n", at)) < 0 else end
         match = line_rx.match(text, start, end)
-        pairs: list[tuple[str, str, int]] = []
+        pairs: list[tuple[str, str, int, bool]] = []
         if match is not None and not (hcl and match.group("value")):  # HCL: unquoted is an expression
             where = "value" if match.group("value") else "quoted"
-            pairs.append((match.group("key"), match.group(where) or "", match.start(where)))
-        for key, value, at_value in pairs:
-            what = _judge(key, value) if value and value not in seen else ""
+            pairs.append((match.group("key"), match.group(where) or "", match.start(where), where == "quoted"))
+        for key, value, at_value, quoted in pairs:
+            what = _judge(key, value, literal=quoted) if value and value not in seen else ""
             if not what:
                 continue
             if hidden(at_value, len(value)):
@@ -799,7 +800,8 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             if not _may_hold_inline(line, hinted=True):
                 continue
             for key, value, at_line, unquoted in _inline_pairs(line, spaced=match is None):
-                what = _judge(key, value) if value and value not in seen and not (hcl and unquoted) else ""
+                what = _judge(key, value, literal=not unquoted) if value and value not in seen and \
+                    not (hcl and unquoted) else ""
                 if not what:
                     continue
                 if hidden(start + at_line, len(value)):

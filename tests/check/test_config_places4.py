@@ -53,6 +53,14 @@ def _openvpn(indent: str = "") -> str:
                                                     "-----END OpenVPN Static key V1-----"])
 
 
+def _base64_with_slashes() -> str:
+    """A random base64 run that holds three `/` (one 48-byte value in twelve does): letters and digits
+    of changing classes between them, as random bytes give."""
+    piece = "".join(rand(1, "ABCDEFGHJKLMNPQRSTUVWXYZ") + rand(1, "abcdefghijkmnopqrstuvwxyz") + rand(1, "23456789")
+                    for _ in range(20))
+    return helpers.plant(f"{piece[:12]}/{piece[12:27]}/{piece[27:40]}/{piece[40:]}+A=")
+
+
 def _found() -> dict[str, tuple[str, str, str]]:
     """case -> (path, body, rule): one secret each."""
     pw = helpers.plant(rand(10) + "7x" + rand(10))
@@ -112,6 +120,14 @@ def _found() -> dict[str, tuple[str, str, str]]:
         "pgbouncer-userlist-file": ("db/userlist.txt", '"stats" "' + pw + '"\n', "credential"),
         "key-as-bytes": ("apps/zigbee2mqtt.yaml", "advanced:\n  network_key: ["
                          + ", ".join(str(b) for b in bytes.fromhex(hexed)) + "]\n", "credential"),
+        "base64-with-slashes-json": ("apps/config.json", '{"auth": {"jwtSecret": "' + _base64_with_slashes() + '"}}',
+                                     "credential"),
+        "base64-with-slashes-yaml": ("apps/values.yaml", "session:\n  secret: " + _base64_with_slashes() + "\n",
+                                     "credential"),
+        "base64-from-a-slash": ("apps/app.env", "JWT_SECRET=/" + _base64_with_slashes()[1:] + "\n", "credential"),
+        "quoted-leading-star": ("app/settings_local.py", "SECRET_" + "KEY = '*" + pw + "'\n", "credential"),
+        "quoted-leading-ampersand": ("apps/auth.yaml", "auth:\n  password: \"&" + pw + "\"\n", "credential"),
+        "parsed-leading-bang": ("apps/auth.json", '{"client_secret": "!' + pw + '"}', "credential"),
     }
 
 
@@ -167,6 +183,11 @@ def _left_alone() -> dict[str, tuple[str, str]]:
                                          "  - name: API_TOKEN\n    value: \">>vault:secret/data/api#token#2\"\n"),
         "existing-secret-names": ("apps/values.yaml", "config:\n  existingSecret: oauth2-proxy\n"
                                                       "auth:\n  postgresExistingSecret: pg16-app-credentials\n"),
+        "paths-under-secret-keys": ("apps/vault.yaml", "vault:\n  secret: kv/data/ProdApp/DbPassword/Value1\n"
+                                                       "  token: /run/secrets/MyAppToken123abc\n"
+                                                       "other:\n  secret: Vault/Path/To/MySecret2024Key\n"),
+        "yaml-alias": ("apps/aliased.yaml", "defaults: &admin_password ${ADMIN_PASSWORD}\n"
+                                            "grafana:\n  adminPassword: *admin_password\n"),
         "pgp-public-key": ("keys/.sops.pub.asc", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n"
                            + "\n".join(rand(64) for _ in range(4)) + "\n-----END PGP PUBLIC KEY BLOCK-----\n"),
         "openvpn-client": ("vpn/client.ovpn", "client\nremote vpn.lan 1194\nauth-user-pass /etc/openvpn/creds\n"
