@@ -10,8 +10,9 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bench import heldout2, heldout3, labelled
+from bench import heldout2, heldout3, heldout4, labelled
 
 BIN = Path(sys.executable).parent
 
@@ -121,11 +122,19 @@ def run() -> list[str]:
     return lines
 
 
+def _held_out(module: Any, number: int) -> list[str]:
+    """A held-out set of bench/heldout<number>.py alone (`bench/run.py heldout<number>`)."""
+    rows = module.rows()
+    count = len([r for r in rows if r[1] == "secret"])
+    made = len([r for r in rows if r[0].startswith("sops:")])
+    return _corpus(f"held-out set {number} (issue 22, round {number}, written before its rules): {count} secrets "
+                   f"({len(module.tokens())} token formats, {len(module.gitops())} GitOps cases), "
+                   f"{len(rows) - count - made} look-alikes, {made} real sops files", rows, nested=True)
+
+
 def run_heldout3() -> list[str]:
-    """The third held-out set alone (`bench/run.py heldout3`)."""
-    third = heldout3.rows()
-    count = len([r for r in third if r[1] == "secret"])
-    made = len([r for r in third if r[0].startswith("sops:")])
-    return _corpus(f"held-out set 3 (issue 22, round 3, written before its rules): {count} secrets "
-                   f"({len(heldout3.tokens())} token formats, {len(heldout3.gitops())} GitOps cases), "
-                   f"{len(third) - count - made} look-alikes, {made} real sops files", third, nested=True)
+    return _held_out(heldout3, 3)
+
+
+def run_heldout4() -> list[str]:
+    return _held_out(heldout4, 4)

@@ -48,7 +48,7 @@ _DATA_KEY = re.compile(rb"(?i)[ \t]*(?:-[ \t]+)?[\"']?(?:string|binary)?data[\"'
 def path_eligible(path: str, settings: Settings) -> bool:
     """A path whose rules depend on its content alone (remembered per path by Settings)."""
     return path.rsplit("/", 1)[-1] not in _NAMES and not settings.is_clear_file(path) and \
-        not settings.named_encrypted(path)
+        not settings.named_encrypted(path) and not tokens.password_file(path)
 
 
 def same_findings(old: bytes, new: bytes, path: str) -> bool:

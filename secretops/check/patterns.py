@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -69,7 +70,9 @@ def patch_op(text: str) -> bool:
 # ASCII keys, as INLINE_PAIR's and SPACED_LINE's (RE2 compiles Unicode classes into large automata).
 _INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
                 r"|<[A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*>[^<\s]"
-                r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"
+                # a systemd unit's `Environment="A=x" "DB_PASSWORD=y"` (quoted assignments)
+                r"|^[ \t]*Environment[ \t]*=[^\n]*" + _SECRET_WORD + r"[A-Za-z0-9_]*=")
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 # …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
@@ -338,19 +341,22 @@ NOT_SECRET_KEY = (r"(?i)(?:public|pub|authorized|known|host|ssh|gpg|pgp|signing[
                   r"name|server|mode|accepted|agreement|accept|id)$")
 PASSWORD_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:password|passwd|passphrase|pwd)$|(?:^|[_.\-])pass$"
                           r"|(?<=[a-z])(?-i:Pass)$")
+# (`RANDOM` and `GENERATE`: keywords that ask the tool for a value: cloud-init's chpasswd, Zigbee2MQTT's keys)
 PLACEHOLDER = (r"(?i)^(?:x+|\*+|<+[^<>]*>+|changeme|change_me|redacted|example\w*|placeholder|dummy\w*|"
-                         r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token)$")
+                         r"(?:your|my)[_\-].*|null|none|true|false|secret|password|token|random|generate)$")
 # References and templates: Flux `${VAR}` / `${VAR:-default}`, Helm `{{ }}`, `$(VAR)`, ERB/EJS `<% %>`,
 # Grafana `$__env{X}` / `$__file{…}`, `<<VAR>>`, `%(x)s`, `#{x}`, `@VAR@`; the replace-token placeholders of
-# deploy tools and Windows (`__SMTP_PASSWORD__`, `%API_KEY%`).
+# deploy tools and Windows (`__SMTP_PASSWORD__`, `%API_KEY%`); argocd-vault-plugin's `<path:kv/data/db#password>`.
 _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|<%.*?%>|<<[^<>]+>>"
-              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@|__[A-Z][A-Z0-9_]*[A-Z0-9]__|%[A-Z][A-Z0-9_]*%")
+              r"|%\([^)]+\)s|#\{[^}]*\}|@[A-Z_]+@|__[A-Z][A-Z0-9_]*[A-Z0-9]__|%[A-Z][A-Z0-9_]*%|<path:[^<>\r\n]+>")
 # …and Argo CD's references into its secrets: `$dex.github.clientSecret`, `$my-secret:oidc.clientSecret`
 # (a lowercase key of argocd-secret or a Secret's name first: `$Xk9.v2` is a password, not a reference).
 # …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
 # (Python's str.format and f-strings, a code template's placeholder).
+# …and bank-vaults' webhook references, `vault:secret/data/app#password` (`>>vault:…` in a template).
 _WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_.]*(?:\([^(){}\s]*\)|\[[^\[\]{}\s]*\])*\}|\$[A-Za-z_][A-Za-z0-9_]*"
-                    r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)")
+                    r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)"
+                    r"|(?:>>)?vault:[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+#[A-Za-z0-9_.\-]+(?:#\d+)?")
 _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
 
 
@@ -388,12 +394,14 @@ def is_placeholder_password(value: str) -> bool:
         re.fullmatch(r"(?i)[a-z_\-]*(?:password|passwd|secret|token)[a-z_\-]*", value) is not None
 
 
-def looks_like_a_password(value: str, *, any_entropy: bool = False) -> bool:
+def looks_like_a_password(value: str, *, any_entropy: bool = False, literal: bool = False) -> bool:
     """A value under a password/token key that is neither a reference, a placeholder, a template, a
     boolean, a path, a URL nor a resource name. With ``any_entropy`` (a key that names the password
     itself), lowercase words count too: `adminPassword: hunter` is a password; only an environment
-    variable's NAME (`DB_PASSWORD`) still reads as a reference."""
-    if not value or is_placeholder(value) or is_template(value) or value[0] in "*&!$" or _CODE.fullmatch(value):
+    variable's NAME (`DB_PASSWORD`) still reads as a reference. ``literal``: a quoted or parsed string,
+    whose first `*`, `&` or `!` is a character of it, not YAML's alias, anchor or tag."""
+    if not value or is_placeholder(value) or is_template(value) or value[0] in ("$" if literal else "*&!$") or \
+            _CODE.fullmatch(value):
         return False
     if any_entropy:
         if len(value) < 4 or re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", value):
@@ -424,12 +432,12 @@ _LONG_HEX = re.compile(r"[0-9a-f]{32,128}|[0-9A-F]{32,128}")
 # Values that are public or are hashes where a hash is expected: digests, public keys, recipients;
 # password hashes in crypt / PHC form (`$argon2id$…`, bcrypt `$2y$…`, `$apr1$…`, `$6$…`: Authelia's
 # users, htpasswd, Vaultwarden's ADMIN_TOKEN); ciphertext (Ansible Vault, OpenPGP messages as Renovate's
-# `encrypted` values hold them); Stripe's publishable keys.
+# `encrypted` values hold them); Stripe's and Supabase's publishable keys, Mapbox's public tokens (`pk.eyJ…`).
 _PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|blake3|sha3-\d+)[:=\-~]|age1|npub1|"
                              r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-ssh-\S+) |-----BEGIN (?:CERTIFICATE|PUBLIC)"
                              r"|h1:|\$(?:argon2(?:id|i|d)|2[abxy]|apr1|[1567]|y|gy|pbkdf2(?:-sha\d+)?|scrypt|"
                              r"bcrypt(?:-sha256)?)\$|\$ANSIBLE_VAULT;|-----BEGIN PGP MESSAGE|pk_(?:live|test)_|"
-                             r"SCRAM-SHA-256\$|md5[0-9a-f]{32}$)"
+                             r"SCRAM-SHA-256\$|md5[0-9a-f]{32}$|pk\.eyJ|sb_publishable_)"
                              r"|^(?-i:(?:wc|hQ)[A-Za-z0-9+/]MA[A-Za-z0-9+/]{60,})")
 
 
@@ -480,7 +488,8 @@ _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
                 + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
                 # …and the lines of INLINE_PAIR and SPACED_LINE
                 r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)"
-                r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}")
+                r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"
+                r"|^[ \t]*Environment[ \t]*=[^\r\n]*" + _HINT + "=")
 
 # Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
 # space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML
@@ -557,13 +566,29 @@ def is_identifier(value: str) -> bool:
 _CODE = re.compile(r"[A-Za-z_]+(?:\.[A-Za-z_]+)+[({\[]")
 
 
-def looks_random(value: str) -> bool:
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
+
+
+def _scrambled(value: str) -> bool:
+    """Base64 of random bytes, not a path of words: 9/20 or more of its neighbouring letters and digits
+    change class (lower, upper, digit): ~0.62 in random base64, fewer in a path, even a CamelCase one
+    (`kv/data/ProdApp/DbPassword/Value1`: 1/3, `Vault/Path/To/MySecret2024Key`: 0.41). One 48-byte
+    base64 value in twelve holds three `/` or more, one in 64 starts with one."""
+    if not _BASE64.fullmatch(value):
+        return False
+    kinds = ["l" if c.islower() else "u" if c.isupper() else "d" if c.isdigit() else "" for c in value]
+    pairs = [(a, b) for a, b in itertools.pairwise(kinds) if a and b]
+    return bool(pairs) and 20 * sum(a != b for a, b in pairs) >= 9 * len(pairs)
+
+
+def looks_random(value: str, literal: bool = False) -> bool:
     """A high-entropy value: long enough, several character classes, not a name, path, URL, template
-    or code."""
-    if len(value) < 12 or value[0] in "*&!" or re.match(PLACEHOLDER, value) or is_template(value) or \
+    or code (``literal``: as looks_like_a_password's)."""
+    if len(value) < 12 or (value[0] in "*&!" and not literal) or re.match(PLACEHOLDER, value) or is_template(value) or \
             _CODE.fullmatch(value):
         return False
-    if value.startswith(("/", "./", "http://", "https://", "file:")) or value.count("/") > 2 or is_identifier(value):
+    if value.startswith(("./", "http://", "https://", "file:")) or is_identifier(value) or \
+            ((value.startswith("/") or value.count("/") > 2) and not _scrambled(value)):
         return False
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     if classes < 2:

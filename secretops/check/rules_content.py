@@ -267,11 +267,20 @@ def _decoded_age_keys(run: str) -> list[str]:
     return []
 
 
+# PuTTY's key file (its private part: `Private-Lines: n` and the base64 lines below it, unencrypted or not)
+# and OpenVPN's static key (the `ta.key` of `--tls-auth`/`--tls-crypt`: 2048 bits in hex)
+_OTHER_KEYS = (
+    ("PuTTY private key", re.compile(r"PuTTY-User-Key-File-\d+:[^\n]*\n(?:[^\n]*\n){0,40}?[ \t]*Private-Lines:[ \t]*\d+"
+                                     r"[ \t]*\r?\n(?P<body>(?:[ \t]*[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|$))+)")),
+    ("OpenVPN static key", re.compile(r"-----BEGIN OpenVPN Static key V\d-----(?P<body>[\s0-9a-fA-F]+)"
+                                      r"-----END OpenVPN Static key")))
+
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2}")  # base64 of "-----BEGIN": kubeconfig *-key-data
 
 
-@rule("private-key", "error", "A PEM or OpenSSH private key in plaintext, or base64-encoded (kubeconfig "
-      "client-key-data, a Secret's tls.key)", "remove it, revoke or rotate the key, and store it encrypted")
+@rule("private-key", "error", "A PEM, OpenSSH, PuTTY or OpenVPN static private key in plaintext, or a PEM one "
+      "base64-encoded (kubeconfig client-key-data, a Secret's tls.key)",
+      "remove it, revoke or rotate the key, and store it encrypted")
 def private_key(view: FileView) -> Iterator[Finding]:
     if view.binary:
         return
@@ -284,6 +293,13 @@ def private_key(view: FileView) -> Iterator[Finding]:
                 continue
             yield view.finding(private_key, view.line_of(match.start()), f"{match.group('kind').lower()} in plaintext",
                                body, f"-----BEGIN {match.group('kind')}-----…")
+    if "PuTTY-User-Key-File-" in text or "OpenVPN Static key" in text:
+        for name, regex in _OTHER_KEYS:
+            for match in regex.finditer(text):
+                body = re.sub(r"\s+", "", match.group("body"))
+                if len(body) >= 32:
+                    yield view.finding(private_key, view.line_of(match.start()), f"{name} in plaintext", body,
+                                       match.group(0).split("\n", 1)[0].strip()[:40] + "…")
     if "LS0tLS1CRUdJTi" in text:
         spans = masked_spans(text)
         for match in _B64_PEM.finditer(text):
@@ -307,6 +323,10 @@ def _b64(value: str) -> str:
         return ""
 
 
+# Passwords a person chose, in a format's own place: a word that names what belongs there is a placeholder
+_PASSWORD_KINDS = {"URL with a password", "URL query password", "HAProxy password", "Redis ACL password"}
+
+
 @rule("credential", "error", "A well-known token format, or a value under a secret-like key",
       "remove it, revoke it at its source, and keep it in an encrypted file")
 def credential(view: FileView) -> Iterator[Finding]:
@@ -325,11 +345,12 @@ def credential(view: FileView) -> Iterator[Finding]:
                 continue
             if kind == "age private key":
                 continue  # its own rule
-            if kind == "Docker registry auth" and not _basic_auth(secret):
+            if kind in ("Docker registry auth", "npm registry credentials") and not _basic_auth(secret) and \
+                    not (kind.startswith("npm") and "_password" in match.group(0)):
                 continue
             if kind.startswith("Docker config") and not _docker_config(secret):
                 continue
-            if kind == "URL with a password" and patterns.is_placeholder_password(secret):
+            if kind in _PASSWORD_KINDS and patterns.is_placeholder_password(secret):
                 continue
             if (kind == "HTTP Authorization header" and not (_basic_auth(secret) if group == "s2" else
                                                              patterns.looks_random(secret))) or \
@@ -342,6 +363,8 @@ def credential(view: FileView) -> Iterator[Finding]:
                     continue
             seen.add(secret)
             yield view.finding(credential, view.line_of(match.start(group)), kind, secret)
+    if tokens.password_file(view.path) or "userlist.txt" in text:
+        yield from _password_files(view, seen)
     if hinted:
         yield from _keyed(view, seen, proved)
 
@@ -350,8 +373,14 @@ _WIDGET_KEY = re.compile(r"(?m)(?:^[ \t]*|[{,][ \t]*)key[ \t]*:")  # homepage wi
 # HCL (Terraform, Terragrunt, Nomad, Vault agent, .terraformrc): read by lines, where an unquoted value is
 # an expression (`var.db_password`, `local.x`, `get_env("X")`), never a literal.
 _HCL_FILES = (".tf", ".tfvars", ".hcl", ".nomad", ".tfrc", ".terraformrc")
+# Code whose settings are assignments (Django's settings.py `SECRET_KEY = '…'`): read as HCL is, a quoted
+# literal judged, an unquoted value an expression (`os.environ["X"]`); Python by its lines' own assignments
+# only (its strings hold other files: a test's fixture, a template)
+_CODE_FILES = (*_HCL_FILES, ".py")
+# …and INI-like files of their own names: MySQL's option files (`.my.cnf`), `.pypirc`, systemd units and
+# Podman quadlets (`Environment="A=x" "B=y"`)
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml",
-                *_HCL_FILES)
+                ".cnf", ".pypirc", ".service", ".container", *_CODE_FILES)
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
 _REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "SealedSecret", "Secret",
@@ -368,9 +397,9 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
     there the metadata says which values are secret. ``proved``: the token selector found a hinted key,
     a widget, a secretGenerator or a patch operation (tokens.Candidates), so none is searched again."""
     name = view.path.rsplit("/", 1)[-1].lower()
-    if not (name.endswith(_KEYED_FILES) or ".env" in name):
-        return
     text = view.text
+    if not (name.endswith(_KEYED_FILES) or ".env" in name or text.startswith("#cloud-config")):
+        return  # (cloud-init's user-data is YAML under any name: its first line says so)
     if patterns.might_hold_sops(text) and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
     large_scan = not view.settings.small_scan
@@ -398,7 +427,7 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
                     yield view.finding(credential, _line_of_value(view, "key", value), "an API key in a dashboard "
                                        "widget", value)
                 continue
-            what = _judge(key, value, where)
+            what = _judge(key, value, where, literal=True)
             if what:
                 seen.add(value)
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -427,7 +456,7 @@ def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
     """The `key: value` / `key = value` lines of a multi-line string value, judged like a file's; a
     JSON patch's operations as a patch sets them."""
     for key, value, where in _pairs(_patch_ops(text)):
-        what = _judge(key, value, where) if value not in seen else ""
+        what = _judge(key, value, where, literal=True) if value not in seen else ""
         if what:
             seen.add(value)
             yield view.finding(credential, _line_of_value(view, "value", value), what, value)
@@ -436,7 +465,7 @@ def _embedded(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
         match = line_rx.fullmatch(line)
         if match is not None:
             key, value = match.group("key"), match.group("value") or match.group("quoted") or ""
-            what = _judge(key, value) if value and value not in seen else ""
+            what = _judge(key, value, literal=not match.group("value")) if value and value not in seen else ""
             if what:
                 seen.add(value)
                 yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -450,13 +479,34 @@ _PGPASS_LINE = re.compile(r"[ \t]*[^:\s#][^:\s]*:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:
 
 
 def _pgpass(view: FileView, text: str, seen: set[str]) -> Iterator[Finding]:
-    """The passwords of a `.pgpass` kept in a value under its name (a ConfigMap's `.pgpass: |`)."""
+    """The passwords of a `.pgpass`: a file of its own, or kept in a value under its name (`.pgpass: |`)."""
     for line in text.splitlines():
         match = _PGPASS_LINE.fullmatch(line)
         value = match.group("pw") if match else ""
         if value and value not in seen and patterns.looks_like_a_password(value, any_entropy=True):
             seen.add(value)
             yield view.finding(credential, _line_of_value(view, "pgpass", value), "a password in a .pgpass file",
+                               value)
+
+
+# A line of PgBouncer's auth_file (`userlist.txt`): `"username" "password"`, the password in plaintext, or
+# `md5…` / `SCRAM-SHA-256$…` (hashes where a hash is expected: left alone)
+_USERLIST_LINE = re.compile(r'[ \t]*"[^"\s]+"[ \t]+"(?P<pw>[^"\r\n]{1,256})"[ \t]*\r?')
+
+
+def _password_files(view: FileView, seen: set[str]) -> Iterator[Finding]:
+    """A `.pgpass` file of its own (libpq's `~/.pgpass`, `PGPASSFILE`), and PgBouncer's `userlist.txt`:
+    a file of that name, or kept under that name in a ConfigMap (its lines found in the whole text)."""
+    if view.path.rsplit("/", 1)[-1].lower() != "userlist.txt" and "userlist.txt" not in view.text:
+        yield from _pgpass(view, view.text, seen)
+        return
+    for line in view.text.splitlines():
+        match = _USERLIST_LINE.fullmatch(line)
+        value = match.group("pw") if match else ""
+        if value and value not in seen and not patterns.is_public_or_hash(value) and \
+                patterns.looks_like_a_password(value, any_entropy=True):
+            seen.add(value)
+            yield view.finding(credential, _line_of_value(view, value, value), "a password in a PgBouncer userlist",
                                value)
 
 
@@ -468,6 +518,9 @@ def _may_hold_inline(line: str, hinted: bool = False) -> bool:
 def _inline_pairs(line: str, spaced: bool) -> Iterator[tuple[str, str, int, bool]]:
     """(key, value, offset in the line, unquoted) of the pairs inside a line (patterns.INLINE_PAIR),
     and of a `Key value` line (patterns.SPACED_LINE) when ``spaced``: its value only if high-entropy."""
+    if line.lstrip().startswith("Environment="):  # systemd: `Environment="A=x y" B=z`
+        yield from _unit_environment(line)
+        return
     for match in patterns.INLINE_PAIR.finditer(line):
         group = next(g for g in ("dq", "sq", "bare", "text") if match.group(g) is not None)
         yield match.group("key") or match.group("tag"), match.group(group), match.start(group), group == "bare"
@@ -476,9 +529,23 @@ def _inline_pairs(line: str, spaced: bool) -> Iterator[tuple[str, str, int, bool
         yield bare.group("key"), bare.group("value"), bare.start("value"), True
 
 
+def _unit_environment(line: str) -> Iterator[tuple[str, str, int, bool]]:
+    """The assignments of a systemd unit's `Environment=` line, as systemd splits them (quoted words)."""
+    import shlex
+
+    try:
+        words = shlex.split(line.split("=", 1)[1], comments=True)
+    except ValueError:
+        return
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and value and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            yield key, value, max(line.find(value), 0), False
+
+
 def _inline_findings(view: FileView, line: str, seen: set[str], spaced: bool = True) -> Iterator[Finding]:
-    for key, value, _at, _bare in _inline_pairs(line, spaced):
-        what = _judge(key, value) if value not in seen else ""
+    for key, value, _at, bare in _inline_pairs(line, spaced):
+        what = _judge(key, value, literal=not bare) if value not in seen else ""
         if what:
             seen.add(value)
             yield view.finding(credential, _line_of_value(view, key, value), what, value)
@@ -490,18 +557,20 @@ def _api_key_like(value: str) -> bool:
         bool(re.search(r"[A-Za-z]", value)) and patterns.entropy(value) >= 3.0 and not patterns.is_identifier(value)
 
 
+# A chart's `existingSecret: <name>` (Bitnami's convention, in most charts) names a Secret, never holds one.
+_EXISTING = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))existing[_\-]?secret$")
 _WHERE = {"": "a value under a secret-like key", "env": "an env entry whose name is secret-like",
           "flag": "a command-line flag whose name is secret-like", "generator": "a secretGenerator literal"}
 
 
-def _judge(key: str, value: str, where: str = "") -> str:
+def _judge(key: str, value: str, where: str = "", literal: bool = False) -> str:
     """What the value is, if it is a secret under ``key``, else "". A key that names a password or
     token: as _judged_secret. A key that names a key of any kind (`hmacKey`, `license`): a value
     shaped like a generated secret (a UUID, 32+ hex digits, high entropy). A secretGenerator
     literal becomes a Secret value: shaped like a generated secret, under any key."""
     _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     generic, not_secret = patterns.generic_regexes()
-    named = secret_key.search(key) is not None  # the key names a password, token or secret
+    named = secret_key.search(key) is not None and _EXISTING.search(key) is None  # names a password, token…
     if not (named or where == "generator" or (generic.search(key) and not not_secret.search(key))):
         return ""  # most keys: decided by the name alone
     text = value.strip()
@@ -509,18 +578,19 @@ def _judge(key: str, value: str, where: str = "") -> str:
             patterns.is_password_file(text):
         return ""
     if named:
-        return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key) else ""
+        return _WHERE[where] if _judged_secret(value, strong_key.search(key) is not None, key, literal) else ""
     return _WHERE[where] if patterns.looks_generated(text) else ""
 
 
-def _judged_secret(value: str, strong: bool, key: str = "") -> bool:
+def _judged_secret(value: str, strong: bool, key: str = "", literal: bool = False) -> bool:
     """High entropy under any secret-like key; under a key that names the secret itself, any value
-    that is not a reference or a name; under a password key, at any case or entropy."""
+    that is not a reference or a name; under a password key, at any case or entropy. ``literal``: a
+    quoted or parsed string (its first `*`, `&`, `!` is its own)."""
     text = value.strip()
-    if patterns.looks_random(text):
+    if patterns.looks_random(text, literal):
         return True
     any_entropy = patterns.PASSWORD_KEY.search(key) is not None
-    return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy)
+    return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy, literal=literal)
 
 
 def _parsed_whole(view: FileView) -> bool:
@@ -694,7 +764,8 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         return inside(spans, at, at + length)
 
     done: set[int] = set()
-    hcl = view.path.lower().endswith(_HCL_FILES)
+    hcl = view.path.lower().endswith(_CODE_FILES)
+    python = view.path.lower().endswith(".py")  # an assignment of its own line only (strings hold other files)
     for at in hints:  # only the lines a key hint is on
         start = text.rfind("\n", 0, at) + 1
         if start in done:
@@ -702,12 +773,12 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         done.add(start)
         end = len(text) if (end := text.find("\n", at)) < 0 else end
         match = line_rx.match(text, start, end)
-        pairs: list[tuple[str, str, int]] = []
+        pairs: list[tuple[str, str, int, bool]] = []
         if match is not None and not (hcl and match.group("value")):  # HCL: unquoted is an expression
             where = "value" if match.group("value") else "quoted"
-            pairs.append((match.group("key"), match.group(where) or "", match.start(where)))
-        for key, value, at_value in pairs:
-            what = _judge(key, value) if value and value not in seen else ""
+            pairs.append((match.group("key"), match.group(where) or "", match.start(where), where == "quoted"))
+        for key, value, at_value, quoted in pairs:
+            what = _judge(key, value, literal=quoted) if value and value not in seen else ""
             if not what:
                 continue
             if hidden(at_value, len(value)):
@@ -717,16 +788,47 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             break
         else:
             line = text[start:end]
+            if python:
+                continue
+            if "[" in line and (listed := _byte_list(line)) is not None:
+                key, value, at_line = listed
+                what = _judge(key, value) if value not in seen else ""
+                if what and not hidden(start + at_line, len(line) - at_line):
+                    seen.add(value)
+                    yield view.finding(credential, view.line_of(start + at_line), what, value)
+                continue
             if not _may_hold_inline(line, hinted=True):
                 continue
             for key, value, at_line, unquoted in _inline_pairs(line, spaced=match is None):
-                what = _judge(key, value) if value and value not in seen and not (hcl and unquoted) else ""
+                what = _judge(key, value, literal=not unquoted) if value and value not in seen and \
+                    not (hcl and unquoted) else ""
                 if not what:
                     continue
                 if hidden(start + at_line, len(value)):
                     continue
                 seen.add(value)
                 yield view.finding(credential, view.line_of(start + at_line), what, value)
+
+
+# A key written as its bytes, a flow list of 16 or 32 numbers (Zigbee2MQTT's `network_key: [1, 2, …]`)
+_BYTE_LIST = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<key>[\w.\-]{2,64})[\"']?[ \t]*[:=][ \t]*"
+                        r"\[(?P<bytes>[0-9xXa-fA-F, \t]+)\][ \t]*,?[ \t]*(?:#.*)?\r?")
+
+
+def _byte_list(line: str) -> tuple[str, str, int] | None:
+    """(key, the bytes as hex, offset of the list) of a line that sets a key to 16 or 32 byte values
+    (decimal or 0x…): judged as the hex string they make."""
+    match = _BYTE_LIST.fullmatch(line)
+    if match is None:
+        return None
+    try:
+        values = [int(item, 16) if item[:2].lower() == "0x" else int(item)
+                  for item in match.group("bytes").replace(" ", "").replace("\t", "").split(",") if item]
+    except ValueError:
+        return None
+    if len(values) not in (16, 32) or not all(0 <= v <= 255 for v in values):
+        return None
+    return match.group("key"), bytes(values).hex(), match.start("bytes") - 1
 
 
 def _hints_on(text: str, start: int) -> list[int]:

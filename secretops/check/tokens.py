@@ -22,13 +22,27 @@ from secretops.check.patterns import KEY_WORDS
 HINT_WORDS = (*KEY_WORDS, "widget")
 # What else a content rule needs to find before it can fire, beside the markers and a hinted key
 # (patterns.HINTED_KEY): sops metadata, an escape (`kind: "Secr\x65t"`), base64 of `-----BEGIN`
-# (tls.key, kubeconfig) and of `AGE-SECRET-KEY-`, a PEM private key, a secretGenerator; and `kind`
+# (tls.key, kubeconfig) and of `AGE-SECRET-KEY-`, a PEM, PuTTY or OpenVPN private key, a secretGenerator; and `kind`
 # with `Secret` (both: plaintext-secret's and unscannable's pre-test).
 TRIGGERS = ("sops", "\\", "LS0tLS1CRUdJTi", "QUdFLVNFQ1JFVC1LRVkt", "RS1TRUNSRVQtS0VZ", "R0UtU0VDUkVULUtF",
-            "PRIVATE KEY", "secretGenerator")
+            "PRIVATE KEY", "secretGenerator", "PuTTY-User-Key-File-", "OpenVPN Static key", "userlist.txt")
+
+# Password files known by their names, whose lines hold no marker (`host:5432:db:user:pw`, `"user" "pw"`):
+# libpq's `.pgpass` and PgBouncer's `userlist.txt`. A blob at such a path is never quiet.
+PASSWORD_FILES = (".pgpass", "pgpass", "userlist.txt")
+
+
+def password_file(path: str) -> bool:
+    """``path`` names a password file (PASSWORD_FILES, or `*.pgpass`)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name in PASSWORD_FILES or name.endswith(".pgpass")
+
 
 _END = r"(?![A-Za-z0-9_\-])"  # the token ends here: no more token characters follow
 _B = r"(?<![A-Za-z0-9_\-])"  # …and none come before it
+# Caddy's DNS provider modules whose one argument is the API token
+_CADDY_DNS = ("cloudflare", "duckdns", "digitalocean", "hetzner", "vultr", "netlify", "gandi", "dnsimple", "ionos",
+              "namesilo", "godaddy")
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
@@ -98,7 +112,7 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Doppler token", ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct."),  # service tokens may name their config
      rf"{_B}(?P<s>dp\.(?:pt|st|sa|ct)\.(?:[a-z0-9_\-]{{2,35}}\.)?[A-Za-z0-9]{{40,44}}){_END}"),
     ("Dynatrace token", ("dt0c01.",), rf"{_B}(?P<s>dt0c01\.[A-Za-z0-9]{{24}}\.[A-Za-z0-9]{{64}}){_END}"),
-    ("Linear API key", ("lin_api_",), rf"{_B}(?P<s>lin_api_[A-Za-z0-9]{{40}}){_END}"),
+    ("Linear API key", ("lin_api_", "lin_oauth_"), rf"{_B}(?P<s>lin_api_[A-Za-z0-9]{{40}}|lin_oauth_[a-f0-9]{{64}}){_END}"),
     ("Postman API key", ("PMAK-",), rf"{_B}(?P<s>PMAK-[a-fA-F0-9]{{24}}-[a-fA-F0-9]{{34}}){_END}"),
     ("Pulumi token", ("pul-",), rf"{_B}(?P<s>pul-[a-f0-9]{{40}}){_END}"),
     ("Grafana token", ("glc_", "glsa_", "eyJrIjoi"),
@@ -114,6 +128,23 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Fly.io token", ("fo1_", "fm1a_", "fm1r_", "fm2_"),
      rf"{_B}(?P<s>fo1_[A-Za-z0-9_\-]{{43}}|fm[12][ar]?_[A-Za-z0-9+/]{{100,}}={{0,3}})"),
     ("Supabase token", ("sbp_",), rf"{_B}(?P<s>sbp_[a-f0-9]{{40}}){_END}"),
+    # Supabase's API keys of 2025: `sb_secret_…` (server side; `sb_publishable_…` is public by design)
+    ("Supabase secret key", ("sb_secret_",), rf"{_B}(?P<s>sb_secret_[A-Za-z0-9_\-]{{20,100}}){_END}"),
+    ("Contentful personal access token", ("CFPAT-",), rf"{_B}(?P<s>CFPAT-[A-Za-z0-9_\-]{{43}}){_END}"),
+    ("CircleCI token", ("CCIPAT_", "CCIPRJ_"), rf"{_B}(?P<s>CCIP(?:AT|RJ)_[A-Za-z0-9]{{22}}_[a-f0-9]{{40}}){_END}"),
+    ("Private Packagist token", ("packagist_",), rf"{_B}(?P<s>packagist_[ou][ru]t_[a-f0-9]{{68}}){_END}"),
+    # Dropbox's short-lived access tokens of 2024 (`sl.u.…`; the older `sl.…` only beside `dropbox`: KEYED)
+    ("Dropbox access token", ("sl.u.",), rf"{_B}(?P<s>sl\.u\.[A-Za-z0-9_\-]{{100,}}){_END}"),
+    # a 1Password account's Secret Key (`A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX`: 34 letters and digits)
+    ("1Password secret key", ("A3-",),
+     rf"{_B}(?P<s>A3-[A-Z0-9]{{6}}-(?:[A-Z0-9]{{11}}|[A-Z0-9]{{6}}-[A-Z0-9]{{5}})-[A-Z0-9]{{5}}-[A-Z0-9]{{5}}-[A-Z0-9]{{5}}){_END}"),
+    ("Bitbucket app password", ("ATBB",), rf"{_B}(?P<s>ATBB[A-Za-z0-9_=.\-]{{32}}){_END}"),
+    # Firebase Cloud Messaging's legacy server key: `AAAA` + 7, `:APA91b` + 134
+    ("Firebase Cloud Messaging server key", (":APA91b",),
+     rf"{_B}(?P<s>AAAA[A-Za-z0-9_\-]{{7}}:APA91b[A-Za-z0-9_\-]{{134}}){_END}"),
+    # Plex's X-Plex-Token, in a URL's query or a header (20 characters)
+    ("Plex token", ("X-Plex-Token", "x-plex-token"),
+     r"(?i:x-plex-token)[\"']?[ \t]*[=:][ \t]*[\"']?(?P<s>[A-Za-z0-9_\-]{20})(?![A-Za-z0-9_\-])"),
     ("PlanetScale token", ("pscale_",), rf"{_B}(?P<s>pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_=.\-]{{32,64}}){_END}"),
     ("Prefect token", ("pnu_",), rf"{_B}(?P<s>pnu_[A-Za-z0-9]{{36}}){_END}"),
     ("ReadMe token", ("rdme_",), rf"{_B}(?P<s>rdme_[a-z0-9]{{70}}){_END}"),
@@ -156,6 +187,18 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     # redis.conf and redis-server's flags: `requirepass <password>` (often in a ConfigMap's redis.conf)
     ("Redis password", ("requirepass", "masterauth"),
      r"(?m)(?:^[ \t]*|--)(?:requirepass|masterauth)[ \t]+[\"']?(?P<s>[^\s\"'#`]{4,128})"),  # (`: Markdown's code)
+    # HAProxy's `stats auth <user>:<password>` and a userlist's `user <name> insecure-password <password>`
+    ("HAProxy password", ("stats auth", "insecure-password"),
+     r"(?m)^[ \t]*stats[ \t]+auth[ \t]+[^\s:]+:(?P<s>\S{3,128})|\binsecure-password[ \t]+(?P<s2>\S{3,128})"),
+    # Redis ACL rules (users.acl, `ACL SETUSER`): `>password` adds a password in plaintext (`#<sha256>` a hash)
+    ("Redis ACL password", (" on >", "SETUSER", "setuser"),
+     r"(?mi)^[ \t]*(?:acl[ \t]+setuser|user)[ \t]+[^\s>]+[ \t]+(?:[^\n>]*?[ \t])?>(?P<s>\S{3,128})"),
+    # npm's registry credentials in .npmrc: `_auth` (base64 of user:password) and `_password` (base64)
+    ("npm registry credentials", ("_auth=", "_auth =", "_password=", "_password ="),
+     r"(?m)(?:^|:)[ \t]*_(?:auth|password)[ \t]*=[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"),
+    # Caddy's DNS providers take their API token as the one argument (`tls { dns cloudflare <token> }`)
+    ("Caddy DNS provider token", tuple(f"dns {name}" for name in _CADDY_DNS),
+     r"(?m)^[ \t]*dns[ \t]+(?:" + "|".join(_CADDY_DNS) + r")[ \t]+(?P<s>[^\s{}\"']{16,256})[ \t]*\r?$"),
     # a .netrc entry (`machine h login u password p`, on one line or several)
     ("netrc password", ("machine ", "machine\t"),
      r"(?m)^[ \t]*machine[ \t]+\S+(?:\s+(?:login|account|port)[ \t]+\S+)*\s+password[ \t]+(?P<s>\S{3,128})"),
@@ -184,8 +227,13 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Docker registry auth", ('"auth"',), r"\"auth\"\s*:\s*\"(?P<s>[A-Za-z0-9+/]{12,}={0,2})\""),
     ("Docker config (.dockerconfigjson)", (".dockerconfigjson",),
      r"\.dockerconfigjson[\"']?[ \t]*:[ \t]*[\"']?(?P<s>[A-Za-z0-9+/]{20,}={0,2})"),
+    # (the user may be empty: `redis://:password@host`, as Redis and libpq take it)
     ("URL with a password", ("://",),
-     r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"'<>]{1,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
+     r"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:/@\"'<>]{0,64}:(?P<s>[^\s:/@\"'$%{}<>]{3,128})@[\w.\-]+"),
+    # a password in a URL's query: JDBC's `jdbc:postgresql://db/app?user=app&password=…`, MySQL's and
+    # SQL Server's drivers, ODBC and many HTTP APIs
+    ("URL query password", ("?password=", "&password=", "?Password=", "&Password=", "?passwd=", "&passwd="),
+     r"[?&](?i:password|passwd)=(?P<s>[^&\s\"'#<>;\\`]{3,128})"),
     ("curl credentials", ("curl",),
      r"curl\b[^\n]*?\s(?:-u|--user)[ =]['\"]?[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{3,128})|curl\b[^\n]*?-H[ =]?['\"]"
      r"Authorization:\s*(?:Bearer|Basic|Token)\s+(?P<s2>[A-Za-z0-9._~+/=\-]{8,})"),
@@ -283,9 +331,11 @@ def _keyed(index: int) -> tuple[str, re.Pattern[str]]:
 # (every match of the rule holds a match of it).
 _SHAPES = {
     "Airtable token": r"pat[A-Za-z0-9]{14}\.",
+    "1Password secret key": r"A3-[A-Z0-9]{6}-",  # (`SHA3-256`)
+    "Bitbucket app password": r"ATBB[A-Za-z0-9_=.\-]{32}",  # (four letters a base64 run may hold)
     "Notion token": r"ntn_[0-9]{11}|secret_[A-Za-z0-9]{43}",
     "Twilio API key": r"SK[0-9a-f]{32}",
-    "URL with a password": r"://[^\s:/@\"'<>]{1,64}:[^\s:/@\"'$%{}<>]{3,128}@",
+    "URL with a password": r"://[^\s:/@\"'<>]{0,64}:[^\s:/@\"'$%{}<>]{3,128}@",
     "netrc password": r"machine[ \t]+\S+\s+(?:(?:login|account|port)[ \t]+\S+\s+)*password[ \t]",
 }
 # Rules whose markers are common but whose matches hold a narrower piece: selected where a marker

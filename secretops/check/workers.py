@@ -50,7 +50,7 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
         view = None
         reach = "all"
         if not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) \
-                and not settings.named_encrypted(blob.path):
+                and not settings.named_encrypted(blob.path) and not tokens.password_file(blob.path):
             if blob.data.isascii() and b"\0" not in blob.data:  # its bytes are its text: no decoding
                 reach = _reach(blob.data)
             else:
@@ -152,8 +152,8 @@ def _quiet(blob: Blob, settings: Settings) -> bool:
     """check_blobs passes over it: its path says nothing, its bytes are its text, and nothing in it
     is anything a rule looks for."""
     return not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) and \
-        not settings.named_encrypted(blob.path) and blob.data.isascii() and b"\0" not in blob.data and \
-        not _reach(blob.data)
+        not settings.named_encrypted(blob.path) and not tokens.password_file(blob.path) and \
+        blob.data.isascii() and b"\0" not in blob.data and not _reach(blob.data)
 
 
 def _reach(text: str | bytes) -> str:

@@ -225,6 +225,9 @@ def describe_error(exc: Exception) -> str:
     return f"invalid YAML{where}: {problem}"
 
 
+_REFERENCE_TAGS = ("!secret", "!env_var")
+
+
 @functools.lru_cache(maxsize=2)
 def _lenient(last_wins: bool = False) -> Any:
     """A safe loader that keeps going where sops and kubectl would not: duplicate keys (the first
@@ -244,7 +247,11 @@ def _lenient(last_wins: bool = False) -> Any:
             return self.construct_mapping(node)
         if isinstance(node, SequenceNode):
             return self.construct_sequence(node)
-        return self.construct_scalar(node)
+        value = self.construct_scalar(node)
+        tag = getattr(node.tag, "value", node.tag)
+        # a name of a value kept elsewhere (Home Assistant's and ESPHome's `!secret name`, `!env_var NAME`):
+        # read as the reference it is
+        return f"${{{value}}}" if tag in _REFERENCE_TAGS and isinstance(value, str) else value
 
     Lenient.add_constructor(None, undefined)
     yaml = YAML(typ="safe", pure=True)  # the pure composer also accepts re-defined anchors, as Go's yaml does

@@ -28,3 +28,25 @@ def check(root: Path, *args: str) -> tuple[int, list[dict[str, object]], str]:
 
 def rules_of(findings: list[dict[str, object]]) -> set[object]:
     return {f["rule"] for f in findings}
+
+
+def commit_file(repo: Path, rel: str, body: str) -> None:
+    """``body`` at ``rel``, committed."""
+    helpers.write(repo / rel, body)
+    helpers.git(repo, "add", "-A")
+    helpers.git(repo, "commit", "-qm", rel)
+
+
+def found_only(repo: Path, rel: str, rule: str, *args: str) -> str:
+    """`check --all` (or ``args``) finds ``rule`` at ``rel`` and nothing else, and prints no planted value:
+    its output."""
+    code, findings, out = check(repo, *(args or ("--all",)))
+    assert code == 1 and {(f["path"], f["rule"]) for f in findings} == {(rel, rule)}, out
+    for planted in helpers.PLANTED:
+        assert planted not in out
+    return out
+
+
+def nothing_found(repo: Path) -> None:
+    code, findings, out = check(repo, "--all")
+    assert code == 0 and findings == [], out
