@@ -382,6 +382,10 @@ _CODE_FILES = (*_HCL_FILES, ".py")
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml",
                 ".cnf", ".pypirc", ".service", ".container", *_CODE_FILES)
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
+# A Kubernetes object or a kubeconfig under a name without an extension (`setup/kubeconfig`,
+# `~/.kube/config`): its first line that holds something (not a comment nor `---`) is `apiVersion:` or
+# `kind:` (a script's `#!` line is a comment, and its next line is no key). Read by lines.
+_MANIFEST_START = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n|---[ \t]*\r?\n)*[\"']?(?:apiVersion|kind)[\"']?[ \t]*:")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
 _REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "SealedSecret", "Secret",
                     "SecretStore", "ClusterSecretStore", "VaultStaticSecret", "OnePasswordItem"}
@@ -398,8 +402,9 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
     a widget, a secretGenerator or a patch operation (tokens.Candidates), so none is searched again."""
     name = view.path.rsplit("/", 1)[-1].lower()
     text = view.text
-    if not (name.endswith(_KEYED_FILES) or ".env" in name or text.startswith("#cloud-config")):
-        return  # (cloud-init's user-data is YAML under any name: its first line says so)
+    if not (name.endswith(_KEYED_FILES) or ".env" in name or text.startswith("#cloud-config") or
+            ("." not in name and _MANIFEST_START.match(text))):
+        return  # (cloud-init's user-data, a kubeconfig or a manifest: YAML under any name, its first line says so)
     if patterns.might_hold_sops(text) and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
     large_scan = not view.settings.small_scan

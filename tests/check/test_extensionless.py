@@ -1,0 +1,65 @@
+"""A kubeconfig or a manifest under a name without an extension is read for secret-like keys, as its
+`.yaml` twin is: billimek's history holds a k3s kubeconfig at `setup/kubeconfig` whose admin password
+(32 hex digits) betterleaks found and secretops did not. Files without an extension that are not YAML
+(scripts, Dockerfiles, Makefiles) are still not read by keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import helpers
+from tests.check.conftest import check, commit_file, found_only, nothing_found
+from tests.check.tokens import rand
+
+HEX = "0123456789abcdef"
+
+
+def _kubeconfig(user: str) -> str:
+    return ("apiVersion: v1\nclusters:\n- cluster:\n    server: https://k3s-0:6443\n  name: default\n"
+            "contexts:\n- context:\n    cluster: default\n    user: default\n  name: default\n"
+            "current-context: default\nkind: Config\npreferences: {}\nusers:\n- name: default\n  user:\n" + user)
+
+
+def _hex(n: int) -> str:
+    return rand(n, HEX)
+
+
+@pytest.mark.parametrize("rel, text", [
+    ("setup/kubeconfig", _kubeconfig("    pass" + "word: " + helpers.plant(_hex(32)) + "\n    username: admin\n")),
+    ("home/.kube/config", _kubeconfig("    to" + "ken: " + helpers.plant(rand(40)) + "\n")),
+    ("clusters/prod/kubeconfig-ci", "# written by the installer\n---\n" + _kubeconfig(
+        "    pass" + "word: \"" + helpers.plant(rand(20)) + "\"\n")),
+    ("apps/db/secret-values", "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: db\ndata:\n  DB_PASS" + "WORD: "
+     + helpers.plant(rand(24)) + "\n"),
+], ids=["kubeconfig", "kube-config", "kubeconfig-commented", "manifest"])
+def test_a_kubeconfig_or_manifest_without_an_extension_is_read_by_keys(repo: Path, rel: str, text: str) -> None:
+    commit_file(repo, rel, text)
+    found_only(repo, rel, "credential")
+
+
+@pytest.mark.parametrize("rel, text", [
+    ("setup/kubeconfig", _kubeconfig("    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                                     "      command: aws\n      args: [eks, get-token, --cluster-name, prod]\n")),
+    ("setup/kubeconfig-ref", _kubeconfig("    token: ${KUBE_TOKEN}\n")),
+    ("scripts/deploy", "#!/bin/sh\nset -e\nkubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nEOF\n"
+                       "API_TO" + "KEN=" + rand(32) + " ./run\n"),  # a script: its keys are not read
+    ("Dockerfile", "FROM alpine\nENV API_TO" + "KEN=" + rand(32) + "\n"),
+], ids=["exec-plugin", "reference", "script", "dockerfile"])
+def test_files_without_an_extension_that_hold_no_secret_or_are_not_yaml_are_left_alone(
+        repo: Path, rel: str, text: str) -> None:
+    commit_file(repo, rel, text)
+    nothing_found(repo)
+
+
+def test_a_password_added_to_an_extensionless_kubeconfig_is_found_in_history(repo: Path) -> None:
+    """The history's changed-line shortcut reads such a file as its rule does."""
+    commit_file(repo, "setup/kubeconfig", _kubeconfig("    username: admin\n"))
+    commit_file(repo, "setup/kubeconfig", _kubeconfig("    username: admin\n    pass" + "word: "
+                                                      + helpers.plant(_hex(32)) + "\n"))
+    for i in range(3):  # later versions, each left to its previous one
+        commit_file(repo, "setup/kubeconfig", _kubeconfig(f"    username: admin{i}\n    pass" + "word: "
+                                                          + _hex(32) + "\n"))
+    code, findings, out = check(repo, "--history", "--no-cache")
+    assert code == 1 and {f["path"] for f in findings} == {"setup/kubeconfig"}, out
