@@ -174,8 +174,11 @@ def plain_text(data: bytes) -> bool:
     without a BOM, NUL, or a character some YAML reader takes for a line break (NEL, LS, PS)."""
     if b"\0" in data:
         return False
-    if data.isascii():
-        return True
+    return data.isascii() or _plain_utf8(data)
+
+
+@functools.lru_cache(maxsize=64)  # a version is asked as the new one, then as the next one's previous one
+def _plain_utf8(data: bytes) -> bool:
     if data.startswith(b"\xef\xbb\xbf") or b"\xc2\x85" in data or b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
         return False
     try:
@@ -226,6 +229,8 @@ def _changed(mid_a: list[bytes], mid_b: list[bytes]) -> list[bytes] | None:
 
     if not mid_a and not mid_b:
         return []
+    if abs(len(mid_a) - len(mid_b)) > MAX_CHANGED:
+        return None  # at least that many lines added or removed: no need to count them
     if len(mid_a) == len(mid_b):  # most often lines changed in place (a version bumped at the top and the foot)
         at = [n for n, (a, b) in enumerate(zip(mid_a, mid_b)) if a != b]
         if 2 * len(at) <= MAX_CHANGED:  # each line at a place where they differ counts as changed (more than
