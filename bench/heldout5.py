@@ -106,9 +106,9 @@ def tokens() -> list[tuple[str, str, str]]:
         ("basic-header-curl", "healthcheck.sh",
          "#!/bin/sh\ncurl -fsS -H 'Authorization: Basic "
          + base64.b64encode(f"monitor:{r(16)}".encode()).decode() + "' https://grafana.acme.io/api/health\n"),
-        # https://github.com/rusty-ferris-club/shellclear/issues/64 (curl -u user:password)
+        # https://github.com/rusty-ferris-club/shellclear/issues/64 (curl with a user and its password after -u)
         ("curl-user-pass", "scripts/backup.sh",
-         f"#!/bin/sh\ncurl -fsS -u backup:{r(18)} -T dump.sql.gz https://dav.acme.io/backups/\n"),
+         "#!/bin/sh\ncurl -fsS -u " + f"backup:{r(18)} -T dump.sql.gz https://dav.acme.io/backups/\n"),
         # https://github.com/Yelp/detect-secrets/issues/458 (an Opsgenie key in a URL's query, not found)
         ("opsgenie-url-apikey", "opsgenie-values.yaml",
          _env_map("cloudwatch-alerts", "OPSGENIE_API_KEY_URL: https://api.opsgenie.com/v1/json/cloudwatch"
