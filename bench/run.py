@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import bench_check, bench_history, bench_recall, bench_rotate, bench_scale, kills
 
 SUITES = {"recall": bench_recall.run, "heldout3": bench_recall.run_heldout3,
-          "heldout4": bench_recall.run_heldout4, "check": bench_check.run,
+          "heldout4": bench_recall.run_heldout4,
+          "heldout5": bench_recall.run_heldout5, "check": bench_check.run,
           "history": bench_history.run,
           "rotate": bench_rotate.run_rotation,
           "updatekeys": bench_rotate.run_updatekeys,

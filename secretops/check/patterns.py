@@ -71,6 +71,11 @@ def patch_op(text: str) -> bool:
 _INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ \t]*=[ \t]*[\"']?[^\s\"'#,;<>&]"
                 r"|<[A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*>[^<\s]"
                 r"|^[ \t]*[A-Za-z0-9_.\-]*(?:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"
+                # code that sets a secret-named entry or constant (PHP: `$_ENV['PASSWORD'] = '…'`, `define('X_KEY', …`)
+                r"|\[[\"'][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[\"'][ \t]*\][ \t]*=[ \t]*[\"'`]"
+                r"|define\([ \t]*[\"'][A-Za-z0-9_]*" + _SECRET_WORD + r"[A-Za-z0-9_]*[\"'][ \t]*,"
+                # …and a typed declaration (TypeScript's, Kotlin's `const apiToken: string = '…'`)
+                r"|[\s(;,][A-Za-z0-9_]*" + _SECRET_WORD + r"[A-Za-z0-9_]*[ \t]*:[ \t]*[A-Za-z]+[ \t]*=[ \t]*[\"'`]"
                 # a systemd unit's `Environment="A=x" "DB_PASSWORD=y"` (quoted assignments)
                 r"|^[ \t]*Environment[ \t]*=[^\n]*" + _SECRET_WORD + r"[A-Za-z0-9_]*=")
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
@@ -354,10 +359,27 @@ _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]
 # …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
 # (Python's str.format and f-strings, a code template's placeholder).
 # …and bank-vaults' webhook references, `vault:secret/data/app#password` (`>>vault:…` in a template).
+# …and a lookup of one environment variable by its name, written in a language's own words (Python's
+# `os.getenv('X')` / `os.environ['X']`, Node's `process.env.X`, Java's `System.getenv("X")`, Ruby's
+# `ENV['X']` / `ENV.fetch('X')`, PHP's `getenv('X')`): a value read at run time, kept in YAML too (a
+# reporter's `GITHUB_TOKEN: os.getenv('…')`). A default beside the name (`os.getenv('X', 'pw')`) is no lookup.
+_ENV_NAME = r"\(\s*[\"'][A-Za-z_][A-Za-z0-9_.\-]*[\"']\s*\)"
 _WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_.]*(?:\([^(){}\s]*\)|\[[^\[\]{}\s]*\])*\}|\$[A-Za-z_][A-Za-z0-9_]*"
                     r"|\$[a-z][a-z0-9\-]*(?::[\w.\-]+|(?:\.[A-Za-z][\w\-]*)+)"
-                    r"|(?:>>)?vault:[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+#[A-Za-z0-9_.\-]+(?:#\d+)?")
+                    r"|(?:>>)?vault:[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+#[A-Za-z0-9_.\-]+(?:#\d+)?"
+                    r"|(?:os\.|System\.)?getenv" + _ENV_NAME + r"|os\.environ(?:\.get" + _ENV_NAME
+                    + r"|\[\s*[\"'][A-Za-z_][A-Za-z0-9_.\-]*[\"']\s*\])|ENV(?:\.fetch" + _ENV_NAME
+                    + r"|\[\s*[\"'][A-Za-z_][A-Za-z0-9_.\-]*[\"']\s*\])|process\.env\.[A-Za-z_][A-Za-z0-9_]*")
 _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
+# A reference with a literal default: Spring's `${DB_PASSWORD:pw}`, the shell's, compose's and Flux's
+# `${X:-pw}` / `${X:=pw}`: the default is what runs wherever the variable is unset, a value in the repository.
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_.\-]*(?::-|:=|:)(?P<default>[^${}\s][^${}]*)\}")
+
+
+def reference_default(value: str) -> str | None:
+    """The literal default of a value that is one reference with a default (`${X:-pw}`), else None."""
+    match = _DEFAULTED.fullmatch(value.strip()) if "${" in value else None
+    return match.group("default") if match else None
 
 
 # Long placeholder words anywhere (a random token practically never holds one); short ones only
@@ -384,8 +406,28 @@ def is_placeholder(value: str) -> bool:
         return True
     if "<" in value and ">" in value:
         return True
+    if _sequential(value):
+        return True
     body = re.sub(r"^[A-Za-z]{2,8}[_\-]", "", value)
-    return bool(body) and len(set(body)) <= 3
+    # few distinct characters after a prefix (`ghp_aaaa…`, `sk_0000…`): filler; a short rest is not
+    # (`hello_123`: a weak password, as checkov's reporter wrote one)
+    return bool(body) and len(set(body)) <= 3 and (body == value or len(body) >= 4)
+
+
+_ORDER = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _sequential(value: str) -> bool:
+    """Counted runs written in order (`0123456789abcdef`, `1234567890` again and again): docs' examples
+    and test fixtures (kubeadm's `abcdef.0123456789abcdef`, `ghp_1234567890…`). Three neighbours in
+    four or more follow each other (9 then 0 or a, as counters and hex digits go); in a random value
+    about one in forty does."""
+    if len(value) < 12:
+        return False
+    lower = value.lower()
+    steps = sum(1 for a, b in itertools.pairwise(lower)
+                if a in _ORDER and b in _ORDER and (_ORDER.index(b) - _ORDER.index(a) == 1 or (a, b) == ("9", "0")))
+    return 4 * steps >= 3 * (len(value) - 1)
 
 
 def is_placeholder_password(value: str) -> bool:
@@ -442,7 +484,25 @@ _PUBLIC_OR_HASH = re.compile(r"(?i)^(?:(?:sha(?:1|224|256|384|512)|md5|blake2b|b
 
 
 def is_public_or_hash(value: str) -> bool:
-    return _PUBLIC_OR_HASH.match(value) is not None
+    return _PUBLIC_OR_HASH.match(value) is not None or (value.startswith("eyJ") and public_jwt(value))
+
+
+def public_jwt(token: str) -> bool:
+    """A JWT that is public by design: Supabase's `anon` key (its payload's `role` is `anon`, issued by
+    supabase), which Supabase's docs say is safe in a browser; its `service_role` key is not."""
+    import base64
+    import binascii
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(claims, dict) and claims.get("role") == "anon" and \
+        str(claims.get("iss", "")).startswith("supabase")
 
 
 def is_password_file(value: str) -> bool:
@@ -489,7 +549,9 @@ _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
                 # …and the lines of INLINE_PAIR and SPACED_LINE
                 r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)"
                 r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"
-                r"|^[ \t]*Environment[ \t]*=[^\r\n]*" + _HINT + "=")
+                r"|^[ \t]*Environment[ \t]*=[^\r\n]*" + _HINT + "="
+                r"|\[[\"']" + _HINT + r"[\"'][ \t]*\][ \t]*=|define\([ \t]*[\"']" + _HINT
+                + r"|[\s(;,]" + _HINT + r"[ \t]*:[ \t]*[A-Za-z]+[ \t]*=")
 
 # Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
 # space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML

@@ -350,6 +350,10 @@ def credential(view: FileView) -> Iterator[Finding]:
                 continue
             if kind.startswith("Docker config") and not _docker_config(secret):
                 continue
+            if (kind == "JSON Web Token" and patterns.public_jwt(secret)) or \
+                    (kind in ("URL query API key", "GitLab PRIVATE-TOKEN header") and
+                     not (patterns.looks_generated(secret) or patterns.looks_random(secret))):
+                continue
             if kind in _PASSWORD_KINDS and patterns.is_placeholder_password(secret):
                 continue
             if (kind == "HTTP Authorization header" and not (_basic_auth(secret) if group == "s2" else
@@ -357,7 +361,10 @@ def credential(view: FileView) -> Iterator[Finding]:
                     (kind == "SQL password" and (patterns.is_public_or_hash(secret) or
                                                  patterns.is_placeholder_password(secret))):
                 continue
-            if kind not in keyed_kinds:  # beside a provider's name, a UUID or hex value is that provider's key
+            if kind == "URL query API key":  # named by its parameter: a UUID there is the key
+                if inside(masked_spans(text, uuids=False), match.start(group), match.end(group)):
+                    continue
+            elif kind not in keyed_kinds:  # beside a provider's name, a UUID or hex value is that provider's key
                 spans = masked_spans(text) if spans is None else spans
                 if inside(spans, match.start(group), match.end(group)):
                     continue
@@ -377,15 +384,23 @@ _HCL_FILES = (".tf", ".tfvars", ".hcl", ".nomad", ".tfrc", ".terraformrc")
 # literal judged, an unquoted value an expression (`os.environ["X"]`); Python by its lines' own assignments
 # only (its strings hold other files: a test's fixture, a template)
 _CODE_FILES = (*_HCL_FILES, ".py")
+# …and source files whose secrets reporters found in their own-line assignments of a quoted literal
+# (`const password = "…"`, PHP's `$_ENV['PASSWORD'] = '…'` and `define('DB_PASSWORD', '…')`, C#'s
+# `var apiKey = "…";`): read as Python is, an unquoted value an expression (`process.env.X`)
+_SOURCE_FILES = (".js", ".mjs", ".cjs", ".ts", ".php", ".cs", ".java", ".kt", ".go", ".rb", ".groovy")
+_CODE_ASSIGN = re.compile(
+    r"[ \t]*(?:(?:export|const|let|var|val|final|static|private|public|protected|readonly|internal|string|String|"
+    r"my|our|local|define)[ \t]+)*\$?(?P<key>[A-Za-z_][A-Za-z0-9_]{1,63})(?:\[[ \t]*[\"'](?P<sub>[A-Za-z0-9_.\-]{2,64})"
+    r"[\"'][ \t]*\])?(?:[ \t]*:[ \t]*[A-Za-z]+)?[ \t]*:?=[ \t]*(?P<q>[\"'`])(?P<value>[^\"'`\r\n]{1,512})(?P=q)"
+    r"[ \t]*;?[ \t]*(?://.*|#.*)?\r?"
+    r"|[ \t]*define\([ \t]*(?P<dq>[\"'])(?P<dkey>[A-Za-z0-9_]{2,64})(?P=dq)[ \t]*,[ \t]*(?P<vq>[\"'])"
+    r"(?P<dvalue>[^\"'\r\n]{1,512})(?P=vq)[ \t]*\)[ \t]*;?[ \t]*(?://.*|#.*)?\r?")
 # …and INI-like files of their own names: MySQL's option files (`.my.cnf`), `.pypirc`, systemd units and
 # Podman quadlets (`Environment="A=x" "B=y"`)
+# (`.xml`: Maven's settings.xml `<password>`, read by INLINE_PAIR)
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml",
-                ".cnf", ".pypirc", ".service", ".container", *_CODE_FILES)
+                ".cnf", ".pypirc", ".service", ".container", ".xml", *_CODE_FILES, *_SOURCE_FILES)
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
-# A Kubernetes object or a kubeconfig under a name without an extension (`setup/kubeconfig`,
-# `~/.kube/config`): its first line that holds something (not a comment nor `---`) is `apiVersion:` or
-# `kind:` (a script's `#!` line is a comment, and its next line is no key). Read by lines.
-_MANIFEST_START = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n|---[ \t]*\r?\n)*[\"']?(?:apiVersion|kind)[\"']?[ \t]*:")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
 _REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "SealedSecret", "Secret",
                     "SecretStore", "ClusterSecretStore", "VaultStaticSecret", "OnePasswordItem"}
@@ -402,9 +417,9 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
     a widget, a secretGenerator or a patch operation (tokens.Candidates), so none is searched again."""
     name = view.path.rsplit("/", 1)[-1].lower()
     text = view.text
-    if not (name.endswith(_KEYED_FILES) or ".env" in name or text.startswith("#cloud-config") or
-            ("." not in name and _MANIFEST_START.match(text))):
-        return  # (cloud-init's user-data, a kubeconfig or a manifest: YAML under any name, its first line says so)
+    if not (name.endswith(_KEYED_FILES) or ".env" in name or "." not in name or text.startswith("#cloud-config")):
+        return  # (cloud-init's user-data is YAML under any name: its first line says so; a name without an
+        # extension is a config file's as often as not: `passfile`, `credentials`, `config`)
     if patterns.might_hold_sops(text) and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
     large_scan = not view.settings.small_scan
@@ -414,7 +429,7 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
         return  # no key names a secret (words in descriptions do not count): nothing to parse for
     structured = name.endswith(_STRUCTURED_KEYED) and (
         name.endswith((".toml", ".json", ".json5", ".jsonc")) or view.is_helm_template or widget
-        or patterns.needs_parse(text, large_scan))
+        or ("ExternalSecret" in text and "template" in text) or patterns.needs_parse(text, large_scan))
     docs = _structured(view) if structured else None
     if docs is not None:
         for key, value, where in _pairs(docs):
@@ -579,6 +594,9 @@ def _judge(key: str, value: str, where: str = "", literal: bool = False) -> str:
     if not (named or where == "generator" or (generic.search(key) and not not_secret.search(key))):
         return ""  # most keys: decided by the name alone
     text = value.strip()
+    if (default := patterns.reference_default(text)) is not None:  # `${DB_PASSWORD:pw}`: the default is a value
+        text = value = default
+        literal = True
     if not text or patterns.is_placeholder(text) or patterns.is_public_or_hash(text) or \
             patterns.is_password_file(text):
         return ""
@@ -642,6 +660,7 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
     (`license: {key: …}`) is read as `license.key`."""
     stack: list[tuple[Any, str]] = [(d, "") for d in docs if not (isinstance(d, Mapping) and
                                                                    _kind(d) in _REFERENCE_KINDS)]
+    stack += [(data, "") for d in docs if (data := _template_data(d)) is not None]
     seen: set[int] = set()
     generic, _not = patterns.generic_regexes()
     _rx, secret_key, _strong = patterns.keyed_regexes()
@@ -679,6 +698,24 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
             if parent:  # `passwords: [a, b]`: each item under its list's key
                 yield from ((parent, v, "") for v in node if isinstance(v, str))
             stack.extend((v, parent) for v in node if isinstance(v, Mapping | list))
+
+
+def _template_data(doc: Any) -> Mapping[str, Any] | None:
+    """An ExternalSecret's `spec.target.template.data` (a ClusterExternalSecret's under `externalSecretSpec`):
+    the one place of such a document whose values are the Secret's own, literal unless they are templates
+    (`{{ .password }}`): a literal there is a plaintext secret (gitleaks#1513's reporters)."""
+    if not isinstance(doc, Mapping) or _kind(doc) not in ("ExternalSecret", "ClusterExternalSecret"):
+        return None
+    node: Any = doc.get("spec")
+    path = ("externalSecretSpec", "target", "template", "data") if _kind(doc) == "ClusterExternalSecret" else \
+        ("target", "template", "data")
+    for step in path:
+        node = node.get(step) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        return None
+    # a one-line value that opens a template action is a template, even a broken one (`"{{ .PLEX_API_KEY }"`,
+    # in joryirving's home-ops): the template engine, not the repository, holds its value
+    return {k: v for k, v in node.items() if not (isinstance(v, str) and "{{" in v and "\n" not in v.strip())}
 
 
 def _json_in(value: str) -> Any:
@@ -769,8 +806,9 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         return inside(spans, at, at + length)
 
     done: set[int] = set()
-    hcl = view.path.lower().endswith(_CODE_FILES)
-    python = view.path.lower().endswith(".py")  # an assignment of its own line only (strings hold other files)
+    hcl = view.path.lower().endswith((*_CODE_FILES, *_SOURCE_FILES))
+    # an assignment of its own line only (strings hold other files)
+    python = view.path.lower().endswith((".py", *_SOURCE_FILES))
     for at in hints:  # only the lines a key hint is on
         start = text.rfind("\n", 0, at) + 1
         if start in done:
@@ -782,6 +820,10 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         if match is not None and not (hcl and match.group("value")):  # HCL: unquoted is an expression
             where = "value" if match.group("value") else "quoted"
             pairs.append((match.group("key"), match.group(where) or "", match.start(where), where == "quoted"))
+        elif python and (code := _CODE_ASSIGN.fullmatch(text, start, end)) is not None:
+            where = "value" if code.group("value") is not None else "dvalue"
+            key = code.group("sub") or code.group("key") if where == "value" else code.group("dkey")
+            pairs.append((key, code.group(where), code.start(where), True))
         for key, value, at_value, quoted in pairs:
             what = _judge(key, value, literal=quoted) if value and value not in seen else ""
             if not what:

@@ -234,6 +234,15 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     # SQL Server's drivers, ODBC and many HTTP APIs
     ("URL query password", ("?password=", "&password=", "?Password=", "&Password=", "?passwd=", "&passwd="),
      r"[?&](?i:password|passwd)=(?P<s>[^&\s\"'#<>;\\`]{3,128})"),
+    # GitLab's API token header (`curl --header "PRIVATE-TOKEN: …"`, its documented form), any token
+    # generation: the legacy 20 characters carry no prefix
+    ("GitLab PRIVATE-TOKEN header", ("PRIVATE-TOKEN",),
+     r"PRIVATE-TOKEN[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[A-Za-z0-9_\-]{20,64})(?![A-Za-z0-9_\-])"),
+    # an API key or access token in a URL's query (`…/cloudwatch?apiKey=…`, OAuth's `?access_token=…`):
+    # only a value shaped like a generated one counts (`?apiKey=test` is a docs' example)
+    ("URL query API key", ("?apiKey=", "&apiKey=", "?apikey=", "&apikey=", "?api_key=", "&api_key=",
+                           "?access_token=", "&access_token="),
+     r"[?&](?:apiKey|apikey|api_key|access_token)=(?P<s>[^&\s\"'#<>;\\`]{12,256})"),
     ("curl credentials", ("curl",),
      r"curl\b[^\n]*?\s(?:-u|--user)[ =]['\"]?[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{3,128})|curl\b[^\n]*?-H[ =]?['\"]"
      r"Authorization:\s*(?:Bearer|Basic|Token)\s+(?P<s2>[A-Za-z0-9._~+/=\-]{8,})"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,31 @@ def found_only(repo: Path, rel: str, rule: str, *args: str) -> str:
 def nothing_found(repo: Path) -> None:
     code, findings, out = check(repo, "--all")
     assert code == 0 and findings == [], out
+
+
+def found_at(repo: Path, rel: str, body: str, rule: str = "credential") -> None:
+    """``body`` committed at ``rel`` gives ``rule`` there and nothing else (a place test's found side)."""
+    commit_file(repo, rel, body)
+    found_only(repo, rel, rule)
+
+
+def left_alone_at(repo: Path, rel: str, body: str) -> None:
+    """``body`` committed at ``rel`` gives no finding (a place test's look-alike side)."""
+    commit_file(repo, rel, body)
+    nothing_found(repo)
+
+
+def place_tests(found: Callable[[], dict[str, tuple[str, str]]],
+                left_alone: Callable[[], dict[str, tuple[str, str]]]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The two tests of a place module, one case each of ``found`` (path, body: a credential there) and of
+    ``left_alone`` (path, body: no finding)."""
+
+    @pytest.mark.parametrize("case", sorted(found()))
+    def test_secrets_in_these_places_are_found(repo: Path, case: str) -> None:
+        found_at(repo, *found()[case])
+
+    @pytest.mark.parametrize("case", sorted(left_alone()))
+    def test_look_alikes_in_these_places_are_left_alone(repo: Path, case: str) -> None:
+        left_alone_at(repo, *left_alone()[case])
+
+    return test_secrets_in_these_places_are_found, test_look_alikes_in_these_places_are_left_alone

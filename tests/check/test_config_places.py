@@ -16,10 +16,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import pytest
-
 from tests import helpers
-from tests.check.conftest import commit_file, found_only, nothing_found
+from tests.check.conftest import commit_file, nothing_found, place_tests
 from tests.check.tokens import rand
 
 HEX = "0123456789abcdef"
@@ -137,18 +135,7 @@ def _left_alone() -> dict[str, tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("case", sorted(_found()))
-def test_secrets_in_these_places_are_found(repo: Path, case: str) -> None:
-    rel, body = _found()[case]
-    commit_file(repo, rel, body)
-    found_only(repo, rel, "credential")
-
-
-@pytest.mark.parametrize("case", sorted(_left_alone()))
-def test_look_alikes_in_these_places_are_left_alone(repo: Path, case: str) -> None:
-    rel, body = _left_alone()[case]
-    commit_file(repo, rel, body)
-    nothing_found(repo)
+test_secrets_in_these_places_are_found, test_look_alikes_in_these_places_are_left_alone = place_tests(_found, _left_alone)
 
 
 def test_a_json_value_is_read_as_json_only_when_it_is_json(repo: Path) -> None:

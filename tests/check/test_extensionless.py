@@ -1,7 +1,7 @@
-"""A kubeconfig or a manifest under a name without an extension is read for secret-like keys, as its
-`.yaml` twin is: billimek's history holds a k3s kubeconfig at `setup/kubeconfig` whose admin password
-(32 hex digits) betterleaks found and secretops did not. Files without an extension that are not YAML
-(scripts, Dockerfiles, Makefiles) are still not read by keys."""
+"""A file without an extension is read for secret-like keys (a kubeconfig, a manifest, a script, a
+Dockerfile): billimek's history holds a k3s kubeconfig at `setup/kubeconfig` whose admin password
+(32 hex digits) betterleaks found and secretops did not. What such files hold that is no secret (an
+exec plugin, a reference, a Makefile's variables) is left alone."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def _hex(n: int) -> str:
         "    pass" + "word: \"" + helpers.plant(rand(20)) + "\"\n")),
     ("apps/db/secret-values", "kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: db\ndata:\n  DB_PASS" + "WORD: "
      + helpers.plant(rand(24)) + "\n"),
-], ids=["kubeconfig", "kube-config", "kubeconfig-commented", "manifest"])
+    ("scripts/deploy", "#!/bin/sh\nset -e\nkubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nEOF\n"
+                       "export API_TO" + "KEN=" + helpers.plant(rand(32)) + "\n./run\n"),  # a token written into a script
+    ("Dockerfile", "FROM alpine\nENV API_TO" + "KEN=" + helpers.plant(rand(32)) + "\n"),
+], ids=["kubeconfig", "kube-config", "kubeconfig-commented", "manifest", "script", "dockerfile"])
 def test_a_kubeconfig_or_manifest_without_an_extension_is_read_by_keys(repo: Path, rel: str, text: str) -> None:
     commit_file(repo, rel, text)
     found_only(repo, rel, "credential")
@@ -43,10 +46,10 @@ def test_a_kubeconfig_or_manifest_without_an_extension_is_read_by_keys(repo: Pat
     ("setup/kubeconfig", _kubeconfig("    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
                                      "      command: aws\n      args: [eks, get-token, --cluster-name, prod]\n")),
     ("setup/kubeconfig-ref", _kubeconfig("    token: ${KUBE_TOKEN}\n")),
-    ("scripts/deploy", "#!/bin/sh\nset -e\nkubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nEOF\n"
-                       "API_TO" + "KEN=" + rand(32) + " ./run\n"),  # a script: its keys are not read
-    ("Dockerfile", "FROM alpine\nENV API_TO" + "KEN=" + rand(32) + "\n"),
-], ids=["exec-plugin", "reference", "script", "dockerfile"])
+    ("scripts/deploy", "#!/bin/sh\nset -e\nAPI_TO" + "KEN=$(cat /run/secrets/token) ./run\n"),  # read at run time
+    ("Makefile", "TOKEN ?= $(shell cat .token)\nKEY_FILE := keys/age.txt\n"),
+    ("Dockerfile", "FROM alpine\nARG API_TO" + "KEN\nENV API_TO" + "KEN=${API_TOKEN}\n"),
+], ids=["exec-plugin", "reference", "script", "makefile", "dockerfile"])
 def test_files_without_an_extension_that_hold_no_secret_or_are_not_yaml_are_left_alone(
         repo: Path, rel: str, text: str) -> None:
     commit_file(repo, rel, text)
