@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench import bench_recall
@@ -128,22 +129,22 @@ def differences(root: Path) -> tuple[list[tuple[object, ...]], list[str]]:
 
 
 def theirs_only(root: Path, ours: set[str], work: Path) -> list[str]:
-    """What betterleaks and Kingfisher report at paths where secretops reports nothing: (tool, rule,
-    path:line) once per (path, secret), for a person to read (docs/history.md, "Finds what they find").
-    Never the value."""
+    """What betterleaks and Kingfisher report at paths where secretops reports nothing: tool, rule and
+    path, and how many (path, secret) pairs, for a person to read (docs/history.md, "Finds what they
+    find"). Never the value."""
     bl_out, kf_out = work / f"{root.name}.betterleaks.json", work / f"{root.name}.kingfisher.json"
     subprocess.run([*commands(root)["betterleaks"], "-o", str(bl_out)], capture_output=True, check=False)
     subprocess.run([*commands(root)["kingfisher"], "-f", "json", "-o", str(kf_out)], capture_output=True, check=False)
-    found: dict[tuple[str, str, str], str] = {}
+    found: dict[tuple[str, str, str], str] = {}  # (tool, path, value) -> rule
     for item in json.loads(bl_out.read_text())["findings"]:
-        where = item["location"]
-        found.setdefault(("betterleaks", where["path"], item["match"]["value"]),
-                         f"{item['rule_id']} {where['path']}:{where['start_line']}")
+        found.setdefault(("betterleaks", item["location"]["path"], item["match"]["value"]), item["rule_id"])
     for item in json.loads(kf_out.read_text())["findings"]:
         finding = item["finding"]
         path = finding.get("path") or finding["git_metadata"]["file"]["path"]
-        found.setdefault(("kingfisher", path, finding["snippet"]), f"{item['rule']['name']} {path}:{finding['line']}")
-    return sorted(f"{tool} only: {what}" for (tool, path, _value), what in found.items() if path not in ours)
+        found.setdefault(("kingfisher", path, finding["snippet"]), item["rule"]["name"])
+    counted = Counter((tool, rule, path) for (tool, path, _value), rule in found.items() if path not in ours)
+    return [f"{tool} only: {rule} {path}" + (f" ({n} secrets)" if n > 1 else "")
+            for (tool, rule, path), n in sorted(counted.items())]
 
 
 def run() -> list[str]:
@@ -172,7 +173,7 @@ def run() -> list[str]:
                      f"{'yes' if not diff else 'NO'} (compared in {took:.0f} s)")
         lines += [f"    {d}" for d in diff[:20]]
         lines.append(f"  reported by betterleaks or kingfisher at a path where secretops reports nothing: "
-                     f"{len(theirs)} (path, secret) pair(s), each read by hand in docs/history.md")
+                     f"{len(theirs)} (tool, rule, path), each read by hand in docs/history.md")
         lines += [f"    {t}" for t in theirs[:60]]
     return lines
 
