@@ -37,10 +37,10 @@ KEY_HINT = "(?i)" + "|".join(KEY_WORDS)
 _KEY_START = r"(?im)(?:^[ \t]*(?:-[ \t]+|export[ \t]+)?|[{,\[][ \t]*)[\"']?[\w.\-]*"
 # A key that ends like a secret-like key, whose value the line reader may misread (the parser reads it).
 _STRONG_HINT = (_KEY_START + r"(?:pass|passwd|password|pwd|secret|token|secret.?key|api.?key|access.?key|private.?key|"
-                r"credentials?|passphrase|secret.?key.?base|erlang.?cookie)[\"']?[ \t]*[:=]")
+                r"credentials?|passphrase|secret.?key.?base|erlang.?cookie)[\"']?[ \t]*\??[:=]")
 # A key that names a key of any kind: its value counts only when shaped like a generated secret,
 # a plain scalar on its line, which the line reader sees whole.
-_GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*[:=]"
+_GENERIC_HINT = _KEY_START + r"(?:[\w.\-]key|hmac[\w.\-]*|licen[cs]e[\w.\-]*)[\"']?[ \t]*\??[:=]"
 # What only the parser pairs with its value: an env entry whose name is secret-like, with its
 # `value:` next (`- name: X_TOKEN` / `value: …`, `{name: X_TOKEN, value: …}`), and a flag that names
 # a secret (`--hmac-key=…`, `["--token", "…"]`).
@@ -324,8 +324,8 @@ def _large_options() -> Any:
     return options
 
 
-KEYED_LINE = (
-    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*(?:=>|[:=])[ \t]*"
+KEYED_LINE = (  # `key: v`, `KEY=v`, `export KEY=v`, `key => v`, make's `KEY := v` / `KEY ?= v`
+    r"[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>[A-Za-z0-9_.\-]{2,64})[\"']?[ \t]*(?:=>|::?=|\?=|[:=])[ \t]*"
     r"(?:(?P<q>[\"'])(?P<quoted>[^\"'\r\n]{1,512})(?P=q)|(?P<value>[^\s\"'#,;]{4,512}))[ \t]*,?[ \t]*(?:[#;].*)?\r?$")
 # Keys that name the secret itself (password, adminPassword, DB_PASSWORD, apiKey, token), not a
 # reference to one (passwordSecretRef, tokenFile, existingSecret, secretName, passwordKey).
@@ -545,7 +545,7 @@ def _key_hint_lower() -> re.Pattern[str]:
 # KEYED_LINE (no lengths, no end of line), so it finds each such line, and maybe others.
 _HINT = r"[A-Za-z0-9_.\-]*(?i:" + "|".join(KEY_WORDS) + r")[A-Za-z0-9_.\-]*"
 _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
-                + r"[\"']?[ \t]*[:=][ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
+                + r"[\"']?[ \t]*(?:\?=|::?=|[:=])[ \t]*(?:[\"'][^\"'\r\n]|[^\s\"'#,;])"
                 # …and the lines of INLINE_PAIR and SPACED_LINE
                 r"|^[^\r\n]*?(?:[\s(;,]" + _HINT + r"[ \t]*=|<" + _HINT + r">)"
                 r"|^[ \t]*[A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token)[A-Za-z0-9_.\-]*[ \t]+[^\s\"'#;=:]{12}"

@@ -398,8 +398,11 @@ _CODE_ASSIGN = re.compile(
 # …and INI-like files of their own names: MySQL's option files (`.my.cnf`), `.pypirc`, systemd units and
 # Podman quadlets (`Environment="A=x" "B=y"`)
 # (`.xml`: Maven's settings.xml `<password>`, read by INLINE_PAIR)
+# …and shell scripts and makefiles, read by lines as `.env` is (`export API_TOKEN=…`, `TOKEN := …`): an
+# unquoted value there is a literal; `$X`, `${X}` and `$(…)` are references, never judged secrets
+_SHELL_FILES = (".sh", ".bash", ".zsh", ".ksh", ".mk")
 _KEYED_FILES = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".env", ".ini", ".cfg", ".conf", ".properties", ".toml",
-                ".cnf", ".pypirc", ".service", ".container", ".xml", *_CODE_FILES, *_SOURCE_FILES)
+                ".cnf", ".pypirc", ".service", ".container", ".xml", *_CODE_FILES, *_SOURCE_FILES, *_SHELL_FILES)
 _STRUCTURED_KEYED = (".yaml", ".yml", ".json", ".json5", ".jsonc", ".toml")
 # Documents whose values name secrets elsewhere, or hold ciphertext: never a password in plaintext.
 _REFERENCE_KINDS = {"ExternalSecret", "ClusterExternalSecret", "PushSecret", "SealedSecret", "Secret",

@@ -1,7 +1,8 @@
-"""A file without an extension is read for secret-like keys (a kubeconfig, a manifest, a script, a
-Dockerfile): billimek's history holds a k3s kubeconfig at `setup/kubeconfig` whose admin password
-(32 hex digits) betterleaks found and secretops did not. What such files hold that is no secret (an
-exec plugin, a reference, a Makefile's variables) is left alone."""
+"""A file without an extension (a kubeconfig, a manifest, a script, a Dockerfile), a shell script and a
+makefile are read for secret-like keys: billimek's history holds a k3s kubeconfig at `setup/kubeconfig`
+whose admin password (32 hex digits) betterleaks found and secretops did not, and betterleaks finds a
+token written into a `.sh` or a Makefile. What such files hold that is no secret (an exec plugin, a
+reference, a value read at run time, a file's path) is left alone."""
 
 from __future__ import annotations
 
@@ -66,3 +67,27 @@ def test_a_password_added_to_an_extensionless_kubeconfig_is_found_in_history(rep
                                                           + _hex(32) + "\n"))
     code, findings, out = check(repo, "--history", "--no-cache")
     assert code == 1 and {f["path"] for f in findings} == {"setup/kubeconfig"}, out
+
+
+@pytest.mark.parametrize("rel, text", [
+    ("scripts/bootstrap.sh", "#!/usr/bin/env bash\nset -euo pipefail\nexport API_TO" + "KEN=" + helpers.plant(rand(32))
+     + "\nflux bootstrap github --owner acme\n"),
+    ("scripts/env.bash", "DB_PASS" + "WORD=\"" + helpers.plant("Xk9m" + rand(14)) + "\"\n"),
+    ("Makefile", "DEPLOY_TO" + "KEN := " + helpers.plant(rand(32)) + "\ndeploy:\n\tcurl -s https://x\n"),
+    ("build/vars.mk", "REGISTRY_PASS" + "WORD ?= " + helpers.plant("Xk9m" + rand(16)) + "\n"),
+], ids=["export", "quoted", "make-simple", "make-conditional"])
+def test_a_secret_written_into_a_shell_script_or_a_makefile_is_found(repo: Path, rel: str, text: str) -> None:
+    commit_file(repo, rel, text)
+    found_only(repo, rel, "credential")
+
+
+@pytest.mark.parametrize("rel, text", [
+    ("scripts/bootstrap.sh", "#!/usr/bin/env bash\nexport API_TO" + "KEN=$(op read op://infra/flux/token)\n"
+     "PASS" + "WORD=\"$1\"\nTO" + "KEN=${GITHUB_TOKEN:?}\nSECRET_NAME=app-secret\n"
+     "export SOPS_AGE_KEY_FILE=~/.config/sops/age/keys.txt\n"
+     "kubectl create secret generic app --from-literal=pass" + "word=\"$PASS\"\n"),
+    ("Makefile", "TO" + "KEN ?= $(shell cat .token)\nKEY_FILE := keys/age.txt\nSECRET_DIR := secrets\n"),
+], ids=["script", "makefile"])
+def test_references_and_names_in_scripts_and_makefiles_are_left_alone(repo: Path, rel: str, text: str) -> None:
+    commit_file(repo, rel, text)
+    nothing_found(repo)
