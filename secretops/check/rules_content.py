@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -269,11 +270,13 @@ def _decoded_age_keys(run: str) -> list[str]:
 
 # PuTTY's key file (its private part: `Private-Lines: n` and the base64 lines below it, unencrypted or not)
 # and OpenVPN's static key (the `ta.key` of `--tls-auth`/`--tls-crypt`: 2048 bits in hex)
-_OTHER_KEYS = (
-    ("PuTTY private key", re.compile(r"PuTTY-User-Key-File-\d+:[^\n]*\n(?:[^\n]*\n){0,40}?[ \t]*Private-Lines:[ \t]*\d+"
-                                     r"[ \t]*\r?\n(?P<body>(?:[ \t]*[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|$))+)")),
-    ("OpenVPN static key", re.compile(r"-----BEGIN OpenVPN Static key V\d-----(?P<body>[\s0-9a-fA-F]+)"
-                                      r"-----END OpenVPN Static key")))
+@functools.cache  # compiled on first use: few files hold either
+def _other_keys() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return (
+        ("PuTTY private key", re.compile(r"PuTTY-User-Key-File-\d+:[^\n]*\n(?:[^\n]*\n){0,40}?[ \t]*Private-Lines:"
+                                         r"[ \t]*\d+[ \t]*\r?\n(?P<body>(?:[ \t]*[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|$))+)")),
+        ("OpenVPN static key", re.compile(r"-----BEGIN OpenVPN Static key V\d-----(?P<body>[\s0-9a-fA-F]+)"
+                                          r"-----END OpenVPN Static key")))
 
 _B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{60,}={0,2}")  # base64 of "-----BEGIN": kubeconfig *-key-data
 
@@ -294,7 +297,7 @@ def private_key(view: FileView) -> Iterator[Finding]:
             yield view.finding(private_key, view.line_of(match.start()), f"{match.group('kind').lower()} in plaintext",
                                body, f"-----BEGIN {match.group('kind')}-----…")
     if "PuTTY-User-Key-File-" in text or "OpenVPN Static key" in text:
-        for name, regex in _OTHER_KEYS:
+        for name, regex in _other_keys():
             for match in regex.finditer(text):
                 body = re.sub(r"\s+", "", match.group("body"))
                 if len(body) >= 32:
@@ -388,13 +391,20 @@ _CODE_FILES = (*_HCL_FILES, ".py")
 # (`const password = "…"`, PHP's `$_ENV['PASSWORD'] = '…'` and `define('DB_PASSWORD', '…')`, C#'s
 # `var apiKey = "…";`): read as Python is, an unquoted value an expression (`process.env.X`)
 _SOURCE_FILES = (".js", ".mjs", ".cjs", ".ts", ".php", ".cs", ".java", ".kt", ".go", ".rb", ".groovy")
-_CODE_ASSIGN = re.compile(
+_CODE_ASSIGN = (
     r"[ \t]*(?:(?:export|const|let|var|val|final|static|private|public|protected|readonly|internal|string|String|"
     r"my|our|local|define)[ \t]+)*\$?(?P<key>[A-Za-z_][A-Za-z0-9_]{1,63})(?:\[[ \t]*[\"'](?P<sub>[A-Za-z0-9_.\-]{2,64})"
     r"[\"'][ \t]*\])?(?:[ \t]*:[ \t]*[A-Za-z]+)?[ \t]*:?=[ \t]*(?P<q>[\"'`])(?P<value>[^\"'`\r\n]{1,512})(?P=q)"
     r"[ \t]*;?[ \t]*(?://.*|#.*)?\r?"
     r"|[ \t]*define\([ \t]*(?P<dq>[\"'])(?P<dkey>[A-Za-z0-9_]{2,64})(?P=dq)[ \t]*,[ \t]*(?P<vq>[\"'])"
     r"(?P<dvalue>[^\"'\r\n]{1,512})(?P=vq)[ \t]*\)[ \t]*;?[ \t]*(?://.*|#.*)?\r?")
+
+
+@functools.cache  # compiled on first use: the hook's manifests never ask
+def _code_assign() -> re.Pattern[str]:
+    return re.compile(_CODE_ASSIGN)
+
+
 # …and INI-like files of their own names: MySQL's option files (`.my.cnf`), `.pypirc`, systemd units and
 # Podman quadlets (`Environment="A=x" "B=y"`)
 # (`.xml`: Maven's settings.xml `<password>`, read by INLINE_PAIR)
@@ -823,7 +833,7 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
         if match is not None and not (hcl and match.group("value")):  # HCL: unquoted is an expression
             where = "value" if match.group("value") else "quoted"
             pairs.append((match.group("key"), match.group(where) or "", match.start(where), where == "quoted"))
-        elif python and (code := _CODE_ASSIGN.fullmatch(text, start, end)) is not None:
+        elif python and (code := _code_assign().fullmatch(text, start, end)) is not None:
             where = "value" if code.group("value") is not None else "dvalue"
             key = code.group("sub") or code.group("key") if where == "value" else code.group("dkey")
             pairs.append((key, code.group(where), code.start(where), True))

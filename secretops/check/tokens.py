@@ -457,15 +457,23 @@ _UNSET = object()
 # `,` or a line break follows; `]`, `,` and `-----END` end every token. The selector passes over it;
 # the rules still read the whole text.
 _B64 = rb"[A-Za-z0-9+/]*={0,2}"
-_CIPHERTEXT = re.compile(rb"(?<=ENC\[AES256_GCM,)data:" + _B64 + rb",iv:" + _B64 + rb",tag:" + _B64 +
-                         rb",type:[a-z]{1,8}(?=\])|(?<=-----BEGIN AGE ENCRYPTED FILE-----)"
-                         rb"(?:\r?\n[ \t]*" + _B64 + rb")+(?=\r?\n[ \t]*-----END AGE ENCRYPTED FILE-----)")
+_CIPHERTEXT_PATTERN = (rb"(?<=ENC\[AES256_GCM,)data:" + _B64 + rb",iv:" + _B64 + rb",tag:" + _B64 +
+                       rb",type:[a-z]{1,8}(?=\])|(?<=-----BEGIN AGE ENCRYPTED FILE-----)"
+                       rb"(?:\r?\n[ \t]*" + _B64 + rb")+(?=\r?\n[ \t]*-----END AGE ENCRYPTED FILE-----)")
+_CIPHERTEXT: re.Pattern[bytes] | None = None  # compiled on first use: a large scan's (the hook never asks)
+
+
+def _ciphertext() -> re.Pattern[bytes]:
+    global _CIPHERTEXT
+    if _CIPHERTEXT is None:
+        _CIPHERTEXT = re.compile(_CIPHERTEXT_PATTERN)
+    return _CIPHERTEXT
 
 
 def _selected_bytes(data: bytes) -> _Selection | None:
     selector, entries = _selector()
     if b"ENC[AES256_GCM," in data or b"-----BEGIN AGE ENCRYPTED FILE-----" in data:
-        data = _CIPHERTEXT.sub(b"", data)
+        data = _ciphertext().sub(b"", data)
     hits = selector.Match(data) or []
     end = len(entries)
     if end not in hits:

@@ -444,6 +444,6 @@ def test_text_shaped_like_ciphertext_but_not_sops_s_is_read_by_the_selector(valu
     from secretops.check import workers
 
     data = f"config:\n  artifactory: {value}\n".encode()
-    assert tokens._CIPHERTEXT.sub(b"", data) == data
+    assert tokens._ciphertext().sub(b"", data) == data
     blob = Blob("apps/x.yaml", data, "2" * 40, None, len(data))
     assert workers.check_blobs([blob], Settings(history=True), True).findings
