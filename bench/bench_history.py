@@ -79,6 +79,8 @@ def full_read(root: Path) -> list[tuple[object, ...]]:
 
     reach, workers._reach = workers._reach, lambda text: "all"
     ciphertext, tokens._CIPHERTEXT = tokens._CIPHERTEXT, re.compile(rb"(?!)")  # the selector reads sops's too
+    tokens._KEPT.clear()  # (no pass kept from a read that skipped it)
+    tokens._select.cache_clear()
     try:
         return _full_read(root)
     finally:

@@ -15,6 +15,7 @@ import re
 from typing import Any, NamedTuple
 
 from secretops.check.patterns import KEY_WORDS
+from secretops.util.budget import Recent
 
 # Words every secret-like key holds (patterns.KEY_WORDS), and `widget` (a dashboard widget's API key
 # sits under a plain `key:`): where none occurs on a line or near it, no key there names a secret
@@ -433,21 +434,15 @@ def _selected(text: str | bytes) -> _Selection | None:
     data = text if isinstance(text, bytes) else utf8(text)
     if len(data) < _KEEP_FROM:
         return _selected_bytes(data)
-    selected = _KEPT.get(data, _UNSET)
-    if selected is _UNSET:
-        selected = _KEPT[data] = _selected_bytes(data)
-        _KEPT_BYTES[0] += len(data)
-        while _KEPT_BYTES[0] > _KEPT_MAX:
-            _KEPT_BYTES[0] -= len(next(iter(_KEPT)))
-            del _KEPT[next(iter(_KEPT))]
-    return selected if isinstance(selected, _Selection) else None
+    kept = _KEPT.get(data)
+    if kept is None:
+        kept = (_selected_bytes(data),)
+        _KEPT.put(data, kept)
+    return kept[0]
 
 
 _KEEP_FROM = 16 << 10  # bytes
-_KEPT_MAX = 48 << 20
-_KEPT: dict[bytes, object] = {}
-_KEPT_BYTES = [0]
-_UNSET = object()
+_KEPT: Recent[bytes, tuple[_Selection | None]] = Recent(48 << 20, lambda data, _kept: len(data))
 
 
 # sops's ciphertext, and the age armor of its data keys, written as sops writes them (base64, padded

@@ -17,6 +17,7 @@ from secretops.check import allow, registry, rules_content, sources, tokens
 from secretops.check.model import Blob, FileView, Finding, Settings
 from secretops.check.sources import Ref, Source
 from secretops.git import blobs
+from secretops.util.budget import Recent
 
 PARALLEL_MIN = 256  # blobs: fewer are checked in this process (a commit's worth never forks)
 BATCH = 128
@@ -121,7 +122,7 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
         ref = by_key.get((blob.oid or "", blob.path))
         eligible = bool(delta and blob.oid and not blob.chunked and delta.path_eligible(blob.path, settings))
         if eligible and blob.oid:
-            _remember(blob.oid, blob.data)
+            _RECENT.put(blob.oid, blob.data)
         if eligible and ref is not None and ref.base:
             if _quiet(blob, settings):  # what check_blobs finds in it: nothing
                 checked.add((blob.oid or "", blob.path))
@@ -132,7 +133,7 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
             full(blob)
     if pending and delta:
         wanted = dict.fromkeys(ref.base for _blob, ref in pending if ref.base)
-        bases = {oid: _RECENT[oid] for oid in wanted if oid in _RECENT}
+        bases = {oid: data for oid in wanted if (data := _RECENT.get(oid)) is not None}
         unread = [oid for oid in wanted if oid not in bases]
         if unread:
             for piece in blobs.reader(root).pieces(unread, sources.MAX_PARSE):
@@ -176,18 +177,9 @@ def _delta() -> Any:
     return delta
 
 
-_RECENT: dict[str, bytes] = {}  # blobs this process read lately: the next version's previous one
-_RECENT_BYTES = [0]
 RECENT_MAX = 64 << 20
-
-
-def _remember(oid: str, data: bytes) -> None:
-    if oid in _RECENT:
-        return
-    _RECENT[oid] = data
-    _RECENT_BYTES[0] += len(data)
-    while _RECENT_BYTES[0] > RECENT_MAX:
-        _RECENT_BYTES[0] -= len(_RECENT.pop(next(iter(_RECENT))))
+# Blobs this process read lately: the next version's previous one.
+_RECENT: Recent[str, bytes] = Recent(RECENT_MAX, lambda _oid, data: len(data))
 
 
 _SETTINGS: Settings | None = None  # set before the fork; the workers inherit it
