@@ -558,8 +558,8 @@ _HINTED_LINE = (r"(?m)^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?" + _HINT
 # Pairs inside a line, which KEYED_LINE (a key at the line's start) does not read: `key=value` after a
 # space (a Kafka JAAS line's `password="…";`, an Ansible inventory's `ansible_password=…`, an XML
 # attribute), and an XML element (`<password>…</password>`, ClickHouse's users.xml).
-INLINE_PAIR = re.compile(
-    r"(?<=[\s(;,])(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{1,63})[ \t]*=[ \t]*"
+INLINE_PAIR = re.compile(  # (at a line's start too: a command's own variables, `API_TOKEN=… ./deploy`)
+    r"(?:(?<=[\s(;,])|^)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{1,63})[ \t]*=[ \t]*"
     r"(?:\"(?P<dq>[^\"\r\n]{1,512})\"|'(?P<sq>[^'\r\n]{1,512})'"
     r"|(?P<bare>[^\s\"'#,;<>&]{4,512})(?![^\s;,]))|<(?P<tag>[A-Za-z_][A-Za-z0-9_.\-]{1,63})>(?P<text>[^<>\r\n]{1,512})</(?P=tag)>")
 # A config line of a key and a value apart by blanks only (Fluent Bit's `HTTP_Passwd …`, msmtp's

@@ -75,7 +75,8 @@ def test_a_password_added_to_an_extensionless_kubeconfig_is_found_in_history(rep
     ("scripts/env.bash", "DB_PASS" + "WORD=\"" + helpers.plant("Xk9m" + rand(14)) + "\"\n"),
     ("Makefile", "DEPLOY_TO" + "KEN := " + helpers.plant(rand(32)) + "\ndeploy:\n\tcurl -s https://x\n"),
     ("build/vars.mk", "REGISTRY_PASS" + "WORD ?= " + helpers.plant("Xk9m" + rand(16)) + "\n"),
-], ids=["export", "quoted", "make-simple", "make-conditional"])
+    ("scripts/release.sh", "#!/bin/sh\nGITHUB_TO" + "KEN=" + helpers.plant(rand(36)) + " gh release create v1\n"),
+], ids=["export", "quoted", "make-simple", "make-conditional", "command-prefix"])
 def test_a_secret_written_into_a_shell_script_or_a_makefile_is_found(repo: Path, rel: str, text: str) -> None:
     commit_file(repo, rel, text)
     found_only(repo, rel, "credential")
@@ -87,7 +88,8 @@ def test_a_secret_written_into_a_shell_script_or_a_makefile_is_found(repo: Path,
      "export SOPS_AGE_KEY_FILE=~/.config/sops/age/keys.txt\n"
      "kubectl create secret generic app --from-literal=pass" + "word=\"$PASS\"\n"),
     ("Makefile", "TO" + "KEN ?= $(shell cat .token)\nKEY_FILE := keys/age.txt\nSECRET_DIR := secrets\n"),
-], ids=["script", "makefile"])
+    ("scripts/release.sh", "GITHUB_TO" + "KEN=$(gh auth token) gh release create v1\nPASS" + "WORD=\"$DB_PASSWORD\" ./migrate\n"),
+], ids=["script", "makefile", "command-prefix"])
 def test_references_and_names_in_scripts_and_makefiles_are_left_alone(repo: Path, rel: str, text: str) -> None:
     commit_file(repo, rel, text)
     nothing_found(repo)
