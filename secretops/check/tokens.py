@@ -412,11 +412,22 @@ class _Selection(NamedTuple):
     prefixed: list[int]
     keyed: list[int]
     hinted: bool  # a key that names a secret (patterns.HINTED_KEY), a widget or a secretGenerator
-    quiet: bool  # no rule can fire: no rule's marker (and piece), trigger, hinted key, nor `kind` with `Secret`
-    no_words: bool  # …nor any marker, provider name, hint word or `\` (`Secret` holds a word; `kind` alone is none)
+    triggered: bool  # a trigger of another rule (TRIGGERS, or an escape that spells a letter)
     kind_secret: bool  # `kind` and `Secret` occur (rules_content.might_hold_a_secret decides what they are)
-    kind_secret_only: bool  # not quiet only for `kind` with `Secret`
-    hinted_only: bool  # a hinted key, and no marker (nor piece) or trigger: only the keyed reading may fire
+    no_words: bool  # no marker, provider name, hint word or `\` either (`Secret` holds a word; `kind` alone is none)
+
+    @property
+    def reach(self) -> str:
+        """What may fire, `kind` and `Secret` aside: "" nothing; "keyed" only the credential rule's reading
+        of keys that name secrets (no marker, piece nor trigger); "all"."""
+        if self.prefixed or self.keyed or self.triggered:
+            return "all"
+        return "keyed" if self.hinted else ""
+
+    @property
+    def quiet(self) -> bool:
+        """No rule can fire: no rule's marker (and piece), trigger, hinted key, nor `kind` with `Secret`."""
+        return not self.reach and not self.kind_secret
 
 
 @functools.lru_cache(maxsize=1)  # the blob's quiet test and its credential rule share the one pass
@@ -484,12 +495,8 @@ def _selected_bytes(data: bytes) -> _Selection | None:
             (narrowed_k if entry.narrows else named).update(entry.keyed)
     prefixed = sorted(i for i in marked if i not in _narrowed_prefixed() or i in narrowed_p)
     keyed = sorted(named & narrowed_k)
-    others = end - _TRIGGERS in hits or end - _HINTED in hits  # the other rules' needs, a hinted key
-    both = end - _SECRET in hits and end - _KIND in hits
-    quiet = not (prefixed or keyed or others or both)
-    hinted = end - _HINTED in hits
-    return _Selection(prefixed, keyed, hinted, quiet, {end, end - _KIND}.issuperset(hits), both,
-                      both and not (prefixed or keyed or others), hinted and not (prefixed or keyed or end - _TRIGGERS in hits))
+    return _Selection(prefixed, keyed, end - _HINTED in hits, end - _TRIGGERS in hits,
+                      end - _SECRET in hits and end - _KIND in hits, {end, end - _KIND}.issuperset(hits))
 
 
 def _keyed_piece(index: int) -> str:
@@ -525,19 +532,13 @@ def quiet(text: str | bytes) -> bool:
     return selected is not None and selected.quiet
 
 
-def stillness(text: str | bytes) -> str:
-    """What may fire in ``text``, in one pass of the selector: "quiet" (as quiet); "hinted" when only a
-    key that names a secret occurs (no marker, piece nor trigger: only the credential rule's reading of
-    secret-like keys may fire); "kind" and "kind+hinted" when `kind` and `Secret` occur besides
-    (whether a document may be a Secret is then rules_content.might_hold_a_secret's to say); else ""."""
+def stillness(text: str | bytes) -> tuple[str, bool]:
+    """What may fire in ``text``, in one pass of the selector: its reach (_Selection.reach: "", "keyed"
+    or "all"), and whether `kind` and `Secret` occur besides (whether a document may then be a Secret
+    is rules_content.might_hold_a_secret's to say). ("all", False) when the pass could not be proved
+    whole."""
     selected = _select(text) if isinstance(text, str) else _selected(text)
-    if selected is None:
-        return ""
-    if selected.quiet or selected.kind_secret_only:
-        return "quiet" if selected.quiet else "kind"
-    if selected.hinted_only:
-        return "kind+hinted" if selected.kind_secret else "hinted"
-    return ""
+    return ("all", False) if selected is None else (selected.reach, selected.kind_secret)
 
 
 def wordless(text: str | bytes) -> bool:

@@ -50,9 +50,8 @@ def check_blobs(blobs: Iterable[Blob], settings: Settings, inline_allow: bool) -
         scanned += blob.offset == 0
         view = None
         reach = "all"
-        if not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) \
-                and not settings.named_encrypted(blob.path) and not tokens.password_file(blob.path):
-            if blob.data.isascii() and b"\0" not in blob.data:  # its bytes are its text: no decoding
+        if _by_content(blob, settings):
+            if _own_text(blob.data):  # its bytes are its text: no decoding
                 reach = _reach(blob.data)
             else:
                 view = FileView(blob, settings)
@@ -149,26 +148,32 @@ def check_refs(root: Path, refs: list[Ref], settings: Settings, inline_allow: bo
     return Part(Tally(found, scanned, suppressed), checked, flagged, inherited)
 
 
-def _quiet(blob: Blob, settings: Settings) -> bool:
-    """check_blobs passes over it: its path says nothing, its bytes are its text, and nothing in it
-    is anything a rule looks for."""
+def _by_content(blob: Blob, settings: Settings) -> bool:
+    """Which rules may fire on ``blob`` is its text's to say (_reach): a large scan's whole blob whose
+    path says nothing (not a clear copy, not named or configured as encrypted, no password file)."""
     return not settings.small_scan and not blob.chunked and not settings.is_clear_file(blob.path) and \
-        not settings.named_encrypted(blob.path) and not tokens.password_file(blob.path) and \
-        blob.data.isascii() and b"\0" not in blob.data and not _reach(blob.data)
+        not settings.named_encrypted(blob.path) and not tokens.password_file(blob.path)
+
+
+def _own_text(data: bytes) -> bool:
+    return data.isascii() and b"\0" not in data
+
+
+def _quiet(blob: Blob, settings: Settings) -> bool:
+    """check_blobs passes over it (without decoding it): no rule may fire on it."""
+    return _by_content(blob, settings) and _own_text(blob.data) and not _reach(blob.data)
 
 
 def _reach(text: str | bytes) -> str:
     """Which rules may fire on ``text`` (a blob whose path says nothing), by the selector's one pass
-    (tokens.stillness): "" none (it is quiet, or only `kind` and `Secret` occur in it and no document
-    in it can be a Secret: plaintext-secret's and unscannable's own pre-test); "keyed" only the
-    credential rule, whose reading of keys that name secrets is all that may fire (no marker, piece
-    nor trigger of any rule); else "all"."""
-    still = tokens.stillness(text)
-    if still.startswith("kind"):
-        if rules_content.might_hold_a_secret(text if isinstance(text, str) else text.decode()):
-            return "all"
-        still = still.removeprefix("kind").removeprefix("+") or "quiet"
-    return {"quiet": "", "hinted": "keyed"}.get(still, "all")
+    (tokens.stillness): "" none; "keyed" only the credential rule, whose reading of keys that name
+    secrets is all that may fire; else "all". `kind` and `Secret` beside them make it "all" only where
+    a document can be a Secret (plaintext-secret's and unscannable's own pre-test)."""
+    reach, kind_secret = tokens.stillness(text)
+    if reach != "all" and kind_secret and rules_content.might_hold_a_secret(
+            text if isinstance(text, str) else text.decode()):
+        return "all"
+    return reach
 
 
 def _delta() -> Any:

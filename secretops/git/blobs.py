@@ -243,10 +243,14 @@ def _has_grafts(root: Path) -> bool:
 
 def shallow_boundary(root: Path) -> list[str]:
     """The commits a shallow clone was cut at (their parents are not in it); [] for a whole clone."""
+    shallow = parent_files(root)[0]
     try:
-        return parent_files(root)[0].read_text().split()
+        return shallow.read_text().split()
     except FileNotFoundError:
         return []
+    except (OSError, UnicodeDecodeError) as exc:  # which history was left out cannot be said: no report
+        raise GitError(f"the shallow clone's boundary ({shallow.name}) cannot be read: {type(exc).__name__}",
+                       command=("read", str(shallow)), returncode=None) from None
 
 
 @functools.cache

@@ -274,7 +274,7 @@ def test_kind_and_secret_alone_ask_plaintext_secrets_own_pre_test(text: str, ine
     Secret, as plaintext-secret decides before parsing; else every rule runs."""
     from secretops.check import workers
 
-    assert tokens.stillness(text) == "kind"
+    assert tokens.stillness(text) == ("", True)  # not quiet only for `kind` and `Secret`
     assert (workers._reach(text) == "") is inert and (workers._reach(text.encode()) == "") is inert
     assert (_findings("apps/x.yaml", text) == []) or not inert
 

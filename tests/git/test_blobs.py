@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from secretops.git import blobs
 from tests import helpers
 
@@ -86,3 +88,18 @@ def test_a_blob_read_while_another_call_is_under_way_gets_its_own_reader(tmp_pat
         assert blobs.reader(root) is outer  # idle again: reused
     finally:
         blobs.close_readers()
+
+
+def test_a_shallow_boundary_that_cannot_be_read_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    """Which history a shallow clone left out is part of a history check's report: when git's
+    `shallow` file cannot be read, the check says so (GitError: one line, exit 2), never a partial
+    "0 findings"."""
+    from secretops.errors import GitError
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    helpers.git(root, "init", "-q")
+    (root / ".git" / "shallow").mkdir()  # read as a file, it fails (root reads past any mode bits)
+    blobs.parent_files.cache_clear()
+    with pytest.raises(GitError, match="cannot be read"):
+        blobs.shallow_boundary(root)
