@@ -173,15 +173,34 @@ def refs_beyond_commits(root: Path) -> bool:
 
 
 def all_blobs(root: Path) -> list[tuple[str, str]]:
-    """(oid, path) for every unique blob reachable from any ref, each once."""
+    """(oid, path) for every unique blob reachable from any ref, each once. A blob that a ref names
+    itself (`git tag key <blob>`: no tree gives it a path) is named by that ref, or by its own
+    name if no ref names it directly (a tag of a tag of it): it is never left out."""
     res = git(root, *TRUE_OBJECTS, "rev-list", "--objects", "--all", "--filter=object:type=blob", timeout=3600,
               env=TRUE_PARENTS).stdout
-    out = []
+    out, named_by_ref = [], []
     for line in res.decode("utf-8", "surrogateescape").split("\n"):  # rev-list has no -z: a name with a
         oid, _, path = line.partition(" ")                             # newline is read from introductions()
-        if path and _OID.fullmatch(oid):
-            out.append((oid, path))
+        if _OID.fullmatch(oid):
+            (out.append((oid, path)) if path else named_by_ref.append(oid))
+    if named_by_ref:
+        refs = _blob_refs(root)
+        out += [(oid, refs.get(oid, oid)) for oid in named_by_ref]
     return out
+
+
+def _blob_refs(root: Path) -> dict[str, str]:
+    """Each blob that a ref, or the tag it points to, names: the first such ref's name."""
+    out = git(root, *TRUE_OBJECTS, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) "
+              "%(*objecttype) %(refname)").stdout.decode("utf-8", "surrogateescape")
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        oid, kind, target, target_kind, name = (line.split(" ", 4) + [""] * 5)[:5]
+        if kind == "blob":
+            found.setdefault(oid, name)
+        elif target_kind == "blob":
+            found.setdefault(target, name)
+    return found
 
 
 def introductions(root: Path, revs: Sequence[str] = ("--all",),

@@ -23,3 +23,20 @@ def test_escape_sequences_in_file_names_are_shown_not_sent(repo: Path) -> None:
     helpers.commit_file(repo, "evil\x1b[2J\x1b[31m.yaml", f"token: {token}\n", "evil name")
     res = helpers.run_cli(["check", "--all"], repo)
     assert res.code == 1 and "\x1b" not in res.text and "\\x1b[2J" in res.out
+
+
+def test_a_blob_that_a_tag_names_itself_is_checked_under_the_tags_name(repo: Path) -> None:
+    """`git tag NAME <blob>` (or an annotated tag of a blob) keeps a blob that no tree gives a path:
+    it is in the history as much as any file, and is reported under the tag's name, with or without
+    the cache."""
+    light, annotated = (helpers.plant("gh" + "p_" + rand(36)) for _ in range(2))
+    for name, token, how in (("stash", light, ()), ("kept", annotated, ("-a", "-m", "a blob"))):
+        blob = helpers.run_proc(["git", "hash-object", "-w", "--stdin"], repo, input=f"token: {token}\n".encode())
+        helpers.git(repo, "tag", *how, name, blob.out.strip())
+        assert helpers.git(repo, "cat-file", "-t", f"{name}^{{}}").strip() == "blob"  # git says what it names
+    clean = helpers.run_proc(["git", "hash-object", "-w", "--stdin"], repo, input=b"a: b\n").out.strip()
+    helpers.git(repo, "tag", "clean", clean)  # the look-alike: a tagged blob with nothing in it
+    for args in (("--history", "--no-cache"), ("--history",), ("--history",)):
+        _code, findings, _out = check(repo, *args)
+        assert sorted((f["path"], f["rule"]) for f in findings) == [
+            ("refs/tags/kept", "credential"), ("refs/tags/stash", "credential")], args
