@@ -58,7 +58,12 @@ def _sops_config(root: Path, is_git: bool, rev: str) -> SopsConfigs | None:
             return walk(root)
         if rev == ":0":
             return git.ls_files(root, "--cached")
-        return git.split_z(git.git(root, *early.HEAD_NAMES[:-1], rev, timeout=600).stdout)
+        listed = git.git(root, *early.HEAD_NAMES[:-1], rev, timeout=600, ok_codes=(0, 128))
+        if listed.returncode and rev == "HEAD" and git.head(root) is None:
+            return []  # no commit yet on this branch (a new repository, an orphan branch): HEAD holds no file
+        if listed.returncode:  # asked again for git's own error, as any other call of it says it
+            listed = git.git(root, *early.HEAD_NAMES[:-1], rev, timeout=600)
+        return git.split_z(listed.stdout)
 
     blobs: dict[str, bytes | None] = {}
     if is_git and rev == ":0":  # the index's configs without listing every file (the hook's path)

@@ -156,6 +156,16 @@ def common_dir(start: Path) -> Path | None:
     return Path(text) if res.returncode == 0 and text else None
 
 
+def bare_repository(start: Path) -> Path | None:
+    """The bare repository (a mirror clone: git, but no work tree) that ``start`` is in, or None."""
+    try:
+        res = git(start, "rev-parse", "--is-bare-repository", "--absolute-git-dir", ok_codes=(0, 128))
+    except GitError:
+        return None
+    lines = res.stdout.decode("utf-8", "surrogateescape").splitlines()
+    return Path(lines[1]) if res.returncode == 0 and len(lines) == 2 and lines[0] == "true" else None
+
+
 def require_repo(start: Path) -> Path:
     top = toplevel(start)
     if top is None:

@@ -13,6 +13,7 @@ from secretops.errors import InputError
 from secretops.git import command as git
 from secretops.repo import config as config_mod
 from secretops.repo.config import SOPS_SUFFIXES, ClusterConfig, Config
+from secretops.util.display import safe
 from secretops.util.index import first_by
 
 if TYPE_CHECKING:
@@ -289,6 +290,10 @@ def find_root(start: Path | None = None) -> tuple[Path, bool]:
     for folder in (start, *start.parents):  # not a git repo: the nearest folder with a .sops.yaml
         if (folder / ".sops.yaml").is_file() or (folder / config_mod.FILENAME).is_file():
             return folder, False
+    bare = git.bare_repository(start)
+    if bare is not None:
+        raise InputError(f"{safe(str(bare))} is a bare repository: it has no work tree, which secretops reads",
+                         hint=f"clone it and run secretops in the clone: git clone {safe(str(bare))} DIR")
     raise InputError(f"{start} is not inside a git repository",
                      hint="run secretops inside your GitOps repository or pass -C DIR")
 

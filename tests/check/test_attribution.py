@@ -40,3 +40,17 @@ def test_a_blob_that_a_tag_names_itself_is_checked_under_the_tags_name(repo: Pat
         _code, findings, _out = check(repo, *args)
         assert sorted((f["path"], f["rule"]) for f in findings) == [
             ("refs/tags/kept", "credential"), ("refs/tags/stash", "credential")], args
+
+
+def test_a_history_with_no_commit_yet_checks_what_refs_hold(tmp_path: Path) -> None:
+    """A new repository (HEAD has no commit, so no tree to read `.sops.yaml` from) is an empty
+    history, not a git error; a blob a tag names there is still checked."""
+    root = tmp_path / "new"
+    root.mkdir()
+    helpers.git(root, "init", "-q", "-b", "main")
+    assert check(root, "--history")[:2] == (0, [])
+    token = helpers.plant("gh" + "p_" + rand(36))
+    blob = helpers.run_proc(["git", "hash-object", "-w", "--stdin"], root, input=f"token: {token}\n".encode())
+    helpers.git(root, "tag", "kept", blob.out.strip())
+    code, findings, _out = check(root, "--history")
+    assert code == 1 and [f["path"] for f in findings] == ["refs/tags/kept"]

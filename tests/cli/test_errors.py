@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import helpers
+from tests.check.tokens import rand
 
 
 def _malformed(root: Path) -> list[str]:
@@ -116,3 +117,22 @@ def test_not_a_repository(tmp_path: Path) -> None:
 def test_usage_error_is_exit_2(fleet: Path) -> None:
     res = helpers.run_cli(["status", "--format", "xml"], fleet)
     assert res.code == 2 and "Traceback" not in res.err
+
+
+def test_a_bare_repository_is_named_and_the_hint_works_when_followed(tmp_path: Path) -> None:
+    """A mirror clone has no work tree: one line says so, and the clone it asks for is checked."""
+    work = tmp_path / "work"
+    work.mkdir()
+    helpers.git(work, "init", "-q", "-b", "main")
+    token = helpers.plant("gh" + "p_" + rand(36))
+    helpers.commit_file(work, "app.yaml", f"token: {token}\n", "a token")
+    helpers.git(tmp_path, "clone", "-q", "--mirror", str(work), "mirror.git")
+    for where in (tmp_path / "mirror.git", tmp_path / "mirror.git" / "refs"):
+        res = helpers.run_cli(["check", "--history"], where)
+        assert res.code == 2 and "Traceback" not in res.err and len(res.err.strip().splitlines()) == 1, res.text
+        assert "is a bare repository" in res.err and token not in res.text
+    hint = res.err.rsplit("run secretops in the clone: ", 1)[1].strip()
+    assert hint == f"git clone {tmp_path / 'mirror.git'} DIR"
+    helpers.run_proc([*hint.split()[:-1], str(tmp_path / "clone")], tmp_path)
+    followed = helpers.run_cli(["check", "--history", "--format", "json"], tmp_path / "clone")
+    assert followed.code == 1 and '"path": "app.yaml"' in followed.out
