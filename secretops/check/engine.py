@@ -112,15 +112,30 @@ def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: 
     if opts.mode == "all":
         return sources.tracked(root, opts.paths, obs)
     if opts.mode == "diff":
-        spec = opts.spec or ""
-        base, dots, tip = spec.partition("...") if "..." in spec else spec.partition("..")
-        if not dots or not base:
-            raise InputError("--diff takes BASE..HEAD", hint="for example --diff origin/main..HEAD")
-        for end in (base, tip or "HEAD"):
-            if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
-                raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
-        return sources.commit_range(root, spec, opts.paths, obs)
+        return sources.commit_range(root, _range_revs(root, opts.spec or ""), opts.paths, obs)
     raise InputError(f"unknown mode {safe(opts.mode)}", hint=f"use one of: {', '.join(MODES)}")  # history: _history
+
+
+def _range_ends(spec: str) -> tuple[str, str, str]:
+    """(base, dots, head) of `BASE..HEAD` or `BASE...HEAD` (HEAD if left out, as git reads it)."""
+    base, dots, tip = spec.partition("...") if "..." in spec else spec.partition("..")
+    if not dots or not base:
+        raise InputError("--diff takes BASE..HEAD", hint="for example --diff origin/main..HEAD")
+    return base, dots, tip or "HEAD"
+
+
+def _range_revs(root: Path, spec: str) -> list[str]:
+    """What `git log` walks for the range: BASE..HEAD, the commits HEAD has and BASE has not; BASE...HEAD,
+    as `git diff BASE...HEAD` reads it (a pull request against its target), the commits HEAD has made
+    since it forked from BASE (the target's own commits since then are not the change's)."""
+    base, dots, tip = _range_ends(spec)
+    for end in (base, tip):
+        if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
+            raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
+    if dots == "..":
+        return [f"{base}..{tip}"]
+    forks = git.out(root, "merge-base", "--all", base, tip, ok_codes=(0, 1)).split()  # none: unrelated histories
+    return [tip, "--not", *forks] if forks else [tip]
 
 
 def _clear_copies(root: Path, config: Config) -> bool:
@@ -143,7 +158,7 @@ def _gitignore(root: Path, config: Config) -> list[Finding]:
 def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Observer | None = None,
         files: Iterable[str] = ()) -> Report:
     obs = observer or Silent()
-    rev = {"staged": "", "all": "", "diff": (opts.spec or "..HEAD").split("..")[-1] or "HEAD",
+    rev = {"staged": "", "all": "", "diff": _range_ends(opts.spec or "")[2] if opts.mode == "diff" else "",
            "history": "HEAD"}.get(opts.mode)
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
     load_config = functools.partial(_sops_config, root, is_git, rev or ":0")

@@ -85,9 +85,11 @@ def tracked(root: Path, paths: Sequence[str] = (), observer: Observer | None = N
     return _of(root, git.index_entries(root, paths), observer=observer)
 
 
-def commit_range(root: Path, spec: str, paths: Sequence[str] = (), observer: Observer | None = None) -> Source:
-    """Every blob any commit in BASE..HEAD adds or changes (a secret added and removed again counts)."""
-    intro = blobs.introductions(root, [spec], paths)
+def commit_range(root: Path, revs: Sequence[str], paths: Sequence[str] = (), observer: Observer | None = None
+                 ) -> Source:
+    """Every blob any commit of the range (``revs``, as `git log` takes them) adds or changes (a
+    secret added and removed again counts)."""
+    intro = blobs.introductions(root, revs, paths)
     first: dict[tuple[str, str], str] = {}
     for commit, oid, path in intro:
         first.setdefault((oid, path), commit)

@@ -128,7 +128,12 @@ def review(root: Any, config: Any, spec: str | None, staged: bool, paths: Sequen
             if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
                 raise InputError(f"{end} is not a commit here", hint="fetch it first (git fetch)")
         before_rev, after_rev, label = base, head, f"{base}..{head}"
-        names = git.split_z(git.git(root, "diff", "--name-only", "-z", "--no-renames", base, head, "--",
+        if "..." in (spec or ""):  # as `git diff BASE...HEAD`: what HEAD made since it forked from BASE
+            fork = git.out(root, "merge-base", base, head, ok_codes=(0, 1)).strip()
+            if not fork:
+                raise InputError(f"{base} and {head} share no history", hint=f"use {base}..{head}")
+            before_rev, label = fork, f"{base}...{head}"
+        names = git.split_z(git.git(root, "diff", "--name-only", "-z", "--no-renames", before_rev, head, "--",
                                     *git.literal(paths)).stdout)
 
     def read(rev: str, rel: str) -> bytes | None:

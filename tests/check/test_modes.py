@@ -47,6 +47,24 @@ def test_diff_range(repo: Path) -> None:
     assert res.code == 2 and "BASE..HEAD" in res.err
 
 
+def test_a_three_dot_range_is_what_the_change_made_since_it_forked(repo: Path) -> None:
+    """`--diff main...pr` reads as `git diff main...pr` (how CI names a pull request): what pr made
+    since it forked from main. The target's own commits since then (a secret there) are not the
+    change's, and the range's head says which .sops.yaml applies (it was read as `.pr`: exit 2)."""
+    made = tokens.tokens()
+    helpers.git(repo, "checkout", "-q", "-b", "pr")
+    helpers.commit_file(repo, "app.yaml", "a: 1\n", "the change, clean")
+    helpers.git(repo, "checkout", "-q", "main")
+    helpers.commit_file(repo, "main.yaml", f"slack: {made['slack']}\n", "the target's own commit, later")
+    for spec in ("main...pr", "main..pr"):
+        assert check(repo, "--diff", spec)[:2] == (0, []), spec
+    helpers.git(repo, "checkout", "-q", "pr")
+    helpers.commit_file(repo, "pr.yaml", f"stripe: {made['stripe']}\n", "the change adds a secret")
+    code, findings, _ = check(repo, "--diff", "main...pr")
+    assert code == 1 and [f["path"] for f in findings] == ["pr.yaml"]
+    assert [f["path"] for f in check(repo, "--diff", "pr...main")[1]] == ["main.yaml"]  # the other side's
+
+
 def test_inline_allow_and_no_inline_allow(repo: Path) -> None:
     made = tokens.tokens()
     helpers.write(repo / "a.yaml", f"key: {made['google']}  # secretops:allow credential\n"

@@ -193,6 +193,23 @@ def test_a_plaintext_secret_under_the_encrypted_name_is_a_row(fleet: Path) -> No
     assert "no encrypted file changed" in helpers.run_cli(["diff", f"{third}..HEAD"], fleet).out
 
 
+def test_a_three_dot_range_reviews_what_the_change_made_since_it_forked(fleet: Path) -> None:
+    """`diff main...pr` reads as `git diff main...pr`: the target's own later commits (here an
+    encrypted file replaced by plaintext) are not the change's. Read as two trees, the change
+    seemed to turn that file back into the encrypted one."""
+    main = helpers.git(fleet, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    helpers.git(fleet, "checkout", "-q", "-b", "pr")
+    helpers.write(fleet / "apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n")
+    helpers.git(fleet, "add", "-A")
+    helpers.git(fleet, "commit", "-qm", "the change: nothing encrypted")
+    helpers.git(fleet, "checkout", "-q", main)
+    _plain_secret(fleet, "apps/shared.enc.yaml")
+    helpers.git(fleet, "commit", "-qam", "the target's own commit, later")
+    assert helpers.run_cli(["diff", f"{main}...pr"], fleet).out == f"secrets in {main}...pr: no encrypted file changed\n"
+    assert "apps/shared.enc.yaml" in helpers.run_cli(["diff", f"{main}..pr"], fleet).out  # the two trees differ there
+    assert "apps/shared.enc.yaml: NO LONGER ENCRYPTED" in helpers.run_cli(["diff", f"pr...{main}"], fleet).out
+
+
 def _deep_block(levels: int, leaf: str = "x") -> str:
     return "".join("  " * i + "a:\n" for i in range(levels - 1)) + "  " * (levels - 1) + f"a: {leaf}\n"
 
