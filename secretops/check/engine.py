@@ -197,14 +197,16 @@ def _history(root: Path, config: Config, opts: Options, load_config: functools.p
         return Settings(config.encrypted_suffix, config.clear_suffix, True, load_config,
                         small_scan=workers.small(source), read=reader)
 
-    graph = cache_mod.graph_words(root) if opts.cache and not blobs.refs_beyond_commits(root) else None
+    # (a check of some paths only neither reads nor writes the cache, which holds the whole history's)
+    graph = cache_mod.graph_words(root) if opts.cache and not opts.paths and not blobs.refs_beyond_commits(root) \
+        else None
     use = graph is not None
     key = cache_mod.key_of(root, f"{config.encrypted_suffix}\0{config.clear_suffix}\0{opts.inline_allow}\0{graph}") \
         if use else ""
     now = cache_mod.tips(root) if use else ()
     cached = cache_mod.load(root, key, obs.info) if use else None
     if cached is None:
-        history = sources.History(root, obs)
+        history = sources.History(root, obs, opts.paths)
         source = history.source()
         tally = workers.check_many(source, settings(source), opts.inline_allow)
         tally = tally._replace(findings=history.attributed(tally.findings))

@@ -114,8 +114,9 @@ class History:
     the commits (one process a core); once the references are all read, the commit that first
     brought each pair: the oldest in topological order, whichever process found it first."""
 
-    def __init__(self, root: Path, observer: Observer | None = None) -> None:
+    def __init__(self, root: Path, observer: Observer | None = None, paths: Sequence[str] = ()) -> None:
         self.root = root
+        self.paths = paths  # only what lies at these paths (a file, or a folder's files); all if none
         self._order = blobs.topo_order(root)  # git walks the commits while the workers start
         self.observer = observer
         self.first: dict[tuple[str, str], str] = {}
@@ -135,7 +136,7 @@ class History:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if self.observer:
             self.observer.begin("checking", len(order))  # a step a commit, as git reports them
-        for commit, oid, path, base in blobs.introductions_of(self.root, list(order), cores):
+        for commit, oid, path, base in blobs.introductions_of(self.root, list(order), cores, self.paths):
             if self.observer and commit not in seen:
                 seen.add(commit)
                 self.observer.step()
@@ -154,7 +155,7 @@ class History:
                 first[key] = commit
         if blobs.refs_beyond_commits(self.root):  # a tag of a tree or a blob: its objects are in no commit
             for oid, path in blobs.all_blobs(self.root):
-                if (oid, path) not in first:
+                if (oid, path) not in first and _under(path, self.paths):
                     first[(oid, path)] = ""
                     yield Ref(path, oid)
         if self.observer:
@@ -171,6 +172,12 @@ class History:
             key = self._named.get((f.path, f.commit or ""))
             out.append(f._replace(commit=self.first[key]) if key else f)
         return out
+
+
+def _under(path: str, paths: Sequence[str]) -> bool:
+    """``path`` is one of ``paths`` or in one of them (a folder), as git's literal pathspecs read them."""
+    return not paths or any(p in ("", ".") or path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/")
+                            for p in paths)
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -283,13 +283,14 @@ def parent_files(root: Path) -> tuple[Path, Path]:
     return Path(paths[0]), Path(paths[1])
 
 
-def introductions_of(root: Path, commits: Sequence[str], parts: int) -> Iterator[tuple[str, str, str, str | None]]:
+def introductions_of(root: Path, commits: Sequence[str], parts: int, paths: Sequence[str] = ()
+                     ) -> Iterator[tuple[str, str, str, str | None]]:
     """(commit, blob oid, path, the blob it replaced there or None) for each blob the commits add or
-    change (against every parent; a root commit adds all it holds), in no set order: ``parts``
-    `git diff-tree` processes read a share of the commits each, at once, and their output is read as
-    it comes."""
+    change (against every parent; a root commit adds all it holds) at ``paths`` (all if none), in no
+    set order: ``parts`` `git diff-tree` processes read a share of the commits each, at once, and
+    their output is read as it comes."""
     argv = ["git", *TRUE_OBJECTS, "-C", str(root), "diff-tree", "--stdin", "-r", "-m", "--root", "--raw", "-z",
-            "--no-abbrev", "--no-renames"]
+            "--no-abbrev", "--no-renames", *(["--", *literal(paths)] if paths else [])]
     size = max(1, -(-len(commits) // max(1, parts)))
     shares = [commits[at:at + size] for at in range(0, len(commits), size)]
     tails = [b""] * len(shares)

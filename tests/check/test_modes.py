@@ -138,6 +138,22 @@ def test_paths_restrict_the_check(repo: Path) -> None:
     assert [f["path"] for f in findings] == ["b/x.yaml"]
 
 
+def test_paths_restrict_a_history_check_and_leave_its_cache_whole(repo: Path) -> None:
+    """`check --history b` reads what history held under b (a folder, or a file, deleted since or not)
+    and nothing else; it neither reads nor writes the cache of the whole history (it read all of it)."""
+    made = tokens.tokens()
+    helpers.commit_file(repo, "a/x.yaml", f"t: {made['npm']}\n", "a")
+    helpers.commit_file(repo, "b/x.yaml", f"t: {made['slack']}\n", "b")
+    helpers.commit_file(repo, "bb/x.yaml", f"t: {made['stripe']}\n", "bb: not in b")
+    helpers.git(repo, "rm", "-q", "b/x.yaml")
+    helpers.git(repo, "commit", "-qm", "b removed")
+    for args in (("--history", "b"), ("--history", "--no-cache", "b/"), ("--history", "b/x.yaml")):
+        assert [f["path"] for f in check(repo, *args)[1]] == ["b/x.yaml"], args
+    assert [f["path"] for f in check(repo, "--history", "a", "bb")[1]] == ["a/x.yaml", "bb/x.yaml"]
+    assert len(check(repo, "--history")[1]) == 3  # a whole run after them: the whole history
+    assert [f["path"] for f in check(repo, "--history", "b")[1]] == ["b/x.yaml"]  # and after a cache was saved
+
+
 def test_install_hook_and_real_commit(repo: Path) -> None:
     hook = repo / ".git/hooks/pre-commit"
     hook.write_text("#!/bin/sh\necho other\n")
