@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -946,14 +948,18 @@ def _byte_list(line: str) -> tuple[str, str, int] | None:
                   for item in match.group("bytes").replace(" ", "").replace("\t", "").split(",") if item]
     except ValueError:
         return None
-    if len(values) not in (16, 32) or not all(0 <= v <= 255 for v in values):
-        return None
-    return match.group("key"), bytes(values).hex(), match.start("bytes") - 1
+    listed = _bytes_hex(values)
+    return None if listed is None else (match.group("key"), listed, match.start("bytes") - 1)
 
 
 def _bytes_hex(items: list[Any]) -> str | None:
-    """The hex of a parsed list of 16 or 32 integers from 0 to 255 (a key written as its bytes), else None."""
+    """The hex of a list of 16 or 32 integers from 0 to 255 (a key written as its bytes), else None; None too
+    for bytes written in steps, three neighbours in four one step apart (`1, 2, 3, …`, Zigbee2MQTT's documented
+    default `1, 3, 5, …, 15, 0, 2, …`): an example, not a generated key (a random list practically never is)."""
     if len(items) not in (16, 32) or not all(type(v) is int and 0 <= v <= 255 for v in items):
+        return None
+    steps = Counter(b - a for a, b in itertools.pairwise(items))
+    if 4 * steps.most_common(1)[0][1] >= 3 * (len(items) - 1):
         return None
     return bytes(items).hex()
 

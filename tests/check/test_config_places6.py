@@ -121,6 +121,9 @@ def _left_alone() -> dict[str, tuple[str, str]]:
                                                                                          250, 5, 10, 20, 40, 80, 160,
                                                                                          200))
                              + "theme:\n  key_colors:\n" + "".join(f"    - {n}\n" for n in range(300, 316))),
+        "bytes-in-steps": ("zigbee2mqtt/configuration.yaml", "advanced:\n  network_key: [1, 3, 5, 7, 9, 11, 13, 15, 0, 2, "
+                           "4, 6, 8, 10, 12, 13]\n  pan_key:\n" + "".join(f"    - {n}\n" for n in range(1, 17))
+                           + "  ext_key: [" + ", ".join(str(n) for n in range(32, 0, -1)) + "]\n"),
         "byte-look-alikes-json": ("docs/bridge-info.json", json.dumps(
             {"config": {"advanced": {"ext_pan_id": [221] * 8, "pan_id": 6754, "channel": 11,
                                      "network_key": "GENERATE", "retry_backoff": list(range(16))}}}, indent=2)),
