@@ -79,16 +79,17 @@ _INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ 
                 # …and a typed declaration (TypeScript's, Kotlin's `const apiToken: string = '…'`)
                 r"|[\s(;,][A-Za-z0-9_]*" + _SECRET_WORD + r"[A-Za-z0-9_]*[ \t]*:[ \t]*[A-Za-z]+[ \t]*=[ \t]*[\"'`]"
                 # a systemd unit's `Environment="A=x" "DB_PASSWORD=y"` (quoted assignments)
-                r"|^[ \t]*(?i:Environment)[ \t]*=[^\n]*" + _SECRET_WORD + r"[A-Za-z0-9_]*="
-                # HCL blocks that name the secret elsewhere than in a key: helm_release's `set { name =
-                # "adminPassword" … }`, `variable "db_password" { default = … }` (rules_content._hcl_blocks)
-                r"|(?:^|[\s{])name[ \t]*=[ \t]*\"[A-Za-z0-9_.\-]*" + _SECRET_WORD
-                + r"|variable[ \t]+\"[A-Za-z0-9_\-]*" + _SECRET_WORD)
+                r"|^[ \t]*(?i:Environment)[ \t]*=[^\n]*" + _SECRET_WORD + r"[A-Za-z0-9_]*=")
+# HCL blocks that name the secret elsewhere than in a key: helm_release's `set { name = "adminPassword" … }`,
+# `variable "db_password" { default = … }` (rules_content._hcl_blocks, which reads any HCL file a hint word is
+# in): for the large scan's selector only (Python's re need not compile it on the hook's path)
+_HCL_HINT = (r"(?:^|[\s{])name[ \t]*=[ \t]*\"[A-Za-z0-9_.\-]*" + _SECRET_WORD
+             + r"|variable[ \t]+\"[A-Za-z0-9_\-]*" + _SECRET_WORD)
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 # …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
 # of hint words instead, inline_hinted)
-_HINTED_ANY = _HINTED_KEY + "|" + _INLINE_HINT
+_HINTED_ANY = _HINTED_KEY + "|" + _INLINE_HINT + "|" + _HCL_HINT
 _INLINE_HINTED = re.compile("(?m)" + _INLINE_HINT)
 PAIRED = re.compile(_PAIRED)
 STRONG_HINT = re.compile(_STRONG_HINT)
