@@ -183,3 +183,27 @@ def test_a_block_list_key_is_found_by_a_large_scan(repo: Path) -> None:
     body = "advanced:\n  network_key:\n" + "".join(f"    - {b}\n" for b in _bytes(16, "l"))
     commit_file(repo, "z2m/configuration.yaml", body)
     found_only(repo, "z2m/configuration.yaml", "credential")
+
+
+def test_a_changed_block_list_key_and_hcl_value_are_found_in_history(repo: Path) -> None:
+    """The history reads what changed: a new network key whose changed lines are list items only (`- 17`, no
+    hint word on them), and a new `value` in a `set { name = "adminPassword" … }` block, are found in the
+    commit that brings each (one finding per version)."""
+    def z2m() -> str:
+        return "advanced:\n  pan_id: 6754\n  network_key:\n" + "".join(f"    - {b}\n" for b in _bytes(16, "k")) \
+            + "  channel: 11\n"
+
+    def tf() -> str:
+        return ('resource "helm_release" "g" {\n  set {\n    name  = "adminPass' + 'word"\n    value = "'
+                + helpers.plant(rand(20)) + '"\n  }\n}\n')
+
+    for _version in range(2):
+        commit_file(repo, "z2m/configuration.yaml", z2m())
+        commit_file(repo, "terraform/grafana.tf", tf())
+    code, findings, out = check(repo, "--history", "--no-cache")
+    assert code == 1, out
+    paths = sorted(str(f["path"]) for f in findings)
+    assert paths == ["terraform/grafana.tf"] * 2 + ["z2m/configuration.yaml"] * 2, out
+    assert len({f["fingerprint"] for f in findings}) == 4, out
+    for planted in helpers.PLANTED:
+        assert planted not in out
