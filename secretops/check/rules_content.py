@@ -84,34 +84,37 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _settings_json(text: str) -> bool:
     """A JSON object that holds settings and no secret (an Argo CD cluster Secret's `config` with an exec
     provider or `awsAuthConfig`, and a CA certificate): no key names a secret (no hint word: `bearerToken`,
-    `password`, `keyData` do), and no string looks random but a certificate (`caData`, raw or base64)."""
+    `password`, `keyData` do), and every string is plainly a setting (_plain_setting)."""
     inner = _json_in(text)
     if not isinstance(inner, Mapping):
         return False
-    stack: list[tuple[str, Any]] = [("", inner)]
+    stack: list[Any] = [inner]
     while stack:
-        key, node = stack.pop()
+        node = stack.pop()
         if isinstance(node, Mapping):
-            for name, value in node.items():
-                if patterns.has_hint_word(str(name)):
-                    return False
-                stack.append((str(name), value))
+            if any(patterns.has_hint_word(str(name)) for name in node):
+                return False
+            stack.extend(node.values())
         elif isinstance(node, list):
-            stack.extend((key, item) for item in node)
-        elif isinstance(node, str) and _random_setting(node.strip()):
+            stack.extend(node)
+        elif isinstance(node, str) and not _plain_setting(node.strip()):
             return False
     return True
 
 
-_WORDS_PATH = re.compile(r"[a-z0-9]+(?:[./\-][a-z0-9]+)+")  # `client.authentication.k8s.io/v1beta1`, a host
+# Lowercase words joined by dots, slashes and dashes: an API group (`client.authentication.k8s.io/v1beta1`),
+# a host; an ARN, a URL without a password, an absolute path
+_WORDS_PATH = re.compile(r"[a-z0-9]+(?:[./\-][a-z0-9]+)+|arn:[\w:/+=,.@\-]+|https?://[^\s@]+|/[\w./\-]*")
 
 
-def _random_setting(value: str) -> bool:
-    """A setting's value that may be a secret: random-looking or generated (a UUID, hex), not a certificate
-    nor lowercase words joined by dots, slashes and dashes (an API group, a host name)."""
-    if not (patterns.looks_random(value) or patterns.looks_generated(value)) or _certificate(value):
-        return False
-    return re.fullmatch(r"[0-9a-fA-F\-]{32,}", value) is not None or not _WORDS_PATH.fullmatch(value)
+def _plain_setting(value: str) -> bool:
+    """A value that is plainly no secret: empty, a name (patterns.is_identifier: `argocd-k8s-auth`, `prod`,
+    `--cluster-name`), words joined by dots and slashes, an ARN, a URL without a password, a path, or a
+    certificate. A password of any shape (`Summer2024`, `hunter2`) is none of these."""
+    if not value or _certificate(value):
+        return True
+    return (patterns.is_identifier(value.lstrip("-")) or _WORDS_PATH.fullmatch(value) is not None) and \
+        re.fullmatch(r"[0-9a-fA-F\-]{32,}", value) is None
 
 
 def _certificate(value: str) -> bool:

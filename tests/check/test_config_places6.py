@@ -137,17 +137,20 @@ test_secrets_in_these_places_are_found, test_look_alikes_in_these_places_are_lef
 
 
 def test_an_argocd_cluster_secret_with_a_credential_is_still_found(repo: Path) -> None:
-    """Only a `config` of settings is left alone: a bearer token in it, or a random value under any key, is a
-    plaintext Secret (the one finding of a Secret's values: the credential rule leaves Secrets to it)."""
+    """Only a `config` of settings is left alone: a bearer token in it, a random value or a password of any
+    shape under any key, is a plaintext Secret (the one finding of a Secret's values: the credential rule leaves Secrets to it)."""
     token = helpers.plant(rand(60, URLSAFE))
     commit_file(repo, "argocd/clusters/edge.yaml", _argocd_cluster({"bearer" + "Token": token,
                                                                     "tlsClientConfig": {"insecure": True}}))
     commit_file(repo, "argocd/clusters/lab.yaml", _argocd_cluster({"data": helpers.plant(rand(40)),
                                                                    "tlsClientConfig": {"insecure": True}}))
+    commit_file(repo, "apps/settings.yaml", _argocd_cluster({"login": "admin", "pw": helpers.plant(
+        "Summer" + rand(4, "0123456789"))}))  # a weak password under a key without a hint word
     code, findings, out = check(repo, "--all")
     assert code == 1, out
     assert {(f["path"], f["rule"]) for f in findings} == {("argocd/clusters/edge.yaml", "plaintext-secret"),
-                                                          ("argocd/clusters/lab.yaml", "plaintext-secret")}, out
+                                                          ("argocd/clusters/lab.yaml", "plaintext-secret"),
+                                                          ("apps/settings.yaml", "plaintext-secret")}, out
     for planted in helpers.PLANTED:
         assert planted not in out
 
