@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import heldout2, heldout3, heldout4, heldout5, heldout7, labelled
+from bench import heldout2, heldout3, heldout4, heldout5, heldout6, heldout7, labelled
 
 BIN = Path(sys.executable).parent
 
@@ -144,6 +144,10 @@ def run_heldout4() -> list[str]:
 
 def run_heldout5() -> list[str]:
     return _held_out(heldout5, 5)
+
+
+def run_heldout6() -> list[str]:
+    return _held_out(heldout6, 6)
 
 
 def run_heldout7() -> list[str]:

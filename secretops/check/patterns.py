@@ -80,11 +80,16 @@ _INLINE_HINT = (r"[\s(;,][A-Za-z0-9_.\-]*" + _SECRET_WORD + r"[A-Za-z0-9_.\-]*[ 
                 r"|[\s(;,][A-Za-z0-9_]*" + _SECRET_WORD + r"[A-Za-z0-9_]*[ \t]*:[ \t]*[A-Za-z]+[ \t]*=[ \t]*[\"'`]"
                 # a systemd unit's `Environment="A=x" "DB_PASSWORD=y"` (quoted assignments)
                 r"|^[ \t]*(?i:Environment)[ \t]*=[^\n]*" + _SECRET_WORD + r"[A-Za-z0-9_]*=")
+# HCL blocks that name the secret elsewhere than in a key: helm_release's `set { name = "adminPassword" … }`,
+# `variable "db_password" { default = … }` (rules_content._hcl_blocks, which reads any HCL file a hint word is
+# in): for the large scan's selector only (Python's re need not compile it on the hook's path)
+_HCL_HINT = (r"(?:^|[\s{])name[ \t]*=[ \t]*\"[A-Za-z0-9_.\-]*" + _SECRET_WORD
+             + r"|variable[ \t]+\"[A-Za-z0-9_\-]*" + _SECRET_WORD)
 _HINTED_KEY = "|".join([_STRONG_HINT, _GENERIC_HINT.removeprefix("(?im)"), _PAIRED.removeprefix("(?im)")])
 HINTED_KEY = re.compile(_HINTED_KEY)
 # …and what RE2 reads in one pass (Python's re would try INLINE_HINT at every blank: it reads the lines
 # of hint words instead, inline_hinted)
-_HINTED_ANY = _HINTED_KEY + "|" + _INLINE_HINT
+_HINTED_ANY = _HINTED_KEY + "|" + _INLINE_HINT + "|" + _HCL_HINT
 _INLINE_HINTED = re.compile("(?m)" + _INLINE_HINT)
 PAIRED = re.compile(_PAIRED)
 STRONG_HINT = re.compile(_STRONG_HINT)
@@ -361,6 +366,8 @@ _REFERENCE = (r"\$__(?:env|file|vault)\{[^}]*\}|\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]
 # …and a format field that is the whole value: `{name}`, `{cfg.password}`, `{secret(14)}`, `{row['pw']}`
 # (Python's str.format and f-strings, a code template's placeholder).
 # …and bank-vaults' webhook references, `vault:secret/data/app#password` (`>>vault:…` in a template).
+# …and Home Assistant's and Zigbee2MQTT's references written as a string: `'!secret mqtt_password'`, and
+# Zigbee2MQTT's `'!secret.yaml password'` (a key of another YAML file, named by the file).
 # …and a lookup of one environment variable by its name, written in a language's own words (Python's
 # `os.getenv('X')` / `os.environ['X']`, Node's `process.env.X`, Java's `System.getenv("X")`, Ruby's
 # `ENV['X']` / `ENV.fetch('X')`, PHP's `getenv('X')`): a value read at run time, kept in YAML too (a
@@ -371,11 +378,13 @@ _WHOLE_REFERENCE = (r"\{[A-Za-z_][A-Za-z0-9_.]*(?:\([^(){}\s]*\)|\[[^\[\]{}\s]*\
                     r"|(?:>>)?vault:[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+#[A-Za-z0-9_.\-]+(?:#\d+)?"
                     r"|(?:os\.|System\.)?getenv" + _ENV_NAME + r"|os\.environ(?:\.get" + _ENV_NAME
                     + r"|\[\s*[\"'][A-Za-z_][A-Za-z0-9_.\-]*[\"']\s*\])|ENV(?:\.fetch" + _ENV_NAME
-                    + r"|\[\s*[\"'][A-Za-z_][A-Za-z0-9_.\-]*[\"']\s*\])|process\.env\.[A-Za-z_][A-Za-z0-9_]*")
+                    + r"|\[\s*[\"'][A-Za-z_][A-Za-z0-9_.\-]*[\"']\s*\])|process\.env\.[A-Za-z_][A-Za-z0-9_]*"
+                    r"|!(?:secret|[A-Za-z_][\w\-]*\.ya?ml)[ \t]+[A-Za-z_][\w.\-]*")
 _WORD = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{4,}")  # what a literal secret part would need
 # A reference with a literal default: Spring's `${DB_PASSWORD:pw}`, the shell's, compose's and Flux's
 # `${X:-pw}` / `${X:=pw}`: the default is what runs wherever the variable is unset, a value in the repository.
-_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_.\-]*(?::-|:=|:)(?P<default>[^${}\s][^${}]*)\}")
+# The shell's `${X:?message}` and `${X?message}` are no default: an error message, printed when `X` is unset.
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_.\-]*(?::-|:=|:)(?P<default>[^${}\s?][^${}]*)\}")
 
 
 def reference_default(value: str) -> str | None:
@@ -406,6 +415,8 @@ def is_placeholder(value: str) -> bool:
     ``<token>``, ``${VAR}``, ``{{ .Values.x }}``, repeated characters, alphabet runs."""
     if re.match(PLACEHOLDER, value) or is_template(value) or _REPEATS.search(value) or _mostly_one_run(value):
         return True
+    if value.startswith("${") and "}" not in value:  # a reference cut at a blank inside its braces, as a line
+        return True  # reader cuts an unquoted value (the shell's `X=${X?no password}`)
     if "<" in value and ">" in value:
         return True
     if _sequential(value):

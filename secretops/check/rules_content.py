@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -43,9 +45,10 @@ def _secret_docs(doc: Any) -> Iterator[Mapping[str, Any]]:
 
 _ENC_VALUE = re.compile(r"ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},"
                         r"type:(?:str|int|float|bool|bytes|comment)\]")
-# Identities, not secrets: who and where (a Secret of a username and a host beside `${PASSWORD}`).
+# Identities, not secrets: who and where (a Secret of a username and a host beside `${PASSWORD}`; an Argo CD
+# cluster Secret's `name` and `server`).
 _IDENTITY_KEY = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))(?:user|username|login|host|hostname|port|database|dbname|"
-                           r"db|db_?name|database_?name|server|schema|namespace|region|email)$")
+                           r"db|db_?name|database_?name|server|schema|namespace|region|email|name)$")
 
 
 def _identity(key: str, value: str) -> bool:
@@ -72,10 +75,51 @@ def _real_values(secret: Mapping[str, Any]) -> list[tuple[str, str]]:
                 decoded = _b64(text.strip()) if re.fullmatch(r"[A-Za-z0-9+/\s]*={0,2}", text.strip()) else ""
                 if decoded and _identity(str(key), decoded):
                     continue
-            elif _identity(str(key), text):
+            elif _identity(str(key), text) or _settings_json(text):
                 continue
             out.append((str(key), text))
     return out
+
+
+def _settings_json(text: str) -> bool:
+    """A JSON object that holds settings and no secret (an Argo CD cluster Secret's `config` with an exec
+    provider or `awsAuthConfig`, and a CA certificate): no key names a secret (no hint word: `bearerToken`,
+    `password`, `keyData` do), and every string is plainly a setting (_plain_setting)."""
+    inner = _json_in(text)
+    if not isinstance(inner, Mapping):
+        return False
+    stack: list[Any] = [inner]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if any(patterns.has_hint_word(str(name)) for name in node):
+                return False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and not _plain_setting(node.strip()):
+            return False
+    return True
+
+
+# Lowercase words joined by dots, slashes and dashes: an API group (`client.authentication.k8s.io/v1beta1`),
+# a host; an ARN, a URL without a password, an absolute path
+_WORDS_PATH = re.compile(r"[a-z0-9]+(?:[./\-][a-z0-9]+)+|arn:[\w:/+=,.@\-]+|https?://[^\s@]+|/[\w./\-]*")
+
+
+def _plain_setting(value: str) -> bool:
+    """A value that is plainly no secret: empty, a name (patterns.is_identifier: `argocd-k8s-auth`, `prod`,
+    `--cluster-name`), words joined by dots and slashes, an ARN, a URL without a password, a path, or a
+    certificate. A password of any shape (`Summer2024`, `hunter2`) is none of these."""
+    if not value or _certificate(value):
+        return True
+    return (patterns.is_identifier(value.lstrip("-")) or _WORDS_PATH.fullmatch(value) is not None) and \
+        re.fullmatch(r"[0-9a-fA-F\-]{32,}", value) is None
+
+
+def _certificate(value: str) -> bool:
+    """A PEM certificate, raw or base64 (a CA bundle's `caData`): public."""
+    return value.startswith("-----BEGIN CERTIFICATE") or _b64(value).startswith("-----BEGIN CERTIFICATE")
 
 
 def _text_of(value: Any) -> str:
@@ -390,7 +434,8 @@ _CODE_FILES = (*_HCL_FILES, ".py")
 # …and source files whose secrets reporters found in their own-line assignments of a quoted literal
 # (`const password = "…"`, PHP's `$_ENV['PASSWORD'] = '…'` and `define('DB_PASSWORD', '…')`, C#'s
 # `var apiKey = "…";`): read as Python is, an unquoted value an expression (`process.env.X`)
-_SOURCE_FILES = (".js", ".mjs", ".cjs", ".ts", ".php", ".cs", ".java", ".kt", ".go", ".rb", ".groovy")
+# (and NixOS modules: `services.k3s.token = "…";`, where `tokenFile = config.age.secrets.k3s.path;` is an expression)
+_SOURCE_FILES = (".js", ".mjs", ".cjs", ".ts", ".php", ".cs", ".java", ".kt", ".go", ".rb", ".groovy", ".nix")
 _CODE_ASSIGN = (
     r"[ \t]*(?:(?:export|const|let|var|val|final|static|private|public|protected|readonly|internal|string|String|"
     r"my|our|local|define)[ \t]+)*\$?(?P<key>[A-Za-z_][A-Za-z0-9_]{1,63})(?:\[[ \t]*[\"'](?P<sub>[A-Za-z0-9_.\-]{2,64})"
@@ -436,6 +481,8 @@ def _keyed(view: FileView, seen: set[str], proved: bool = False) -> Iterator[Fin
     if patterns.might_hold_sops(text) and view.parsed.meta is not None:
         return  # a sops file (parsed already: partially-encrypted reads every text that says sops)
     large_scan = not view.settings.small_scan
+    if name.endswith(_HCL_FILES):
+        yield from _hcl_blocks(view, seen)
     widget = patterns.has_folded("widget", text) and _WIDGET_KEY.search(text) is not None
     if not (proved or widget or patterns.has_hinted_key(text, large_scan) or "secretGenerator" in text or
             patterns.patch_op(text)):
@@ -590,8 +637,9 @@ def _api_key_like(value: str) -> bool:
         bool(re.search(r"[A-Za-z]", value)) and patterns.entropy(value) >= 3.0 and not patterns.is_identifier(value)
 
 
-# A chart's `existingSecret: <name>` (Bitnami's convention, in most charts) names a Secret, never holds one.
-_EXISTING = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))existing[_\-]?secret$")
+# A chart's `existingSecret: <name>` (Bitnami's convention, in most charts) names a Secret, never holds one;
+# so do the keys it starts (Harbor's `existingSecretAdminPassword: harbor-admin`, `existingSecretSecretKey`).
+_EXISTING = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))existing[_\-]?secret(?:$|(?-i:(?=[A-Z_.\-])))")
 _WHERE = {"": "a value under a secret-like key", "env": "an env entry whose name is secret-like",
           "flag": "a command-line flag whose name is secret-like", "generator": "a secretGenerator literal"}
 
@@ -619,12 +667,12 @@ def _judge(key: str, value: str, where: str = "", literal: bool = False) -> str:
 
 
 def _judged_secret(value: str, strong: bool, key: str = "", literal: bool = False) -> bool:
-    """High entropy under any secret-like key; under a key that names the secret itself, any value
-    that is not a reference or a name; under a password key, at any case or entropy. ``literal``: a
-    quoted or parsed string (its first `*`, `&`, `!` is its own)."""
+    """High entropy or a generated shape (a UUID, 32+ hex digits) under any secret-like key; under a key
+    that names the secret itself, any value that is not a reference or a name; under a password key, at
+    any case or entropy. ``literal``: a quoted or parsed string (its first `*`, `&`, `!` is its own)."""
     text = value.strip()
-    if patterns.looks_random(text, literal):
-        return True
+    if patterns.looks_random(text, literal) or patterns.looks_generated(text):  # (a UUID: hex digits often
+        return True  # fall short of looks_random's entropy, `55d85e8d-0046-…`)
     any_entropy = patterns.PASSWORD_KEY.search(key) is not None
     return strong and patterns.looks_like_a_password(text, any_entropy=any_entropy, literal=literal)
 
@@ -710,6 +758,8 @@ def _pairs(docs: list[Any]) -> Iterator[tuple[str, str, str]]:
             yield from _flags(node)
             if parent:  # `passwords: [a, b]`: each item under its list's key
                 yield from ((parent, v, "") for v in node if isinstance(v, str))
+                if (listed := _bytes_hex(node)) is not None:  # `network_key: [1, 2, …]`, any style
+                    yield parent, listed, ""
             stack.extend((v, parent) for v in node if isinstance(v, Mapping | list))
 
 
@@ -850,6 +900,21 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             line = text[start:end]
             if python:
                 continue
+            if (bare := _BARE_KEY.fullmatch(line)) is not None and \
+                    (block := _block_byte_list(text, end)) is not None:  # `network_key:` then `- 1` lines
+                what = _judge(bare.group("key"), block) if block not in seen else ""
+                if what and not hidden(end + 1, 1):
+                    seen.add(block)
+                    yield view.finding(credential, view.line_of(start), what, block)
+                continue
+            if line.lstrip().startswith("{") and (inner := _json_in(line)) is not None:
+                # JSON kept on one line (cloudflared's `credentials.json: |` in a ConfigMap): as JSON reads it
+                for key, value, where in _pairs([inner]):
+                    what = _judge(key, value, where, literal=True) if value not in seen else ""
+                    if what and not hidden(start + max(line.find(value), 0), len(value)):
+                        seen.add(value)
+                        yield view.finding(credential, view.line_of(start), what, value)
+                continue
             if "[" in line and (listed := _byte_list(line)) is not None:
                 key, value, at_line = listed
                 what = _judge(key, value) if value not in seen else ""
@@ -886,9 +951,69 @@ def _byte_list(line: str) -> tuple[str, str, int] | None:
                   for item in match.group("bytes").replace(" ", "").replace("\t", "").split(",") if item]
     except ValueError:
         return None
-    if len(values) not in (16, 32) or not all(0 <= v <= 255 for v in values):
+    listed = _bytes_hex(values)
+    return None if listed is None else (match.group("key"), listed, match.start("bytes") - 1)
+
+
+def _bytes_hex(items: list[Any]) -> str | None:
+    """The hex of a list of 16 or 32 integers from 0 to 255 (a key written as its bytes), else None; None too
+    for bytes written in steps, three neighbours in four one step apart (`1, 2, 3, …`, Zigbee2MQTT's documented
+    default `1, 3, 5, …, 15, 0, 2, …`): an example, not a generated key (a random list practically never is)."""
+    if len(items) not in (16, 32) or not all(type(v) is int and 0 <= v <= 255 for v in items):
         return None
-    return match.group("key"), bytes(values).hex(), match.start("bytes") - 1
+    steps = Counter(b - a for a, b in itertools.pairwise(items))
+    if 4 * steps.most_common(1)[0][1] >= 3 * (len(items) - 1):
+        return None
+    return bytes(items).hex()
+
+
+_BARE_KEY = re.compile(r"[ \t]*[\"']?(?P<key>[\w.\-]{2,64})[\"']?[ \t]*:[ \t]*(?:#.*)?\r?")
+_BLOCK_ITEM = re.compile(r"[ \t]*-[ \t]+(?P<n>0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})[ \t]*(?:#.*)?\r?")
+
+
+def _block_byte_list(text: str, end: int) -> str | None:
+    """The hex of the block list of 16 or 32 byte values on the lines after ``end`` (a `key:` line's end),
+    as YAML writes a list when not in flow style (`network_key:` then `  - 1`, `  - 3`…), else None."""
+    values: list[int] = []
+    at = end + 1
+    while at < len(text) and len(values) <= 32:
+        stop = len(text) if (stop := text.find("\n", at)) < 0 else stop
+        item = _BLOCK_ITEM.fullmatch(text, at, stop)
+        if item is None:
+            break
+        number = item.group("n")
+        values.append(int(number, 16) if number[:2].lower() == "0x" else int(number))
+        at = stop + 1
+    return _bytes_hex(values)
+
+
+# HCL blocks that spread a pair over two attributes: Terraform's helm_release `set { name = "adminPassword"
+# value = "…" }` (and `set_sensitive`, an ECS or Nomad env's `name`/`value`), and a variable whose `default`
+# holds a literal (`variable "pm_api_token_secret" { default = "…" }`): judged under the name they give.
+_HCL_NAME_VALUE = re.compile(r"\{(?P<body>[^{}]*)\}")
+_HCL_ATTR = re.compile(r"(?m)^[ \t]*(?P<attr>name|value|default)[ \t]*=[ \t]*\"(?P<v>[^\"\r\n]{1,512})\""
+                       r"[ \t]*(?:#.*|//.*)?\r?$")
+_HCL_VARIABLE = re.compile(r"(?m)^[ \t]*variable[ \t]+\"(?P<name>[A-Za-z_][\w\-]{0,63})\"[ \t]*\{"
+                           r"(?P<body>(?:[^{}]|\{[^{}]*\})*)\}")
+
+
+def _hcl_blocks(view: FileView, seen: set[str]) -> Iterator[Finding]:
+    text = view.text
+    found: list[tuple[str, str, int, str]] = []
+    for block in _HCL_NAME_VALUE.finditer(text):
+        attrs = {m.group("attr"): m for m in _HCL_ATTR.finditer(block.group("body"))}
+        if "name" in attrs and "value" in attrs:
+            given = attrs["value"]
+            found.append((attrs["name"].group("v"), given.group("v"), block.start("body") + given.start("v"), "env"))
+    for variable in _HCL_VARIABLE.finditer(text):
+        for attr in _HCL_ATTR.finditer(variable.group("body")):
+            if attr.group("attr") == "default":
+                found.append((variable.group("name"), attr.group("v"), variable.start("body") + attr.start("v"), ""))
+    for key, value, at, where in found:
+        what = _judge(key, value, where, literal=True) if value not in seen else ""
+        if what:
+            seen.add(value)
+            yield view.finding(credential, view.line_of(at), what, value)
 
 
 def _hints_on(text: str, start: int) -> list[int]:
