@@ -104,7 +104,9 @@ def _settings_json(text: str) -> bool:
 
 # Lowercase words joined by dots, slashes and dashes: an API group (`client.authentication.k8s.io/v1beta1`),
 # a host; an ARN, a URL without a password, an absolute path
-_WORDS_PATH = re.compile(r"[a-z0-9]+(?:[./\-][a-z0-9]+)+|arn:[\w:/+=,.@\-]+|https?://[^\s@]+|/[\w./\-]*")
+@functools.cache  # compiled on first use, as the patterns below: the hook's manifests seldom ask
+def _words_path() -> re.Pattern[str]:
+    return re.compile(r"[a-z0-9]+(?:[./\-][a-z0-9]+)+|arn:[\w:/+=,.@\-]+|https?://[^\s@]+|/[\w./\-]*")
 
 
 def _plain_setting(value: str) -> bool:
@@ -113,7 +115,7 @@ def _plain_setting(value: str) -> bool:
     certificate. A password of any shape (`Summer2024`, `hunter2`) is none of these."""
     if not value or _certificate(value):
         return True
-    return (patterns.is_identifier(value.lstrip("-")) or _WORDS_PATH.fullmatch(value) is not None) and \
+    return (patterns.is_identifier(value.lstrip("-")) or _words_path().fullmatch(value) is not None) and \
         re.fullmatch(r"[0-9a-fA-F\-]{32,}", value) is None
 
 
@@ -639,7 +641,11 @@ def _api_key_like(value: str) -> bool:
 
 # A chart's `existingSecret: <name>` (Bitnami's convention, in most charts) names a Secret, never holds one;
 # so do the keys it starts (Harbor's `existingSecretAdminPassword: harbor-admin`, `existingSecretSecretKey`).
-_EXISTING = re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))existing[_\-]?secret(?:$|(?-i:(?=[A-Z_.\-])))")
+@functools.cache
+def _existing() -> re.Pattern[str]:
+    return re.compile(r"(?i)(?:^|[_.\-]|(?<=[a-z]))existing[_\-]?secret(?:$|(?-i:(?=[A-Z_.\-])))")
+
+
 _WHERE = {"": "a value under a secret-like key", "env": "an env entry whose name is secret-like",
           "flag": "a command-line flag whose name is secret-like", "generator": "a secretGenerator literal"}
 
@@ -651,7 +657,7 @@ def _judge(key: str, value: str, where: str = "", literal: bool = False) -> str:
     literal becomes a Secret value: shaped like a generated secret, under any key."""
     _line_rx, secret_key, strong_key = patterns.keyed_regexes()
     generic, not_secret = patterns.generic_regexes()
-    named = secret_key.search(key) is not None and _EXISTING.search(key) is None  # names a password, token…
+    named = secret_key.search(key) is not None and _existing().search(key) is None  # names a password, token…
     if not (named or where == "generator" or (generic.search(key) and not not_secret.search(key))):
         return ""  # most keys: decided by the name alone
     text = value.strip()
@@ -900,7 +906,7 @@ def _keyed_lines(view: FileView, seen: set[str]) -> Iterator[Finding]:
             line = text[start:end]
             if python:
                 continue
-            if (bare := _BARE_KEY.fullmatch(line)) is not None and \
+            if (bare := _byte_lists()[0].fullmatch(line)) is not None and \
                     (block := _block_byte_list(text, end)) is not None:  # `network_key:` then `- 1` lines
                 what = _judge(bare.group("key"), block) if block not in seen else ""
                 if what and not hidden(end + 1, 1):
@@ -967,8 +973,11 @@ def _bytes_hex(items: list[Any]) -> str | None:
     return bytes(items).hex()
 
 
-_BARE_KEY = re.compile(r"[ \t]*[\"']?(?P<key>[\w.\-]{2,64})[\"']?[ \t]*:[ \t]*(?:#.*)?\r?")
-_BLOCK_ITEM = re.compile(r"[ \t]*-[ \t]+(?P<n>0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})[ \t]*(?:#.*)?\r?")
+@functools.cache
+def _byte_lists() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A `key:` line with no value on it, and an item of a block list of bytes (`  - 1`, `  - 0x1a`)."""
+    return (re.compile(r"[ \t]*[\"']?(?P<key>[\w.\-]{2,64})[\"']?[ \t]*:[ \t]*(?:#.*)?\r?"),
+            re.compile(r"[ \t]*-[ \t]+(?P<n>0[xX][0-9a-fA-F]{1,2}|[0-9]{1,3})[ \t]*(?:#.*)?\r?"))
 
 
 def _block_byte_list(text: str, end: int) -> str | None:
@@ -978,7 +987,7 @@ def _block_byte_list(text: str, end: int) -> str | None:
     at = end + 1
     while at < len(text) and len(values) <= 32:
         stop = len(text) if (stop := text.find("\n", at)) < 0 else stop
-        item = _BLOCK_ITEM.fullmatch(text, at, stop)
+        item = _byte_lists()[1].fullmatch(text, at, stop)
         if item is None:
             break
         number = item.group("n")
@@ -990,23 +999,27 @@ def _block_byte_list(text: str, end: int) -> str | None:
 # HCL blocks that spread a pair over two attributes: Terraform's helm_release `set { name = "adminPassword"
 # value = "…" }` (and `set_sensitive`, an ECS or Nomad env's `name`/`value`), and a variable whose `default`
 # holds a literal (`variable "pm_api_token_secret" { default = "…" }`): judged under the name they give.
-_HCL_NAME_VALUE = re.compile(r"\{(?P<body>[^{}]*)\}")
-_HCL_ATTR = re.compile(r"(?m)^[ \t]*(?P<attr>name|value|default)[ \t]*=[ \t]*\"(?P<v>[^\"\r\n]{1,512})\""
-                       r"[ \t]*(?:#.*|//.*)?\r?$")
-_HCL_VARIABLE = re.compile(r"(?m)^[ \t]*variable[ \t]+\"(?P<name>[A-Za-z_][\w\-]{0,63})\"[ \t]*\{"
-                           r"(?P<body>(?:[^{}]|\{[^{}]*\})*)\}")
+@functools.cache
+def _hcl() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A block's body, a `name`/`value`/`default` attribute holding a string, a `variable` block."""
+    return (re.compile(r"\{(?P<body>[^{}]*)\}"),
+            re.compile(r"(?m)^[ \t]*(?P<attr>name|value|default)[ \t]*=[ \t]*\"(?P<v>[^\"\r\n]{1,512})\""
+                       r"[ \t]*(?:#.*|//.*)?\r?$"),
+            re.compile(r"(?m)^[ \t]*variable[ \t]+\"(?P<name>[A-Za-z_][\w\-]{0,63})\"[ \t]*\{"
+                       r"(?P<body>(?:[^{}]|\{[^{}]*\})*)\}"))
 
 
 def _hcl_blocks(view: FileView, seen: set[str]) -> Iterator[Finding]:
     text = view.text
+    name_value, attribute, variables = _hcl()
     found: list[tuple[str, str, int, str]] = []
-    for block in _HCL_NAME_VALUE.finditer(text):
-        attrs = {m.group("attr"): m for m in _HCL_ATTR.finditer(block.group("body"))}
+    for block in name_value.finditer(text):
+        attrs = {m.group("attr"): m for m in attribute.finditer(block.group("body"))}
         if "name" in attrs and "value" in attrs:
             given = attrs["value"]
             found.append((attrs["name"].group("v"), given.group("v"), block.start("body") + given.start("v"), "env"))
-    for variable in _HCL_VARIABLE.finditer(text):
-        for attr in _HCL_ATTR.finditer(variable.group("body")):
+    for variable in variables.finditer(text):
+        for attr in attribute.finditer(variable.group("body")):
             if attr.group("attr") == "default":
                 found.append((variable.group("name"), attr.group("v"), variable.start("body") + attr.start("v"), ""))
     for key, value, at, where in found:
