@@ -77,7 +77,9 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Clojars token", ("CLOJARS_",), rf"(?P<s>CLOJARS_[a-z0-9]{{60}}){_END}"),
     ("NuGet API key", ("oy2",), rf"{_B}(?P<s>oy2[a-z0-9]{{43}}){_END}"),
     ("JSON Web Token", ("eyJ",),
-     rf"{_B}(?P<s>eyJ[A-Za-z0-9_\-]{{10,}}\.eyJ[A-Za-z0-9_\-]{{10,}}\.(?:[A-Za-z0-9_\-]{{10,}})?)(?![A-Za-z0-9_\-.])"),
+     # (a payload whose first claim starts with a digit, `{"1password.com/…"`, is `eyI…`: base64 of `{"` and a
+     # character below `@`)
+     rf"{_B}(?P<s>eyJ[A-Za-z0-9_\-]{{10,}}\.ey[IJ][A-Za-z0-9_\-]{{10,}}\.(?:[A-Za-z0-9_\-]{{10,}})?)(?![A-Za-z0-9_\-.])"),
     ("Anthropic API key", ("sk-ant-",), rf"{_B}(?P<s>sk-ant-(?:api03|admin01|oat01|sid01)-[A-Za-z0-9_\-]{{80,120}}){_END}"),
     ("OpenAI API key", ("T3BlbkFJ",), rf"{_B}(?P<s>sk-(?:[a-z]+-)?[A-Za-z0-9_\-]{{20,80}}T3BlbkFJ[A-Za-z0-9_\-]{{20,80}}){_END}"),
     ("OpenAI API key", ("sk-proj-", "sk-svcacct-", "sk-admin-"),
@@ -105,7 +107,8 @@ PREFIXED: list[tuple[str, tuple[str, ...], str]] = [
     ("Twilio API key", ("SK",), rf"{_B}(?P<s>SK[0-9a-f]{{32}}){_END}"),
     ("SendGrid API key", ("SG.",), rf"{_B}(?P<s>SG\.[A-Za-z0-9_\-]{{22}}\.[A-Za-z0-9_\-]{{43}}){_END}"),
     ("Brevo (Sendinblue) API key", ("xkeysib-",), rf"{_B}(?P<s>xkeysib-[a-f0-9]{{64}}-[A-Za-z0-9]{{16}}){_END}"),
-    ("Mailgun key", ("key-",), rf"(?i:mailgun)[\s\S]{{0,40}}?(?P<s>key-[a-f0-9]{{32}}){_END}"),
+    # (`pubkey-…` is Mailgun's public validation key: `key-` begins the private one, after no letter)
+    ("Mailgun key", ("key-",), rf"(?i:mailgun)[\s\S]{{0,40}}?(?<![A-Za-z0-9])(?P<s>key-[a-f0-9]{{32}}){_END}"),
     ("DigitalOcean token", ("dop_v1_", "doo_v1_", "dor_v1_"), rf"{_B}(?P<s>do[por]_v1_[a-f0-9]{{64}}){_END}"),
     ("Shopify token", ("shpat_", "shpca_", "shppa_", "shpss_"), rf"{_B}(?P<s>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}}){_END}"),
     ("Atlassian API token", ("ATATT3",), rf"{_B}(?P<s>ATATT3[A-Za-z0-9_\-=]{{186}}){_END}"),
