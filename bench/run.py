@@ -13,7 +13,7 @@ from bench import bench_check, bench_history, bench_recall, bench_rotate, bench_
 SUITES = {"recall": bench_recall.run, "heldout3": bench_recall.run_heldout3,
           "heldout4": bench_recall.run_heldout4,
           "heldout5": bench_recall.run_heldout5, "heldout6": bench_recall.run_heldout6,
-          "heldout7": bench_recall.run_heldout7,
+          "heldout7": bench_recall.run_heldout7, "heldout8": bench_recall.run_heldout8,
           "check": bench_check.run,
           "history": bench_history.run,
           "rotate": bench_rotate.run_rotation,
