@@ -34,11 +34,26 @@ def _shallow_note(report: Report) -> str:
             "(`git fetch --unshallow`, or a checkout with fetch-depth: 0, checks it all)")
 
 
+def _utf8(value: str) -> str:
+    """``value`` as UTF-8 text: a file name's bytes that are no UTF-8 (git keeps names as bytes; they
+    come here as surrogates) are written `\\xff`, as Python shows a byte. Every other character stays."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _uri(path: str) -> str:
+    """A repository path as SARIF's relative URI: its bytes percent-encoded (a space, `#`, `%`, a byte
+    that is no UTF-8), `/` kept."""
+    from urllib.parse import quote
+
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
+
+
 def _as_dict(report: Report) -> dict[str, Any]:
     out = []
     for f in report.findings:
-        item: dict[str, Any] = {"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
-                                "message": f.message, "fingerprint": f.fingerprint, "preview": f.preview}
+        item: dict[str, Any] = {"rule": f.rule, "severity": f.severity, "path": _utf8(f.path), "line": f.line,
+                                "message": _utf8(f.message), "fingerprint": f.fingerprint,
+                                "preview": _utf8(f.preview)}
         if f.commit:
             item["commit"] = f.commit
         if f.commits:
@@ -71,9 +86,9 @@ def sarif(report: Report) -> str:
         result: dict[str, Any] = {
             "ruleId": f.rule, "ruleIndex": ids.index(f.rule),
             "level": "error" if f.severity == "error" else "warning",
-            "message": {"text": f"{f.message}" + (f" [{f.preview}]" if f.preview else "")},
+            "message": {"text": _utf8(f.message + (f" [{f.preview}]" if f.preview else ""))},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": max(f.line, 1)}}}],
             "partialFingerprints": {"secretops/v1": f.fingerprint},
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,31 @@ def test_sarif(repo: Path) -> None:
     assert loc["artifactLocation"]["uri"] == "deploy/a.yaml" and loc["region"]["startLine"] == 1
     assert result["partialFingerprints"]["secretops/v1"]
     assert made["github"] not in res.out
+
+
+def test_reports_take_file_names_that_are_no_utf8(repo: Path, tmp_path: Path) -> None:
+    """git keeps names as bytes: a finding in `cfg\xe9 #1.yaml` (Latin-1, a space, a `#`) is reported in
+    JSON as UTF-8 text (the byte written `\\xe9`, as the text output shows it), to a file too (it was an
+    internal error, exit 3), and in SARIF as a URI whose percent-encoded bytes are the name git lists."""
+    import urllib.parse
+
+    made = tokens.tokens()
+    name = b"cfg\xe9 #1.yaml"
+    (repo / os.fsdecode(name)).write_text(f"token: {made['github']}\n")
+    helpers.git(repo, "add", "-A")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, check=True).stdout
+    assert name + b"\0" in listed  # what git holds: the bytes
+    report = tmp_path / "report.json"
+    res = helpers.run_cli(["check", "--staged", "--format", "json", "-o", str(report)], repo)
+    assert res.code == 1, res.text
+    doc = json.loads(report.read_bytes().decode("utf-8"))  # strict UTF-8
+    assert [f["path"] for f in doc["findings"]] == ["cfg\\xe9 #1.yaml"]
+    sarif = helpers.run_cli(["check", "--staged", "--format", "sarif"], repo)
+    uri = json.loads(sarif.out)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "cfg%E9%20%231.yaml" and urllib.parse.unquote_to_bytes(uri) == name
+    assert made["github"] not in sarif.out and made["github"] not in report.read_text()
+    shown = helpers.run_cli(["check", "--staged"], repo).out  # text: the byte as the JSON writes it
+    assert shown.startswith("cfg\\xe9 #1.yaml:1: credential")
 
 
 def test_text_output_is_redacted(repo: Path) -> None:
