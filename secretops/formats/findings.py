@@ -98,8 +98,9 @@ def sarif(report: Report) -> str:
     import json
 
     driver = {"name": "secretops", "version": __version__, "informationUri": INFO_URI, "rules": rules}
-    run: dict[str, Any] = {"tool": {"driver": driver}, "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///"}},
-                           "results": results}
+    # (%SRCROOT% is the repository's root, which each consumer knows: GitHub resolves the paths against the
+    # repository; it once said `file:///`, the file system's root, where no path of the report is)
+    run: dict[str, Any] = {"tool": {"driver": driver}, "results": results}
     if report.shallow:  # the run did not read all of history: said where a SARIF viewer shows it
         run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
             {"level": "warning", "message": {"text": _shallow_note(report)}}]}]
