@@ -131,6 +131,8 @@ def _specific(rules: tuple[CreationRule, ...]) -> tuple[CreationRule, ...]:
 _ORDINARY = ("deployment.yaml", "app/deployment.yaml", "apps/default/app/deployment.yaml")
 _CLAIM_WORDS = r"(?i)(?:^|[^a-z])(?:sops|enc|encrypted|secrets?|crypt|vault|creds?|credentials?)(?:$|[^a-z])"
 CLAIM_LIMIT = 10  # a rule that names more plaintext-looking files than this is a catch-all
+# A file named as sops files are (`db.sops.yaml`, `app.secret.sops.yaml`, `x.enc.json`), in any store sops picks by name
+_SOPS_NAMED = re.compile(r"(?i)(?:^|/)[^/]+\.(?:sops|enc)\.(?:ya?ml|json|env|ini)$")
 
 
 def claiming_rules(configs: SopsConfigs, names: Iterable[str]) -> frozenset[tuple[str, int]]:
@@ -159,11 +161,15 @@ class SopsConfigs(NamedTuple):
 
     def claims(self, rel: str) -> bool:
         """The rule that governs ``rel`` says it must be encrypted (see claiming_rules). A catch-all
-        (no path_regex, or one that matches any `deployment.yaml`) claims nothing by itself. Which of
-        its values sops would encrypt is the content's question: value_policy.would_encrypt."""
+        (no path_regex, or one that matches any `deployment.yaml`) claims nothing by itself: only a
+        file whose own name says it is a sops file (`*.sops.yaml`, `*.enc.json`: the name says what
+        the regex does not). Which of its values sops would encrypt is the content's question:
+        value_policy.would_encrypt."""
         rule = self.rule_for(rel)
-        if rule is None or rule.catch_all:
+        if rule is None:
             return False
+        if rule.catch_all:
+            return _SOPS_NAMED.search(rel) is not None
         if re.search(_CLAIM_WORDS, rule.path_regex or "") or self.claiming is None:
             return True
         return (rule.source, rule.position) in self.claiming()

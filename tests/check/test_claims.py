@@ -59,6 +59,23 @@ def test_a_catch_all_rule_with_encrypted_regex_claims_nothing(repo: Path, tmp_pa
     assert {(f["path"], f["rule"]) for f in findings} == {("apps/web/secret.yaml", "plaintext-secret")}, out
 
 
+def test_a_catch_all_rule_claims_a_file_named_as_a_sops_file(repo: Path, tmp_path: Path) -> None:
+    """One catch-all rule, no path_regex, `encrypted_regex: ^(data|stringData)$`, and every sops file
+    named `*.sops.yaml` (wrmilling's layout): a plaintext ConfigMap named so is a fake sops file, as
+    under a rule that names `.sops.`; a Deployment named so (sops would encrypt nothing in it), an
+    ordinary ConfigMap and a SealedSecret are left alone."""
+    sealed = ("apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: web\nspec:\n"
+              "  encryptedData:\n    password: AgB" + "x" * 60 + "\n")
+    _commit(repo, {".sops.yaml": f"creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    age: {AGE}\n",
+                   "apps/web/deploy.sops.yaml": DEPLOY, "apps/web/configmap.yaml": CONFIGMAP,
+                   "apps/web/sealed-secret.yaml": sealed})
+    assert not _sops_encrypts_something(repo, "apps/web/deploy.sops.yaml", tmp_path)
+    assert _not_encrypted(repo) == set()
+    _commit(repo, {"apps/web/settings.sops.yaml": CONFIGMAP})
+    assert _sops_encrypts_something(repo, "apps/web/settings.sops.yaml", tmp_path)
+    assert _not_encrypted(repo) == {"apps/web/settings.sops.yaml"}
+
+
 @pytest.mark.parametrize("option,quiet,claimed", [
     ("encrypted_regex: ^(data|stringData)$", DEPLOY, CONFIGMAP),
     ("encrypted_regex: ^(password|token)$", "replicas: 1\nuser: app\n", "replicas: 1\npassword: hunter2\n"),
