@@ -156,7 +156,9 @@ def _gitignore(root: Path, config: Config) -> list[Finding]:
 
 
 def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Observer | None = None,
-        files: Iterable[str] = ()) -> Report:
+        files: Iterable[str] = (), *, worktree: bool = True) -> Report:
+    """The check of ``opts.mode``; ``worktree`` False: a bare repository, whose history and ranges are
+    all there is (no clear copy can lie beside them)."""
     obs = observer or Silent()
     rev = {"staged": "", "all": "", "diff": _range_ends(opts.spec or "")[2] if opts.mode == "diff" else "",
            "history": "HEAD"}.get(opts.mode)
@@ -173,7 +175,7 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     # Only where the clear-file convention is in use (the config declares it, a clear copy exists, or
     # the change touches .gitignore); a commit is judged for what it changes.
     changed = set(source.paths) & {".gitignore", ".secretops.yaml"} if opts.mode in ("staged", "diff") else set()
-    if is_git and opts.mode != "history" and (opts.mode != "staged" or changed) and (
+    if is_git and worktree and opts.mode != "history" and (opts.mode != "staged" or changed) and (
             ".gitignore" in changed or (root / config_mod.FILENAME).is_file() or _clear_copies(root, config)):
         found += _gitignore(root, config)
     if baseline:

@@ -28,7 +28,7 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
     for target in (output, write_baseline):
         if target is not None and not target.absolute().parent.is_dir():
             raise InputError(f"cannot write {target}: its folder does not exist", hint="create the folder first")
-    repo = open_repo()
+    repo = open_repo(bare_ok=mode == "history" or spec is not None)  # (history is all a mirror clone has)
     rels = tuple(repo.rel(p, must_exist=False) for p in paths)
     if rels and repo.is_git and mode in (None, "staged") and not spec:
         from secretops.check import precommit
@@ -48,7 +48,7 @@ def run(mode: str | None, spec: str | None, format_: str, output: Path | None, b
     opts = engine.Options(mode="diff" if spec else (mode or "staged"), spec=spec, paths=rels,
                           inline_allow=inline_allow, baseline=baseline, cache=cache)
     files = repo.files(include_ignored_clear=False) if not repo.is_git else ()
-    report = engine.run(repo.root, repo.is_git, repo.config, opts, observer, files)
+    report = engine.run(repo.root, repo.is_git, repo.config, opts, observer, files, worktree=not repo.bare)
     if write_baseline is not None:
         count = allow.write_baseline(write_baseline, report.findings)
         return Outcome(f"wrote {count} finding(s) to {write_baseline}\n", "", 0)

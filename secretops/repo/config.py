@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -84,30 +84,51 @@ def _str(data: Mapping[str, Any], key: str, default: str) -> str:
     return value
 
 
-def _inside(root: Path, value: str, field: str, *, folder: bool) -> str:
+class Tree(NamedTuple):
+    """Where `.secretops.yaml` and the paths it names are read: the work tree (work_tree), or a
+    commit's tree where there is none (a bare repository: repo/model.py)."""
+
+    text: Callable[[str], str | None]  # a file's text, None if there is none (UnicodeDecodeError: not UTF-8)
+    kind: Callable[[str], str]  # "dir", "file", or "" (none, a link, or leading outside the repository)
+
+
+def work_tree(root: Path) -> Tree:
+    def kind(rel: str) -> str:
+        target = root / rel
+        if not target.resolve().is_relative_to(root.resolve()):
+            return ""
+        return "dir" if target.is_dir() else "file" if target.is_file() else ""
+
+    def text(rel: str) -> str | None:
+        return (root / rel).read_text(encoding="utf-8") if (root / rel).is_file() else None
+
+    return Tree(text, kind)
+
+
+def _inside(tree: Tree, value: str, field: str, *, folder: bool) -> str:
     """A repo-relative path that exists and stays inside the repository (no `..`, no absolute path)."""
     rel = value.strip("/") if not value.startswith("/") else value
     parts = Path(rel).parts
     if Path(rel).is_absolute() or ".." in parts or not parts:
         raise ConfigError(f"{FILENAME}: `{field}` must be a path inside the repository (got {safe(value)!r})")
-    target = root / rel
-    ok = target.is_dir() if folder else target.is_file()
-    if not ok or not target.resolve().is_relative_to(root.resolve()):
+    if tree.kind(rel) != ("dir" if folder else "file"):
         what = "folder" if folder else "file"
         raise ConfigError(f"{FILENAME}: `{field}`: the {what} {safe(rel)} does not exist in the repository",
                           hint=f"create it, or fix {field}")
     return Path(rel).as_posix()
 
 
-def load(root: Path) -> Config:
-    path = root / FILENAME
-    if not path.is_file():
-        return Config()
+def load(root: Path, tree: Tree | None = None) -> Config:
+    """The repository's `.secretops.yaml`, from its work tree (or ``tree``); defaults if there is none."""
+    files = tree or work_tree(root)
     from secretops.errors import InputError
     from secretops.util import yamlio
 
     try:
-        data = yamlio.load_one(path.read_text(encoding="utf-8"), FILENAME) or {}
+        text = files.text(FILENAME)
+        if text is None:
+            return Config()
+        data = yamlio.load_one(text, FILENAME) or {}
     except (InputError, UnicodeDecodeError) as exc:
         raise ConfigError(exc.message if isinstance(exc, InputError) else f"{FILENAME} is not UTF-8 text",
                           hint=f"fix {FILENAME}") from None
@@ -150,11 +171,11 @@ def load(root: Path) -> Config:
         if not isinstance(age_keys, list) or not all(
                 isinstance(k, str) and re.fullmatch(r"age1[0-9a-z]{58,}", k) for k in age_keys):
             raise ConfigError(f"{FILENAME}: cluster {name}: age_keys must list age public keys (age1…)")
-        cluster_path = _inside(root, _str(raw, "path", f"{data.get('clusters_dir', 'clusters')}/{name}"),
+        cluster_path = _inside(files, _str(raw, "path", f"{data.get('clusters_dir', 'clusters')}/{name}"),
                                f"clusters.{name}.path", folder=True)
         key_secret = raw.get("key_secret")
         if key_secret is not None:
-            key_secret = _inside(root, _str(raw, "key_secret", ""), f"clusters.{name}.key_secret", folder=False)
+            key_secret = _inside(files, _str(raw, "key_secret", ""), f"clusters.{name}.key_secret", folder=False)
         clusters.append(ClusterConfig(name, cluster_path, _str(raw, "kube_context", name), key_secret,
                                       tuple(age_keys)))
     enc, clear = _str(data, "encrypted_suffix", ".enc.yaml"), _str(data, "clear_suffix", ".clear.yaml")
@@ -162,7 +183,7 @@ def load(root: Path) -> Config:
         raise ConfigError(f"{FILENAME}: encrypted_suffix and clear_suffix must differ")
     clusters_dir = _str(data, "clusters_dir", "clusters").strip("/")
     if "clusters_dir" in data:  # named on purpose: it must be a folder inside the repository
-        clusters_dir = _inside(root, _str(data, "clusters_dir", ""), "clusters_dir", folder=True)
+        clusters_dir = _inside(files, _str(data, "clusters_dir", ""), "clusters_dir", folder=True)
     return Config(enc, clear, clusters_dir, ks, tuple(clusters),
                   bool(clusters), "encrypted_suffix" in data, _asserted_versions(data))
 

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 class Repo:
     """A repository: its root, whether git manages it, and its conventions."""
 
-    def __init__(self, root: Path, is_git: bool, config: Config) -> None:
+    def __init__(self, root: Path, is_git: bool, config: Config, *, bare: bool = False) -> None:
         self.root, self.is_git, self.config = root, is_git, config
+        self.bare = bare  # a bare repository (a mirror clone): its history only, no work tree, no index
         self.inferred: list[str] = []  # what open_repo(infer=True) inferred, in words
         self._listing: dict[str, list[str]] = {}  # files(), listed once (see forget)
 
@@ -280,7 +281,9 @@ def _work_tree(start: Path) -> Path | None:
     return None
 
 
-def find_root(start: Path | None = None) -> tuple[Path, bool]:
+def find_root(start: Path | None = None, *, bare_ok: bool = False) -> tuple[Path, bool]:
+    """The repository's root and whether git manages it. A bare repository (a mirror clone) is one
+    only where ``bare_ok`` (what reads history alone: `check --history`, `check --diff`)."""
     start = (start or Path.cwd()).resolve()
     if not start.is_dir():
         raise InputError(f"{start} is not a directory", hint="pass an existing folder to -C")
@@ -291,18 +294,40 @@ def find_root(start: Path | None = None) -> tuple[Path, bool]:
         if (folder / ".sops.yaml").is_file() or (folder / config_mod.FILENAME).is_file():
             return folder, False
     bare = git.bare_repository(start)
+    if bare is not None and bare_ok:
+        return bare, True
     if bare is not None:
-        raise InputError(f"{safe(str(bare))} is a bare repository: it has no work tree, which secretops reads",
-                         hint=f"clone it and run secretops in the clone: git clone {safe(str(bare))} DIR")
+        raise InputError(f"{safe(str(bare))} is a bare repository: it has no work tree, which this command reads",
+                         hint=f"`secretops check --history` and `--diff` read one as it is; for the rest, clone it "
+                              f"and run secretops in the clone: git clone {safe(str(bare))} DIR")
     raise InputError(f"{start} is not inside a git repository",
                      hint="run secretops inside your GitOps repository or pass -C DIR")
 
 
-def open_repo(start: Path | None = None, *, infer: bool = False) -> Repo:
+def _head_tree(root: Path) -> config_mod.Tree:
+    """HEAD's tree, where a bare repository keeps its `.secretops.yaml` and the paths it names."""
+    def kind(rel: str) -> str:
+        listed = git.git(root, "ls-tree", "-z", "--full-tree", "HEAD", "--", rel, ok_codes=(0, 128))
+        for record in git.split_z(listed.stdout if listed.returncode == 0 else b""):
+            meta, _, path = record.partition("\t")
+            if path == rel:
+                mode, kind_, _oid = meta.split(" ")
+                return "dir" if kind_ == "tree" else "file" if mode.startswith("100") else ""
+        return ""
+
+    def text(rel: str) -> str | None:
+        return git.git(root, "cat-file", "blob", f"HEAD:{rel}").stdout.decode("utf-8") if kind(rel) == "file" else None
+
+    return config_mod.Tree(text, kind)
+
+
+def open_repo(start: Path | None = None, *, infer: bool = False, bare_ok: bool = False) -> Repo:
     """The repository around ``start``. With ``infer``, an unconfigured encrypted suffix is inferred
-    from the files (see infer_suffix); ``inferred`` says what was inferred, for the user to see."""
-    root, is_git = find_root(start)
-    repo = Repo(root, is_git, config_mod.load(root))
+    from the files (see infer_suffix); ``inferred`` says what was inferred, for the user to see. With
+    ``bare_ok``, a bare repository too, its `.secretops.yaml` read from HEAD."""
+    root, is_git = find_root(start, bare_ok=bare_ok)
+    bare = is_git and bare_ok and _work_tree(root) is None
+    repo = Repo(root, is_git, config_mod.load(root, _head_tree(root) if bare else None), bare=bare)
     if infer:
         suffix = infer_suffix(repo)
         if suffix:

@@ -147,6 +147,26 @@ def test_reports_take_file_names_that_are_no_utf8(repo: Path, tmp_path: Path) ->
     assert shown.startswith("cfg\\xe9 #1.yaml:1: credential")
 
 
+def test_a_bare_repository_s_history_is_read_as_it_is(repo: Path, tmp_path: Path) -> None:
+    """A mirror clone (git, no work tree) is how a history is often scanned: `check --history` and
+    `--diff` read it as they read a clone, with the `.secretops.yaml` its HEAD holds (here a suffix
+    of its own, so a plaintext `*.crypt.yaml` is a finding), and find what a clone's check finds."""
+    made = tokens.tokens()
+    helpers.commit_file(repo, ".secretops.yaml", "version: 1\nencrypted_suffix: .crypt.yaml\n", "config")
+    base = helpers.commit_file(repo, "apps/db.crypt.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: b\n", "fake")
+    helpers.commit_file(repo, "apps/app.yaml", f"token: {made['github']}\n", "a token")
+    helpers.git(tmp_path, "clone", "-q", "--mirror", str(repo), "mirror.git")
+    mirror = tmp_path / "mirror.git"
+    assert helpers.git(mirror, "rev-parse", "--is-bare-repository").strip() == "true"
+    for args in (("--history", "--no-cache"), ("--history",)):
+        code, findings, out = check(mirror, *args)
+        assert {(f["path"], f["rule"]) for f in findings} == {("apps/db.crypt.yaml", "not-encrypted"),
+                                                            ("apps/app.yaml", "credential")}, out
+        assert check(repo, *args)[1] == findings  # what the clone's own check finds
+    code, findings, out = check(mirror, "--diff", f"{base}..main")
+    assert [f["path"] for f in findings] == ["apps/app.yaml"], out
+
+
 def test_text_output_is_redacted(repo: Path) -> None:
     made = tokens.tokens()
     helpers.write(repo / "a.yaml", f"token: {made['github']}\n")

@@ -120,19 +120,20 @@ def test_usage_error_is_exit_2(fleet: Path) -> None:
 
 
 def test_a_bare_repository_is_named_and_the_hint_works_when_followed(tmp_path: Path) -> None:
-    """A mirror clone has no work tree: one line says so, and the clone it asks for is checked."""
+    """A mirror clone has no work tree: a command that needs one (status, check --all) says so in one
+    line, and the clone its hint asks for is checked."""
     work = tmp_path / "work"
     work.mkdir()
     helpers.git(work, "init", "-q", "-b", "main")
     token = helpers.plant("gh" + "p_" + rand(36))
     helpers.commit_file(work, "app.yaml", f"token: {token}\n", "a token")
     helpers.git(tmp_path, "clone", "-q", "--mirror", str(work), "mirror.git")
-    for where in (tmp_path / "mirror.git", tmp_path / "mirror.git" / "refs"):
-        res = helpers.run_cli(["check", "--history"], where)
+    for where, argv in ((tmp_path / "mirror.git", ["status"]), (tmp_path / "mirror.git" / "refs", ["check", "--all"])):
+        res = helpers.run_cli(argv, where)
         assert res.code == 2 and "Traceback" not in res.err and len(res.err.strip().splitlines()) == 1, res.text
         assert "is a bare repository" in res.err and token not in res.text
     hint = res.err.rsplit("run secretops in the clone: ", 1)[1].strip()
     assert hint == f"git clone {tmp_path / 'mirror.git'} DIR"
     helpers.run_proc([*hint.split()[:-1], str(tmp_path / "clone")], tmp_path)
-    followed = helpers.run_cli(["check", "--history", "--format", "json"], tmp_path / "clone")
+    followed = helpers.run_cli(["check", "--all", "--format", "json"], tmp_path / "clone")
     assert followed.code == 1 and '"path": "app.yaml"' in followed.out
