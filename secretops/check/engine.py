@@ -102,7 +102,8 @@ def _reader(root: Path, is_git: bool, rev: str, path: str, commit: str | None) -
     return res.stdout if res.returncode == 0 else None
 
 
-def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer) -> sources.Source:
+def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: Observer,
+            span: git.Range | None) -> sources.Source:
     if not is_git:
         if opts.mode != "all":
             raise InputError(f"--{opts.mode} needs a git repository", hint="use --all on a plain folder")
@@ -111,31 +112,16 @@ def _source(root: Path, is_git: bool, opts: Options, files: Iterable[str], obs: 
         return sources.staged(root, opts.paths, obs)
     if opts.mode == "all":
         return sources.tracked(root, opts.paths, obs)
-    if opts.mode == "diff":
-        return sources.commit_range(root, _range_revs(root, opts.spec or ""), opts.paths, obs)
+    if opts.mode == "diff" and span is not None:
+        return sources.commit_range(root, span.revs, opts.paths, obs)
     raise InputError(f"unknown mode {safe(opts.mode)}", hint=f"use one of: {', '.join(MODES)}")  # history: _history
 
 
-def _range_ends(spec: str) -> tuple[str, str, str]:
-    """(base, dots, head) of `BASE..HEAD` or `BASE...HEAD` (HEAD if left out, as git reads it)."""
-    base, dots, tip = spec.partition("...") if "..." in spec else spec.partition("..")
-    if not dots or not base:
+def _range(root: Path, spec: str) -> git.Range:
+    found = git.commit_range(root, spec)
+    if found is None:
         raise InputError("--diff takes BASE..HEAD", hint="for example --diff origin/main..HEAD")
-    return base, dots, tip or "HEAD"
-
-
-def _range_revs(root: Path, spec: str) -> list[str]:
-    """What `git log` walks for the range: BASE..HEAD, the commits HEAD has and BASE has not; BASE...HEAD,
-    as `git diff BASE...HEAD` reads it (a pull request against its target), the commits HEAD has made
-    since it forked from BASE (the target's own commits since then are not the change's)."""
-    base, dots, tip = _range_ends(spec)
-    for end in (base, tip):
-        if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
-            raise InputError(f"--diff: {safe(end)} is not a commit here", hint="fetch it first (git fetch)")
-    if dots == "..":
-        return [f"{base}..{tip}"]
-    forks = git.out(root, "merge-base", "--all", base, tip, ok_codes=(0, 1)).split()  # none: unrelated histories
-    return [tip, "--not", *forks] if forks else [tip]
+    return found
 
 
 def _clear_copies(root: Path, config: Config) -> bool:
@@ -160,15 +146,15 @@ def run(root: Path, is_git: bool, config: Config, opts: Options, observer: Obser
     """The check of ``opts.mode``; ``worktree`` False: a bare repository, whose history and ranges are
     all there is (no clear copy can lie beside them)."""
     obs = observer or Silent()
-    rev = {"staged": "", "all": "", "diff": _range_ends(opts.spec or "")[2] if opts.mode == "diff" else "",
-           "history": "HEAD"}.get(opts.mode)
+    span = _range(root, opts.spec or "") if opts.mode == "diff" and is_git else None  # (its ends read once)
+    rev = {"staged": "", "all": "", "diff": span.head if span else "", "history": "HEAD"}.get(opts.mode)
     baseline = allow.load_baseline(opts.baseline) if opts.baseline else None
     load_config = functools.partial(_sops_config, root, is_git, rev or ":0")
     reader = functools.partial(_reader, root, is_git, rev or ":0")
     if opts.mode == "history" and is_git:
         source, (found, scanned, suppressed) = _history(root, config, opts, load_config, obs, reader)
     else:
-        source = _source(root, is_git, opts, files, obs)
+        source = _source(root, is_git, opts, files, obs, span)
         settings = Settings(config.encrypted_suffix, config.clear_suffix, opts.mode == "history", load_config,
                             small_scan=workers.small(source), read=reader, staged=opts.mode == "staged")
         found, scanned, suppressed = workers.check_many(source, settings, opts.inline_allow)

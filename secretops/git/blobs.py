@@ -181,9 +181,11 @@ def all_blobs(root: Path) -> list[tuple[str, str]]:
     out, named_by_ref = [], []
     for line in res.decode("utf-8", "surrogateescape").split("\n"):  # rev-list has no -z: a name with a
         oid, _, path = line.partition(" ")                             # newline is read from introductions()
-        if _OID.fullmatch(oid) and path:
+        if not _OID.fullmatch(oid):
+            continue
+        if path:
             out.append((oid, path))
-        elif _OID.fullmatch(oid):
+        else:
             named_by_ref.append(oid)
     if named_by_ref:
         refs = _blob_refs(root)

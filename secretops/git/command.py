@@ -6,6 +6,7 @@ import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from secretops.errors import GitError, InputError
 from secretops.util import proc
@@ -154,6 +155,39 @@ def common_dir(start: Path) -> Path | None:
     res = git(start, "rev-parse", "--path-format=absolute", "--git-common-dir", ok_codes=(0, 128))
     text = res.stdout.decode("utf-8", "surrogateescape").strip()
     return Path(text) if res.returncode == 0 and text else None
+
+
+class Range(NamedTuple):
+    """A range as git reads `BASE..HEAD` (HEAD's commits that BASE has not) or `BASE...HEAD` (as `git
+    diff BASE...HEAD` reads it, a pull request against its target: what HEAD made since it forked
+    from BASE, ``forks`` the commits it forked at, none for unrelated histories)."""
+
+    base: str
+    head: str
+    forks: tuple[str, ...] | None  # None: two dots
+
+    @property
+    def revs(self) -> list[str]:
+        """What `git log` walks for it."""
+        if self.forks is None:
+            return [f"{self.base}..{self.head}"]
+        return [self.head, "--not", *self.forks] if self.forks else [self.head]
+
+
+def commit_range(root: Path, spec: str) -> Range | None:
+    """``spec`` read as a range (a left-out HEAD is HEAD, as git reads it), each end a commit here;
+    None if it is no `BASE..HEAD` nor `BASE...HEAD`."""
+    from secretops.util.display import safe
+
+    base, dots, head = spec.partition("...") if "..." in spec else spec.partition("..")
+    if not dots or not base:
+        return None
+    head = head or "HEAD"
+    for end in (base, head):
+        if git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
+            raise InputError(f"{safe(end)} is not a commit here", hint="fetch it first (git fetch)")
+    forks = tuple(out(root, "merge-base", "--all", base, head, ok_codes=(0, 1)).split()) if dots == "..." else None
+    return Range(base, head, forks)
 
 
 def bare_repository(start: Path) -> Path | None:

@@ -281,34 +281,36 @@ def _work_tree(start: Path) -> Path | None:
     return None
 
 
-def find_root(start: Path | None = None, *, bare_ok: bool = False) -> tuple[Path, bool]:
-    """The repository's root and whether git manages it. A bare repository (a mirror clone) is one
-    only where ``bare_ok`` (what reads history alone: `check --history`, `check --diff`)."""
+def find_root(start: Path | None = None, *, bare_ok: bool = False) -> tuple[Path, bool, bool]:
+    """The repository's root, whether git manages it, and whether it is a bare repository (a mirror
+    clone: only where ``bare_ok``, what reads history alone: `check --history`, `check --diff`)."""
     start = (start or Path.cwd()).resolve()
     if not start.is_dir():
-        raise InputError(f"{start} is not a directory", hint="pass an existing folder to -C")
+        raise InputError(f"{safe(str(start))} is not a directory", hint="pass an existing folder to -C")
     top = _work_tree(start)
     if top is not None:
-        return top, True
+        return top, True, False
     for folder in (start, *start.parents):  # not a git repo: the nearest folder with a .sops.yaml
         if (folder / ".sops.yaml").is_file() or (folder / config_mod.FILENAME).is_file():
-            return folder, False
+            return folder, False, False
     bare = git.bare_repository(start)
     if bare is not None and bare_ok:
-        return bare, True
+        return bare, True, True
     if bare is not None:
         raise InputError(f"{safe(str(bare))} is a bare repository: it has no work tree, which this command reads",
                          hint=f"`secretops check --history` and `--diff` read one as it is; for the rest, clone it "
                               f"and run secretops in the clone: git clone {safe(str(bare))} DIR")
-    raise InputError(f"{start} is not inside a git repository",
+    raise InputError(f"{safe(str(start))} is not inside a git repository",
                      hint="run secretops inside your GitOps repository or pass -C DIR")
 
 
 def _head_tree(root: Path) -> config_mod.Tree:
     """HEAD's tree, where a bare repository keeps its `.secretops.yaml` and the paths it names."""
+    born = git.head(root) is not None  # (no commit yet: HEAD holds no file; any other failure is git's error)
+
     def kind(rel: str) -> str:
-        listed = git.git(root, "ls-tree", "-z", "--full-tree", "HEAD", "--", rel, ok_codes=(0, 128))
-        for record in git.split_z(listed.stdout if listed.returncode == 0 else b""):
+        listed = git.git(root, "ls-tree", "-z", "--full-tree", "HEAD", "--", rel).stdout if born else b""
+        for record in git.split_z(listed):
             meta, _, path = record.partition("\t")
             if path == rel:
                 mode, kind_, _oid = meta.split(" ")
@@ -325,8 +327,7 @@ def open_repo(start: Path | None = None, *, infer: bool = False, bare_ok: bool =
     """The repository around ``start``. With ``infer``, an unconfigured encrypted suffix is inferred
     from the files (see infer_suffix); ``inferred`` says what was inferred, for the user to see. With
     ``bare_ok``, a bare repository too, its `.secretops.yaml` read from HEAD."""
-    root, is_git = find_root(start, bare_ok=bare_ok)
-    bare = is_git and bare_ok and _work_tree(root) is None
+    root, is_git, bare = find_root(start, bare_ok=bare_ok)
     repo = Repo(root, is_git, config_mod.load(root, _head_tree(root) if bare else None), bare=bare)
     if infer:
         suffix = infer_suffix(repo)

@@ -120,19 +120,15 @@ def review(root: Any, config: Any, spec: str | None, staged: bool, paths: Sequen
         names = git.split_z(git.git(root, "diff", "--cached", "--name-only", "-z", "--no-renames", "--",
                                     *git.literal(paths)).stdout)
     else:
-        base, _dots, head = (spec or "").partition("..")
-        head = head.lstrip(".") or "HEAD"
-        if not base:
+        span = git.commit_range(root, spec or "")
+        if span is None:
             raise InputError("diff takes BASE..HEAD or --staged", hint="for example: secretops diff origin/main..HEAD")
-        for end in (base, head):
-            if git.git(root, "rev-parse", "--verify", "-q", f"{end}^{{commit}}", ok_codes=(0, 1, 128)).returncode:
-                raise InputError(f"{end} is not a commit here", hint="fetch it first (git fetch)")
+        base, head = span.base, span.head
         before_rev, after_rev, label = base, head, f"{base}..{head}"
-        if "..." in (spec or ""):  # as `git diff BASE...HEAD`: what HEAD made since it forked from BASE
-            fork = git.out(root, "merge-base", base, head, ok_codes=(0, 1)).strip()
-            if not fork:
-                raise InputError(f"{base} and {head} share no history", hint=f"use {base}..{head}")
-            before_rev, label = fork, f"{base}...{head}"
+        if span.forks is not None:  # as `git diff BASE...HEAD`: what HEAD made since it forked from BASE
+            if not span.forks:
+                raise InputError(f"{safe(base)} and {safe(head)} share no history", hint="name a range with two dots")
+            before_rev, label = span.forks[0], f"{base}...{head}"
         names = git.split_z(git.git(root, "diff", "--name-only", "-z", "--no-renames", before_rev, head, "--",
                                     *git.literal(paths)).stdout)
 
